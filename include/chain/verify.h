@@ -1,0 +1,43 @@
+/* libchain: building and validating a path.
+ * SPDX-License-Identifier: LGPL-2.1-or-later */
+#ifndef CHAIN_VERIFY_H
+#define CHAIN_VERIFY_H
+
+#include "common.h"
+#include "policy.h"
+#include "result.h"
+#include "store.h"
+
+CHAIN_BEGIN_DECLS
+
+/** Verify a served chain.
+ *
+ * @ders/@lens hold @n DER certificates: ders[0] is the leaf, the rest are
+ * untrusted certificates in any order (extras, duplicates and gaps are
+ * fine). libchain builds a path from the leaf to an anchor of @store using
+ * the served certificates, @pool (may be NULL) and the store itself,
+ * backtracking when a candidate path fails, and checks it against @policy
+ * (NULL: the defaults of chain_policy_new()). The inputs are not kept: the
+ * result holds its own copies.
+ *
+ * On CHAIN_OK, *out is a result (trusted or not: see chain_result_ok()).
+ * On CHAIN_EPARSE (a certificate does not parse) and CHAIN_ELIMIT (the chain
+ * is over a CHAIN_LIMIT_* input bound), *out is also a result, whose primary
+ * reason is "malformed" or "input_limit" and whose chain_result_error_index()
+ * and chain_result_error_message() say which certificate and why, so that a
+ * bulk caller can record the row and go on. On other errors (CHAIN_EINVAL:
+ * out, store, ders or lens NULL, n == 0, a NULL ders[i]; CHAIN_ENOMEM;
+ * CHAIN_EBACKEND) *out is NULL. The caller owns *out and frees it with
+ * chain_result_free(), which accepts NULL.
+ *
+ * Threads: safe to call from any number of threads at once with the same
+ * store, pool and policy, provided none of them is being modified.
+ * Since: 0.1 */
+CHAIN_API int chain_verify(chain_result **out, const chain_store *store,
+                           const chain_policy *policy,
+                           const unsigned char *const *ders, const size_t *lens,
+                           size_t n, const chain_pool *pool);
+
+CHAIN_END_DECLS
+
+#endif /* CHAIN_VERIFY_H */

@@ -1,0 +1,315 @@
+/* Parsing a certificate once into chain__cert: everything the search and the
+ * checks need is read here, so the hot loop never calls a GnuTLS getter. */
+#include "internal.h"
+
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Extensions libchain processes (or deliberately accepts, see docs/api.md):
+ * a critical extension outside this list makes a path fail. */
+static const char *const handled_extensions[] = {
+	"2.5.29.14", /* subjectKeyIdentifier */
+	"2.5.29.15", /* keyUsage */
+	"2.5.29.17", /* subjectAltName */
+	"2.5.29.19", /* basicConstraints */
+	"2.5.29.30", /* nameConstraints */
+	"2.5.29.32", /* certificatePolicies: accepted, policies not enforced */
+	"2.5.29.35", /* authorityKeyIdentifier */
+	"2.5.29.37", /* extKeyUsage */
+};
+
+bool chain__same_slice(chain__slice a, chain__slice b)
+{
+	return a.len == b.len && memcmp(a.p, b.p, a.len) == 0;
+}
+
+static bool extension_is_handled(const char *oid)
+{
+	for (size_t i = 0; i < sizeof(handled_extensions) / sizeof(handled_extensions[0]); i++)
+		if (strcmp(oid, handled_extensions[i]) == 0)
+			return true;
+	return false;
+}
+
+/* Walk the extension list: find the first unhandled critical one and refuse
+ * duplicates (RFC 5280 4.2: an extension appears at most once). */
+static int read_extension_list(chain__cert *c)
+{
+	char oids[64][128];
+	size_t n = 0;
+
+	for (unsigned int i = 0;; i++) {
+		char oid[128];
+		size_t size = sizeof(oid);
+		unsigned int critical = 0;
+		int ret = gnutls_x509_crt_get_extension_info(c->crt, i, oid, &size, &critical);
+		if (ret == GNUTLS_E_REQUESTED_DATA_NOT_AVAILABLE)
+			break;
+		if (ret < 0) {
+			c->malformed = strdup("unreadable extension list");
+			return c->malformed ? CHAIN_OK : CHAIN_ENOMEM;
+		}
+		for (size_t j = 0; j < n; j++) {
+			if (strcmp(oids[j], oid) == 0 && !c->malformed) {
+				char msg[192];
+				snprintf(msg, sizeof(msg), "extension %s appears twice", oid);
+				if (!(c->malformed = strdup(msg)))
+					return CHAIN_ENOMEM;
+			}
+		}
+		if (n < sizeof(oids) / sizeof(oids[0]))
+			memcpy(oids[n++], oid, sizeof(oid));
+		if (critical && !c->unknown_critical && !extension_is_handled(oid) &&
+		    !(c->unknown_critical = strdup(oid)))
+			return CHAIN_ENOMEM;
+	}
+	return CHAIN_OK;
+}
+
+static int read_eku(chain__cert *c)
+{
+	for (unsigned int i = 0;; i++) {
+		char oid[128];
+		size_t size = sizeof(oid);
+		int ret = gnutls_x509_crt_get_key_purpose_oid(c->crt, i, oid, &size, NULL);
+		if (ret == GNUTLS_E_REQUESTED_DATA_NOT_AVAILABLE)
+			return CHAIN_OK;
+		if (ret < 0)
+			return (c->malformed = strdup("unreadable extended key usage")) ? CHAIN_OK
+			                                                               : CHAIN_ENOMEM;
+		char **grown = realloc(c->eku, (c->n_eku + 1) * sizeof(*grown));
+		if (!grown)
+			return CHAIN_ENOMEM;
+		c->eku = grown;
+		if (!(c->eku[c->n_eku] = strdup(oid)))
+			return CHAIN_ENOMEM;
+		c->n_eku++;
+		c->has_eku = true;
+	}
+}
+
+/* Record the first malformed extension; absent ones are fine. */
+static int note_malformed(chain__cert *c, int ret, const char *what)
+{
+	if (ret >= 0 || ret == GNUTLS_E_REQUESTED_DATA_NOT_AVAILABLE || c->malformed)
+		return CHAIN_OK;
+	char msg[128];
+	snprintf(msg, sizeof(msg), "malformed %s", what);
+	return (c->malformed = strdup(msg)) ? CHAIN_OK : CHAIN_ENOMEM;
+}
+
+static int read_constraints(chain__cert *c)
+{
+	unsigned int critical = 0, ca = 0, ku = 0;
+	int path_len = -1, ret;
+
+	ret = gnutls_x509_crt_get_basic_constraints(c->crt, &critical, &ca, &path_len);
+	c->has_bc = ret >= 0;
+	c->bc_ca = ret > 0;
+	c->path_len = (ret > 0 && path_len >= 0) ? path_len : -1;
+	if (note_malformed(c, ret, "basicConstraints") < 0)
+		return CHAIN_ENOMEM;
+
+	ret = gnutls_x509_crt_get_key_usage(c->crt, &ku, &critical);
+	c->has_ku = ret >= 0;
+	c->ku = ret >= 0 ? ku : 0;
+	if (note_malformed(c, ret, "keyUsage") < 0)
+		return CHAIN_ENOMEM;
+
+	size_t size = sizeof(c->ski);
+	if (gnutls_x509_crt_get_subject_key_id(c->crt, c->ski, &size, &critical) >= 0)
+		c->ski_len = size;
+	size = sizeof(c->aki);
+	/* An AKI with only issuer+serial has no key id: that is absence, not damage. */
+	if (gnutls_x509_crt_get_authority_key_id(c->crt, c->aki, &size, &critical) >= 0)
+		c->aki_len = size;
+
+	if (gnutls_x509_name_constraints_init(&c->nc) < 0)
+		return CHAIN_ENOMEM;
+	ret = gnutls_x509_crt_get_name_constraints(c->crt, c->nc, 0, &critical);
+	if (ret < 0) {
+		gnutls_x509_name_constraints_deinit(c->nc);
+		c->nc = NULL;
+		if (note_malformed(c, ret, "nameConstraints") < 0)
+			return CHAIN_ENOMEM;
+	}
+	return read_eku(c);
+}
+
+static int read_fields(chain__cert *c)
+{
+	time_t nb = gnutls_x509_crt_get_activation_time(c->crt);
+	time_t na = gnutls_x509_crt_get_expiration_time(c->crt);
+	if (nb == (time_t)-1 || na == (time_t)-1)
+		return CHAIN_EPARSE; /* GnuTLS's only signal for an unreadable time */
+	c->not_before = (int64_t)nb;
+	c->not_after = (int64_t)na;
+	c->version = gnutls_x509_crt_get_version(c->crt);
+	int algo = gnutls_x509_crt_get_signature_algorithm(c->crt);
+	c->sign_algo = algo > 0 ? (gnutls_sign_algorithm_t)algo : GNUTLS_SIGN_UNKNOWN;
+	unsigned int bits = 0;
+	int pk = gnutls_x509_crt_get_pk_algorithm(c->crt, &bits);
+	c->pk_algo = pk > 0 ? (gnutls_pk_algorithm_t)pk : GNUTLS_PK_UNKNOWN;
+	c->pk_bits = bits;
+	c->self_issued = chain__same_slice(c->parts.subject, c->parts.issuer);
+	int ret = read_constraints(c);
+	return ret < 0 ? ret : read_extension_list(c);
+}
+
+int chain__cert_parse(chain__cert **out, const unsigned char *der, size_t len,
+                      const char **why)
+{
+	const char *dummy;
+	chain__cert *c;
+	int ret;
+
+	if (!why)
+		why = &dummy;
+	*why = NULL;
+	/* gnutls_datum_t sizes are unsigned int: refuse rather than truncate. */
+	if (len > UINT_MAX || len == 0) {
+		*why = "empty or oversized certificate";
+		return CHAIN_EPARSE;
+	}
+	if (!(c = calloc(1, sizeof(*c))))
+		return CHAIN_ENOMEM;
+	atomic_init(&c->refs, 1);
+	c->path_len = -1;
+	pthread_mutex_init(&c->key_lock, NULL);
+	if (!(c->der = malloc(len))) {
+		ret = CHAIN_ENOMEM;
+		goto fail;
+	}
+	memcpy(c->der, der, len);
+	c->der_len = len;
+	if (chain__der_split(&c->parts, c->der, len) < 0) {
+		*why = "not a DER certificate (bad outer structure or trailing data)";
+		ret = CHAIN_EPARSE;
+		goto fail;
+	}
+	if (gnutls_x509_crt_init(&c->crt) < 0) {
+		ret = CHAIN_ENOMEM;
+		goto fail;
+	}
+	gnutls_datum_t d = {c->der, (unsigned int)len};
+	if (gnutls_x509_crt_import(c->crt, &d, GNUTLS_X509_FMT_DER) < 0) {
+		*why = "GnuTLS cannot parse the certificate";
+		ret = CHAIN_EPARSE;
+		goto fail;
+	}
+	if (gnutls_hash_fast(GNUTLS_DIG_SHA256, c->der, len, c->sha256) < 0 ||
+	    gnutls_hash_fast(GNUTLS_DIG_SHA256, c->parts.spki.p, c->parts.spki.len,
+	                     c->spki_sha256) < 0) {
+		ret = CHAIN_EBACKEND;
+		goto fail;
+	}
+	if ((ret = read_fields(c)) < 0) {
+		if (ret == CHAIN_EPARSE)
+			*why = "unreadable validity period";
+		goto fail;
+	}
+	*out = c;
+	return CHAIN_OK;
+fail:
+	chain__cert_unref(c);
+	return ret;
+}
+
+chain__cert *chain__cert_ref(chain__cert *cert)
+{
+	atomic_fetch_add_explicit(&cert->refs, 1, memory_order_relaxed);
+	return cert;
+}
+
+void chain__cert_unref(chain__cert *c)
+{
+	if (!c || atomic_fetch_sub_explicit(&c->refs, 1, memory_order_acq_rel) != 1)
+		return;
+	gnutls_x509_crt_deinit(c->crt);
+	if (c->nc)
+		gnutls_x509_name_constraints_deinit(c->nc);
+	if (c->pubkey)
+		gnutls_pubkey_deinit(c->pubkey);
+	for (size_t i = 0; i < c->n_eku; i++)
+		free(c->eku[i]);
+	free(c->eku);
+	free(c->unknown_critical);
+	free(c->malformed);
+	free(c->der);
+	pthread_mutex_destroy(&c->key_lock);
+	free(c);
+}
+
+gnutls_pubkey_t chain__cert_pubkey(chain__cert *c)
+{
+	gnutls_pubkey_t key;
+
+	pthread_mutex_lock(&c->key_lock);
+	if (!c->pubkey && !c->pubkey_err) {
+		if (gnutls_pubkey_init(&key) < 0) {
+			c->pubkey_err = 1;
+		} else if (gnutls_pubkey_import_x509(key, c->crt, 0) < 0) {
+			gnutls_pubkey_deinit(key);
+			c->pubkey_err = 1;
+		} else {
+			c->pubkey = key;
+		}
+	}
+	key = c->pubkey;
+	pthread_mutex_unlock(&c->key_lock);
+	return key;
+}
+
+bool chain__cert_has_eku(const chain__cert *c, const char *oid)
+{
+	for (size_t i = 0; i < c->n_eku; i++)
+		if (strcmp(c->eku[i], oid) == 0)
+			return true;
+	return false;
+}
+
+/* gnutls_x509_rdn_get2 works on a datum, so it never touches the shared
+ * crt's DN cache (see GNUTLS-NOTES: get_subject writes into the crt). */
+static char *dn_string(chain__slice name)
+{
+	gnutls_datum_t in = {(unsigned char *)name.p, (unsigned int)name.len}, str = {NULL, 0};
+	if (gnutls_x509_rdn_get2(&in, &str, 0) < 0)
+		return NULL;
+	char *s = malloc(str.size + 1);
+	if (s) {
+		memcpy(s, str.data, str.size);
+		s[str.size] = '\0';
+	}
+	gnutls_free(str.data);
+	return s;
+}
+
+char *chain__cert_subject_str(const chain__cert *c)
+{
+	return dn_string(c->parts.subject);
+}
+
+char *chain__cert_issuer_str(const chain__cert *c)
+{
+	return dn_string(c->parts.issuer);
+}
+
+char *chain__cert_serial_hex(const chain__cert *c)
+{
+	unsigned char buf[64];
+	size_t size = sizeof(buf), i = 0;
+
+	if (gnutls_x509_crt_get_serial(c->crt, buf, &size) < 0)
+		return NULL;
+	while (i + 1 < size && buf[i] == 0)
+		i++;
+	char *hex = malloc(2 * (size - i) + 1), *w = hex;
+	if (!hex)
+		return NULL;
+	for (; i < size; i++, w += 2)
+		snprintf(w, 3, "%02x", buf[i]);
+	*w = '\0';
+	return hex;
+}

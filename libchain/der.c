@@ -1,0 +1,78 @@
+/* Minimal DER reading: GnuTLS 3.7 has no getter for the TBS bytes or the
+ * SubjectPublicKeyInfo, and byte slices of the raw names let the issuer index
+ * compare without calling GnuTLS. Only definite lengths and low tag numbers
+ * occur in a certificate's outer structure; anything else is refused. */
+#include "internal.h"
+
+/* Read one TLV at *p (bounded by end). On success, *tlv covers the whole
+ * element, *content its value, and *p moves past it. */
+static bool read_tlv(const unsigned char **p, const unsigned char *end, unsigned char *tag,
+                     chain__slice *tlv, chain__slice *content)
+{
+	const unsigned char *start = *p, *q = *p;
+	size_t len = 0;
+
+	if (end - q < 2)
+		return false;
+	*tag = *q++;
+	if ((*tag & 0x1f) == 0x1f)
+		return false;
+	unsigned char first = *q++;
+	if (first < 0x80) {
+		len = first;
+	} else {
+		unsigned int n = first & 0x7f;
+		/* 0x80 is BER's indefinite length; more than 4 octets is never a certificate. */
+		if (n == 0 || n > 4 || (size_t)(end - q) < n)
+			return false;
+		for (unsigned int i = 0; i < n; i++)
+			len = (len << 8) | *q++;
+		if (len < 0x80 || (n > 1 && (len >> ((n - 1) * 8)) == 0))
+			return false; /* not minimal: DER allows one encoding only */
+	}
+	if ((size_t)(end - q) < len)
+		return false;
+	content->p = q;
+	content->len = len;
+	tlv->p = start;
+	tlv->len = (size_t)(q - start) + len;
+	*p = q + len;
+	return true;
+}
+
+int chain__der_split(chain__der_parts *out, const unsigned char *der, size_t len)
+{
+	const unsigned char *p = der, *end = der + len;
+	chain__slice whole, body, tbs_body, skip, skip_body;
+	unsigned char tag;
+
+	if (!read_tlv(&p, end, &tag, &whole, &body) || tag != 0x30 || p != end)
+		return CHAIN_EPARSE; /* trailing bytes after the certificate are refused */
+	p = body.p;
+	end = body.p + body.len;
+	if (!read_tlv(&p, end, &tag, &out->tbs, &tbs_body) || tag != 0x30)
+		return CHAIN_EPARSE;
+	if (!read_tlv(&p, end, &tag, &skip, &skip_body) || tag != 0x30) /* signatureAlgorithm */
+		return CHAIN_EPARSE;
+	if (!read_tlv(&p, end, &tag, &skip, &skip_body) || tag != 0x03 || p != end ||
+	    skip_body.len < 2 || skip_body.p[0] != 0)
+		return CHAIN_EPARSE; /* signatureValue: a BIT STRING with whole octets */
+	out->signature.p = skip_body.p + 1;
+	out->signature.len = skip_body.len - 1;
+
+	p = tbs_body.p;
+	end = tbs_body.p + tbs_body.len;
+	/* [0] EXPLICIT version is optional (absent in v1 certificates). */
+	if (p < end && *p == 0xa0 && !read_tlv(&p, end, &tag, &skip, &skip_body))
+		return CHAIN_EPARSE;
+	chain__slice *fields[] = {NULL, NULL, &out->issuer, NULL, &out->subject, &out->spki};
+	/* serialNumber, signature, issuer, validity, subject, subjectPublicKeyInfo */
+	for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++) {
+		chain__slice *dst = fields[i] ? fields[i] : &skip;
+		if (!read_tlv(&p, end, &tag, dst, &skip_body))
+			return CHAIN_EPARSE;
+		if (i != 0 && tag != 0x30)
+			return CHAIN_EPARSE;
+	}
+	return CHAIN_OK;
+}

@@ -1,0 +1,60 @@
+/* One signature edge: does the issuer's key verify the subject's signature?
+ * Only the mathematical fact is decided here (so a future edge cache can hold
+ * it); whether the algorithm is acceptable is policy, decided in check.c. */
+#include "internal.h"
+
+static bool is_rsa_pss(gnutls_sign_algorithm_t algo)
+{
+	return gnutls_sign_get_pk_algorithm(algo) == GNUTLS_PK_RSA_PSS;
+}
+
+/* RSA-PSS parameters live in the issuer's SPKI and the signature's
+ * AlgorithmIdentifier; only the full certificate check validates them
+ * against each other (GNUTLS-NOTES 2), so PSS edges go through it. */
+static chain__edge verify_pss(const chain__cert *issuer, const chain__cert *subject)
+{
+	const unsigned int flags = GNUTLS_VERIFY_DISABLE_TIME_CHECKS |
+	                           GNUTLS_VERIFY_DISABLE_TRUSTED_TIME_CHECKS |
+	                           GNUTLS_VERIFY_DISABLE_CA_SIGN |
+	                           GNUTLS_VERIFY_IGNORE_UNKNOWN_CRIT_EXTENSIONS |
+	                           GNUTLS_VERIFY_ALLOW_BROKEN | GNUTLS_VERIFY_ALLOW_SIGN_WITH_SHA1;
+	unsigned int status = 0;
+	gnutls_x509_crt_t ca = issuer->crt;
+
+	if (gnutls_x509_crt_verify(subject->crt, &ca, 1, flags, &status) < 0)
+		return CHAIN__EDGE_UNSUPPORTED;
+	if (status & GNUTLS_CERT_SIGNATURE_FAILURE)
+		return CHAIN__EDGE_BAD;
+	return status == 0 ? CHAIN__EDGE_OK : CHAIN__EDGE_UNSUPPORTED;
+}
+
+chain__edge chain__edge_verify(chain__cert *issuer, const chain__cert *subject)
+{
+	if (subject->sign_algo == GNUTLS_SIGN_UNKNOWN)
+		return CHAIN__EDGE_UNSUPPORTED;
+	if (is_rsa_pss(subject->sign_algo))
+		return verify_pss(issuer, subject);
+	gnutls_pubkey_t key = chain__cert_pubkey(issuer);
+	if (!key)
+		return CHAIN__EDGE_UNSUPPORTED;
+	gnutls_datum_t tbs = {(unsigned char *)subject->parts.tbs.p,
+	                      (unsigned int)subject->parts.tbs.len};
+	gnutls_datum_t sig = {(unsigned char *)subject->parts.signature.p,
+	                      (unsigned int)subject->parts.signature.len};
+	/* Weak algorithms are verified too: refusing them is the policy's call. */
+	int ret = gnutls_pubkey_verify_data2(key, subject->sign_algo,
+	                                     GNUTLS_VERIFY_ALLOW_BROKEN |
+	                                             GNUTLS_VERIFY_ALLOW_SIGN_WITH_SHA1,
+	                                     &tbs, &sig);
+	if (ret >= 0)
+		return CHAIN__EDGE_OK;
+	switch (ret) {
+	case GNUTLS_E_INSUFFICIENT_SECURITY:
+	case GNUTLS_E_UNKNOWN_PK_ALGORITHM:
+	case GNUTLS_E_UNSUPPORTED_SIGNATURE_ALGORITHM:
+	case GNUTLS_E_UNKNOWN_HASH_ALGORITHM:
+		return CHAIN__EDGE_UNSUPPORTED;
+	default:
+		return CHAIN__EDGE_BAD; /* includes a key of the wrong type for the signature */
+	}
+}

@@ -1,0 +1,298 @@
+/* libchain internals: shared between the library's files, never installed.
+ * Names shared across files are chain__*; everything else is static. */
+#ifndef CHAIN_INTERNAL_H
+#define CHAIN_INTERNAL_H
+
+#include <chain/chain.h>
+
+#include <gnutls/abstract.h>
+#include <gnutls/crypto.h>
+#include <gnutls/gnutls.h>
+#include <gnutls/x509.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+
+/* ---- der.c: just enough DER to slice a certificate ---------------------- */
+
+typedef struct {
+	const unsigned char *p; /* the whole TLV (tag, length, content) */
+	size_t len;
+} chain__slice;
+
+/* Slices of a certificate's DER that GnuTLS 3.7 offers no getter for. */
+typedef struct {
+	chain__slice tbs, issuer, subject, spki;
+	chain__slice signature; /* the BIT STRING's bits, without the unused-bits octet */
+} chain__der_parts;
+
+int chain__der_split(chain__der_parts *out, const unsigned char *der, size_t len);
+
+/* ---- cert.c: a parsed certificate, immutable and shared ------------------ */
+
+#define CHAIN__KEYID_MAX 64
+#define CHAIN__SHA256_LEN 32
+
+/* Everything path building and policy checks read, extracted once at parse
+ * time so the hot loop never calls a GnuTLS getter. Immutable after
+ * chain__cert_parse() except for the lazily imported public key, which is
+ * guarded by key_lock; reference-counted so threads and results share it. */
+typedef struct chain__cert {
+	atomic_uint refs;
+	unsigned char *der;
+	size_t der_len;
+	chain__der_parts parts; /* slices into der */
+	unsigned char sha256[CHAIN__SHA256_LEN];
+	unsigned char spki_sha256[CHAIN__SHA256_LEN];
+	gnutls_x509_crt_t crt;
+
+	int version;
+	int64_t not_before, not_after;
+	gnutls_sign_algorithm_t sign_algo;
+	gnutls_pk_algorithm_t pk_algo;
+	unsigned int pk_bits;
+	bool self_issued; /* raw subject == raw issuer */
+
+	bool has_bc, bc_ca;
+	int path_len; /* -1 when absent */
+	bool has_ku;
+	unsigned int ku;
+	bool has_eku;
+	char **eku; /* dotted OIDs */
+	size_t n_eku;
+	unsigned char ski[CHAIN__KEYID_MAX], aki[CHAIN__KEYID_MAX];
+	size_t ski_len, aki_len; /* 0 when absent */
+	gnutls_x509_name_constraints_t nc; /* NULL when absent */
+
+	char *unknown_critical; /* OID of the first unhandled critical extension */
+	char *malformed;        /* why an extension could not be read, or NULL */
+
+	pthread_mutex_t key_lock;
+	gnutls_pubkey_t pubkey; /* imported on first use as an issuer */
+	int pubkey_err;
+} chain__cert;
+
+/* Parse @der (copied). On CHAIN_EPARSE, *why (if not NULL) is set to a static
+ * description. The new certificate has one reference. */
+int chain__cert_parse(chain__cert **out, const unsigned char *der, size_t len,
+                      const char **why);
+chain__cert *chain__cert_ref(chain__cert *cert);
+void chain__cert_unref(chain__cert *cert);
+/* The issuer's public key, imported once; NULL if it cannot be imported. */
+gnutls_pubkey_t chain__cert_pubkey(chain__cert *cert);
+/* Newly allocated strings for results (NULL on failure). */
+char *chain__cert_subject_str(const chain__cert *cert);
+char *chain__cert_issuer_str(const chain__cert *cert);
+char *chain__cert_serial_hex(const chain__cert *cert);
+bool chain__cert_has_eku(const chain__cert *cert, const char *oid);
+bool chain__same_slice(chain__slice a, chain__slice b);
+
+/* ---- index.c: a multimap from a 64-bit key hash to small integers -------- */
+
+typedef struct {
+	uint64_t *hashes;
+	uint32_t *vals; /* value + 1; 0 marks an empty slot */
+	size_t cap, n;
+} chain__index;
+
+uint64_t chain__hash_bytes(const unsigned char *p, size_t len);
+int chain__index_add(chain__index *idx, uint64_t hash, uint32_t val);
+void chain__index_free(chain__index *idx);
+/* Iterate the values stored under @hash: start with *pos = SIZE_MAX; returns
+ * false when there are no more. Callers compare the real keys. */
+bool chain__index_next(const chain__index *idx, uint64_t hash, size_t *pos, uint32_t *val);
+
+/* ---- set.c: an indexed, de-duplicated set of certificates --------------- */
+
+typedef struct {
+	char *source, *reason;
+} chain__rejection;
+
+typedef struct chain__set {
+	chain__cert **certs;
+	size_t n, cap;
+	chain__index by_subject; /* raw subject DN */
+	chain__index by_sha256;  /* whole DER */
+	chain__rejection *rejected;
+	size_t n_rejected, cap_rejected;
+} chain__set;
+
+void chain__set_free(chain__set *set);
+/* Adds @cert (taking a new reference) unless present; *added tells which. */
+int chain__set_add(chain__set *set, chain__cert *cert, bool *added);
+int chain__set_reject(chain__set *set, const char *source, const char *reason);
+const chain__cert *chain__set_find(const chain__set *set, const unsigned char sha256[32]);
+/* Iterate certificates whose raw subject equals @name (start *pos at SIZE_MAX). */
+const chain__cert *chain__set_next_subject(const chain__set *set, chain__slice name,
+                                           size_t *pos);
+
+/* ---- load.c: PEM/DER/file/directory input for a set ---------------------- */
+
+int chain__load_der(chain__set *set, const unsigned char *der, size_t len,
+                    const char *source);
+int chain__load_pem(chain__set *set, const char *pem, size_t len, const char *source,
+                    size_t *added);
+int chain__load_file(chain__set *set, const char *path, size_t *added);
+int chain__load_dir(chain__set *set, const char *path, size_t *added);
+int chain__load_system(chain__set *set, size_t *added);
+/* Split a PEM text into DER certificates: @each is called for every
+ * CERTIFICATE block that decodes (returning non-zero stops), @bad for every
+ * block that does not. Returns the number of blocks seen or an error. */
+typedef int (*chain__pem_cb)(void *ctx, const unsigned char *der, size_t len, size_t block);
+typedef int (*chain__pem_bad_cb)(void *ctx, size_t block, const char *why);
+long chain__pem_split(const char *pem, size_t len, chain__pem_cb each,
+                      chain__pem_bad_cb bad, void *ctx);
+
+struct chain_store {
+	chain__set set;
+};
+struct chain_pool {
+	chain__set set;
+};
+
+/* ---- policy.c ------------------------------------------------------------ */
+
+struct chain_policy {
+	bool has_time;
+	int64_t time;
+	char *hostname;            /* normalised DNS name (lower case, no trailing dot) */
+	unsigned char ip[16];      /* when ip_len is 4 or 16 */
+	size_t ip_len;
+	char *purpose;             /* dotted OID or NULL for any */
+	unsigned int max_depth;
+	bool partial_chain, cn_fallback, allow_sha1;
+	unsigned int min_rsa_bits;
+	uint64_t limits[6];        /* indexed by chain_limit */
+};
+
+extern const chain_policy chain__default_policy;
+/* Parse an IPv4/IPv6 literal; returns 4, 16, or 0 when @text is not one. */
+size_t chain__parse_ip(unsigned char out[16], const char *text);
+
+/* ---- edge.c: does issuer I's key verify subject S's signature? ---------- */
+
+typedef enum {
+	CHAIN__EDGE_OK = 0,
+	CHAIN__EDGE_BAD = 1,         /* the signature does not verify */
+	CHAIN__EDGE_UNSUPPORTED = 2, /* algorithm or key unusable */
+} chain__edge;
+
+chain__edge chain__edge_verify(chain__cert *issuer, const chain__cert *subject);
+
+/* ---- problems: what check.c and the search report ----------------------- */
+
+typedef struct {
+	chain_reason reason;
+	int depth; /* in the path, -1 for none */
+	char *message;
+} chain__problem;
+
+typedef struct {
+	chain__problem *v;
+	size_t n, cap;
+} chain__problems;
+
+int chain__problems_add(chain__problems *ps, chain_reason reason, int depth,
+                        const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+void chain__problems_clear(chain__problems *ps);
+bool chain__problems_has(const chain__problems *ps, chain_reason reason);
+
+/* ---- path.c: depth-first path search ------------------------------------ */
+
+#define CHAIN__MAX_DEPTH 64
+#define CHAIN__MAX_PATH (CHAIN__MAX_DEPTH + 2)
+
+typedef struct {
+	chain__cert *cert;
+	chain_source source;
+	int input_index; /* served index, else -1 */
+} chain__node;
+
+typedef enum {
+	CHAIN__END_ANCHOR = 0,    /* path[len-1] is a trust anchor */
+	CHAIN__END_NO_ISSUER = 1, /* no usable issuer for path[len-1] */
+	CHAIN__END_DEPTH = 2,     /* the next issuer would exceed max_depth */
+} chain__end;
+
+/* One candidate path handed to the evaluator. edge_bad[i] is set when
+ * path[i]'s signature did not verify with path[i+1]'s key. */
+typedef struct {
+	const chain__node *nodes;
+	const chain__edge *edges; /* len - 1 entries */
+	size_t len;
+	chain__end end;
+} chain__path;
+
+/* Returns true to stop the search (a trusted path was found). */
+typedef bool (*chain__path_cb)(void *ctx, const chain__path *path);
+
+typedef struct {
+	chain__node leaf;
+	const chain__node *served; /* without the leaf, de-duplicated */
+	size_t n_served;
+	const chain__set *pool;  /* may be NULL */
+	const chain__set *store;
+	int64_t time;
+	unsigned int max_depth;
+	bool partial_chain;
+	uint64_t max_sig_checks, max_candidates;
+	chain__path_cb on_path;
+	void *ctx;
+} chain__search;
+
+typedef struct {
+	bool found, budget_exceeded;
+	uint64_t sig_checks, candidates;
+} chain__search_stats;
+
+int chain__path_search(const chain__search *search, chain__search_stats *stats);
+
+/* ---- check.c: policy checks on one path --------------------------------- */
+
+int chain__check_path(chain__problems *out, const chain__path *path,
+                      const chain_policy *policy, int64_t now);
+
+/* ---- hostname.c ---------------------------------------------------------- */
+
+/* 1 when @cert is valid for the policy's host or IP, 0 when not, <0 on error. */
+int chain__check_name(const chain__cert *cert, const chain_policy *policy);
+/* Lower-case, drop one trailing dot, validate. Returns a new string or NULL. */
+char *chain__normalize_hostname(const char *name);
+
+/* ---- result.c ------------------------------------------------------------ */
+
+typedef struct {
+	chain__cert *cert;
+	chain_source source;
+	int input_index;
+	char *subject, *issuer, *serial, *fingerprint; /* formatted on first use */
+} chain__result_cert;
+
+typedef struct {
+	chain_reason reason;
+	int depth, input_index;
+	char *message;
+} chain__result_problem;
+
+struct chain_result {
+	bool ok, anchored;
+	chain_reason reason;
+	int64_t time;
+	chain__result_problem *problems;
+	size_t n_problems;
+	chain__result_cert *certs;
+	size_t n_certs;
+	int error_index;
+	char *error_message;
+};
+
+/* Build a result from a path (may be NULL) and its problems; takes no
+ * ownership of either (copies what it needs, references certificates). */
+int chain__result_from_path(chain_result **out, const chain__path *path,
+                            const chain__problems *problems, int64_t now);
+/* A result for an input error (CHAIN_EPARSE / CHAIN_ELIMIT). */
+int chain__result_input_error(chain_result **out, chain_reason reason, int index,
+                              const char *message, int64_t now);
+chain_reason chain__primary_reason(const chain__problems *problems);
+
+#endif /* CHAIN_INTERNAL_H */

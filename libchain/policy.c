@@ -1,0 +1,215 @@
+/* The policy object: plain fields with validating setters. */
+#include "internal.h"
+
+#include <arpa/inet.h>
+#include <stdlib.h>
+#include <string.h>
+
+const chain_policy chain__default_policy = {
+	.max_depth = 8,
+	.min_rsa_bits = 2048,
+	.limits = {
+		[CHAIN_LIMIT_CHAIN_BYTES] = 1024 * 1024,
+		[CHAIN_LIMIT_CERT_BYTES] = 64 * 1024,
+		[CHAIN_LIMIT_CERTS] = 32,
+		[CHAIN_LIMIT_SIG_CHECKS] = 100,
+		[CHAIN_LIMIT_CANDIDATES] = 2000,
+	},
+};
+
+int chain_policy_new(chain_policy **out)
+{
+	if (!out)
+		return CHAIN_EINVAL;
+	if (!(*out = malloc(sizeof(**out))))
+		return CHAIN_ENOMEM;
+	**out = chain__default_policy;
+	return CHAIN_OK;
+}
+
+void chain_policy_free(chain_policy *policy)
+{
+	if (!policy)
+		return;
+	free(policy->hostname);
+	free(policy->purpose);
+	free(policy);
+}
+
+int chain_policy_copy(chain_policy **out, const chain_policy *policy)
+{
+	if (!out || !policy)
+		return CHAIN_EINVAL;
+	chain_policy *p = malloc(sizeof(*p));
+	if (!p)
+		return CHAIN_ENOMEM;
+	*p = *policy;
+	p->hostname = policy->hostname ? strdup(policy->hostname) : NULL;
+	p->purpose = policy->purpose ? strdup(policy->purpose) : NULL;
+	if ((policy->hostname && !p->hostname) || (policy->purpose && !p->purpose)) {
+		chain_policy_free(p);
+		return CHAIN_ENOMEM;
+	}
+	*out = p;
+	return CHAIN_OK;
+}
+
+int chain_policy_set_time(chain_policy *policy, int64_t unix_seconds)
+{
+	if (!policy)
+		return CHAIN_EINVAL;
+	policy->has_time = true;
+	policy->time = unix_seconds;
+	return CHAIN_OK;
+}
+
+int chain_policy_clear_time(chain_policy *policy)
+{
+	if (!policy)
+		return CHAIN_EINVAL;
+	policy->has_time = false;
+	policy->time = 0;
+	return CHAIN_OK;
+}
+
+size_t chain__parse_ip(unsigned char out[16], const char *text)
+{
+	if (inet_pton(AF_INET, text, out) == 1)
+		return 4;
+	if (inet_pton(AF_INET6, text, out) == 1)
+		return 16;
+	return 0;
+}
+
+static void clear_name(chain_policy *policy)
+{
+	free(policy->hostname);
+	policy->hostname = NULL;
+	policy->ip_len = 0;
+}
+
+int chain_policy_set_ip(chain_policy *policy, const char *ip)
+{
+	unsigned char addr[16];
+	size_t len;
+
+	if (!policy)
+		return CHAIN_EINVAL;
+	if (!ip) {
+		clear_name(policy);
+		return CHAIN_OK;
+	}
+	if (!(len = chain__parse_ip(addr, ip)))
+		return CHAIN_EINVAL;
+	clear_name(policy);
+	memcpy(policy->ip, addr, len);
+	policy->ip_len = len;
+	return CHAIN_OK;
+}
+
+int chain_policy_set_hostname(chain_policy *policy, const char *dns_or_ip)
+{
+	unsigned char addr[16];
+
+	if (!policy)
+		return CHAIN_EINVAL;
+	if (dns_or_ip && chain__parse_ip(addr, dns_or_ip))
+		return chain_policy_set_ip(policy, dns_or_ip);
+	if (!dns_or_ip) {
+		clear_name(policy);
+		return CHAIN_OK;
+	}
+	char *name = chain__normalize_hostname(dns_or_ip);
+	if (!name)
+		return CHAIN_EINVAL;
+	clear_name(policy);
+	policy->hostname = name;
+	return CHAIN_OK;
+}
+
+static bool is_dotted_oid(const char *s)
+{
+	size_t arcs = 0;
+	for (const char *p = s;; p++) {
+		if (*p < '0' || *p > '9')
+			return false;
+		while (*p >= '0' && *p <= '9')
+			p++;
+		arcs++;
+		if (*p == '\0')
+			return arcs >= 2 && strlen(s) < 128;
+		if (*p != '.')
+			return false;
+	}
+}
+
+int chain_policy_set_purpose(chain_policy *policy, const char *oid)
+{
+	char *copy = NULL;
+
+	if (!policy || (oid && !is_dotted_oid(oid)))
+		return CHAIN_EINVAL;
+	if (oid && !(copy = strdup(oid)))
+		return CHAIN_ENOMEM;
+	free(policy->purpose);
+	policy->purpose = copy;
+	return CHAIN_OK;
+}
+
+int chain_policy_set_max_depth(chain_policy *policy, unsigned int intermediates)
+{
+	if (!policy || intermediates > CHAIN__MAX_DEPTH)
+		return CHAIN_EINVAL;
+	policy->max_depth = intermediates;
+	return CHAIN_OK;
+}
+
+int chain_policy_set_partial_chain(chain_policy *policy, int enabled)
+{
+	if (!policy)
+		return CHAIN_EINVAL;
+	policy->partial_chain = enabled != 0;
+	return CHAIN_OK;
+}
+
+int chain_policy_set_cn_fallback(chain_policy *policy, int enabled)
+{
+	if (!policy)
+		return CHAIN_EINVAL;
+	policy->cn_fallback = enabled != 0;
+	return CHAIN_OK;
+}
+
+int chain_policy_set_allow_sha1(chain_policy *policy, int enabled)
+{
+	if (!policy)
+		return CHAIN_EINVAL;
+	policy->allow_sha1 = enabled != 0;
+	return CHAIN_OK;
+}
+
+int chain_policy_set_min_rsa_bits(chain_policy *policy, unsigned int bits)
+{
+	if (!policy || bits > 16384)
+		return CHAIN_EINVAL;
+	policy->min_rsa_bits = bits;
+	return CHAIN_OK;
+}
+
+static bool limit_known(chain_limit which)
+{
+	return which >= CHAIN_LIMIT_CHAIN_BYTES && which <= CHAIN_LIMIT_CANDIDATES;
+}
+
+int chain_policy_set_limit(chain_policy *policy, chain_limit which, uint64_t value)
+{
+	if (!policy || !limit_known(which) || value == 0)
+		return CHAIN_EINVAL;
+	policy->limits[which] = value;
+	return CHAIN_OK;
+}
+
+uint64_t chain_policy_get_limit(const chain_policy *policy, chain_limit which)
+{
+	return policy && limit_known(which) ? policy->limits[which] : 0;
+}

@@ -1,0 +1,301 @@
+/* Results: the verdict, the problems and the reported path, with the
+ * accessors of result.h. Knows nothing of GnuTLS: per-certificate strings
+ * are formatted through cert.c on first use. */
+#include "internal.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Most significant first: why the search failed, then how the path is
+ * broken, then what the policy refuses. docs/reasons.md repeats this. */
+static const chain_reason priority[] = {
+	CHAIN_REASON_MALFORMED,         CHAIN_REASON_INPUT_LIMIT,
+	CHAIN_REASON_BUDGET_EXCEEDED,   CHAIN_REASON_DEPTH_EXCEEDED,
+	CHAIN_REASON_MISSING_ISSUER,    CHAIN_REASON_UNTRUSTED_ROOT,
+	CHAIN_REASON_BAD_SIGNATURE,     CHAIN_REASON_INSECURE_ALGORITHM,
+	CHAIN_REASON_NOT_CA,            CHAIN_REASON_KEY_USAGE,
+	CHAIN_REASON_PATH_LENGTH,       CHAIN_REASON_NAME_CONSTRAINTS,
+	CHAIN_REASON_UNKNOWN_CRITICAL_EXTENSION,
+	CHAIN_REASON_EXPIRED,           CHAIN_REASON_NOT_YET_VALID,
+	CHAIN_REASON_PURPOSE_MISMATCH,  CHAIN_REASON_HOSTNAME_MISMATCH,
+};
+
+int chain__problems_add(chain__problems *ps, chain_reason reason, int depth, const char *fmt,
+                        ...)
+{
+	char buf[512];
+	va_list ap;
+
+	if (ps->n == ps->cap) {
+		size_t cap = ps->cap ? ps->cap * 2 : 4;
+		chain__problem *v = realloc(ps->v, cap * sizeof(*v));
+		if (!v)
+			return CHAIN_ENOMEM;
+		ps->v = v;
+		ps->cap = cap;
+	}
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	char *msg = strdup(buf);
+	if (!msg)
+		return CHAIN_ENOMEM;
+	ps->v[ps->n++] = (chain__problem){reason, depth, msg};
+	return CHAIN_OK;
+}
+
+void chain__problems_clear(chain__problems *ps)
+{
+	for (size_t i = 0; i < ps->n; i++)
+		free(ps->v[i].message);
+	ps->n = 0;
+}
+
+bool chain__problems_has(const chain__problems *ps, chain_reason reason)
+{
+	for (size_t i = 0; i < ps->n; i++)
+		if (ps->v[i].reason == reason)
+			return true;
+	return false;
+}
+
+chain_reason chain__primary_reason(const chain__problems *ps)
+{
+	for (size_t i = 0; i < sizeof(priority) / sizeof(priority[0]); i++)
+		if (chain__problems_has(ps, priority[i]))
+			return priority[i];
+	return ps->n ? ps->v[0].reason : CHAIN_REASON_OK;
+}
+
+static chain_result *result_alloc(int64_t now)
+{
+	chain_result *r = calloc(1, sizeof(*r));
+	if (r) {
+		r->time = now;
+		r->error_index = -1;
+	}
+	return r;
+}
+
+int chain__result_from_path(chain_result **out, const chain__path *path,
+                            const chain__problems *ps, int64_t now)
+{
+	chain_result *r = result_alloc(now);
+	if (!r)
+		return CHAIN_ENOMEM;
+	size_t n_certs = path ? path->len : 0;
+	r->certs = n_certs ? calloc(n_certs, sizeof(*r->certs)) : NULL;
+	r->problems = ps->n ? calloc(ps->n, sizeof(*r->problems)) : NULL;
+	if ((n_certs && !r->certs) || (ps->n && !r->problems)) {
+		chain_result_free(r);
+		return CHAIN_ENOMEM;
+	}
+	for (size_t i = 0; i < n_certs; i++) {
+		const chain__node *node = &path->nodes[i];
+		r->certs[i].cert = chain__cert_ref(node->cert);
+		r->certs[i].source = node->source;
+		r->certs[i].input_index = node->source == CHAIN_SOURCE_SERVED ? node->input_index : -1;
+		r->n_certs++;
+	}
+	for (size_t i = 0; i < ps->n; i++) {
+		chain__result_problem *p = &r->problems[i];
+		int d = ps->v[i].depth;
+		p->reason = ps->v[i].reason;
+		p->depth = d;
+		p->input_index = (d >= 0 && (size_t)d < r->n_certs) ? r->certs[d].input_index : -1;
+		if (!(p->message = strdup(ps->v[i].message))) {
+			chain_result_free(r);
+			return CHAIN_ENOMEM;
+		}
+		r->n_problems++;
+	}
+	r->anchored = path && path->end == CHAIN__END_ANCHOR;
+	r->reason = chain__primary_reason(ps);
+	r->ok = r->anchored && ps->n == 0;
+	*out = r;
+	return CHAIN_OK;
+}
+
+int chain__result_input_error(chain_result **out, chain_reason reason, int index,
+                              const char *message, int64_t now)
+{
+	chain__problems ps = {NULL, 0, 0};
+	int ret = chain__problems_add(&ps, reason, -1, "%s", message);
+	if (ret == CHAIN_OK)
+		ret = chain__result_from_path(out, NULL, &ps, now);
+	if (ret == CHAIN_OK) {
+		(*out)->error_index = index;
+		if (!((*out)->error_message = strdup(message))) {
+			chain_result_free(*out);
+			*out = NULL;
+			ret = CHAIN_ENOMEM;
+		}
+	}
+	chain__problems_clear(&ps);
+	free(ps.v);
+	return ret;
+}
+
+void chain_result_free(chain_result *r)
+{
+	if (!r)
+		return;
+	for (size_t i = 0; i < r->n_certs; i++) {
+		chain__result_cert *c = &r->certs[i];
+		chain__cert_unref(c->cert);
+		free(c->subject);
+		free(c->issuer);
+		free(c->serial);
+		free(c->fingerprint);
+	}
+	for (size_t i = 0; i < r->n_problems; i++)
+		free(r->problems[i].message);
+	free(r->certs);
+	free(r->problems);
+	free(r->error_message);
+	free(r);
+}
+
+int chain_result_ok(const chain_result *r)
+{
+	return r && r->ok;
+}
+
+chain_reason chain_result_reason(const chain_result *r)
+{
+	return r ? r->reason : CHAIN_REASON_MALFORMED;
+}
+
+int64_t chain_result_time(const chain_result *r)
+{
+	return r ? r->time : 0;
+}
+
+size_t chain_result_problem_count(const chain_result *r)
+{
+	return r ? r->n_problems : 0;
+}
+
+static const chain__result_problem *problem_at(const chain_result *r, size_t i)
+{
+	return r && i < r->n_problems ? &r->problems[i] : NULL;
+}
+
+chain_reason chain_result_problem_reason(const chain_result *r, size_t i)
+{
+	const chain__result_problem *p = problem_at(r, i);
+	return p ? p->reason : CHAIN_REASON_OK;
+}
+
+int chain_result_problem_depth(const chain_result *r, size_t i)
+{
+	const chain__result_problem *p = problem_at(r, i);
+	return p ? p->depth : -1;
+}
+
+int chain_result_problem_input_index(const chain_result *r, size_t i)
+{
+	const chain__result_problem *p = problem_at(r, i);
+	return p ? p->input_index : -1;
+}
+
+const char *chain_result_problem_message(const chain_result *r, size_t i)
+{
+	const chain__result_problem *p = problem_at(r, i);
+	return p ? p->message : NULL;
+}
+
+int chain_result_error_index(const chain_result *r)
+{
+	return r ? r->error_index : -1;
+}
+
+const char *chain_result_error_message(const chain_result *r)
+{
+	return r ? r->error_message : NULL;
+}
+
+size_t chain_result_cert_count(const chain_result *r)
+{
+	return r ? r->n_certs : 0;
+}
+
+int chain_result_anchored(const chain_result *r)
+{
+	return r && r->anchored;
+}
+
+/* Accessors take a const result but fill per-certificate strings lazily: a
+ * result belongs to one thread at a time (result.h), so this is safe. */
+static chain__result_cert *cert_at(const chain_result *r, size_t i)
+{
+	return r && i < r->n_certs ? (chain__result_cert *)&r->certs[i] : NULL;
+}
+
+const unsigned char *chain_result_cert_der(const chain_result *r, size_t i, size_t *len)
+{
+	chain__result_cert *c = cert_at(r, i);
+	if (len)
+		*len = c ? c->cert->der_len : 0;
+	return c ? c->cert->der : NULL;
+}
+
+const char *chain_result_cert_subject(const chain_result *r, size_t i)
+{
+	chain__result_cert *c = cert_at(r, i);
+	if (c && !c->subject)
+		c->subject = chain__cert_subject_str(c->cert);
+	return c ? c->subject : NULL;
+}
+
+const char *chain_result_cert_issuer(const chain_result *r, size_t i)
+{
+	chain__result_cert *c = cert_at(r, i);
+	if (c && !c->issuer)
+		c->issuer = chain__cert_issuer_str(c->cert);
+	return c ? c->issuer : NULL;
+}
+
+const char *chain_result_cert_serial(const chain_result *r, size_t i)
+{
+	chain__result_cert *c = cert_at(r, i);
+	if (c && !c->serial)
+		c->serial = chain__cert_serial_hex(c->cert);
+	return c ? c->serial : NULL;
+}
+
+const char *chain_result_cert_fingerprint(const chain_result *r, size_t i)
+{
+	chain__result_cert *c = cert_at(r, i);
+	if (c && !c->fingerprint && (c->fingerprint = malloc(2 * CHAIN__SHA256_LEN + 1))) {
+		for (size_t b = 0; b < CHAIN__SHA256_LEN; b++)
+			snprintf(c->fingerprint + 2 * b, 3, "%02x", c->cert->sha256[b]);
+	}
+	return c ? c->fingerprint : NULL;
+}
+
+int64_t chain_result_cert_not_before(const chain_result *r, size_t i)
+{
+	chain__result_cert *c = cert_at(r, i);
+	return c ? c->cert->not_before : 0;
+}
+
+int64_t chain_result_cert_not_after(const chain_result *r, size_t i)
+{
+	chain__result_cert *c = cert_at(r, i);
+	return c ? c->cert->not_after : 0;
+}
+
+chain_source chain_result_cert_source(const chain_result *r, size_t i)
+{
+	chain__result_cert *c = cert_at(r, i);
+	return c ? c->source : CHAIN_SOURCE_SERVED;
+}
+
+int chain_result_cert_input_index(const chain_result *r, size_t i)
+{
+	chain__result_cert *c = cert_at(r, i);
+	return c ? c->input_index : -1;
+}

@@ -1,0 +1,247 @@
+/* chain_verify(): input bounds, parsing, the search, and choosing what to
+ * report. Each step is a function of its own so that the bulk engine can
+ * later put caches in front of parsing and signature checks. */
+#include "internal.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+/* The most plausible failing path seen so far, and the scratch space in
+ * which each new path is evaluated. */
+typedef struct {
+	const chain_policy *policy;
+	int64_t now;
+	chain__problems scratch, best;
+	chain__node nodes[CHAIN__MAX_PATH];
+	chain__edge edges[CHAIN__MAX_PATH];
+	chain__path best_path;
+	bool has_best;
+	int error;
+} evaluation;
+
+/* An anchored path beats an unanchored one; among anchored paths the one
+ * with fewest problems (then the shorter) wins, among unanchored ones the
+ * one that got furthest (then fewer problems). */
+static bool better(const evaluation *e, const chain__path *p)
+{
+	const chain__path *b = &e->best_path;
+	bool pa = p->end == CHAIN__END_ANCHOR, ba = b->end == CHAIN__END_ANCHOR;
+
+	if (!e->has_best || pa != ba)
+		return !e->has_best || pa;
+	if (pa) {
+		if (e->scratch.n != e->best.n)
+			return e->scratch.n < e->best.n;
+		return p->len < b->len;
+	}
+	if (p->len != b->len)
+		return p->len > b->len;
+	return e->scratch.n < e->best.n;
+}
+
+static bool evaluate(void *ctx, const chain__path *p)
+{
+	evaluation *e = ctx;
+
+	chain__problems_clear(&e->scratch);
+	int ret = chain__check_path(&e->scratch, p, e->policy, e->now);
+	if (ret < 0) {
+		e->error = ret;
+		return true;
+	}
+	bool trusted = p->end == CHAIN__END_ANCHOR && e->scratch.n == 0;
+	if (trusted || better(e, p)) {
+		chain__problems tmp = e->best;
+		e->best = e->scratch;
+		e->scratch = tmp;
+		memcpy(e->nodes, p->nodes, p->len * sizeof(*p->nodes));
+		if (p->len > 1)
+			memcpy(e->edges, p->edges, (p->len - 1) * sizeof(*p->edges));
+		e->best_path = (chain__path){e->nodes, e->edges, p->len, p->end};
+		e->has_best = true;
+	}
+	return trusted;
+}
+
+/* Parsed served certificates, de-duplicated by SHA-256 before parsing so
+ * that repeated copies cost one hash each, not one parse. */
+typedef struct {
+	chain__cert **certs; /* certs[k] is served index index_of[k] */
+	int *index_of;
+	size_t n;
+} served_set;
+
+static void served_free(served_set *s)
+{
+	for (size_t i = 0; i < s->n; i++)
+		chain__cert_unref(s->certs[i]);
+	free(s->certs);
+	free(s->index_of);
+}
+
+static int input_error(chain_result **out, int err, chain_reason reason, int index,
+                       const char *why, int64_t now)
+{
+	char msg[256];
+	if (index >= 0)
+		snprintf(msg, sizeof(msg), "certificate %d: %s", index, why);
+	else
+		snprintf(msg, sizeof(msg), "%s", why);
+	int ret = chain__result_input_error(out, reason, index, msg, now);
+	return ret < 0 ? ret : err;
+}
+
+static int check_sizes(chain_result **out, const chain_policy *p, const size_t *lens, size_t n,
+                       int64_t now)
+{
+	uint64_t total = 0;
+	char why[128];
+
+	for (size_t i = 0; i < n; i++) {
+		if (lens[i] > p->limits[CHAIN_LIMIT_CERT_BYTES]) {
+			snprintf(why, sizeof(why), "%zu bytes, over the limit of %llu", lens[i],
+			         (unsigned long long)p->limits[CHAIN_LIMIT_CERT_BYTES]);
+			return input_error(out, CHAIN_ELIMIT, CHAIN_REASON_INPUT_LIMIT, (int)i, why, now);
+		}
+		total += lens[i];
+	}
+	if (total > p->limits[CHAIN_LIMIT_CHAIN_BYTES]) {
+		snprintf(why, sizeof(why), "served chain of %llu bytes, over the limit of %llu",
+		         (unsigned long long)total,
+		         (unsigned long long)p->limits[CHAIN_LIMIT_CHAIN_BYTES]);
+		return input_error(out, CHAIN_ELIMIT, CHAIN_REASON_INPUT_LIMIT, -1, why, now);
+	}
+	return CHAIN_OK;
+}
+
+static int parse_served(served_set *s, chain_result **out, const chain_policy *p,
+                        const unsigned char *const *ders, const size_t *lens, size_t n,
+                        int64_t now)
+{
+	unsigned char (*sha)[CHAIN__SHA256_LEN] = malloc(n * sizeof(*sha));
+	int ret = CHAIN_OK;
+
+	s->certs = calloc(n, sizeof(*s->certs));
+	s->index_of = calloc(n, sizeof(*s->index_of));
+	if (!sha || !s->certs || !s->index_of) {
+		ret = CHAIN_ENOMEM;
+		goto cleanup;
+	}
+	size_t distinct = 0;
+	for (size_t i = 0; i < n; i++) {
+		if (gnutls_hash_fast(GNUTLS_DIG_SHA256, ders[i], lens[i], sha[i]) < 0) {
+			ret = CHAIN_EBACKEND;
+			goto cleanup;
+		}
+		bool seen = false;
+		for (size_t j = 0; j < i && !seen; j++)
+			seen = memcmp(sha[j], sha[i], CHAIN__SHA256_LEN) == 0;
+		if (seen)
+			continue;
+		if (++distinct > p->limits[CHAIN_LIMIT_CERTS]) {
+			char why[96];
+			snprintf(why, sizeof(why), "more than %llu distinct certificates",
+			         (unsigned long long)p->limits[CHAIN_LIMIT_CERTS]);
+			ret = input_error(out, CHAIN_ELIMIT, CHAIN_REASON_INPUT_LIMIT, -1, why, now);
+			goto cleanup;
+		}
+		const char *why = NULL;
+		ret = chain__cert_parse(&s->certs[s->n], ders[i], lens[i], &why);
+		if (ret == CHAIN_EPARSE) {
+			ret = input_error(out, CHAIN_EPARSE, CHAIN_REASON_MALFORMED, (int)i, why, now);
+			goto cleanup;
+		}
+		if (ret < 0)
+			goto cleanup;
+		s->index_of[s->n++] = (int)i;
+	}
+cleanup:
+	free(sha);
+	return ret;
+}
+
+/* Served certificates that the store already holds are dropped: the search
+ * finds them there, as anchors. */
+static int make_nodes(chain__search *search, chain__node **nodes, const served_set *s,
+                      const chain__set *store)
+{
+	const chain__cert *in_store = chain__set_find(store, s->certs[0]->sha256);
+
+	search->leaf = in_store ? (chain__node){(chain__cert *)in_store, CHAIN_SOURCE_STORE, -1}
+	                        : (chain__node){s->certs[0], CHAIN_SOURCE_SERVED, 0};
+	*nodes = calloc(s->n, sizeof(**nodes));
+	if (!*nodes)
+		return CHAIN_ENOMEM;
+	search->n_served = 0;
+	for (size_t k = 1; k < s->n; k++)
+		if (!chain__set_find(store, s->certs[k]->sha256))
+			(*nodes)[search->n_served++] =
+				(chain__node){s->certs[k], CHAIN_SOURCE_SERVED, s->index_of[k]};
+	search->served = *nodes;
+	return CHAIN_OK;
+}
+
+static int64_t verification_time(const chain_policy *p)
+{
+	return p->has_time ? p->time : (int64_t)time(NULL);
+}
+
+int chain_verify(chain_result **out, const chain_store *store, const chain_policy *policy,
+                 const unsigned char *const *ders, const size_t *lens, size_t n,
+                 const chain_pool *pool)
+{
+	const chain_policy *p = policy ? policy : &chain__default_policy;
+	evaluation e = {.policy = p};
+	served_set served = {NULL, NULL, 0};
+	chain__node *nodes = NULL;
+	chain__search_stats stats;
+	int ret;
+
+	if (!out)
+		return CHAIN_EINVAL;
+	*out = NULL;
+	if (!store || !ders || !lens || n == 0)
+		return CHAIN_EINVAL;
+	for (size_t i = 0; i < n; i++)
+		if (!ders[i])
+			return CHAIN_EINVAL;
+	e.now = verification_time(p);
+	if ((ret = check_sizes(out, p, lens, n, e.now)) != CHAIN_OK)
+		return ret;
+	if ((ret = parse_served(&served, out, p, ders, lens, n, e.now)) != CHAIN_OK)
+		goto cleanup;
+
+	chain__search search = {
+		.pool = pool ? &pool->set : NULL,
+		.store = &store->set,
+		.time = e.now,
+		.max_depth = p->max_depth,
+		.partial_chain = p->partial_chain,
+		.max_sig_checks = p->limits[CHAIN_LIMIT_SIG_CHECKS],
+		.max_candidates = p->limits[CHAIN_LIMIT_CANDIDATES],
+		.on_path = evaluate,
+		.ctx = &e,
+	};
+	if ((ret = make_nodes(&search, &nodes, &served, &store->set)) < 0)
+		goto cleanup;
+	if ((ret = chain__path_search(&search, &stats)) < 0 || (ret = e.error) < 0)
+		goto cleanup;
+	if (stats.budget_exceeded && !stats.found &&
+	    (ret = chain__problems_add(&e.best, CHAIN_REASON_BUDGET_EXCEEDED, -1,
+	                               "search stopped after %llu signature checks and %llu "
+	                               "candidates",
+	                               (unsigned long long)stats.sig_checks,
+	                               (unsigned long long)stats.candidates)) < 0)
+		goto cleanup;
+	ret = chain__result_from_path(out, e.has_best ? &e.best_path : NULL, &e.best, e.now);
+cleanup:
+	chain__problems_clear(&e.scratch);
+	chain__problems_clear(&e.best);
+	free(e.scratch.v);
+	free(e.best.v);
+	free(nodes);
+	served_free(&served);
+	return ret;
+}
