@@ -1,0 +1,254 @@
+/* Runs every case of tests/data/cases.tsv (made by make-certs.py) through
+ * chain_verify() and checks verdict, primary reason, required problems and
+ * path length. Output is TAP, one line per case. */
+#include "fixtures.h"
+
+#include <chain/chain.h>
+
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#define MAX_FIELDS 9
+
+static const char *data_dir;
+static int64_t default_time;
+
+static int split(char *line, char sep, char **fields, int max)
+{
+	int n = 0;
+	fields[n++] = line;
+	for (char *p = line; *p && n < max; p++) {
+		if (*p == sep) {
+			*p = '\0';
+			fields[n++] = p + 1;
+		}
+	}
+	return n;
+}
+
+/* Comma-separated files into a store or pool via @add. */
+static int load_files(char *list, void *obj, int (*add)(void *, const char *))
+{
+	if (strcmp(list, "-") == 0)
+		return 0;
+	char *save = NULL;
+	for (char *f = strtok_r(list, ",", &save); f; f = strtok_r(NULL, ",", &save)) {
+		char path[4096];
+		snprintf(path, sizeof(path), "%s/%s", data_dir, f);
+		if (add(obj, path) < 0) {
+			printf("# cannot load %s\n", path);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+static int add_store(void *s, const char *path)
+{
+	return chain_store_add_file(s, path, 0, NULL);
+}
+
+static int add_pool(void *p, const char *path)
+{
+	return chain_pool_add_file(p, path, 0, NULL);
+}
+
+static const char *purpose_oid(const char *v)
+{
+	if (strcmp(v, "server") == 0)
+		return CHAIN_PURPOSE_TLS_SERVER;
+	if (strcmp(v, "client") == 0)
+		return CHAIN_PURPOSE_TLS_CLIENT;
+	if (strcmp(v, "any") == 0)
+		return NULL;
+	return v;
+}
+
+static int apply_policy(chain_policy *p, char *spec)
+{
+	static const struct {
+		const char *key;
+		chain_limit limit;
+	} limits[] = {
+		{"limit_certs", CHAIN_LIMIT_CERTS},
+		{"limit_sig_checks", CHAIN_LIMIT_SIG_CHECKS},
+		{"limit_candidates", CHAIN_LIMIT_CANDIDATES},
+		{"limit_chain_bytes", CHAIN_LIMIT_CHAIN_BYTES},
+		{"limit_cert_bytes", CHAIN_LIMIT_CERT_BYTES},
+	};
+	int ret = chain_policy_set_time(p, default_time);
+	if (strcmp(spec, "-") == 0)
+		return ret;
+	char *save = NULL;
+	for (char *kv = strtok_r(spec, ";", &save); kv && ret == 0;
+	     kv = strtok_r(NULL, ";", &save)) {
+		char *v = strchr(kv, '=');
+		if (!v)
+			return -1;
+		*v++ = '\0';
+		if (strcmp(kv, "time") == 0)
+			ret = chain_policy_set_time(p, strtoll(v, NULL, 10));
+		else if (strcmp(kv, "hostname") == 0)
+			ret = chain_policy_set_hostname(p, v);
+		else if (strcmp(kv, "ip") == 0)
+			ret = chain_policy_set_ip(p, v);
+		else if (strcmp(kv, "purpose") == 0)
+			ret = chain_policy_set_purpose(p, purpose_oid(v));
+		else if (strcmp(kv, "max_depth") == 0)
+			ret = chain_policy_set_max_depth(p, (unsigned)atoi(v));
+		else if (strcmp(kv, "partial_chain") == 0)
+			ret = chain_policy_set_partial_chain(p, atoi(v));
+		else if (strcmp(kv, "cn_fallback") == 0)
+			ret = chain_policy_set_cn_fallback(p, atoi(v));
+		else if (strcmp(kv, "allow_sha1") == 0)
+			ret = chain_policy_set_allow_sha1(p, atoi(v));
+		else if (strcmp(kv, "min_rsa_bits") == 0)
+			ret = chain_policy_set_min_rsa_bits(p, (unsigned)atoi(v));
+		else {
+			size_t i;
+			for (i = 0; i < sizeof(limits) / sizeof(limits[0]); i++)
+				if (strcmp(kv, limits[i].key) == 0)
+					break;
+			if (i == sizeof(limits) / sizeof(limits[0]))
+				return -1;
+			ret = chain_policy_set_limit(p, limits[i].limit, strtoull(v, NULL, 10));
+		}
+	}
+	return ret;
+}
+
+static bool has_problem(const chain_result *r, const char *code, int depth)
+{
+	for (size_t i = 0; i < chain_result_problem_count(r); i++)
+		if (strcmp(chain_reason_str(chain_result_problem_reason(r, i)), code) == 0 &&
+		    chain_result_problem_depth(r, i) == depth)
+			return true;
+	return false;
+}
+
+static void describe(const chain_result *r)
+{
+	printf("#   got ok=%d code=%s path_len=%zu\n", chain_result_ok(r),
+	       chain_reason_str(chain_result_reason(r)), chain_result_cert_count(r));
+	for (size_t i = 0; i < chain_result_problem_count(r); i++)
+		printf("#   problem %s@%d: %s\n", chain_reason_str(chain_result_problem_reason(r, i)),
+		       chain_result_problem_depth(r, i), chain_result_problem_message(r, i));
+	for (size_t i = 0; i < chain_result_cert_count(r); i++)
+		printf("#   path[%zu] %s (source %d)\n", i, chain_result_cert_subject(r, i),
+		       chain_result_cert_source(r, i));
+}
+
+/* Returns 1 when the case passes. */
+static int run_case(char **f, double *seconds)
+{
+	chain_store *store = NULL;
+	chain_pool *pool = NULL;
+	chain_policy *policy = NULL;
+	chain_result *res = NULL;
+	test_chain chain;
+	int pass = 0;
+
+	if (chain_store_new(&store) || chain_pool_new(&pool) || chain_policy_new(&policy))
+		goto cleanup;
+	if (load_files(f[1], store, add_store) || load_files(f[3], pool, add_pool))
+		goto cleanup;
+	if (apply_policy(policy, f[4]) != 0) {
+		printf("# bad policy spec\n");
+		goto cleanup;
+	}
+	if (test_load_chain(&chain, data_dir, f[2]) != 0) {
+		printf("# cannot read chain %s\n", f[2]);
+		goto cleanup;
+	}
+	struct timespec t0, t1;
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	int ret = chain_verify(&res, store, policy, (const unsigned char *const *)chain.ders,
+	                       chain.lens, chain.n, pool);
+	clock_gettime(CLOCK_MONOTONIC, &t1);
+	*seconds = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
+	test_chain_free(&chain);
+	if (!res) {
+		printf("# chain_verify returned %d (%s) and no result\n", ret, chain_error_str(ret));
+		goto cleanup;
+	}
+	pass = chain_result_ok(res) == atoi(f[5]) &&
+	       strcmp(chain_reason_str(chain_result_reason(res)), f[6]) == 0;
+	if (strcmp(f[6], "malformed") == 0)
+		pass = pass && ret == CHAIN_EPARSE && chain_result_error_index(res) >= 0;
+	else if (strcmp(f[6], "input_limit") == 0)
+		pass = pass && ret == CHAIN_ELIMIT;
+	else
+		pass = pass && ret == CHAIN_OK;
+	if (strcmp(f[8], "-") != 0)
+		pass = pass && chain_result_cert_count(res) == (size_t)atoi(f[8]);
+	if (strcmp(f[7], "-") != 0) {
+		char *save = NULL;
+		for (char *e = strtok_r(f[7], ",", &save); e; e = strtok_r(NULL, ",", &save)) {
+			char *at = strchr(e, '@');
+			if (!at)
+				continue;
+			*at = '\0';
+			if (!has_problem(res, e, atoi(at + 1))) {
+				printf("# missing problem %s@%s\n", e, at + 1);
+				pass = 0;
+			}
+		}
+	}
+	if (!pass)
+		describe(res);
+cleanup:
+	chain_result_free(res);
+	chain_policy_free(policy);
+	chain_pool_free(pool);
+	chain_store_free(store);
+	return pass;
+}
+
+int main(int argc, char **argv)
+{
+	size_t len;
+	char *tsv;
+	int failed = 0, n = 0;
+
+	if (argc < 2) {
+		fprintf(stderr, "usage: %s DATA_DIR\n", argv[0]);
+		return 2;
+	}
+	data_dir = argv[1];
+	default_time = 1893456000; /* 2030-01-01T00:00:00Z, as make-certs.py */
+	if (!(tsv = test_read_file(data_dir, "cases.tsv", &len))) {
+		fprintf(stderr, "cannot read %s/cases.tsv\n", data_dir);
+		return 2;
+	}
+	int cases = 0;
+	for (char *p = tsv; *p; p++)
+		cases += *p == '\n';
+	printf("1..%d\n", cases - 1);
+	char *save = NULL;
+	strtok_r(tsv, "\n", &save); /* header */
+	for (char *line = strtok_r(NULL, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		char *f[MAX_FIELDS];
+		double seconds = 0;
+		n++;
+		if (split(line, '\t', f, MAX_FIELDS) != MAX_FIELDS) {
+			printf("not ok %d - malformed line\n", n);
+			failed++;
+			continue;
+		}
+		char name[256];
+		snprintf(name, sizeof(name), "%s", f[0]);
+		int pass = run_case(f, &seconds);
+		/* Hostile inputs must end in bounded time, whatever the verdict. */
+		if (seconds > 2.0) {
+			printf("# took %.3f s\n", seconds);
+			pass = 0;
+		}
+		printf("%s %d - %s (%.1f ms)\n", pass ? "ok" : "not ok", n, name, seconds * 1e3);
+		failed += !pass;
+	}
+	free(tsv);
+	return failed ? 1 : 0;
+}
