@@ -12,6 +12,7 @@
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdbool.h>
+#include <time.h>
 
 /* ---- der.c: just enough DER to slice a certificate ---------------------- */
 
@@ -166,6 +167,8 @@ struct chain_policy {
 };
 
 extern const chain_policy chain__default_policy;
+/* The policy's time, or the wall clock when it has none. */
+int64_t chain__verification_time(const chain_policy *p);
 /* Parse an IPv4/IPv6 literal; returns 4, 16, or 0 when @text is not one. */
 size_t chain__parse_ip(unsigned char out[16], const char *text);
 

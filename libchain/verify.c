@@ -183,7 +183,7 @@ static int make_nodes(chain__search *search, chain__node **nodes, const served_s
 	return CHAIN_OK;
 }
 
-static int64_t verification_time(const chain_policy *p)
+int64_t chain__verification_time(const chain_policy *p)
 {
 	return p->has_time ? p->time : (int64_t)time(NULL);
 }
@@ -207,7 +207,7 @@ int chain_verify(chain_result **out, const chain_store *store, const chain_polic
 	for (size_t i = 0; i < n; i++)
 		if (!ders[i])
 			return CHAIN_EINVAL;
-	e.now = verification_time(p);
+	e.now = chain__verification_time(p);
 	if ((ret = check_sizes(out, p, lens, n, e.now)) != CHAIN_OK)
 		return ret;
 	if ((ret = parse_served(&served, out, p, ders, lens, n, e.now)) != CHAIN_OK)

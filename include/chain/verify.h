@@ -38,6 +38,16 @@ CHAIN_API int chain_verify(chain_result **out, const chain_store *store,
                            const unsigned char *const *ders, const size_t *lens,
                            size_t n, const chain_pool *pool);
 
+/** Verify a served chain given as PEM text: the CERTIFICATE blocks of @pem
+ * (@len bytes, need not be NUL-terminated), leaf first, are passed to
+ * chain_verify() with everything else as documented there. Text outside the
+ * blocks is ignored. A block whose base64 does not decode is an unparsable
+ * certificate (CHAIN_EPARSE, with its index); no block at all is CHAIN_EPARSE
+ * with index -1. Since: 0.1 */
+CHAIN_API int chain_verify_pem(chain_result **out, const chain_store *store,
+                               const chain_policy *policy, const char *pem, size_t len,
+                               const chain_pool *pool);
+
 CHAIN_END_DECLS
 
 #endif /* CHAIN_VERIFY_H */

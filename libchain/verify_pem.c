@@ -1,0 +1,88 @@
+/* chain_verify_pem(): PEM text to a DER list, then chain_verify(). */
+#include "internal.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct {
+	unsigned char **ders;
+	size_t *lens;
+	size_t n, cap;
+	long bad_block; /* first block that did not decode, 1-based; 0 if none */
+	uint64_t bytes, max_bytes;
+} der_list;
+
+static int push(void *ctx, const unsigned char *der, size_t len, size_t block)
+{
+	der_list *l = ctx;
+	(void)block;
+	/* Bound memory on hostile input: past the chain limit, stop copying;
+	 * chain_verify() will report input_limit from the lengths alone. */
+	l->bytes += len;
+	if (l->n == l->cap) {
+		size_t cap = l->cap ? l->cap * 2 : 8;
+		unsigned char **ders = realloc(l->ders, cap * sizeof(*ders));
+		if (!ders)
+			return CHAIN_ENOMEM;
+		l->ders = ders;
+		size_t *lens = realloc(l->lens, cap * sizeof(*lens));
+		if (!lens)
+			return CHAIN_ENOMEM;
+		l->lens = lens;
+		l->cap = cap;
+	}
+	unsigned char *copy = malloc(len && l->bytes <= l->max_bytes ? len : 1);
+	if (!copy)
+		return CHAIN_ENOMEM;
+	if (l->bytes <= l->max_bytes)
+		memcpy(copy, der, len);
+	else
+		copy[0] = 0;
+	l->ders[l->n] = copy;
+	l->lens[l->n++] = len;
+	return CHAIN_OK;
+}
+
+static int bad(void *ctx, size_t block, const char *why)
+{
+	der_list *l = ctx;
+	(void)why;
+	if (!l->bad_block)
+		l->bad_block = (long)block;
+	return push(ctx, (const unsigned char *)"", 0, block);
+}
+
+int chain_verify_pem(chain_result **out, const chain_store *store, const chain_policy *policy,
+                     const char *pem, size_t len, const chain_pool *pool)
+{
+	const chain_policy *p = policy ? policy : &chain__default_policy;
+	der_list l = {.max_bytes = p->limits[CHAIN_LIMIT_CHAIN_BYTES]};
+	int ret;
+
+	if (!out)
+		return CHAIN_EINVAL;
+	*out = NULL;
+	if (!store || !pem)
+		return CHAIN_EINVAL;
+	long blocks = chain__pem_split(pem, len, push, bad, &l);
+	int64_t now = chain__verification_time(p);
+	if (blocks < 0) {
+		ret = (int)blocks;
+	} else if (l.n == 0) {
+		ret = chain__result_input_error(out, CHAIN_REASON_MALFORMED, -1,
+		                                "no PEM CERTIFICATE block", now);
+		ret = ret < 0 ? ret : CHAIN_EPARSE;
+	} else if (l.bad_block) {
+		ret = chain__result_input_error(out, CHAIN_REASON_MALFORMED, (int)l.bad_block - 1,
+		                                "base64 does not decode", now);
+		ret = ret < 0 ? ret : CHAIN_EPARSE;
+	} else {
+		ret = chain_verify(out, store, policy, (const unsigned char *const *)l.ders, l.lens,
+		                   l.n, pool);
+	}
+	for (size_t i = 0; i < l.n; i++)
+		free(l.ders[i]);
+	free(l.ders);
+	free(l.lens);
+	return ret;
+}
