@@ -1,0 +1,172 @@
+/* Hostile input: every truncation and every single-bit flip of a valid
+ * leaf, random garbage, oversized and malicious PEM. Each must end in an
+ * error or a negative verdict, never a crash, and no tampered leaf may
+ * ever be trusted. */
+#include "fixtures.h"
+#include "tap.h"
+
+#include <chain/chain.h>
+
+#include <stdlib.h>
+#include <string.h>
+
+static chain_store *store;
+static chain_policy *policy;
+
+/* Verify [leaf, rest...]; returns the chain_verify code, *trusted the verdict. */
+static int verify(const unsigned char *leaf, size_t leaf_len, const test_chain *rest, int *trusted)
+{
+	const unsigned char *ders[8] = {leaf};
+	size_t lens[8] = {leaf_len}, n = 1;
+	chain_result *res = NULL;
+
+	for (size_t i = 1; rest && i < rest->n && n < 8; i++, n++) {
+		ders[n] = rest->ders[i];
+		lens[n] = rest->lens[i];
+	}
+	int ret = chain_verify(&res, store, policy, ders, lens, n, NULL);
+	*trusted = chain_result_ok(res);
+	if ((ret == CHAIN_OK || ret == CHAIN_EPARSE || ret == CHAIN_ELIMIT) && !res)
+		ret = -1000; /* those codes promise a result */
+	chain_result_free(res);
+	return ret;
+}
+
+static void test_truncations(const test_chain *c)
+{
+	int crashes = 0, trusted_any = 0, trusted;
+	for (size_t len = 0; len < c->lens[0]; len++) {
+		int ret = verify(c->ders[0], len, c, &trusted);
+		crashes += ret != CHAIN_EPARSE && ret != CHAIN_EINVAL;
+		trusted_any |= trusted;
+	}
+	CHECK(crashes == 0 && !trusted_any, "all %zu truncations of the leaf are parse errors",
+	      c->lens[0]);
+	unsigned char *longer = malloc(c->lens[0] + 1);
+	memcpy(longer, c->ders[0], c->lens[0]);
+	longer[c->lens[0]] = 0;
+	CHECK(verify(longer, c->lens[0] + 1, c, &trusted) == CHAIN_EPARSE && !trusted,
+	      "a trailing byte after the certificate is refused");
+	free(longer);
+}
+
+static void test_bit_flips(const test_chain *c)
+{
+	size_t len = c->lens[0], trusted_count = 0, bad = 0;
+	unsigned char *copy = malloc(len);
+	int trusted;
+
+	for (size_t i = 0; i < len; i++) {
+		for (int bit = 0; bit < 8; bit += 3) {
+			memcpy(copy, c->ders[0], len);
+			copy[i] ^= (unsigned char)(1u << bit);
+			int ret = verify(copy, len, c, &trusted);
+			bad += ret != CHAIN_OK && ret != CHAIN_EPARSE;
+			trusted_count += trusted;
+		}
+	}
+	CHECK(bad == 0, "bit flips give a verdict or a parse error (%zu other outcomes)", bad);
+	CHECK(trusted_count == 0, "no bit-flipped leaf is trusted (%zu were)", trusted_count);
+	free(copy);
+}
+
+static void test_garbage(void)
+{
+	unsigned char buf[2048];
+	int failures = 0, trusted;
+	srand(12345);
+	for (int round = 0; round < 2000; round++) {
+		size_t len = (size_t)(rand() % (int)sizeof(buf)) + 1;
+		for (size_t i = 0; i < len; i++)
+			buf[i] = (unsigned char)rand();
+		buf[0] = 0x30; /* look like a SEQUENCE to get past the first check */
+		if (len > 2) {
+			buf[1] = 0x82;
+			buf[2] = (unsigned char)((len - 4) >> 8);
+			buf[3 % len] = (unsigned char)(len - 4);
+		}
+		failures += verify(buf, len, NULL, &trusted) != CHAIN_EPARSE || trusted;
+	}
+	CHECK(failures == 0, "2000 random buffers are parse errors");
+}
+
+static void test_too_many(const test_chain *c)
+{
+	/* 40 served copies with distinct bytes: over the 32-certificate bound. */
+	enum { N = 40 };
+	const unsigned char *ders[N];
+	size_t lens[N];
+	unsigned char *copies[N];
+	chain_result *res = NULL;
+
+	for (int i = 0; i < N; i++) {
+		copies[i] = malloc(c->lens[0]);
+		memcpy(copies[i], c->ders[0], c->lens[0]);
+		copies[i][c->lens[0] - 1] ^= (unsigned char)i; /* distinct signature bytes */
+		ders[i] = copies[i];
+		lens[i] = c->lens[0];
+	}
+	int ret = chain_verify(&res, store, policy, ders, lens, N, NULL);
+	CHECK(ret == CHAIN_ELIMIT && chain_result_reason(res) == CHAIN_REASON_INPUT_LIMIT,
+	      "40 distinct served certificates hit input_limit");
+	chain_result_free(res);
+	/* 40 identical copies are one distinct certificate: not over the bound. */
+	for (int i = 0; i < N; i++)
+		ders[i] = c->ders[0];
+	ret = chain_verify(&res, store, policy, ders, lens, N, NULL);
+	CHECK(ret == CHAIN_OK && chain_result_reason(res) == CHAIN_REASON_MISSING_ISSUER,
+	      "duplicates do not count toward the bound");
+	chain_result_free(res);
+	for (int i = 0; i < N; i++)
+		free(copies[i]);
+}
+
+static void test_hostile_pem(void)
+{
+	chain_result *res = NULL;
+	size_t n = 200000;
+	char *pem = malloc(n * 30 + 1), *w = pem;
+	for (size_t i = 0; i < n; i++)
+		w += sprintf(w, "-----BEGIN CERTIFICATE-----\n");
+	int ret = chain_verify_pem(&res, store, policy, pem, (size_t)(w - pem), NULL);
+	CHECK(ret == CHAIN_EPARSE && res, "200000 unterminated BEGIN lines: a parse error");
+	chain_result_free(res);
+	w = pem;
+	for (size_t i = 0; i < 50000; i++)
+		w += sprintf(w, "-----BEGIN CERTIFICATE-----\nMAA=\n-----END CERTIFICATE-----\n");
+	ret = chain_verify_pem(&res, store, policy, pem, (size_t)(w - pem), NULL);
+	CHECK((ret == CHAIN_ELIMIT || ret == CHAIN_EPARSE) && res,
+	      "50000 tiny blocks end in an input error (%d)", ret);
+	chain_result_free(res);
+	const char binary[] = "\x00\xff-----BEGIN \x00\x01-----END";
+	ret = chain_verify_pem(&res, store, policy, binary, sizeof(binary) - 1, NULL);
+	CHECK(ret == CHAIN_EPARSE, "binary junk around PEM markers");
+	chain_result_free(res);
+	free(pem);
+}
+
+int main(int argc, char **argv)
+{
+	const char *dir = argc > 1 ? argv[1] : "tests/data";
+	char path[4096];
+	test_chain c;
+
+	snprintf(path, sizeof(path), "%s/pki/root-a.pem", dir);
+	if (chain_store_new(&store) || chain_store_add_file(store, path, 0, NULL) ||
+	    chain_policy_new(&policy) || test_load_chain(&c, dir, "pki/chain-a.pem"))
+		return 2;
+	chain_policy_set_time(policy, 1893456000);
+	chain_policy_set_hostname(policy, "www.example.com");
+	int trusted = 0;
+	CHECK(verify(c.ders[0], c.lens[0], &c, &trusted) == CHAIN_OK && trusted,
+	      "the untampered chain is trusted");
+	test_truncations(&c);
+	test_bit_flips(&c);
+	test_garbage();
+	test_too_many(&c);
+	test_hostile_pem();
+	test_chain_free(&c);
+	chain_policy_free(policy);
+	chain_store_free(store);
+	return tap_done();
+}
