@@ -149,7 +149,8 @@ static int gather(walk *w, candidates *cs, const chain__cert *subject)
 	       (c = chain__set_next_subject(s->pool, name, &pos)))
 		if (!served_has(s, c) && !chain__set_find(s->store, c->sha256))
 			ret = push_candidate(w, cs, subject, (chain__cert *)c, CHAIN_SOURCE_POOL, -1);
-	qsort(cs->v, cs->n, sizeof(*cs->v), by_score);
+	if (cs->n > 1)
+		qsort(cs->v, cs->n, sizeof(*cs->v), by_score);
 	return ret;
 }
 

@@ -1,0 +1,905 @@
+/* bench_verify: single-core verification throughput of libchain's
+ * chain_verify() against raw GnuTLS gnutls_x509_trust_list_verify_crt2() on
+ * the same served chains, in the same run.
+ *
+ *   bench_verify CORPUS_DIR [--seconds S] [--repeat R] [--pin CPU] [--show K]
+ *
+ * CORPUS_DIR holds roots.pem and chains.txt as written by
+ * benchmarks/make-corpus.py. Everything is loaded and base64-decoded before
+ * any timing; the per-chain libchain policies (time, serverAuth, hostname)
+ * are prepared up front too. A first, untimed pass records both verdicts and
+ * their reasons (and warms the CPU caches). Then each trial alternates
+ * libchain and GnuTLS rounds over the whole corpus (the order flips every
+ * round) until each side has run for at least S seconds. Parsing the served
+ * DER is part of the measured work on both sides; neither side keeps
+ * anything between calls. Last, as a reference, the signature checks of the
+ * paths alone are timed (keys imported beforehand): the floor any uncached
+ * verifier pays.
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later */
+#include <chain/chain.h>
+
+#include <gnutls/abstract.h>
+#include <gnutls/gnutls.h>
+#include <gnutls/x509.h>
+
+#include <errno.h>
+#include <sched.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "bench_config.h"
+
+#define BENCH_T ((time_t)1893456000) /* 2030-01-01T00:00:00Z, as make-corpus.py */
+#define MAX_SERVED 16                /* verify_crt2 in GnuTLS 3.7.9 overflows beyond 16 */
+
+typedef struct {
+	char *host;
+	const unsigned char **ders;
+	size_t *lens;
+	size_t n;
+	int expect_ok; /* 1 ok, 0 fail, -1 not given */
+	char *label;
+	chain_policy *policy; /* base policy + this chain's hostname */
+} bench_chain;
+
+typedef struct {
+	bench_chain *v;
+	size_t n, cap;
+} corpus;
+
+/* ------------------------------------------------------------------------ */
+/* Utilities */
+
+static void die(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	fputs("bench_verify: ", stderr);
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+	va_end(ap);
+	exit(2);
+}
+
+static void *xmalloc(size_t n)
+{
+	void *p = malloc(n ? n : 1);
+	if (!p)
+		die("out of memory");
+	return p;
+}
+
+static char *xstrdup(const char *s)
+{
+	size_t n = strlen(s) + 1;
+	return memcpy(xmalloc(n), s, n);
+}
+
+static double now_seconds(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static time_t pinned_time(time_t *t)
+{
+	if (t)
+		*t = BENCH_T;
+	return BENCH_T;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+	return (x > y) - (x < y);
+}
+
+static double median(double *v, size_t n)
+{
+	qsort(v, n, sizeof(*v), cmp_double);
+	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Machine and build description */
+
+static void cpu_model(char *out, size_t size)
+{
+	snprintf(out, size, "unknown");
+	FILE *f = fopen("/proc/cpuinfo", "r");
+	if (!f)
+		return;
+	char line[512];
+	while (fgets(line, sizeof(line), f)) {
+		if (strncmp(line, "model name", 10) && strncmp(line, "Hardware", 8) &&
+		    strncmp(line, "cpu model", 9))
+			continue;
+		char *colon = strchr(line, ':');
+		if (!colon)
+			continue;
+		colon++;
+		while (*colon == ' ' || *colon == '\t')
+			colon++;
+		colon[strcspn(colon, "\n")] = '\0';
+		snprintf(out, size, "%s", colon);
+		break;
+	}
+	fclose(f);
+}
+
+static void git_commit(char *out, size_t size)
+{
+	snprintf(out, size, "unknown");
+	const char *src = BENCH_SOURCE_DIR;
+	if (strchr(src, '\''))
+		return;
+	char cmd[4200];
+	snprintf(cmd, sizeof(cmd),
+	         "git -C '%s' describe --always --dirty --abbrev=12 2>/dev/null", src);
+	FILE *p = popen(cmd, "r");
+	if (!p)
+		return;
+	char buf[128];
+	if (fgets(buf, sizeof(buf), p)) {
+		buf[strcspn(buf, "\n")] = '\0';
+		if (buf[0])
+			snprintf(out, size, "%s", buf);
+	}
+	pclose(p);
+}
+
+/* ------------------------------------------------------------------------ */
+/* Corpus loading */
+
+static void corpus_push(corpus *c, bench_chain ch)
+{
+	if (c->n == c->cap) {
+		c->cap = c->cap ? c->cap * 2 : 1024;
+		bench_chain *v = realloc(c->v, c->cap * sizeof(*v));
+		if (!v)
+			die("out of memory");
+		c->v = v;
+	}
+	c->v[c->n++] = ch;
+}
+
+static void parse_line(corpus *c, char *line, size_t lineno, const char *path)
+{
+	char *save = NULL;
+	char *host = strtok_r(line, "\t", &save);
+	char *certs = strtok_r(NULL, "\t", &save);
+	char *expect = strtok_r(NULL, "\t", &save);
+	char *label = strtok_r(NULL, "\t", &save);
+	if (!host || !certs)
+		die("%s:%zu: expected hostname<TAB>certificates", path, lineno);
+
+	bench_chain ch = {0};
+	ch.host = xstrdup(host);
+	ch.ders = xmalloc(MAX_SERVED * sizeof(*ch.ders));
+	ch.lens = xmalloc(MAX_SERVED * sizeof(*ch.lens));
+	ch.expect_ok = !expect ? -1 : !strcmp(expect, "ok") ? 1 : !strcmp(expect, "fail") ? 0 : -1;
+	if (expect && ch.expect_ok < 0)
+		die("%s:%zu: third column must be ok or fail, not '%s'", path, lineno, expect);
+	ch.label = xstrdup(label ? label : "-");
+
+	char *save2 = NULL;
+	for (char *b64 = strtok_r(certs, " ", &save2); b64; b64 = strtok_r(NULL, " ", &save2)) {
+		if (ch.n == MAX_SERVED)
+			die("%s:%zu: more than %d certificates", path, lineno, MAX_SERVED);
+		gnutls_datum_t in = {(unsigned char *)b64, (unsigned int)strlen(b64)}, der;
+		int ret = gnutls_base64_decode2(&in, &der);
+		if (ret < 0)
+			die("%s:%zu: certificate %zu: bad base64 (%s)", path, lineno, ch.n,
+			    gnutls_strerror(ret));
+		unsigned char *copy = xmalloc(der.size);
+		memcpy(copy, der.data, der.size);
+		gnutls_free(der.data);
+		ch.ders[ch.n] = copy;
+		ch.lens[ch.n] = der.size;
+		ch.n++;
+	}
+	if (ch.n == 0)
+		die("%s:%zu: no certificate", path, lineno);
+	corpus_push(c, ch);
+}
+
+static void load_corpus(corpus *c, const char *dir)
+{
+	char path[4096];
+	snprintf(path, sizeof(path), "%s/chains.txt", dir);
+	FILE *f = fopen(path, "r");
+	if (!f)
+		die("cannot open %s: %s", path, strerror(errno));
+	char *line = NULL;
+	size_t cap = 0, lineno = 0;
+	ssize_t len;
+	while ((len = getline(&line, &cap, f)) >= 0) {
+		lineno++;
+		while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r'))
+			line[--len] = '\0';
+		if (len == 0 || line[0] == '#')
+			continue;
+		parse_line(c, line, lineno, path);
+	}
+	free(line);
+	fclose(f);
+	if (c->n == 0)
+		die("%s: no chains", path);
+}
+
+static gnutls_x509_trust_list_t load_gnutls_roots(const char *pem_path, unsigned int *count)
+{
+	gnutls_datum_t pem;
+	int ret = gnutls_load_file(pem_path, &pem);
+	if (ret < 0)
+		die("cannot read %s: %s", pem_path, gnutls_strerror(ret));
+	gnutls_x509_crt_t *cas = NULL;
+	unsigned int n = 0;
+	ret = gnutls_x509_crt_list_import2(&cas, &n, &pem, GNUTLS_X509_FMT_PEM, 0);
+	gnutls_free(pem.data);
+	if (ret < 0 || n == 0)
+		die("%s: no certificates for GnuTLS (%s)", pem_path, gnutls_strerror(ret));
+
+	gnutls_x509_trust_list_t tl;
+	if ((ret = gnutls_x509_trust_list_init(&tl, 0)) < 0)
+		die("gnutls_x509_trust_list_init: %s", gnutls_strerror(ret));
+	/* The list takes the certificates (freed by trust_list_deinit(tl, 1));
+	 * the array is ours. */
+	ret = gnutls_x509_trust_list_add_cas(tl, cas, n, 0);
+	if (ret < 0 || (unsigned int)ret != n)
+		die("gnutls_x509_trust_list_add_cas: %d of %u added", ret, n);
+	gnutls_free(cas);
+	*count = n;
+	return tl;
+}
+
+/* ------------------------------------------------------------------------ */
+/* One verification on each side */
+
+static const char *const SERVER_AUTH = GNUTLS_KP_TLS_WWW_SERVER;
+
+/* libchain: returns 1 trusted, 0 rejected, -1 call error. With @why, writes
+ * the reasons as libchain reports them. */
+static int verify_libchain(const chain_store *store, const bench_chain *ch, char *why,
+                           size_t why_size, const char **primary)
+{
+	chain_result *res = NULL;
+	int ret = chain_verify(&res, store, ch->policy, ch->ders, ch->lens, ch->n, NULL);
+	int ok = res ? chain_result_ok(res) : -1;
+
+	if (primary)
+		*primary = res ? chain_reason_str(chain_result_reason(res)) : "call_error";
+	if (why) {
+		size_t used = 0;
+		why[0] = '\0';
+#define APPEND(...)                                                                           \
+	do {                                                                                  \
+		if (used < why_size) {                                                        \
+			int w_ = snprintf(why + used, why_size - used, __VA_ARGS__);          \
+			if (w_ > 0)                                                           \
+				used += (size_t)w_;                                           \
+		}                                                                             \
+	} while (0)
+		if (!res) {
+			APPEND("call failed: %s (%d)", chain_error_str(ret), ret);
+		} else if (ok) {
+			APPEND("ok (path of %zu certificates)", chain_result_cert_count(res));
+		} else {
+			APPEND("%s", chain_reason_str(chain_result_reason(res)));
+			if (chain_result_error_message(res))
+				APPEND(" [certificate %d: %s]", chain_result_error_index(res),
+				       chain_result_error_message(res));
+			size_t np = chain_result_problem_count(res);
+			for (size_t i = 0; i < np; i++)
+				APPEND("; %s at depth %d: %s",
+				       chain_reason_str(chain_result_problem_reason(res, i)),
+				       chain_result_problem_depth(res, i),
+				       chain_result_problem_message(res, i));
+		}
+#undef APPEND
+	}
+	chain_result_free(res);
+	return ok;
+}
+
+/* GnuTLS: returns 1 trusted, 0 rejected (including unparsable input), -1 on
+ * a call error. With @why, writes GnuTLS's own description. */
+static int verify_gnutls(gnutls_x509_trust_list_t tl, const bench_chain *ch, char *why,
+                         size_t why_size, unsigned int *status_out)
+{
+	gnutls_x509_crt_t crts[MAX_SERVED];
+	unsigned int status = 0;
+	size_t parsed = 0;
+	int ret = 0, result;
+
+	for (; parsed < ch->n; parsed++) {
+		gnutls_datum_t d = {(unsigned char *)ch->ders[parsed], (unsigned int)ch->lens[parsed]};
+		if ((ret = gnutls_x509_crt_init(&crts[parsed])) < 0)
+			break;
+		if ((ret = gnutls_x509_crt_import(crts[parsed], &d, GNUTLS_X509_FMT_DER)) < 0) {
+			gnutls_x509_crt_deinit(crts[parsed]);
+			break;
+		}
+	}
+	if (ret < 0) {
+		result = 0;
+		if (why)
+			snprintf(why, why_size, "certificate %zu does not parse: %s", parsed,
+			         gnutls_strerror(ret));
+		goto out;
+	}
+	gnutls_typed_vdata_st vdata[2] = {
+		{GNUTLS_DT_DNS_HOSTNAME, (unsigned char *)ch->host, (unsigned int)strlen(ch->host)},
+		{GNUTLS_DT_KEY_PURPOSE_OID, (unsigned char *)SERVER_AUTH, 0},
+	};
+	ret = gnutls_x509_trust_list_verify_crt2(tl, crts, (unsigned int)ch->n, vdata, 2, 0,
+	                                         &status, NULL);
+	if (ret < 0) {
+		result = -1;
+		if (why)
+			snprintf(why, why_size, "call failed: %s", gnutls_strerror(ret));
+	} else {
+		result = status == 0;
+		if (why) {
+			gnutls_datum_t txt = {NULL, 0};
+			if (gnutls_certificate_verification_status_print(status, GNUTLS_CRT_X509, &txt,
+			                                                 0) >= 0) {
+				snprintf(why, why_size, "status 0x%x: %s", status, (char *)txt.data);
+				gnutls_free(txt.data);
+			} else {
+				snprintf(why, why_size, "status 0x%x", status);
+			}
+		}
+	}
+out:
+	if (status_out)
+		*status_out = ret < 0 ? ~0u : status;
+	for (size_t i = 0; i < parsed; i++)
+		gnutls_x509_crt_deinit(crts[i]);
+	return result;
+}
+
+/* Short names of GnuTLS verification status bits, "|"-joined ("ok" for 0). */
+static void gnutls_status_names(unsigned int status, char *out, size_t size)
+{
+	static const struct {
+		unsigned int bit;
+		const char *name;
+	} names[] = {
+		{GNUTLS_CERT_INVALID, "invalid"},
+		{GNUTLS_CERT_REVOKED, "revoked"},
+		{GNUTLS_CERT_SIGNER_NOT_FOUND, "signer_not_found"},
+		{GNUTLS_CERT_SIGNER_NOT_CA, "signer_not_ca"},
+		{GNUTLS_CERT_INSECURE_ALGORITHM, "insecure_algorithm"},
+		{GNUTLS_CERT_NOT_ACTIVATED, "not_activated"},
+		{GNUTLS_CERT_EXPIRED, "expired"},
+		{GNUTLS_CERT_SIGNATURE_FAILURE, "signature_failure"},
+		{GNUTLS_CERT_UNEXPECTED_OWNER, "unexpected_owner"},
+		{GNUTLS_CERT_SIGNER_CONSTRAINTS_FAILURE, "signer_constraints_failure"},
+		{GNUTLS_CERT_MISMATCH, "mismatch"},
+		{GNUTLS_CERT_PURPOSE_MISMATCH, "purpose_mismatch"},
+		{GNUTLS_CERT_UNKNOWN_CRIT_EXTENSIONS, "unknown_crit_extensions"},
+	};
+	size_t used = 0;
+	unsigned int rest = status;
+
+	out[0] = '\0';
+	if (status == ~0u) {
+		snprintf(out, size, "call_error");
+		return;
+	}
+	if (status == 0) {
+		snprintf(out, size, "ok");
+		return;
+	}
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		if (!(status & names[i].bit))
+			continue;
+		rest &= ~names[i].bit;
+		int w = snprintf(out + used, used < size ? size - used : 0, "%s%s",
+		                 used ? "|" : "", names[i].name);
+		if (w > 0)
+			used += (size_t)w;
+	}
+	if (rest && used < size)
+		snprintf(out + used, size - used, "%s0x%x", used ? "|" : "", rest);
+}
+
+/* Outcome classes of the untimed pass: label x libchain reason x GnuTLS status. */
+typedef struct {
+	const char *label;
+	const char *l_reason;
+	unsigned int g_status;
+	size_t count;
+} outcome;
+
+static void outcome_add(outcome *v, size_t *n, size_t cap, const char *label,
+                        const char *l_reason, unsigned int g_status)
+{
+	for (size_t i = 0; i < *n; i++)
+		if (!strcmp(v[i].label, label) && !strcmp(v[i].l_reason, l_reason) &&
+		    v[i].g_status == g_status) {
+			v[i].count++;
+			return;
+		}
+	if (*n < cap)
+		v[(*n)++] = (outcome){label, l_reason, g_status, 1};
+}
+
+static int cmp_outcome(const void *a, const void *b)
+{
+	const outcome *x = a, *y = b;
+	int c = strcmp(x->label, y->label);
+	if (c)
+		return c;
+	return (x->count < y->count) - (x->count > y->count);
+}
+
+/* ------------------------------------------------------------------------ */
+/* Reference floor: only the signature checks of each chain's path (the edges
+ * of the path libchain reports: leaf <- intermediate <- root), with the
+ * issuer keys imported and the TBS/signature located before timing. No
+ * parsing, no search, no policy: what any verifier must pay per call without
+ * caches. Both sides above verify exactly these edges (neither checks the
+ * root's self-signature). */
+
+typedef struct {
+	gnutls_pubkey_t key; /* issuer key */
+	gnutls_sign_algorithm_t algo;
+	gnutls_datum_t tbs, sig; /* into der */
+	unsigned char *der;      /* copy of the subject certificate */
+} sig_edge;
+
+typedef struct {
+	sig_edge *v;
+	size_t n, cap;
+} edge_list;
+
+/* One DER TLV at p[0..len): header length and content length. */
+static bool der_tlv(const unsigned char *p, size_t len, size_t *hdr, size_t *body)
+{
+	if (len < 2)
+		return false;
+	size_t h = 2, b = p[1];
+	if (b & 0x80) {
+		size_t k = b & 0x7f;
+		if (k == 0 || k > 4 || len < 2 + k)
+			return false;
+		b = 0;
+		for (size_t i = 0; i < k; i++)
+			b = (b << 8) | p[2 + i];
+		h += k;
+	}
+	if (b > len - h)
+		return false;
+	*hdr = h;
+	*body = b;
+	return true;
+}
+
+static bool edge_make(sig_edge *e, const unsigned char *subject, size_t subject_len,
+                      const unsigned char *issuer, size_t issuer_len)
+{
+	size_t h, b, th, tb, ah, ab, sh, sb;
+	memset(e, 0, sizeof(*e));
+	if (!der_tlv(subject, subject_len, &h, &b))
+		return false;
+	const unsigned char *tbs = subject + h;
+	size_t left = b;
+	if (!der_tlv(tbs, left, &th, &tb))
+		return false;
+	const unsigned char *alg = tbs + th + tb;
+	left -= th + tb;
+	if (!der_tlv(alg, left, &ah, &ab))
+		return false;
+	const unsigned char *bits = alg + ah + ab;
+	left -= ah + ab;
+	if (!der_tlv(bits, left, &sh, &sb) || bits[0] != 0x03 || sb < 2)
+		return false;
+
+	gnutls_x509_crt_t sc, ic;
+	gnutls_datum_t sd = {(unsigned char *)subject, (unsigned int)subject_len};
+	gnutls_datum_t id = {(unsigned char *)issuer, (unsigned int)issuer_len};
+	if (gnutls_x509_crt_init(&sc) < 0)
+		return false;
+	if (gnutls_x509_crt_init(&ic) < 0) {
+		gnutls_x509_crt_deinit(sc);
+		return false;
+	}
+	bool ok = gnutls_x509_crt_import(sc, &sd, GNUTLS_X509_FMT_DER) >= 0 &&
+	          gnutls_x509_crt_import(ic, &id, GNUTLS_X509_FMT_DER) >= 0 &&
+	          gnutls_pubkey_init(&e->key) >= 0;
+	if (ok && gnutls_pubkey_import_x509(e->key, ic, 0) < 0)
+		ok = false;
+	if (ok) {
+		int algo = gnutls_x509_crt_get_signature_algorithm(sc);
+		ok = algo > 0;
+		e->algo = (gnutls_sign_algorithm_t)(algo > 0 ? algo : 0);
+	}
+	gnutls_x509_crt_deinit(sc);
+	gnutls_x509_crt_deinit(ic);
+	if (!ok) {
+		if (e->key)
+			gnutls_pubkey_deinit(e->key);
+		e->key = NULL;
+		return false;
+	}
+	e->der = xmalloc(subject_len);
+	memcpy(e->der, subject, subject_len);
+	e->tbs.data = e->der + (tbs - subject);
+	e->tbs.size = (unsigned int)(th + tb);
+	e->sig.data = e->der + (bits - subject) + sh + 1; /* skip the unused-bits octet */
+	e->sig.size = (unsigned int)(sb - 1);
+	return true;
+}
+
+static void edge_push(edge_list *l, sig_edge e)
+{
+	if (l->n == l->cap) {
+		l->cap = l->cap ? l->cap * 2 : 1024;
+		sig_edge *v = realloc(l->v, l->cap * sizeof(*v));
+		if (!v)
+			die("out of memory");
+		l->v = v;
+	}
+	l->v[l->n++] = e;
+}
+
+static void edge_list_free(edge_list *l)
+{
+	for (size_t i = 0; i < l->n; i++) {
+		gnutls_pubkey_deinit(l->v[i].key);
+		free(l->v[i].der);
+	}
+	free(l->v);
+}
+
+/* The edges of the path libchain reports for each chain: edge 0 (leaf) goes
+ * to @leaf, the others to @upper. Returns the number of chains without one. */
+static size_t collect_edges(const chain_store *store, const corpus *c, edge_list *leaf,
+                            edge_list *upper)
+{
+	size_t failed = 0;
+	for (size_t i = 0; i < c->n; i++) {
+		const bench_chain *ch = &c->v[i];
+		chain_result *res = NULL;
+		chain_verify(&res, store, ch->policy, ch->ders, ch->lens, ch->n, NULL);
+		size_t k = chain_result_cert_count(res);
+		for (size_t j = 0; j + 1 < k; j++) {
+			size_t sl, il;
+			const unsigned char *s = chain_result_cert_der(res, j, &sl);
+			const unsigned char *is = chain_result_cert_der(res, j + 1, &il);
+			sig_edge e;
+			if (!s || !is || !edge_make(&e, s, sl, is, il)) {
+				failed++;
+				break;
+			}
+			edge_push(j == 0 ? leaf : upper, e);
+		}
+		chain_result_free(res);
+	}
+	return failed;
+}
+
+static double round_edges(const edge_list *l, size_t *bad)
+{
+	size_t b = 0;
+	double t0 = now_seconds();
+	for (size_t i = 0; i < l->n; i++) {
+		const sig_edge *e = &l->v[i];
+		b += gnutls_pubkey_verify_data2(e->key, e->algo, 0, &e->tbs, &e->sig) < 0;
+	}
+	double t1 = now_seconds();
+	*bad = b;
+	return t1 - t0;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Timed rounds: the whole corpus once. The accepted count goes to *accepted
+ * so the work cannot be optimised away and can be checked. */
+
+static double round_libchain(const chain_store *store, const corpus *c, size_t *accepted)
+{
+	size_t acc = 0;
+	double t0 = now_seconds();
+	for (size_t i = 0; i < c->n; i++)
+		acc += verify_libchain(store, &c->v[i], NULL, 0, NULL) == 1;
+	double t1 = now_seconds();
+	*accepted = acc;
+	return t1 - t0;
+}
+
+static double round_gnutls(gnutls_x509_trust_list_t tl, const corpus *c, size_t *accepted)
+{
+	size_t acc = 0;
+	double t0 = now_seconds();
+	for (size_t i = 0; i < c->n; i++)
+		acc += verify_gnutls(tl, &c->v[i], NULL, 0, NULL) == 1;
+	double t1 = now_seconds();
+	*accepted = acc;
+	return t1 - t0;
+}
+
+/* ------------------------------------------------------------------------ */
+
+static void usage(void)
+{
+	fprintf(stderr,
+	        "usage: bench_verify CORPUS_DIR [--seconds S] [--repeat R] [--pin CPU] [--show K]\n"
+	        "  --seconds S  minimum time per side and trial (default 3)\n"
+	        "  --repeat R   number of trials (default 1); the summary gives medians\n"
+	        "  --pin CPU    pin the process to one CPU (default: not pinned)\n"
+	        "  --show K     disagreements printed in full (default 10)\n");
+	exit(2);
+}
+
+int main(int argc, char **argv)
+{
+	const char *dir = NULL;
+	double seconds = 3.0;
+	long repeat = 1, show = 10, pin = -1;
+
+	for (int i = 1; i < argc; i++) {
+		const char *a = argv[i];
+		char *end = NULL;
+		if (!strcmp(a, "--seconds") && i + 1 < argc) {
+			seconds = strtod(argv[++i], &end);
+			if (*end || !(seconds > 0))
+				usage();
+		} else if (!strcmp(a, "--repeat") && i + 1 < argc) {
+			repeat = strtol(argv[++i], &end, 10);
+			if (*end || repeat < 1 || repeat > 1000)
+				usage();
+		} else if (!strcmp(a, "--pin") && i + 1 < argc) {
+			pin = strtol(argv[++i], &end, 10);
+			if (*end || pin < 0 || pin >= CPU_SETSIZE)
+				usage();
+		} else if (!strcmp(a, "--show") && i + 1 < argc) {
+			show = strtol(argv[++i], &end, 10);
+			if (*end || show < 0)
+				usage();
+		} else if (a[0] == '-' || dir) {
+			usage();
+		} else {
+			dir = a;
+		}
+	}
+	if (!dir)
+		usage();
+
+	if (pin >= 0) {
+		cpu_set_t set;
+		CPU_ZERO(&set);
+		CPU_SET((int)pin, &set);
+		if (sched_setaffinity(0, sizeof(set), &set) != 0)
+			die("cannot pin to CPU %ld: %s", pin, strerror(errno));
+	}
+
+	/* GnuTLS has no per-call verification time; pin its clock to T. */
+	gnutls_global_set_time_function(pinned_time);
+
+	char cpu[256], commit[128];
+	cpu_model(cpu, sizeof(cpu));
+	git_commit(commit, sizeof(commit));
+	printf("bench_verify: single-thread chain verification throughput\n");
+	printf("  libchain     %s (headers %s), git %s\n", chain_version_string(),
+	       CHAIN_VERSION_STRING, commit);
+	printf("  GnuTLS       %s (headers %s)\n", gnutls_check_version(NULL), GNUTLS_VERSION);
+	printf("  build        %s, %s\n", BENCH_BUILDTYPE, BENCH_COMPILER);
+	printf("  CPU          %s (%ld online)%s\n", cpu, sysconf(_SC_NPROCESSORS_ONLN),
+	       pin >= 0 ? ", pinned" : "");
+	printf("  verify time  %lld (2030-01-01T00:00:00Z), purpose serverAuth, hostname per chain\n",
+	       (long long)BENCH_T);
+
+	/* Load everything before timing. */
+	corpus c = {0};
+	load_corpus(&c, dir);
+	char roots[4096];
+	snprintf(roots, sizeof(roots), "%s/roots.pem", dir);
+
+	chain_store *store = NULL;
+	size_t added = 0;
+	int ret;
+	if ((ret = chain_store_new(&store)) != CHAIN_OK)
+		die("chain_store_new: %s", chain_error_str(ret));
+	if ((ret = chain_store_add_file(store, roots, 0, &added)) != CHAIN_OK)
+		die("chain_store_add_file(%s): %s", roots, chain_error_str(ret));
+	unsigned int gnutls_roots = 0;
+	gnutls_x509_trust_list_t tl = load_gnutls_roots(roots, &gnutls_roots);
+
+	chain_policy *base = NULL;
+	if ((ret = chain_policy_new(&base)) != CHAIN_OK ||
+	    (ret = chain_policy_set_time(base, (int64_t)BENCH_T)) != CHAIN_OK ||
+	    (ret = chain_policy_set_purpose(base, CHAIN_PURPOSE_TLS_SERVER)) != CHAIN_OK)
+		die("base policy: %s", chain_error_str(ret));
+	size_t n_certs = 0, n_bytes = 0, n_expect_ok = 0, n_expect = 0;
+	for (size_t i = 0; i < c.n; i++) {
+		bench_chain *ch = &c.v[i];
+		if ((ret = chain_policy_copy(&ch->policy, base)) != CHAIN_OK)
+			die("chain_policy_copy: %s", chain_error_str(ret));
+		if ((ret = chain_policy_set_hostname(ch->policy, ch->host)) != CHAIN_OK)
+			die("chain %zu: chain_policy_set_hostname(%s): %s", i, ch->host,
+			    chain_error_str(ret));
+		n_certs += ch->n;
+		for (size_t j = 0; j < ch->n; j++)
+			n_bytes += ch->lens[j];
+		n_expect += ch->expect_ok >= 0;
+		n_expect_ok += ch->expect_ok == 1;
+	}
+	printf("  corpus       %s: %zu chains, %zu certificates (%.2f per chain, %zu DER bytes), "
+	       "%zu roots (libchain %zu, GnuTLS %u); expected %zu ok / %zu fail\n",
+	       dir, c.n, n_certs, (double)n_certs / (double)c.n, n_bytes, added,
+	       chain_store_count(store), gnutls_roots, n_expect_ok, n_expect - n_expect_ok);
+
+	/* Untimed pass: verdicts, reasons, agreement. */
+	enum { WHY = 2048 };
+	char why_l[WHY], why_g[WHY];
+	size_t disagree = 0, shown = 0, l_match = 0, g_match = 0, l_ok = 0, g_ok = 0;
+	size_t l_err = 0, g_err = 0, both_wrong = 0, n_outcomes = 0;
+	enum { MAX_OUTCOMES = 64 };
+	outcome outcomes[MAX_OUTCOMES];
+	printf("\nverdicts (untimed pass)\n");
+	for (size_t i = 0; i < c.n; i++) {
+		const bench_chain *ch = &c.v[i];
+		const char *l_reason = NULL;
+		unsigned int g_status = 0;
+		int vl = verify_libchain(store, ch, why_l, sizeof(why_l), &l_reason);
+		int vg = verify_gnutls(tl, ch, why_g, sizeof(why_g), &g_status);
+		outcome_add(outcomes, &n_outcomes, MAX_OUTCOMES, ch->label, l_reason, g_status);
+		l_ok += vl == 1;
+		g_ok += vg == 1;
+		l_err += vl < 0;
+		g_err += vg < 0;
+		l_match += ch->expect_ok >= 0 && (vl == 1) == (ch->expect_ok == 1);
+		g_match += ch->expect_ok >= 0 && (vg == 1) == (ch->expect_ok == 1);
+		bool differ = (vl == 1) != (vg == 1);
+		bool wrong = ch->expect_ok >= 0 && !differ && (vl == 1) != (ch->expect_ok == 1);
+		disagree += differ;
+		both_wrong += wrong;
+		if ((differ || wrong) && shown < (size_t)show) {
+			shown++;
+			printf("  %s chain %zu (line %zu of data), host %s, %zu certs, label %s, "
+			       "expected %s\n",
+			       differ ? "DISAGREE" : "BOTH-UNEXPECTED", i, i + 1, ch->host, ch->n,
+			       ch->label, ch->expect_ok < 0 ? "?" : ch->expect_ok ? "ok" : "fail");
+			printf("    libchain: %s\n    GnuTLS:   %s\n", why_l, why_g);
+		}
+	}
+	qsort(outcomes, n_outcomes, sizeof(outcomes[0]), cmp_outcome);
+	printf("  %-26s %6s  %-20s %s\n", "label", "chains", "libchain reason", "GnuTLS status");
+	for (size_t i = 0; i < n_outcomes; i++) {
+		char g[256];
+		gnutls_status_names(outcomes[i].g_status, g, sizeof(g));
+		printf("  %-26s %6zu  %-20s %s\n", outcomes[i].label, outcomes[i].count,
+		       outcomes[i].l_reason, g);
+	}
+	if (n_outcomes == MAX_OUTCOMES)
+		printf("  (more outcome classes not listed)\n");
+	printf("  libchain accepted %zu, GnuTLS accepted %zu (of %zu)\n", l_ok, g_ok, c.n);
+	printf("  disagreements (accept/reject): %zu\n", disagree);
+	if (n_expect)
+		printf("  match the expected column: libchain %zu/%zu, GnuTLS %zu/%zu; "
+		       "both differ from it: %zu\n",
+		       l_match, n_expect, g_match, n_expect, both_wrong);
+	if (l_err || g_err)
+		printf("  call errors: libchain %zu, GnuTLS %zu\n", l_err, g_err);
+
+	/* Timed trials. */
+	printf("\ntiming: at least %.1f s per side per trial, %ld trial(s), rounds of %zu chains, "
+	       "libchain/GnuTLS alternating\n",
+	       seconds, repeat, c.n);
+	double *rate_l = xmalloc((size_t)repeat * sizeof(double));
+	double *rate_g = xmalloc((size_t)repeat * sizeof(double));
+	double *ratio = xmalloc((size_t)repeat * sizeof(double));
+	double *best_ratio = xmalloc((size_t)repeat * sizeof(double));
+	double *best_l = xmalloc((size_t)repeat * sizeof(double));
+	double *best_g = xmalloc((size_t)repeat * sizeof(double));
+	bool count_mismatch = false;
+	for (long r = 0; r < repeat; r++) {
+		double tl_sum = 0, tg_sum = 0, tl_min = 1e30, tg_min = 1e30;
+		size_t rounds = 0, acc;
+		while (tl_sum < seconds || tg_sum < seconds) {
+			for (int k = 0; k < 2; k++) {
+				if ((k == 0) == (rounds % 2 == 0)) {
+					double t = round_libchain(store, &c, &acc);
+					tl_sum += t;
+					tl_min = t < tl_min ? t : tl_min;
+					count_mismatch |= acc != l_ok;
+				} else {
+					double t = round_gnutls(tl, &c, &acc);
+					tg_sum += t;
+					tg_min = t < tg_min ? t : tg_min;
+					count_mismatch |= acc != g_ok;
+				}
+			}
+			rounds++;
+		}
+		double total = (double)rounds * (double)c.n;
+		rate_l[r] = total / tl_sum;
+		rate_g[r] = total / tg_sum;
+		ratio[r] = rate_l[r] / rate_g[r];
+		best_l[r] = (double)c.n / tl_min;
+		best_g[r] = (double)c.n / tg_min;
+		best_ratio[r] = best_l[r] / best_g[r];
+		printf("  trial %ld: %zu rounds (%.0f chains per side)\n", r + 1, rounds, total);
+		printf("    libchain chain_verify()                  %9.0f chains/s  %7.2f us/chain"
+		       "  (best round %9.0f chains/s)\n",
+		       rate_l[r], 1e6 / rate_l[r], best_l[r]);
+		printf("    GnuTLS trust_list_verify_crt2() + parse  %9.0f chains/s  %7.2f us/chain"
+		       "  (best round %9.0f chains/s)\n",
+		       rate_g[r], 1e6 / rate_g[r], best_g[r]);
+		printf("    ratio libchain/GnuTLS (throughput)       %9.3f  (best rounds %.3f)\n",
+		       ratio[r], best_ratio[r]);
+		fflush(stdout);
+	}
+	if (count_mismatch)
+		printf("  WARNING: a timed round accepted a different number of chains than the "
+		       "untimed pass\n");
+
+	/* Reference floor: the path signatures alone. */
+	edge_list leaf_edges = {0}, upper_edges = {0};
+	size_t no_edges = collect_edges(store, &c, &leaf_edges, &upper_edges);
+	double t_leaf = 0, t_upper = 0;
+	size_t floor_rounds = 0, bad_sigs = 0;
+	while (t_leaf + t_upper < seconds) {
+		size_t bad;
+		t_leaf += round_edges(&leaf_edges, &bad);
+		bad_sigs += bad;
+		t_upper += round_edges(&upper_edges, &bad);
+		bad_sigs += bad;
+		floor_rounds++;
+	}
+	double us_leaf = t_leaf / (double)floor_rounds / (double)c.n * 1e6;
+	double us_upper = t_upper / (double)floor_rounds / (double)c.n * 1e6;
+	printf("  reference: signature checks alone (%zu leaf + %zu upper edges of the reported "
+	       "paths, keys pre-imported), %zu rounds\n",
+	       leaf_edges.n, upper_edges.n, floor_rounds);
+	printf("    per chain: %.2f us (leaf edge %.2f us, intermediate<-root edge %.2f us)%s\n",
+	       us_leaf + us_upper, us_leaf, us_upper,
+	       bad_sigs || no_edges ? "  WARNING: some edges failed or could not be prepared" : "");
+
+	double ml = median(rate_l, (size_t)repeat), mg = median(rate_g, (size_t)repeat);
+	double mr = median(ratio, (size_t)repeat);
+	double rmin = ratio[0], rmax = ratio[(size_t)repeat - 1]; /* sorted by median() */
+	printf("\nsummary (median of %ld trial(s))\n", repeat);
+	printf("  libchain  %9.0f chains/s  %7.2f us/chain\n", ml, 1e6 / ml);
+	printf("  GnuTLS    %9.0f chains/s  %7.2f us/chain\n", mg, 1e6 / mg);
+	printf("  ratio libchain/GnuTLS = %.3f (trials %.3f .. %.3f): libchain %s\n", mr, rmin,
+	       rmax,
+	       mr >= 1 ? "is faster" : "is slower");
+	printf("  signature checks alone: %.2f us/chain; beyond them libchain spends %.2f us/chain, "
+	       "GnuTLS %.2f us/chain\n",
+	       us_leaf + us_upper, 1e6 / ml - (us_leaf + us_upper), 1e6 / mg - (us_leaf + us_upper));
+	printf("  verdict disagreements: %zu of %zu chains\n", disagree, c.n);
+	edge_list_free(&leaf_edges);
+	edge_list_free(&upper_edges);
+
+	for (size_t i = 0; i < c.n; i++) {
+		bench_chain *ch = &c.v[i];
+		for (size_t j = 0; j < ch->n; j++)
+			free((void *)ch->ders[j]);
+		free(ch->ders);
+		free(ch->lens);
+		free(ch->host);
+		free(ch->label);
+		chain_policy_free(ch->policy);
+	}
+	free(c.v);
+	free(rate_l);
+	free(rate_g);
+	free(ratio);
+	free(best_ratio);
+	free(best_l);
+	free(best_g);
+	chain_policy_free(base);
+	chain_store_free(store);
+	gnutls_x509_trust_list_deinit(tl, 1);
+	return 0;
+}
