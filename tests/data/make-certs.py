@@ -409,6 +409,15 @@ def build(fx: Fixtures) -> None:
                      int_a.leaf(dns=www, extensions=[(unknown, False)]), int_a),
             path_len=3)
 
+    # A basicConstraints whose value is not DER: the certificate parses, the
+    # extension does not, and that is reported as malformed, not ignored.
+    broken_bc = x509.UnrecognizedExtension(ObjectIdentifier("2.5.29.19"), b"\x01\x02\x03")
+    fx.fail("malformed_extension", ROOT_A,
+            fx.write("chain-malformed-ext.pem",
+                     int_a.leaf(dns=www, basic_constraints=False,
+                                extensions=[(broken_bc, True)]), int_a),
+            "malformed", ("malformed", 0))
+
     # ------------------------------------------------------------------ depth
     depth: list[CA] = []
     issuer = root_a
