@@ -79,11 +79,8 @@ static int read_eku(chain__cert *c)
 		if (ret < 0)
 			return (c->malformed = strdup("unreadable extended key usage")) ? CHAIN_OK
 			                                                               : CHAIN_ENOMEM;
-		char **grown = realloc(c->eku, (c->n_eku + 1) * sizeof(*grown));
-		if (!grown)
-			return CHAIN_ENOMEM;
-		c->eku = grown;
-		if (!(c->eku[c->n_eku] = strdup(oid)))
+		if (chain__grow(&c->eku, &c->cap_eku, c->n_eku, sizeof(*c->eku)) < 0 ||
+		    !(c->eku[c->n_eku] = strdup(oid)))
 			return CHAIN_ENOMEM;
 		c->n_eku++;
 		c->has_eku = true;

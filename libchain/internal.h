@@ -14,6 +14,12 @@
 #include <stdbool.h>
 #include <time.h>
 
+/* ---- util.c --------------------------------------------------------------- */
+
+/* Make room for element n of the array *array (capacity *cap, elements of
+ * @elem bytes), doubling it when full. */
+int chain__grow(void *array, size_t *cap, size_t n, size_t elem);
+
 /* ---- der.c: just enough DER to slice a certificate ---------------------- */
 
 typedef struct {
@@ -60,7 +66,7 @@ typedef struct chain__cert {
 	unsigned int ku;
 	bool has_eku;
 	char **eku; /* dotted OIDs */
-	size_t n_eku;
+	size_t n_eku, cap_eku;
 	unsigned char ski[CHAIN__KEYID_MAX], aki[CHAIN__KEYID_MAX];
 	size_t ski_len, aki_len; /* 0 when absent */
 	gnutls_x509_name_constraints_t nc; /* NULL when absent */

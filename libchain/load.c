@@ -253,16 +253,8 @@ int chain__load_dir(chain__set *set, const char *path, size_t *added)
 	for (struct dirent *e; (e = readdir(dir));) {
 		if (e->d_name[0] == '.')
 			continue;
-		if (n == cap) {
-			cap = cap ? cap * 2 : 64;
-			char **grown = realloc(names, cap * sizeof(*grown));
-			if (!grown) {
-				ret = CHAIN_ENOMEM;
-				goto cleanup;
-			}
-			names = grown;
-		}
-		if (!(names[n] = strdup(e->d_name))) {
+		if (chain__grow(&names, &cap, n, sizeof(*names)) < 0 ||
+		    !(names[n] = strdup(e->d_name))) {
 			ret = CHAIN_ENOMEM;
 			goto cleanup;
 		}

@@ -103,14 +103,8 @@ static int push_candidate(walk *w, candidates *cs, const chain__cert *subject,
 		return CHAIN_OK;
 	if (on_path(w, cert))
 		return CHAIN_OK;
-	if (cs->n == cs->cap) {
-		size_t cap = cs->cap ? cs->cap * 2 : 8;
-		candidate *v = realloc(cs->v, cap * sizeof(*v));
-		if (!v)
-			return CHAIN_ENOMEM;
-		cs->v = v;
-		cs->cap = cap;
-	}
+	if (chain__grow(&cs->v, &cs->cap, cs->n, sizeof(*cs->v)) < 0)
+		return CHAIN_ENOMEM;
 	candidate *c = &cs->v[cs->n];
 	c->node = (chain__node){cert, source, input_index};
 	c->score = score(w, subject, &c->node);
@@ -166,14 +160,8 @@ static chain__edge check_edge(walk *w, chain__cert *issuer, const chain__cert *s
 	if (budget_spent(w))
 		return CHAIN__EDGE_UNSUPPORTED;
 	chain__edge e = chain__edge_verify(issuer, subject);
-	if (w->n_memo == w->cap_memo) {
-		size_t cap = w->cap_memo ? w->cap_memo * 2 : 16;
-		memo_entry *m = realloc(w->memo, cap * sizeof(*m));
-		if (!m)
-			return e; /* memoising is an optimisation only */
-		w->memo = m;
-		w->cap_memo = cap;
-	}
+	if (chain__grow(&w->memo, &w->cap_memo, w->n_memo, sizeof(*w->memo)) < 0)
+		return e; /* memoising is an optimisation only */
 	w->memo[w->n_memo++] = (memo_entry){issuer, subject, e};
 	return e;
 }

@@ -4,6 +4,7 @@
 #include "internal.h"
 
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,14 +29,8 @@ int chain__problems_add(chain__problems *ps, chain_reason reason, int depth, con
 	char buf[512];
 	va_list ap;
 
-	if (ps->n == ps->cap) {
-		size_t cap = ps->cap ? ps->cap * 2 : 4;
-		chain__problem *v = realloc(ps->v, cap * sizeof(*v));
-		if (!v)
-			return CHAIN_ENOMEM;
-		ps->v = v;
-		ps->cap = cap;
-	}
+	if (chain__grow(&ps->v, &ps->cap, ps->n, sizeof(*ps->v)) < 0)
+		return CHAIN_ENOMEM;
 	va_start(ap, fmt);
 	vsnprintf(buf, sizeof(buf), fmt, ap);
 	va_end(ap);
@@ -242,28 +237,32 @@ const unsigned char *chain_result_cert_der(const chain_result *r, size_t i, size
 	return c ? c->cert->der : NULL;
 }
 
-const char *chain_result_cert_subject(const chain_result *r, size_t i)
+/* A per-certificate string, formatted on first use. */
+static const char *lazy(const chain_result *r, size_t i, size_t field,
+                        char *(*format)(const chain__cert *))
 {
 	chain__result_cert *c = cert_at(r, i);
-	if (c && !c->subject)
-		c->subject = chain__cert_subject_str(c->cert);
-	return c ? c->subject : NULL;
+	if (!c)
+		return NULL;
+	char **slot = (char **)((char *)c + field);
+	if (!*slot)
+		*slot = format(c->cert);
+	return *slot;
+}
+
+const char *chain_result_cert_subject(const chain_result *r, size_t i)
+{
+	return lazy(r, i, offsetof(chain__result_cert, subject), chain__cert_subject_str);
 }
 
 const char *chain_result_cert_issuer(const chain_result *r, size_t i)
 {
-	chain__result_cert *c = cert_at(r, i);
-	if (c && !c->issuer)
-		c->issuer = chain__cert_issuer_str(c->cert);
-	return c ? c->issuer : NULL;
+	return lazy(r, i, offsetof(chain__result_cert, issuer), chain__cert_issuer_str);
 }
 
 const char *chain_result_cert_serial(const chain_result *r, size_t i)
 {
-	chain__result_cert *c = cert_at(r, i);
-	if (c && !c->serial)
-		c->serial = chain__cert_serial_hex(c->cert);
-	return c ? c->serial : NULL;
+	return lazy(r, i, offsetof(chain__result_cert, serial), chain__cert_serial_hex);
 }
 
 const char *chain_result_cert_fingerprint(const chain_result *r, size_t i)

@@ -41,14 +41,8 @@ int chain__set_add(chain__set *set, chain__cert *cert, bool *added)
 		return CHAIN_OK;
 	if (set->n >= UINT32_MAX - 1)
 		return CHAIN_ELIMIT;
-	if (set->n == set->cap) {
-		size_t cap = set->cap ? set->cap * 2 : 16;
-		chain__cert **certs = realloc(set->certs, cap * sizeof(*certs));
-		if (!certs)
-			return CHAIN_ENOMEM;
-		set->certs = certs;
-		set->cap = cap;
-	}
+	if (chain__grow(&set->certs, &set->cap, set->n, sizeof(*set->certs)) < 0)
+		return CHAIN_ENOMEM;
 	uint32_t i = (uint32_t)set->n;
 	chain__slice subj = cert->parts.subject;
 	if (chain__index_add(&set->by_sha256, sha_key(cert->sha256), i) < 0 ||
@@ -61,14 +55,9 @@ int chain__set_add(chain__set *set, chain__cert *cert, bool *added)
 
 int chain__set_reject(chain__set *set, const char *source, const char *reason)
 {
-	if (set->n_rejected == set->cap_rejected) {
-		size_t cap = set->cap_rejected ? set->cap_rejected * 2 : 8;
-		chain__rejection *r = realloc(set->rejected, cap * sizeof(*r));
-		if (!r)
-			return CHAIN_ENOMEM;
-		set->rejected = r;
-		set->cap_rejected = cap;
-	}
+	if (chain__grow(&set->rejected, &set->cap_rejected, set->n_rejected,
+	                sizeof(*set->rejected)) < 0)
+		return CHAIN_ENOMEM;
 	chain__rejection *r = &set->rejected[set->n_rejected];
 	r->source = strdup(source);
 	r->reason = strdup(reason);

@@ -7,7 +7,7 @@
 typedef struct {
 	unsigned char **ders;
 	size_t *lens;
-	size_t n, cap;
+	size_t n, cap_ders, cap_lens;
 	long bad_block; /* first block that did not decode, 1-based; 0 if none */
 	uint64_t bytes, max_bytes;
 } der_list;
@@ -19,18 +19,9 @@ static int push(void *ctx, const unsigned char *der, size_t len, size_t block)
 	/* Bound memory on hostile input: past the chain limit, stop copying;
 	 * chain_verify() will report input_limit from the lengths alone. */
 	l->bytes += len;
-	if (l->n == l->cap) {
-		size_t cap = l->cap ? l->cap * 2 : 8;
-		unsigned char **ders = realloc(l->ders, cap * sizeof(*ders));
-		if (!ders)
-			return CHAIN_ENOMEM;
-		l->ders = ders;
-		size_t *lens = realloc(l->lens, cap * sizeof(*lens));
-		if (!lens)
-			return CHAIN_ENOMEM;
-		l->lens = lens;
-		l->cap = cap;
-	}
+	if (chain__grow(&l->ders, &l->cap_ders, l->n, sizeof(*l->ders)) < 0 ||
+	    chain__grow(&l->lens, &l->cap_lens, l->n, sizeof(*l->lens)) < 0)
+		return CHAIN_ENOMEM;
 	unsigned char *copy = malloc(len && l->bytes <= l->max_bytes ? len : 1);
 	if (!copy)
 		return CHAIN_ENOMEM;
