@@ -5,7 +5,7 @@
 
 rewrites every PEM file under tests/data/pki/ and the two case indexes
 tests/data/cases.tsv and tests/data/expected.json, all from the CASES list
-built below with tests/pki/factory.py. Keys are random, so every run changes
+built below with python/chainval/testing.py. Keys are random, so every run changes
 every file; the outputs are committed and never edited by hand.
 
 Every case is verified at T = 1893456000 (2030-01-01T00:00:00Z) unless its
@@ -14,6 +14,7 @@ policy says time=...
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import sys
 from dataclasses import dataclass, field
@@ -21,12 +22,20 @@ from pathlib import Path
 from typing import Any, Optional, Union
 
 HERE = Path(__file__).resolve().parent
-sys.path.insert(0, str(HERE.parent / "pki"))
+# chainval.testing is loaded from its file: regenerating fixtures must not
+# need the compiled extension that `import chainval` would load.
+_spec = importlib.util.spec_from_file_location(
+    "chainval_testing", HERE.parent.parent / "python" / "chainval" / "testing.py")
+factory = importlib.util.module_from_spec(_spec)
+sys.modules["chainval_testing"] = factory
+_spec.loader.exec_module(factory)
 
 from cryptography import x509  # noqa: E402
 from cryptography.x509.oid import ObjectIdentifier  # noqa: E402
 
-from factory import PKI, CA, Cert, der_of, der_to_pem, tamper_signature, utc  # noqa: E402
+PKI, CA, Cert = factory.PKI, factory.CA, factory.Cert
+der_of, der_to_pem, tamper_signature, utc = (
+    factory.der_of, factory.der_to_pem, factory.tamper_signature, factory.utc)
 
 T = 1893456000  # 2030-01-01T00:00:00Z
 assert utc(2030).timestamp() == T

@@ -4,8 +4,10 @@ This module builds small certificate hierarchies with ``cryptography``: roots,
 intermediates, leaves, cross-certificates and deliberately broken certificates
 (tampered signatures, legacy hashes, missing or contradictory extensions). It
 is the single generator behind libchain's committed test fixtures
-(``tests/data/make-certs.py``) and is meant to become ``chainval.testing``, so
-it has no global state: every default lives on a :class:`PKI` object.
+(``tests/data/make-certs.py``) and chainval's own test suite, and users may
+build their test PKIs with it too (it needs ``cryptography``: install
+``chainval[testing]``). It has no global state: every default lives on a
+:class:`PKI` object.
 
 Typical use::
 
