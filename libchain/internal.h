@@ -142,14 +142,6 @@ int chain__load_pem(chain__set *set, const char *pem, size_t len, const char *so
 int chain__load_file(chain__set *set, const char *path, size_t *added);
 int chain__load_dir(chain__set *set, const char *path, size_t *added);
 int chain__load_system(chain__set *set, size_t *added);
-/* Split a PEM text into DER certificates: @each is called for every
- * CERTIFICATE block that decodes (returning non-zero stops), @bad for every
- * block that does not. Returns the number of blocks seen or an error. */
-typedef int (*chain__pem_cb)(void *ctx, const unsigned char *der, size_t len, size_t block);
-typedef int (*chain__pem_bad_cb)(void *ctx, size_t block, const char *why);
-long chain__pem_split(const char *pem, size_t len, chain__pem_cb each,
-                      chain__pem_bad_cb bad, void *ctx);
-
 struct chain_store {
 	chain__set set;
 };

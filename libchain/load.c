@@ -41,45 +41,45 @@ static bool block_label(const char *p, const char *end, const char **label, size
 	return true;
 }
 
-long chain__pem_split(const char *pem, size_t len, chain__pem_cb each, chain__pem_bad_cb bad,
-                      void *ctx)
+long chain_pem_foreach(const char *pem, size_t len, chain_pem_cb cb, void *ctx)
 {
 	const char *p = pem, *end = pem + len;
 	long blocks = 0;
 
+	if (!pem || !cb)
+		return CHAIN_EINVAL;
 	while ((p = find(p, end, pem_begin))) {
 		const char *start = p, *label, *body;
 		size_t label_len;
+		int ret;
 		if (!block_label(p, end, &label, &label_len, &body)) {
 			p += sizeof(pem_begin) - 1;
 			continue;
 		}
 		bool is_cert = label_len == 11 && memcmp(label, "CERTIFICATE", 11) == 0;
 		const char *stop = find(body, end, pem_end);
-		size_t block = (size_t)blocks + 1;
 		if (!stop) {
-			if (is_cert && bad(ctx, block, "BEGIN CERTIFICATE without END") < 0)
-				return CHAIN_ENOMEM;
-			blocks += is_cert;
+			/* BEGIN without END: a broken certificate, and the end of the text. */
+			if (is_cert && (ret = cb(ctx, (size_t)blocks++, NULL, 0)) != 0)
+				return ret;
 			break;
 		}
 		p = stop + sizeof(pem_end) - 1;
 		if (!is_cert)
-			continue; /* keys, CRLs, TRUSTED CERTIFICATE: not ours to read here */
-		blocks++;
+			continue; /* keys, CRLs, TRUSTED CERTIFICATE: not certificates here */
 		/* Let GnuTLS decode the base64 of exactly this block. */
 		const char *block_end = find(p, end, "-----");
 		block_end = block_end ? block_end + 5 : end;
 		gnutls_datum_t in = {(unsigned char *)start, (unsigned int)(block_end - start)};
 		gnutls_datum_t der = {NULL, 0};
-		int ret;
 		if ((size_t)(block_end - start) > UINT32_MAX ||
 		    gnutls_pem_base64_decode2("CERTIFICATE", &in, &der) < 0)
-			ret = bad(ctx, block, "base64 does not decode");
+			ret = cb(ctx, (size_t)blocks, NULL, 0);
 		else
-			ret = each(ctx, der.data, der.size, block);
+			ret = cb(ctx, (size_t)blocks, der.data, der.size);
 		gnutls_free(der.data);
-		if (ret < 0)
+		blocks++;
+		if (ret != 0)
 			return ret;
 		p = block_end;
 	}
@@ -124,15 +124,12 @@ static int add_one(load_ctx *lc, const unsigned char *der, size_t len, size_t bl
 	return CHAIN_OK;
 }
 
-static int pem_each(void *ctx, const unsigned char *der, size_t len, size_t block)
-{
-	return add_one(ctx, der, len, block);
-}
-
-static int pem_bad(void *ctx, size_t block, const char *why)
+static int pem_block(void *ctx, size_t index, const unsigned char *der, size_t len)
 {
 	load_ctx *lc = ctx;
-	return reject(lc->set, lc->source, block, why);
+	if (!der)
+		return reject(lc->set, lc->source, index + 1, "base64 does not decode");
+	return add_one(lc, der, len, index + 1);
 }
 
 int chain__load_der(chain__set *set, const unsigned char *der, size_t len, const char *source)
@@ -153,7 +150,7 @@ int chain__load_pem(chain__set *set, const char *pem, size_t len, const char *so
                     size_t *added)
 {
 	load_ctx lc = {set, source, 0, 0};
-	long blocks = chain__pem_split(pem, len, pem_each, pem_bad, &lc);
+	long blocks = chain_pem_foreach(pem, len, pem_block, &lc);
 
 	if (added)
 		*added = lc.added;

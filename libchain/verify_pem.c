@@ -12,10 +12,14 @@ typedef struct {
 	uint64_t bytes, max_bytes;
 } der_list;
 
-static int push(void *ctx, const unsigned char *der, size_t len, size_t block)
+static int push(void *ctx, size_t index, const unsigned char *der, size_t len)
 {
 	der_list *l = ctx;
-	(void)block;
+	if (!der) {
+		if (!l->bad_block)
+			l->bad_block = (long)index + 1;
+		der = (const unsigned char *)"";
+	}
 	/* Bound memory on hostile input: past the chain limit, stop copying;
 	 * chain_verify() will report input_limit from the lengths alone. */
 	l->bytes += len;
@@ -34,15 +38,6 @@ static int push(void *ctx, const unsigned char *der, size_t len, size_t block)
 	return CHAIN_OK;
 }
 
-static int bad(void *ctx, size_t block, const char *why)
-{
-	der_list *l = ctx;
-	(void)why;
-	if (!l->bad_block)
-		l->bad_block = (long)block;
-	return push(ctx, (const unsigned char *)"", 0, block);
-}
-
 int chain_verify_pem(chain_result **out, const chain_store *store, const chain_policy *policy,
                      const char *pem, size_t len, const chain_pool *pool)
 {
@@ -55,7 +50,7 @@ int chain_verify_pem(chain_result **out, const chain_store *store, const chain_p
 	*out = NULL;
 	if (!store || !pem)
 		return CHAIN_EINVAL;
-	long blocks = chain__pem_split(pem, len, push, bad, &l);
+	long blocks = chain_pem_foreach(pem, len, push, &l);
 	int64_t now = chain__verification_time(p);
 	if (blocks < 0) {
 		ret = (int)blocks;

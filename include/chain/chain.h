@@ -4,8 +4,10 @@
 #ifndef CHAIN_CHAIN_H
 #define CHAIN_CHAIN_H
 
+#include "batch.h"
 #include "common.h"
 #include "error.h"
+#include "pem.h"
 #include "policy.h"
 #include "result.h"
 #include "store.h"

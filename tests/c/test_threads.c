@@ -82,6 +82,38 @@ static int load(const char *dir)
 	return 0;
 }
 
+/* chain_batch gives each item exactly what chain_verify() gives it. */
+static void test_batch(unsigned int threads)
+{
+	enum { COPIES = 25 };
+	chain_batch *b = NULL;
+	size_t mismatches = 0;
+
+	chain_batch_new(&b);
+	for (int c = 0; c < COPIES; c++)
+		for (size_t i = 0; i < N_CHAINS; i++)
+			chain_batch_add(b, (const unsigned char *const *)inputs[i].ders, inputs[i].lens,
+			                inputs[i].n, policy);
+	chain_batch_add(b, NULL, NULL, 0, policy); /* a misuse item fails alone */
+	int ret = chain_batch_run(b, store, pool, threads);
+	for (size_t k = 0; k + 1 < chain_batch_count(b); k++) {
+		const chain_result *r = chain_batch_result(b, k);
+		size_t i = k % N_CHAINS;
+		if (chain_batch_status(b, k) != CHAIN_OK || chain_result_reason(r) != expected[i] ||
+		    chain_result_cert_count(r) != expected_len[i])
+			mismatches++;
+	}
+	size_t last = chain_batch_count(b) - 1;
+	CHECK(ret == CHAIN_OK && mismatches == 0 && chain_batch_count(b) == COPIES * N_CHAINS + 1 &&
+	      chain_batch_status(b, last) == CHAIN_EINVAL && chain_batch_result(b, last) == NULL,
+	      "batch on %u threads agrees with chain_verify (%zu mismatches)", threads, mismatches);
+	chain_result *taken = chain_batch_take_result(b, 0);
+	CHECK(taken && chain_batch_result(b, 0) == NULL && chain_batch_run(b, store, pool, 1) == CHAIN_EINVAL,
+	      "results can be taken; a batch runs once");
+	chain_result_free(taken);
+	chain_batch_free(b);
+}
+
 int main(int argc, char **argv)
 {
 	pthread_t t[THREADS];
@@ -103,6 +135,9 @@ int main(int argc, char **argv)
 	}
 	CHECK(total == 0, "%d threads x %d rounds agree with the single-threaded run (%ld mismatches)",
 	      THREADS, ROUNDS, total);
+	test_batch(1);
+	test_batch(2);
+	test_batch(0);
 	for (size_t i = 0; i < N_CHAINS; i++)
 		test_chain_free(&inputs[i]);
 	chain_policy_free(policy);

@@ -1,0 +1,1 @@
+../../python/chainval/testing.py
