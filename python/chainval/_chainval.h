@@ -1,0 +1,91 @@
+/* chainval's extension module: shared declarations. The module is a thin
+ * layer: it converts arguments, drops the GIL around libchain calls, and
+ * turns results and errors into Python objects. All state lives in the
+ * module state (no static PyObject globals). */
+#ifndef CHAINVAL_H
+#define CHAINVAL_H
+
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+
+#include <chain/chain.h>
+#include <pthread.h>
+#include <stdbool.h>
+
+typedef struct {
+	PyTypeObject *store_type, *pool_type, *policy_type, *result_type;
+	PyTypeObject *problem_type, *certificate_type;
+	PyObject *error, *parse_error, *verification_error, *backend_error;
+	PyObject *epoch;       /* datetime(1970, 1, 1, tzinfo=timezone.utc) */
+	PyObject *naive_epoch; /* datetime(1970, 1, 1) */
+	PyObject *timedelta; /* datetime.timedelta */
+	PyObject *datetime;  /* datetime.datetime */
+	PyObject *utc;       /* datetime.timezone.utc */
+	PyObject *default_policy;
+} chainval_state;
+
+extern PyModuleDef chainval_module;
+
+static inline chainval_state *state_of_type(PyTypeObject *tp)
+{
+	PyObject *m = PyType_GetModuleByDef(tp, &chainval_module);
+	return m ? (chainval_state *)PyModule_GetState(m) : NULL;
+}
+
+static inline chainval_state *state_of_module(PyObject *m)
+{
+	return (chainval_state *)PyModule_GetState(m);
+}
+
+/* _errors.c: the single mapper from chain_error to exceptions. */
+PyObject *chainval_raise(chainval_state *st, int err, const char *context);
+PyObject *chainval_raise_parse(chainval_state *st, const char *message, int index);
+int chainval_exec_errors(PyObject *m);
+
+/* _store.c: TrustStore and Pool share one layout; exactly one of store/pool
+ * is set. The rwlock lets Python threads add while others verify: adds
+ * take it exclusively, verifications shared. */
+typedef struct {
+	PyObject_HEAD
+	chain_store *store;
+	chain_pool *pool;
+	pthread_rwlock_t lock;
+} CertSetObject;
+int chainval_exec_store(PyObject *m);
+void chainval_set_rdlock(CertSetObject *set);
+void chainval_set_unlock(CertSetObject *set);
+/* A temporary pool from a list of certificates (verify's intermediates=[...]). */
+CertSetObject *chainval_pool_from_list(chainval_state *st, PyObject *items);
+
+/* _policy.c */
+typedef struct {
+	PyObject_HEAD
+	chain_policy *policy;
+	PyObject *key; /* tuple of every field, for ==, hash and repr */
+} PolicyObject;
+int chainval_exec_policy(PyObject *m);
+PyObject *chainval_policy_new_default(chainval_state *st);
+
+/* _chain.c: a Python chain argument as DER pointers for libchain. */
+typedef struct {
+	const unsigned char **ders;
+	size_t *lens;
+	size_t n, cap_ders, cap_lens;
+	unsigned char **owned; /* decoded PEM, freed with the list */
+	size_t n_owned, cap_owned;
+	PyObject *keep; /* list of bytes objects whose buffers are borrowed */
+} chainval_ders;
+int chainval_ders_from(chainval_ders *out, PyObject *chain);
+void chainval_ders_free(chainval_ders *d);
+
+/* _result.c */
+int chainval_exec_result(PyObject *m);
+PyObject *chainval_result_wrap(chainval_state *st, chain_result *res); /* takes res */
+
+/* _verify.c */
+PyObject *chainval_verify(PyObject *module, PyObject *const *args, Py_ssize_t nargs,
+                          PyObject *kwnames);
+PyObject *chainval_verify_many(PyObject *module, PyObject *const *args, Py_ssize_t nargs,
+                               PyObject *kwnames);
+
+#endif /* CHAINVAL_H */

@@ -1,0 +1,291 @@
+/* Result: a read-only view of a chain_result. Lists (reasons, chain,
+ * certificates) are built on first access and cached, so verify_many over
+ * many chains pays only for what the caller reads. */
+#include "_chainval.h"
+
+typedef struct {
+	PyObject_HEAD
+	chain_result *res;
+	PyObject *reasons, *chain, *certificates; /* caches, NULL until read */
+} ResultObject;
+
+static PyStructSequence_Field problem_fields[] = {
+	{"code", "Reason name, as chainval.Reason member names in lower case."},
+	{"depth", "Depth of the certificate concerned in the path (0 = leaf), -1 for none."},
+	{"message", "What is wrong, in English."},
+	{"input_index", "Index of that certificate in the served chain, -1 if none or not served."},
+	{NULL, NULL},
+};
+static PyStructSequence_Desc problem_desc = {
+	"chainval.Problem", "One problem found on the reported path.", problem_fields, 4};
+
+static PyStructSequence_Field cert_fields[] = {
+	{"subject", "Subject DN (RFC 4514)."},
+	{"issuer", "Issuer DN (RFC 4514)."},
+	{"serial", "Serial number, lower-case hex."},
+	{"not_before", "Start of validity (aware UTC datetime)."},
+	{"not_after", "End of validity (aware UTC datetime)."},
+	{"fingerprint_sha256", "SHA-256 of the DER, lower-case hex."},
+	{"der", "The certificate, DER."},
+	{"source", "Where it came from: 'served', 'pool' or 'store'."},
+	{NULL, NULL},
+};
+static PyStructSequence_Desc cert_desc = {
+	"chainval.Certificate", "A certificate of the reported path.", cert_fields, 8};
+
+PyObject *chainval_result_wrap(chainval_state *st, chain_result *res)
+{
+	ResultObject *r = PyObject_New(ResultObject, st->result_type);
+	if (!r) {
+		chain_result_free(res);
+		return NULL;
+	}
+	r->res = res;
+	r->reasons = r->chain = r->certificates = NULL;
+	return (PyObject *)r;
+}
+
+static void result_dealloc(ResultObject *r)
+{
+	PyTypeObject *tp = Py_TYPE(r);
+	chain_result_free(r->res);
+	Py_XDECREF(r->reasons);
+	Py_XDECREF(r->chain);
+	Py_XDECREF(r->certificates);
+	PyObject_Free(r);
+	Py_DECREF(tp);
+}
+
+static PyObject *str_or_none(const char *s)
+{
+	return s ? PyUnicode_FromString(s) : Py_NewRef(Py_None);
+}
+
+static PyObject *utc_datetime(chainval_state *st, int64_t t)
+{
+	PyObject *delta = PyObject_CallFunction(st->timedelta, "iL", 0, (long long)t);
+	PyObject *dt = delta ? PyNumber_Add(st->epoch, delta) : NULL;
+	Py_XDECREF(delta);
+	if (!dt && PyErr_ExceptionMatches(PyExc_OverflowError)) {
+		PyErr_Clear(); /* beyond datetime's years 1..9999 */
+		return Py_NewRef(Py_None);
+	}
+	return dt;
+}
+
+static PyObject *make_problems(ResultObject *r)
+{
+	chainval_state *st = state_of_type(Py_TYPE(r));
+	size_t n = chain_result_problem_count(r->res);
+	PyObject *list = PyList_New((Py_ssize_t)n);
+	for (size_t i = 0; list && i < n; i++) {
+		PyObject *p = PyStructSequence_New(st->problem_type);
+		if (!p) {
+			Py_CLEAR(list);
+			break;
+		}
+		PyStructSequence_SetItem(p, 0, PyUnicode_FromString(chain_reason_str(chain_result_problem_reason(r->res, i))));
+		PyStructSequence_SetItem(p, 1, PyLong_FromLong(chain_result_problem_depth(r->res, i)));
+		PyStructSequence_SetItem(p, 2, str_or_none(chain_result_problem_message(r->res, i)));
+		PyStructSequence_SetItem(p, 3, PyLong_FromLong(chain_result_problem_input_index(r->res, i)));
+		PyList_SET_ITEM(list, (Py_ssize_t)i, p);
+		if (PyErr_Occurred())
+			Py_CLEAR(list);
+	}
+	return list;
+}
+
+static PyObject *der_bytes(const chain_result *res, size_t i)
+{
+	size_t len = 0;
+	const unsigned char *der = chain_result_cert_der(res, i, &len);
+	return PyBytes_FromStringAndSize((const char *)der, (Py_ssize_t)len);
+}
+
+static PyObject *make_chain(ResultObject *r)
+{
+	size_t n = chain_result_cert_count(r->res);
+	PyObject *list = PyList_New((Py_ssize_t)n);
+	for (size_t i = 0; list && i < n; i++) {
+		PyObject *b = der_bytes(r->res, i);
+		if (!b) {
+			Py_CLEAR(list);
+			break;
+		}
+		PyList_SET_ITEM(list, (Py_ssize_t)i, b);
+	}
+	return list;
+}
+
+static PyObject *make_certificates(ResultObject *r)
+{
+	static const char *const sources[] = {"served", "pool", "store"};
+	chainval_state *st = state_of_type(Py_TYPE(r));
+	size_t n = chain_result_cert_count(r->res);
+	PyObject *list = PyList_New((Py_ssize_t)n);
+	for (size_t i = 0; list && i < n; i++) {
+		PyObject *c = PyStructSequence_New(st->certificate_type);
+		if (!c) {
+			Py_CLEAR(list);
+			break;
+		}
+		const chain_result *res = r->res;
+		unsigned src = (unsigned)chain_result_cert_source(res, i);
+		PyStructSequence_SetItem(c, 0, str_or_none(chain_result_cert_subject(res, i)));
+		PyStructSequence_SetItem(c, 1, str_or_none(chain_result_cert_issuer(res, i)));
+		PyStructSequence_SetItem(c, 2, str_or_none(chain_result_cert_serial(res, i)));
+		PyStructSequence_SetItem(c, 3, utc_datetime(st, chain_result_cert_not_before(res, i)));
+		PyStructSequence_SetItem(c, 4, utc_datetime(st, chain_result_cert_not_after(res, i)));
+		PyStructSequence_SetItem(c, 5, str_or_none(chain_result_cert_fingerprint(res, i)));
+		PyStructSequence_SetItem(c, 6, der_bytes(res, i));
+		PyStructSequence_SetItem(c, 7, PyUnicode_FromString(src < 3 ? sources[src] : "unknown"));
+		PyList_SET_ITEM(list, (Py_ssize_t)i, c);
+		if (PyErr_Occurred())
+			Py_CLEAR(list);
+	}
+	return list;
+}
+
+/* A fresh list each time (callers may mutate it), copied from the cache. */
+static PyObject *cached(ResultObject *r, PyObject **slot, PyObject *(*make)(ResultObject *))
+{
+	if (!*slot && !(*slot = make(r)))
+		return NULL;
+	return PyList_GetSlice(*slot, 0, PyList_GET_SIZE(*slot));
+}
+
+static PyObject *get_reasons(ResultObject *r, void *c)
+{
+	(void)c;
+	return cached(r, &r->reasons, make_problems);
+}
+
+static PyObject *get_chain(ResultObject *r, void *c)
+{
+	(void)c;
+	return cached(r, &r->chain, make_chain);
+}
+
+static PyObject *get_certificates(ResultObject *r, void *c)
+{
+	(void)c;
+	return cached(r, &r->certificates, make_certificates);
+}
+
+static PyObject *get_ok(ResultObject *r, void *c)
+{
+	(void)c;
+	return PyBool_FromLong(chain_result_ok(r->res));
+}
+
+static PyObject *get_code(ResultObject *r, void *c)
+{
+	(void)c;
+	return PyUnicode_FromString(chain_reason_str(chain_result_reason(r->res)));
+}
+
+static PyObject *get_anchored(ResultObject *r, void *c)
+{
+	(void)c;
+	return PyBool_FromLong(chain_result_anchored(r->res));
+}
+
+static PyObject *get_time(ResultObject *r, void *c)
+{
+	(void)c;
+	return PyLong_FromLongLong(chain_result_time(r->res));
+}
+
+static PyObject *get_error_index(ResultObject *r, void *c)
+{
+	(void)c;
+	int i = chain_result_error_index(r->res);
+	return i < 0 && !chain_result_error_message(r->res) ? Py_NewRef(Py_None) : PyLong_FromLong(i);
+}
+
+static PyObject *get_error_message(ResultObject *r, void *c)
+{
+	(void)c;
+	return str_or_none(chain_result_error_message(r->res));
+}
+
+static int result_bool(ResultObject *r)
+{
+	return chain_result_ok(r->res);
+}
+
+static PyObject *result_repr(ResultObject *r)
+{
+	return PyUnicode_FromFormat("<chainval.Result ok=%s code='%s' path=%zu>",
+	                            chain_result_ok(r->res) ? "True" : "False",
+	                            chain_reason_str(chain_result_reason(r->res)),
+	                            chain_result_cert_count(r->res));
+}
+
+static PyObject *raise_for_status(ResultObject *r, PyObject *unused)
+{
+	(void)unused;
+	if (chain_result_ok(r->res))
+		Py_RETURN_NONE;
+	chainval_state *st = state_of_type(Py_TYPE(r));
+	const char *msg = chain_result_problem_count(r->res) ? chain_result_problem_message(r->res, 0)
+	                                                      : "not trusted";
+	const char *code = chain_reason_str(chain_result_reason(r->res));
+	PyObject *exc = PyObject_CallFunction(st->verification_error, "s", msg);
+	PyObject *code_obj = PyUnicode_FromString(code);
+	if (exc && code_obj && PyObject_SetAttrString(exc, "result", (PyObject *)r) == 0 &&
+	    PyObject_SetAttrString(exc, "code", code_obj) == 0)
+		PyErr_SetObject(st->verification_error, exc);
+	Py_XDECREF(exc);
+	Py_XDECREF(code_obj);
+	return NULL;
+}
+
+static PyGetSetDef result_getset[] = {
+	{"ok", (getter)get_ok, NULL, "True when the chain is trusted under the policy.", NULL},
+	{"code", (getter)get_code, NULL, "Primary reason name ('ok' when trusted).", NULL},
+	{"reasons", (getter)get_reasons, NULL, "Every problem found, as Problem tuples.", NULL},
+	{"chain", (getter)get_chain, NULL, "The reported path as DER bytes, leaf first.", NULL},
+	{"certificates", (getter)get_certificates, NULL, "The reported path as Certificate tuples.", NULL},
+	{"anchored", (getter)get_anchored, NULL, "True when the reported path ends at an anchor.", NULL},
+	{"time", (getter)get_time, NULL, "The verification time used (unix seconds).", NULL},
+	{"error_index", (getter)get_error_index, NULL, "For malformed/input_limit results: the offending certificate's index (-1: the whole chain); else None.", NULL},
+	{"error_message", (getter)get_error_message, NULL, "For malformed/input_limit results: what was wrong; else None.", NULL},
+	{NULL, NULL, NULL, NULL, NULL},
+};
+
+static PyMethodDef result_methods[] = {
+	{"raise_for_status", (PyCFunction)raise_for_status, METH_NOARGS,
+	 "raise_for_status() -> None\n\nRaise VerificationError (with .result and .code) unless ok."},
+	{NULL, NULL, 0, NULL},
+};
+
+static PyType_Slot result_slots[] = {
+	{Py_tp_dealloc, result_dealloc},
+	{Py_tp_getset, result_getset},
+	{Py_tp_methods, result_methods},
+	{Py_tp_repr, result_repr},
+	{Py_nb_bool, result_bool},
+	{Py_tp_doc, "The outcome of one verification (made by verify() and verify_many() only).\n\n"
+	            "bool(result) is result.ok. On failure, .chain and .certificates show the most "
+	            "plausible failing path and .reasons every problem on it."},
+	{0, NULL},
+};
+
+static PyType_Spec result_spec = {
+	"chainval.Result", sizeof(ResultObject), 0,
+	Py_TPFLAGS_DEFAULT | Py_TPFLAGS_IMMUTABLETYPE | Py_TPFLAGS_DISALLOW_INSTANTIATION, result_slots};
+
+int chainval_exec_result(PyObject *m)
+{
+	chainval_state *st = state_of_module(m);
+	st->result_type = (PyTypeObject *)PyType_FromModuleAndSpec(m, &result_spec, NULL);
+	st->problem_type = PyStructSequence_NewType(&problem_desc);
+	st->certificate_type = PyStructSequence_NewType(&cert_desc);
+	if (!st->result_type || !st->problem_type || !st->certificate_type)
+		return -1;
+	if (PyModule_AddType(m, st->result_type) < 0 || PyModule_AddType(m, st->problem_type) < 0 ||
+	    PyModule_AddType(m, st->certificate_type) < 0)
+		return -1;
+	return 0;
+}

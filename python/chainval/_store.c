@@ -1,0 +1,365 @@
+/* TrustStore and Pool: one layout and one set of methods over chain_store or
+ * chain_pool. Loading runs without the GIL, under the object's write lock,
+ * so a store may grow while other threads verify with it. */
+#include "_chainval.h"
+
+#include <stdlib.h>
+
+typedef int (*add_der_fn)(CertSetObject *, const unsigned char *, size_t);
+
+static bool is_store(CertSetObject *s)
+{
+	return s->store != NULL;
+}
+
+void chainval_set_rdlock(CertSetObject *s)
+{
+	pthread_rwlock_rdlock(&s->lock);
+}
+
+void chainval_set_unlock(CertSetObject *s)
+{
+	pthread_rwlock_unlock(&s->lock);
+}
+
+static void wrlock(CertSetObject *s)
+{
+	Py_BEGIN_ALLOW_THREADS
+	pthread_rwlock_wrlock(&s->lock);
+	Py_END_ALLOW_THREADS
+}
+
+static size_t count(CertSetObject *s)
+{
+	return is_store(s) ? chain_store_count(s->store) : chain_pool_count(s->pool);
+}
+
+static CertSetObject *certset_alloc(PyTypeObject *type)
+{
+	CertSetObject *s = (CertSetObject *)type->tp_alloc(type, 0);
+	if (!s)
+		return NULL;
+	pthread_rwlockattr_t attr;
+	pthread_rwlockattr_init(&attr);
+	/* Writers must not starve behind a stream of verifications. */
+	pthread_rwlockattr_setkind_np(&attr, PTHREAD_RWLOCK_PREFER_WRITER_NONRECURSIVE_NP);
+	pthread_rwlock_init(&s->lock, &attr);
+	pthread_rwlockattr_destroy(&attr);
+	chainval_state *st = state_of_type(type);
+	int ret = type == st->store_type ? chain_store_new(&s->store) : chain_pool_new(&s->pool);
+	if (ret < 0) {
+		Py_DECREF(s);
+		return (CertSetObject *)chainval_raise(st, ret, "cannot create");
+	}
+	return s;
+}
+
+static void certset_dealloc(CertSetObject *s)
+{
+	PyTypeObject *tp = Py_TYPE(s);
+	chain_store_free(s->store);
+	chain_pool_free(s->pool);
+	pthread_rwlock_destroy(&s->lock);
+	tp->tp_free(s);
+	Py_DECREF(tp);
+}
+
+/* Run one libchain add call without the GIL, under the write lock. */
+typedef struct {
+	enum { ADD_DER, ADD_PEM, ADD_FILE, ADD_DIR, ADD_SYSTEM } kind;
+	const char *data;
+	size_t len;
+	size_t added;
+} add_op;
+
+static int run_add(CertSetObject *s, add_op *op)
+{
+	int ret = CHAIN_EINVAL;
+	wrlock(s);
+	Py_BEGIN_ALLOW_THREADS
+	size_t before = count(s);
+	switch (op->kind) {
+	case ADD_DER:
+		ret = is_store(s) ? chain_store_add_der(s->store, (const unsigned char *)op->data, op->len, 0)
+		                  : chain_pool_add_der(s->pool, (const unsigned char *)op->data, op->len, 0);
+		break;
+	case ADD_PEM:
+		ret = is_store(s) ? chain_store_add_pem(s->store, op->data, op->len, 0, NULL)
+		                  : chain_pool_add_pem(s->pool, op->data, op->len, 0, NULL);
+		break;
+	case ADD_FILE:
+		ret = is_store(s) ? chain_store_add_file(s->store, op->data, 0, NULL)
+		                  : chain_pool_add_file(s->pool, op->data, 0, NULL);
+		break;
+	case ADD_DIR:
+		ret = is_store(s) ? chain_store_add_dir(s->store, op->data, 0, NULL)
+		                  : chain_pool_add_dir(s->pool, op->data, 0, NULL);
+		break;
+	case ADD_SYSTEM:
+		ret = is_store(s) ? chain_store_add_system(s->store, 0, NULL) : CHAIN_EINVAL;
+		break;
+	}
+	op->added = count(s) - before;
+	pthread_rwlock_unlock(&s->lock);
+	Py_END_ALLOW_THREADS
+	return ret;
+}
+
+static PyObject *finish_add(CertSetObject *s, add_op *op, int ret, const char *what)
+{
+	if (ret < 0)
+		return chainval_raise(state_of_type(Py_TYPE(s)), ret, what);
+	return PyLong_FromSize_t(op->added);
+}
+
+static PyObject *certset_add_pem(CertSetObject *s, PyObject *data)
+{
+	add_op op = {ADD_PEM, NULL, 0, 0};
+	Py_ssize_t len;
+	if (PyUnicode_Check(data)) {
+		op.data = PyUnicode_AsUTF8AndSize(data, &len);
+	} else if (PyBytes_Check(data)) {
+		op.data = PyBytes_AS_STRING(data);
+		len = PyBytes_GET_SIZE(data);
+	} else {
+		return PyErr_Format(PyExc_TypeError, "add_pem() needs bytes or str, not %.100s",
+		                    Py_TYPE(data)->tp_name);
+	}
+	if (!op.data)
+		return NULL;
+	op.len = (size_t)len;
+	Py_INCREF(data); /* the buffer is read without the GIL */
+	int ret = run_add(s, &op);
+	Py_DECREF(data);
+	return finish_add(s, &op, ret, "no certificate could be read from the PEM data");
+}
+
+static PyObject *certset_add_der(CertSetObject *s, PyObject *data)
+{
+	if (!PyBytes_Check(data))
+		return PyErr_Format(PyExc_TypeError, "add_der() needs bytes, not %.100s",
+		                    Py_TYPE(data)->tp_name);
+	add_op op = {ADD_DER, PyBytes_AS_STRING(data), (size_t)PyBytes_GET_SIZE(data), 0};
+	Py_INCREF(data);
+	int ret = run_add(s, &op);
+	Py_DECREF(data);
+	return finish_add(s, &op, ret, "not a DER certificate");
+}
+
+static PyObject *add_path(CertSetObject *s, PyObject *path, int kind, const char *what)
+{
+	PyObject *bytes = NULL;
+	if (!PyUnicode_FSConverter(path, &bytes))
+		return NULL;
+	add_op op = {kind, PyBytes_AS_STRING(bytes), 0, 0};
+	int ret = run_add(s, &op);
+	PyObject *out = ret < 0 ? NULL : PyLong_FromSize_t(op.added);
+	if (ret < 0) {
+		char msg[512];
+		snprintf(msg, sizeof(msg), "%s %s", what, PyBytes_AS_STRING(bytes));
+		chainval_raise(state_of_type(Py_TYPE(s)), ret, msg);
+	}
+	Py_DECREF(bytes);
+	return out;
+}
+
+static PyObject *certset_add_file(CertSetObject *s, PyObject *path)
+{
+	return add_path(s, path, ADD_FILE, "cannot load certificates from file");
+}
+
+static PyObject *certset_add_dir(CertSetObject *s, PyObject *path)
+{
+	return add_path(s, path, ADD_DIR, "cannot load certificates from directory");
+}
+
+static Py_ssize_t certset_len(CertSetObject *s)
+{
+	return (Py_ssize_t)count(s);
+}
+
+static PyObject *certset_rejected(CertSetObject *s, void *closure)
+{
+	(void)closure;
+	pthread_rwlock_rdlock(&s->lock);
+	size_t n = is_store(s) ? chain_store_rejected_count(s->store) : chain_pool_rejected_count(s->pool);
+	PyObject *list = PyList_New((Py_ssize_t)n);
+	for (size_t i = 0; list && i < n; i++) {
+		const char *src = is_store(s) ? chain_store_rejected_source(s->store, i)
+		                              : chain_pool_rejected_source(s->pool, i);
+		const char *why = is_store(s) ? chain_store_rejected_reason(s->store, i)
+		                              : chain_pool_rejected_reason(s->pool, i);
+		PyObject *t = Py_BuildValue("(ss)", src, why);
+		if (!t) {
+			Py_CLEAR(list);
+			break;
+		}
+		PyList_SET_ITEM(list, (Py_ssize_t)i, t);
+	}
+	pthread_rwlock_unlock(&s->lock);
+	return list;
+}
+
+static PyObject *certset_repr(CertSetObject *s)
+{
+	return PyUnicode_FromFormat("<chainval.%s with %zu certificates>",
+	                            is_store(s) ? "TrustStore" : "Pool", count(s));
+}
+
+static PyObject *store_new(PyTypeObject *type, PyObject *args, PyObject *kwargs)
+{
+	if (PyTuple_GET_SIZE(args) || (kwargs && PyDict_GET_SIZE(kwargs)))
+		return PyErr_Format(PyExc_TypeError, "TrustStore() takes no arguments");
+	return (PyObject *)certset_alloc(type);
+}
+
+static PyObject *store_system(PyTypeObject *cls, PyObject *unused)
+{
+	(void)unused;
+	CertSetObject *s = certset_alloc(cls);
+	if (!s)
+		return NULL;
+	add_op op = {ADD_SYSTEM, NULL, 0, 0};
+	int ret = run_add(s, &op);
+	if (ret < 0) {
+		Py_DECREF(s);
+		return chainval_raise(state_of_type(cls), ret, "cannot load the system trust store");
+	}
+	return (PyObject *)s;
+}
+
+static PyObject *store_from_pem(PyTypeObject *cls, PyObject *data)
+{
+	CertSetObject *s = certset_alloc(cls);
+	if (!s)
+		return NULL;
+	PyObject *n = certset_add_pem(s, data);
+	if (!n) {
+		Py_DECREF(s);
+		return NULL;
+	}
+	Py_DECREF(n);
+	return (PyObject *)s;
+}
+
+/* Items of a list: DER bytes, or PEM bytes/str (each may hold several). */
+static int pool_add_items(CertSetObject *s, PyObject *items)
+{
+	chainval_ders d;
+	if (chainval_ders_from(&d, items) < 0)
+		return -1;
+	wrlock(s);
+	Py_BEGIN_ALLOW_THREADS
+	for (size_t i = 0; i < d.n; i++)
+		chain_pool_add_der(s->pool, d.ders[i], d.lens[i], 0); /* rejections are recorded */
+	pthread_rwlock_unlock(&s->lock);
+	Py_END_ALLOW_THREADS
+	chainval_ders_free(&d);
+	return 0;
+}
+
+CertSetObject *chainval_pool_from_list(chainval_state *st, PyObject *items)
+{
+	CertSetObject *s = certset_alloc(st->pool_type);
+	if (s && pool_add_items(s, items) < 0)
+		Py_CLEAR(s);
+	return s;
+}
+
+static PyObject *pool_new(PyTypeObject *type, PyObject *args, PyObject *kwargs)
+{
+	PyObject *certs = NULL;
+	static char *kw[] = {"certs", NULL};
+	if (!PyArg_ParseTupleAndKeywords(args, kwargs, "O:Pool", kw, &certs))
+		return NULL;
+	CertSetObject *s = certset_alloc(type);
+	if (!s)
+		return NULL;
+	int ret = 0;
+	if (PyList_Check(certs) || PyTuple_Check(certs)) {
+		if (PySequence_Size(certs) > 0)
+			ret = pool_add_items(s, certs);
+	} else {
+		PyObject *n = certset_add_pem(s, certs);
+		ret = n ? 0 : -1;
+		Py_XDECREF(n);
+	}
+	if (ret < 0)
+		Py_CLEAR(s);
+	return (PyObject *)s;
+}
+
+#define COMMON_METHODS                                                                       \
+	{"add_pem", (PyCFunction)certset_add_pem, METH_O,                                    \
+	 "add_pem(data) -> int\n\nAdd every certificate of a PEM text (bytes or str); text "  \
+	 "outside CERTIFICATE blocks is ignored. Returns how many were new. Blocks that do "  \
+	 "not parse are skipped and listed in .rejected; ParseError only when nothing could " \
+	 "be read."},                                                                         \
+	{"add_der", (PyCFunction)certset_add_der, METH_O,                                    \
+	 "add_der(data) -> int\n\nAdd one DER certificate; returns 1, or 0 if already present."}, \
+	{"add_file", (PyCFunction)certset_add_file, METH_O,                                  \
+	 "add_file(path) -> int\n\nAdd the certificates of a PEM bundle or DER file."},       \
+	{"add_dir", (PyCFunction)certset_add_dir, METH_O,                                    \
+	 "add_dir(path) -> int\n\nAdd every file of a directory (bundles, OpenSSL hashed "   \
+	 "directories; duplicates counted once)."}
+
+static PyMethodDef store_methods[] = {
+	COMMON_METHODS,
+	{"system", (PyCFunction)store_system, METH_NOARGS | METH_CLASS,
+	 "system() -> TrustStore\n\nA store with the operating system's trust anchors."},
+	{"from_pem", (PyCFunction)store_from_pem, METH_O | METH_CLASS,
+	 "from_pem(data) -> TrustStore\n\nA store with the certificates of a PEM text."},
+	{NULL, NULL, 0, NULL},
+};
+
+static PyMethodDef pool_methods[] = {COMMON_METHODS, {NULL, NULL, 0, NULL}};
+
+static PyGetSetDef certset_getset[] = {
+	{"rejected", (getter)certset_rejected, NULL,
+	 "Inputs that could not be used, as (source, reason) tuples.", NULL},
+	{NULL, NULL, NULL, NULL, NULL},
+};
+
+static PyType_Slot store_slots[] = {
+	{Py_tp_new, store_new},
+	{Py_tp_dealloc, certset_dealloc},
+	{Py_tp_methods, store_methods},
+	{Py_tp_getset, certset_getset},
+	{Py_tp_repr, certset_repr},
+	{Py_sq_length, certset_len},
+	{Py_tp_doc, "TrustStore()\n\nTrust anchors for verify(). Fill it with add_pem(), add_der(), "
+	            "add_file(), add_dir(), or build it with TrustStore.system() / "
+	            "TrustStore.from_pem(). Safe to share between threads; adding while other "
+	            "threads verify is allowed (the add waits for running verifications)."},
+	{0, NULL},
+};
+
+static PyType_Slot pool_slots[] = {
+	{Py_tp_new, pool_new},
+	{Py_tp_dealloc, certset_dealloc},
+	{Py_tp_methods, pool_methods},
+	{Py_tp_getset, certset_getset},
+	{Py_tp_repr, certset_repr},
+	{Py_sq_length, certset_len},
+	{Py_tp_doc, "Pool(certs)\n\nUntrusted intermediates, indexed once and reused across calls "
+	            "and threads to complete served chains. certs: a PEM bundle (bytes or str) or a "
+	            "list of DER/PEM certificates; unusable entries are listed in .rejected."},
+	{0, NULL},
+};
+
+static PyType_Spec store_spec = {"chainval.TrustStore", sizeof(CertSetObject), 0,
+                                 Py_TPFLAGS_DEFAULT | Py_TPFLAGS_IMMUTABLETYPE, store_slots};
+static PyType_Spec pool_spec = {"chainval.Pool", sizeof(CertSetObject), 0,
+                                Py_TPFLAGS_DEFAULT | Py_TPFLAGS_IMMUTABLETYPE, pool_slots};
+
+int chainval_exec_store(PyObject *m)
+{
+	chainval_state *st = state_of_module(m);
+	st->store_type = (PyTypeObject *)PyType_FromModuleAndSpec(m, &store_spec, NULL);
+	st->pool_type = (PyTypeObject *)PyType_FromModuleAndSpec(m, &pool_spec, NULL);
+	if (!st->store_type || !st->pool_type)
+		return -1;
+	if (PyModule_AddType(m, st->store_type) < 0 || PyModule_AddType(m, st->pool_type) < 0)
+		return -1;
+	return 0;
+}

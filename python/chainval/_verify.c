@@ -1,0 +1,246 @@
+/* verify() and verify_many(): convert arguments, release the GIL, call
+ * libchain (chain_verify or chain_batch), wrap the results. */
+#include "_chainval.h"
+
+#include <string.h>
+
+typedef struct {
+	PyObject *chain, *store, *policy, *intermediates, *threads;
+} args_t;
+
+/* Hand-parsed FASTCALL arguments: one positional, the rest keyword-only. */
+static int parse_args(args_t *a, PyObject *const *args, Py_ssize_t nargs, PyObject *kwnames,
+                      const char *fname, bool with_threads)
+{
+	static const char *const names[] = {"store", "policy", "intermediates", "threads"};
+	PyObject **slots[] = {&a->store, &a->policy, &a->intermediates, &a->threads};
+	size_t n_names = with_threads ? 4 : 3;
+
+	memset(a, 0, sizeof(*a));
+	if (nargs != 1) {
+		PyErr_Format(PyExc_TypeError, "%s() takes exactly one positional argument (%zd given)",
+		             fname, nargs);
+		return -1;
+	}
+	a->chain = args[0];
+	Py_ssize_t nkw = kwnames ? PyTuple_GET_SIZE(kwnames) : 0;
+	for (Py_ssize_t i = 0; i < nkw; i++) {
+		const char *k = PyUnicode_AsUTF8(PyTuple_GET_ITEM(kwnames, i));
+		size_t j = 0;
+		if (!k)
+			return -1;
+		while (j < n_names && strcmp(k, names[j]) != 0)
+			j++;
+		if (j == n_names) {
+			PyErr_Format(PyExc_TypeError, "%s() got an unexpected keyword argument '%s'", fname, k);
+			return -1;
+		}
+		*slots[j] = args[nargs + i];
+	}
+	if (!a->store) {
+		PyErr_Format(PyExc_TypeError, "%s() missing required keyword argument 'store'", fname);
+		return -1;
+	}
+	return 0;
+}
+
+typedef struct {
+	CertSetObject *store, *pool; /* pool may be NULL */
+	PyObject *owned_pool;        /* a temporary Pool made from a list */
+	PolicyObject *policy;
+} targets;
+
+static int resolve(chainval_state *st, const args_t *a, targets *t)
+{
+	memset(t, 0, sizeof(*t));
+	if (!PyObject_TypeCheck(a->store, st->store_type)) {
+		PyErr_Format(PyExc_TypeError, "store must be a chainval.TrustStore, not %.100s",
+		             Py_TYPE(a->store)->tp_name);
+		return -1;
+	}
+	t->store = (CertSetObject *)a->store;
+	PyObject *policy = a->policy && a->policy != Py_None ? a->policy : st->default_policy;
+	if (!PyObject_TypeCheck(policy, st->policy_type)) {
+		PyErr_Format(PyExc_TypeError, "policy must be a chainval.Policy or None, not %.100s",
+		             Py_TYPE(policy)->tp_name);
+		return -1;
+	}
+	t->policy = (PolicyObject *)policy;
+	PyObject *inter = a->intermediates;
+	if (!inter || inter == Py_None)
+		return 0;
+	if (PyObject_TypeCheck(inter, st->pool_type)) {
+		t->pool = (CertSetObject *)inter;
+	} else if (PyList_Check(inter) || PyTuple_Check(inter)) {
+		if (PySequence_Size(inter) == 0)
+			return 0;
+		if (!(t->pool = chainval_pool_from_list(st, inter)))
+			return -1;
+		t->owned_pool = (PyObject *)t->pool;
+	} else {
+		PyErr_Format(PyExc_TypeError,
+		             "intermediates must be a chainval.Pool, a list of certificates or None, "
+		             "not %.100s", Py_TYPE(inter)->tp_name);
+		return -1;
+	}
+	return 0;
+}
+
+static void lock_targets(const targets *t)
+{
+	chainval_set_rdlock(t->store);
+	if (t->pool)
+		chainval_set_rdlock(t->pool);
+}
+
+static void unlock_targets(const targets *t)
+{
+	if (t->pool)
+		chainval_set_unlock(t->pool);
+	chainval_set_unlock(t->store);
+}
+
+PyObject *chainval_verify(PyObject *module, PyObject *const *args, Py_ssize_t nargs,
+                          PyObject *kwnames)
+{
+	chainval_state *st = state_of_module(module);
+	chain_result *res = NULL;
+	chainval_ders d;
+	targets t;
+	args_t a;
+	int ret;
+
+	if (parse_args(&a, args, nargs, kwnames, "verify", false) < 0 || resolve(st, &a, &t) < 0)
+		return NULL;
+	if (chainval_ders_from(&d, a.chain) < 0) {
+		chainval_ders_free(&d);
+		Py_XDECREF(t.owned_pool);
+		return NULL;
+	}
+	Py_BEGIN_ALLOW_THREADS
+	lock_targets(&t);
+	ret = chain_verify(&res, t.store->store, t.policy->policy, d.ders, d.lens, d.n,
+	                   t.pool ? t.pool->pool : NULL);
+	unlock_targets(&t);
+	Py_END_ALLOW_THREADS
+	chainval_ders_free(&d);
+	Py_XDECREF(t.owned_pool);
+	if (ret == CHAIN_EPARSE) {
+		char msg[512];
+		snprintf(msg, sizeof(msg), "%s", chain_result_error_message(res));
+		int index = chain_result_error_index(res);
+		chain_result_free(res);
+		return chainval_raise_parse(st, msg, index);
+	}
+	if (!res) /* CHAIN_ELIMIT still has a result: a verdict, not an exception */
+		return chainval_raise(st, ret, "verification failed");
+	return chainval_result_wrap(st, res);
+}
+
+/* One verify_many item: a chain, or a (chain, Policy) pair. */
+static int split_item(chainval_state *st, PyObject *item, PyObject **chain, PolicyObject **policy)
+{
+	if (PyTuple_Check(item) && PyTuple_GET_SIZE(item) == 2 &&
+	    PyObject_TypeCheck(PyTuple_GET_ITEM(item, 1), st->policy_type)) {
+		*chain = PyTuple_GET_ITEM(item, 0);
+		*policy = (PolicyObject *)PyTuple_GET_ITEM(item, 1);
+	} else {
+		*chain = item;
+	}
+	return 0;
+}
+
+static int thread_count(PyObject *threads, unsigned int *out)
+{
+	*out = 0;
+	if (!threads || threads == Py_None)
+		return 0;
+	if (!PyLong_Check(threads) || PyBool_Check(threads)) {
+		PyErr_SetString(PyExc_TypeError, "threads must be an int or None");
+		return -1;
+	}
+	long n = PyLong_AsLong(threads);
+	if (n == -1 && PyErr_Occurred())
+		return -1;
+	if (n < 1 || n > 1024) {
+		PyErr_SetString(PyExc_ValueError, "threads must be between 1 and 1024");
+		return -1;
+	}
+	*out = (unsigned int)n;
+	return 0;
+}
+
+PyObject *chainval_verify_many(PyObject *module, PyObject *const *args, Py_ssize_t nargs,
+                               PyObject *kwnames)
+{
+	chainval_state *st = state_of_module(module);
+	PyObject *items = NULL, *out = NULL;
+	chainval_ders *ders = NULL;
+	chain_batch *batch = NULL;
+	Py_ssize_t n = 0;
+	unsigned int threads;
+	targets t = {0};
+	args_t a;
+
+	if (parse_args(&a, args, nargs, kwnames, "verify_many", true) < 0 ||
+	    thread_count(a.threads, &threads) < 0 || resolve(st, &a, &t) < 0)
+		return NULL;
+	if (!(items = PySequence_List(a.chain)))
+		goto done;
+	n = PyList_GET_SIZE(items);
+	if (!(ders = PyMem_Calloc((size_t)n + 1, sizeof(*ders))) || chain_batch_new(&batch) < 0) {
+		PyErr_NoMemory();
+		goto done;
+	}
+	for (Py_ssize_t i = 0; i < n; i++) {
+		PyObject *chain;
+		PolicyObject *policy = t.policy;
+		split_item(st, PyList_GET_ITEM(items, i), &chain, &policy);
+		if (chainval_ders_from(&ders[i], chain) < 0) {
+			/* Type errors are misuse; an empty chain or bad PEM is a malformed row. */
+			if (!PyErr_ExceptionMatches(PyExc_ValueError))
+				goto done;
+			PyErr_Clear();
+		}
+		if (chain_batch_add(batch, ders[i].ders, ders[i].lens, ders[i].n, policy->policy) < 0) {
+			PyErr_NoMemory();
+			goto done;
+		}
+	}
+	int ret;
+	Py_BEGIN_ALLOW_THREADS
+	lock_targets(&t);
+	ret = chain_batch_run(batch, t.store->store, t.pool ? t.pool->pool : NULL, threads);
+	unlock_targets(&t);
+	Py_END_ALLOW_THREADS
+	if (ret < 0) {
+		chainval_raise(st, ret, "verify_many");
+		goto done;
+	}
+	if (!(out = PyList_New(n)))
+		goto done;
+	for (Py_ssize_t i = 0; i < n; i++) {
+		chain_result *res = chain_batch_take_result(batch, (size_t)i);
+		int status = chain_batch_status(batch, (size_t)i);
+		if (!res && status == CHAIN_EINVAL && ders[i].n == 0) {
+			/* An empty chain: report it as a malformed row, like an unparsable one. */
+			const unsigned char *none[1] = {(const unsigned char *)""};
+			size_t zero[1] = {0};
+			chain_verify(&res, t.store->store, t.policy->policy, none, zero, 1, NULL);
+		}
+		PyObject *r = res ? chainval_result_wrap(st, res) : chainval_raise(st, status, "verify_many");
+		if (!r) {
+			Py_CLEAR(out);
+			goto done;
+		}
+		PyList_SET_ITEM(out, i, r);
+	}
+done:
+	for (Py_ssize_t i = 0; ders && i < n; i++)
+		chainval_ders_free(&ders[i]);
+	PyMem_Free(ders);
+	chain_batch_free(batch);
+	Py_XDECREF(items);
+	Py_XDECREF(t.owned_pool);
+	return out;
+}
