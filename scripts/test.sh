@@ -8,7 +8,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 mode=${1:-plain}
 case $mode in
-  plain)      dir=build-test; opts=() ;;
+  plain)      dir=build-test; opts=(-Dpython=true) ;;
   --sanitize) dir=build-asan; opts=(-Db_sanitize=address,undefined -Db_lundef=false) ;;
   --valgrind) dir=build-test; opts=() ;;
   *) echo "usage: $0 [--sanitize|--valgrind]" >&2; exit 2 ;;

@@ -455,7 +455,33 @@ typedef struct {
 	gnutls_sign_algorithm_t algo;
 	gnutls_datum_t tbs, sig; /* into der */
 	unsigned char *der;      /* copy of the subject certificate */
+	size_t cls;              /* index in key_classes */
 } sig_edge;
+
+/* Issuer key classes ("RSA-2048", "EC/ECDSA-384"), for the per-algorithm
+ * cost of one signature check. */
+enum { MAX_KEY_CLASSES = 16 };
+static struct {
+	char name[32];
+	size_t edges;   /* edges of this class per round */
+	double seconds; /* time spent on them over all rounds */
+} key_classes[MAX_KEY_CLASSES];
+static size_t n_key_classes;
+
+static size_t key_class(gnutls_pubkey_t key)
+{
+	unsigned int bits = 0;
+	int pk = gnutls_pubkey_get_pk_algorithm(key, &bits);
+	char name[32];
+	snprintf(name, sizeof(name), "%s-%u", gnutls_pk_get_name((gnutls_pk_algorithm_t)pk), bits);
+	for (size_t i = 0; i < n_key_classes; i++)
+		if (!strcmp(key_classes[i].name, name))
+			return i;
+	if (n_key_classes == MAX_KEY_CLASSES)
+		die("too many issuer key classes");
+	snprintf(key_classes[n_key_classes].name, sizeof(key_classes[0].name), "%s", name);
+	return n_key_classes++;
+}
 
 typedef struct {
 	sig_edge *v;
@@ -537,6 +563,8 @@ static bool edge_make(sig_edge *e, const unsigned char *subject, size_t subject_
 	e->tbs.size = (unsigned int)(th + tb);
 	e->sig.data = e->der + (bits - subject) + sh + 1; /* skip the unused-bits octet */
 	e->sig.size = (unsigned int)(sb - 1);
+	e->cls = key_class(e->key);
+	key_classes[e->cls].edges++;
 	return true;
 }
 
@@ -591,14 +619,16 @@ static size_t collect_edges(const chain_store *store, const corpus *c, edge_list
 static double round_edges(const edge_list *l, size_t *bad)
 {
 	size_t b = 0;
-	double t0 = now_seconds();
+	double t0 = now_seconds(), t = t0;
 	for (size_t i = 0; i < l->n; i++) {
 		const sig_edge *e = &l->v[i];
 		b += gnutls_pubkey_verify_data2(e->key, e->algo, 0, &e->tbs, &e->sig) < 0;
+		double t2 = now_seconds();
+		key_classes[e->cls].seconds += t2 - t;
+		t = t2;
 	}
-	double t1 = now_seconds();
 	*bad = b;
-	return t1 - t0;
+	return t - t0;
 }
 
 /* ------------------------------------------------------------------------ */
@@ -864,6 +894,12 @@ int main(int argc, char **argv)
 	printf("    per chain: %.2f us (leaf edge %.2f us, intermediate<-root edge %.2f us)%s\n",
 	       us_leaf + us_upper, us_leaf, us_upper,
 	       bad_sigs || no_edges ? "  WARNING: some edges failed or could not be prepared" : "");
+	for (size_t i = 0; i < n_key_classes; i++)
+		printf("    issuer key %-14s %8.2f us per check (%zu checks per round)\n",
+		       key_classes[i].name,
+		       key_classes[i].seconds / (double)floor_rounds /
+		               (double)key_classes[i].edges * 1e6,
+		       key_classes[i].edges);
 
 	double ml = median(rate_l, (size_t)repeat), mg = median(rate_g, (size_t)repeat);
 	double mr = median(ratio, (size_t)repeat);
