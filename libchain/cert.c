@@ -267,9 +267,9 @@ bool chain__cert_has_eku(const chain__cert *c, const char *oid)
 	return false;
 }
 
-/* gnutls_x509_rdn_get2 works on a datum, so it never touches the shared
- * crt's DN cache (see GNUTLS-NOTES: get_subject writes into the crt). */
-static char *dn_string(chain__slice name)
+/* gnutls_x509_rdn_get2 works on a datum, so it needs no parsed certificate
+ * (and never touches a shared crt's DN cache: GNUTLS-NOTES 6). */
+char *chain__dn_string(chain__slice name)
 {
 	gnutls_datum_t in = {(unsigned char *)name.p, (unsigned int)name.len}, str = {NULL, 0};
 	if (gnutls_x509_rdn_get2(&in, &str, 0) < 0)
@@ -283,30 +283,22 @@ static char *dn_string(chain__slice name)
 	return s;
 }
 
-char *chain__cert_subject_str(const chain__cert *c)
+/* The serialNumber INTEGER's content as lower-case hex, leading zero
+ * octets dropped (but at least one digit pair). */
+char *chain__serial_hex(chain__slice serial)
 {
-	return dn_string(c->parts.subject);
-}
+	const unsigned char *p = serial.p, *end = serial.p + serial.len;
+	size_t header = 2 + ((p[1] & 0x80) ? (p[1] & 0x7f) : 0);
 
-char *chain__cert_issuer_str(const chain__cert *c)
-{
-	return dn_string(c->parts.issuer);
-}
-
-char *chain__cert_serial_hex(const chain__cert *c)
-{
-	unsigned char buf[64];
-	size_t size = sizeof(buf), i = 0;
-
-	if (gnutls_x509_crt_get_serial(c->crt, buf, &size) < 0)
-		return NULL;
-	while (i + 1 < size && buf[i] == 0)
-		i++;
-	char *hex = malloc(2 * (size - i) + 1), *w = hex;
+	if (serial.len <= header)
+		return strdup("");
+	for (p += header; p + 1 < end && *p == 0; p++)
+		;
+	char *hex = malloc(2 * (size_t)(end - p) + 1), *w = hex;
 	if (!hex)
 		return NULL;
-	for (; i < size; i++, w += 2)
-		snprintf(w, 3, "%02x", buf[i]);
+	for (; p < end; p++, w += 2)
+		snprintf(w, 3, "%02x", *p);
 	*w = '\0';
 	return hex;
 }

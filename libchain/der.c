@@ -65,13 +65,13 @@ int chain__der_split(chain__der_parts *out, const unsigned char *der, size_t len
 	/* [0] EXPLICIT version is optional (absent in v1 certificates). */
 	if (p < end && *p == 0xa0 && !read_tlv(&p, end, &tag, &skip, &skip_body))
 		return CHAIN_EPARSE;
-	chain__slice *fields[] = {NULL, NULL, &out->issuer, NULL, &out->subject, &out->spki};
+	chain__slice *fields[] = {&out->serial, NULL, &out->issuer, NULL, &out->subject, &out->spki};
 	/* serialNumber, signature, issuer, validity, subject, subjectPublicKeyInfo */
 	for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++) {
 		chain__slice *dst = fields[i] ? fields[i] : &skip;
 		if (!read_tlv(&p, end, &tag, dst, &skip_body))
 			return CHAIN_EPARSE;
-		if (i != 0 && tag != 0x30)
+		if ((i == 0 && tag != 0x02) || (i != 0 && tag != 0x30))
 			return CHAIN_EPARSE;
 	}
 	return CHAIN_OK;

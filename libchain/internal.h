@@ -29,7 +29,7 @@ typedef struct {
 
 /* Slices of a certificate's DER that GnuTLS 3.7 offers no getter for. */
 typedef struct {
-	chain__slice tbs, issuer, subject, spki;
+	chain__slice tbs, serial, issuer, subject, spki;
 	chain__slice signature; /* the BIT STRING's bits, without the unused-bits octet */
 } chain__der_parts;
 
@@ -87,10 +87,9 @@ chain__cert *chain__cert_ref(chain__cert *cert);
 void chain__cert_unref(chain__cert *cert);
 /* The issuer's public key, imported once; NULL if it cannot be imported. */
 gnutls_pubkey_t chain__cert_pubkey(chain__cert *cert);
-/* Newly allocated strings for results (NULL on failure). */
-char *chain__cert_subject_str(const chain__cert *cert);
-char *chain__cert_issuer_str(const chain__cert *cert);
-char *chain__cert_serial_hex(const chain__cert *cert);
+/* Newly allocated strings for results (NULL on failure), from DER slices. */
+char *chain__dn_string(chain__slice name);
+char *chain__serial_hex(chain__slice serial);
 bool chain__cert_has_eku(const chain__cert *cert, const char *oid);
 bool chain__same_slice(chain__slice a, chain__slice b);
 
@@ -262,11 +261,18 @@ char *chain__normalize_hostname(const char *name);
 
 /* ---- result.c ------------------------------------------------------------ */
 
+/* A path certificate as a result keeps it: a copy of the DER and the few
+ * fields results report, not the parsed certificate (whose GnuTLS object
+ * costs ~25 KB: a batch of results must stay light). */
 typedef struct {
-	chain__cert *cert;
+	unsigned char *der;
+	size_t der_len;
+	chain__slice subject, issuer, serial; /* into der */
+	unsigned char sha256[CHAIN__SHA256_LEN];
+	int64_t not_before, not_after;
 	chain_source source;
 	int input_index;
-	char *subject, *issuer, *serial, *fingerprint; /* formatted on first use */
+	char *subject_str, *issuer_str, *serial_str, *fingerprint; /* formatted on first use */
 } chain__result_cert;
 
 typedef struct {

@@ -74,6 +74,30 @@ static chain_result *result_alloc(int64_t now)
 	return r;
 }
 
+/* Rebase a slice of the certificate's DER onto the result's copy. */
+static chain__slice rebase(const chain__cert *c, chain__slice s, const unsigned char *copy)
+{
+	return (chain__slice){copy + (s.p - c->der), s.len};
+}
+
+static int keep_cert(chain__result_cert *rc, const chain__node *node)
+{
+	const chain__cert *c = node->cert;
+	if (!(rc->der = malloc(c->der_len)))
+		return CHAIN_ENOMEM;
+	memcpy(rc->der, c->der, c->der_len);
+	rc->der_len = c->der_len;
+	rc->subject = rebase(c, c->parts.subject, rc->der);
+	rc->issuer = rebase(c, c->parts.issuer, rc->der);
+	rc->serial = rebase(c, c->parts.serial, rc->der);
+	memcpy(rc->sha256, c->sha256, sizeof(rc->sha256));
+	rc->not_before = c->not_before;
+	rc->not_after = c->not_after;
+	rc->source = node->source;
+	rc->input_index = node->source == CHAIN_SOURCE_SERVED ? node->input_index : -1;
+	return CHAIN_OK;
+}
+
 int chain__result_from_path(chain_result **out, const chain__path *path,
                             const chain__problems *ps, int64_t now)
 {
@@ -88,10 +112,10 @@ int chain__result_from_path(chain_result **out, const chain__path *path,
 		return CHAIN_ENOMEM;
 	}
 	for (size_t i = 0; i < n_certs; i++) {
-		const chain__node *node = &path->nodes[i];
-		r->certs[i].cert = chain__cert_ref(node->cert);
-		r->certs[i].source = node->source;
-		r->certs[i].input_index = node->source == CHAIN_SOURCE_SERVED ? node->input_index : -1;
+		if (keep_cert(&r->certs[i], &path->nodes[i]) < 0) {
+			chain_result_free(r);
+			return CHAIN_ENOMEM;
+		}
 		r->n_certs++;
 	}
 	for (size_t i = 0; i < ps->n; i++) {
@@ -139,10 +163,10 @@ void chain_result_free(chain_result *r)
 		return;
 	for (size_t i = 0; i < r->n_certs; i++) {
 		chain__result_cert *c = &r->certs[i];
-		chain__cert_unref(c->cert);
-		free(c->subject);
-		free(c->issuer);
-		free(c->serial);
+		free(c->der);
+		free(c->subject_str);
+		free(c->issuer_str);
+		free(c->serial_str);
 		free(c->fingerprint);
 	}
 	for (size_t i = 0; i < r->n_problems; i++)
@@ -233,36 +257,39 @@ const unsigned char *chain_result_cert_der(const chain_result *r, size_t i, size
 {
 	chain__result_cert *c = cert_at(r, i);
 	if (len)
-		*len = c ? c->cert->der_len : 0;
-	return c ? c->cert->der : NULL;
+		*len = c ? c->der_len : 0;
+	return c ? c->der : NULL;
 }
 
-/* A per-certificate string, formatted on first use. */
-static const char *lazy(const chain_result *r, size_t i, size_t field,
-                        char *(*format)(const chain__cert *))
+/* A per-certificate string, formatted on first use from a DER slice. */
+static const char *lazy(const chain_result *r, size_t i, size_t field, size_t slice,
+                        char *(*format)(chain__slice))
 {
 	chain__result_cert *c = cert_at(r, i);
 	if (!c)
 		return NULL;
 	char **slot = (char **)((char *)c + field);
 	if (!*slot)
-		*slot = format(c->cert);
+		*slot = format(*(const chain__slice *)((const char *)c + slice));
 	return *slot;
 }
 
 const char *chain_result_cert_subject(const chain_result *r, size_t i)
 {
-	return lazy(r, i, offsetof(chain__result_cert, subject), chain__cert_subject_str);
+	return lazy(r, i, offsetof(chain__result_cert, subject_str),
+	            offsetof(chain__result_cert, subject), chain__dn_string);
 }
 
 const char *chain_result_cert_issuer(const chain_result *r, size_t i)
 {
-	return lazy(r, i, offsetof(chain__result_cert, issuer), chain__cert_issuer_str);
+	return lazy(r, i, offsetof(chain__result_cert, issuer_str),
+	            offsetof(chain__result_cert, issuer), chain__dn_string);
 }
 
 const char *chain_result_cert_serial(const chain_result *r, size_t i)
 {
-	return lazy(r, i, offsetof(chain__result_cert, serial), chain__cert_serial_hex);
+	return lazy(r, i, offsetof(chain__result_cert, serial_str),
+	            offsetof(chain__result_cert, serial), chain__serial_hex);
 }
 
 const char *chain_result_cert_fingerprint(const chain_result *r, size_t i)
@@ -270,7 +297,7 @@ const char *chain_result_cert_fingerprint(const chain_result *r, size_t i)
 	chain__result_cert *c = cert_at(r, i);
 	if (c && !c->fingerprint && (c->fingerprint = malloc(2 * CHAIN__SHA256_LEN + 1))) {
 		for (size_t b = 0; b < CHAIN__SHA256_LEN; b++)
-			snprintf(c->fingerprint + 2 * b, 3, "%02x", c->cert->sha256[b]);
+			snprintf(c->fingerprint + 2 * b, 3, "%02x", c->sha256[b]);
 	}
 	return c ? c->fingerprint : NULL;
 }
@@ -278,13 +305,13 @@ const char *chain_result_cert_fingerprint(const chain_result *r, size_t i)
 int64_t chain_result_cert_not_before(const chain_result *r, size_t i)
 {
 	chain__result_cert *c = cert_at(r, i);
-	return c ? c->cert->not_before : 0;
+	return c ? c->not_before : 0;
 }
 
 int64_t chain_result_cert_not_after(const chain_result *r, size_t i)
 {
 	chain__result_cert *c = cert_at(r, i);
-	return c ? c->cert->not_after : 0;
+	return c ? c->not_after : 0;
 }
 
 chain_source chain_result_cert_source(const chain_result *r, size_t i)
