@@ -3,7 +3,7 @@
 
     python3 benchmarks/make-corpus.py OUT_DIR [--chains N] [--seed S]
 
-writes, with the test-PKI factory (tests/pki/factory.py):
+writes, with the test-PKI factory (python/chainval/testing.py, i.e. chainval.testing):
 
 OUT_DIR/roots.pem
     the trust store: 3 roots (RSA-2048, RSA-4096, P-384).
@@ -44,9 +44,9 @@ import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-sys.path.insert(0, str(HERE.parent / "tests" / "pki"))
+sys.path.insert(0, str(HERE.parent / "python" / "chainval"))
 
-from factory import PKI, generate_key, pem_bundle, utc  # noqa: E402
+from testing import PKI, generate_key, pem_bundle, utc  # noqa: E402  (chainval.testing, by path)
 
 T = 1893456000  # 2030-01-01T00:00:00Z, the benchmark's verification time
 assert utc(2030).timestamp() == T

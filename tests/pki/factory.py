@@ -1,1 +1,0 @@
-../../python/chainval/testing.py
