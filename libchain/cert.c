@@ -7,17 +7,25 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Extensions libchain processes (or deliberately accepts, see docs/api.md):
- * a critical extension outside this list makes a path fail. */
-static const char *const handled_extensions[] = {
-	"2.5.29.14", /* subjectKeyIdentifier */
-	"2.5.29.15", /* keyUsage */
-	"2.5.29.17", /* subjectAltName */
-	"2.5.29.19", /* basicConstraints */
-	"2.5.29.30", /* nameConstraints */
-	"2.5.29.32", /* certificatePolicies: accepted, policies not enforced */
-	"2.5.29.35", /* authorityKeyIdentifier */
-	"2.5.29.37", /* extKeyUsage */
+/* Extensions libchain knows. `handled` ones may be critical (libchain
+ * processes them, or deliberately accepts them: see docs/api.md); a critical
+ * extension that is not handled makes a path fail. Presence and criticality
+ * of each are recorded for the conformance checks (conform.c). */
+static const struct {
+	const char *oid;
+	unsigned int bit;
+	bool handled;
+} known_extensions[] = {
+	{"2.5.29.14", CHAIN__EXT_SKI, true},
+	{"2.5.29.15", CHAIN__EXT_KU, true},
+	{"2.5.29.17", CHAIN__EXT_SAN, true},
+	{"2.5.29.19", CHAIN__EXT_BC, true},
+	{"2.5.29.30", CHAIN__EXT_NC, true},
+	{"2.5.29.32", CHAIN__EXT_CP, true}, /* accepted, policies not enforced */
+	{"2.5.29.35", CHAIN__EXT_AKI, true},
+	{"2.5.29.36", CHAIN__EXT_PC, false},
+	{"2.5.29.37", CHAIN__EXT_EKU, true},
+	{"1.3.6.1.5.5.7.1.1", CHAIN__EXT_AIA, false},
 };
 
 bool chain__same_slice(chain__slice a, chain__slice b)
@@ -25,11 +33,17 @@ bool chain__same_slice(chain__slice a, chain__slice b)
 	return a.len == b.len && memcmp(a.p, b.p, a.len) == 0;
 }
 
-static bool extension_is_handled(const char *oid)
+/* Record a known extension; returns whether it may be critical. */
+static bool note_extension(chain__cert *c, const char *oid, bool critical)
 {
-	for (size_t i = 0; i < sizeof(handled_extensions) / sizeof(handled_extensions[0]); i++)
-		if (strcmp(oid, handled_extensions[i]) == 0)
-			return true;
+	for (size_t i = 0; i < sizeof(known_extensions) / sizeof(known_extensions[0]); i++) {
+		if (strcmp(oid, known_extensions[i].oid) == 0) {
+			c->ext_present |= 1u << known_extensions[i].bit;
+			if (critical)
+				c->ext_critical |= 1u << known_extensions[i].bit;
+			return known_extensions[i].handled;
+		}
+	}
 	return false;
 }
 
@@ -61,7 +75,8 @@ static int read_extension_list(chain__cert *c)
 		}
 		if (n < sizeof(oids) / sizeof(oids[0]))
 			memcpy(oids[n++], oid, sizeof(oid));
-		if (critical && !c->unknown_critical && !extension_is_handled(oid) &&
+		bool handled = note_extension(c, oid, critical);
+		if (critical && !c->unknown_critical && !handled &&
 		    !(c->unknown_critical = strdup(oid)))
 			return CHAIN_ENOMEM;
 	}
@@ -85,6 +100,24 @@ static int read_eku(chain__cert *c)
 		c->n_eku++;
 		c->has_eku = true;
 	}
+}
+
+/* AuthorityKeyIdentifier ::= SEQUENCE { keyIdentifier [0], authorityCertIssuer
+ * [1], authorityCertSerialNumber [2] }: GnuTLS reports the key id only, and
+ * the conformance rules need to know whether the other two are there. */
+static void read_aki_fields(chain__cert *c)
+{
+	unsigned char buf[1024];
+	size_t size = sizeof(buf), n = 0;
+	chain__slice kids[4];
+
+	if (!CHAIN__HAS(c, CHAIN__EXT_AKI) ||
+	    gnutls_x509_crt_get_extension_by_oid(c->crt, "2.5.29.35", 0, buf, &size, NULL) < 0 ||
+	    chain__der_children(buf, size, kids, 4, &n) < 0)
+		return;
+	for (size_t i = 0; i < n && i < 4; i++)
+		if (kids[i].p[0] == 0xa1 || kids[i].p[0] == 0x82)
+			c->aki_has_issuer_serial = true;
 }
 
 /* Record the first malformed extension; absent ones are fine. */
@@ -152,7 +185,10 @@ static int read_fields(chain__cert *c)
 	c->pk_bits = bits;
 	c->self_issued = chain__same_slice(c->parts.subject, c->parts.issuer);
 	int ret = read_constraints(c);
-	return ret < 0 ? ret : read_extension_list(c);
+	if (ret == CHAIN_OK)
+		ret = read_extension_list(c);
+	read_aki_fields(c);
+	return ret;
 }
 
 int chain__cert_parse(chain__cert **out, const unsigned char *der, size_t len,

@@ -222,5 +222,7 @@ int chain__check_path(chain__problems *out, const chain__path *path,
 		check_validity_period(&k, i);
 	}
 	check_name(&k);
+	if (k.ret == CHAIN_OK)
+		k.ret = chain__check_conformance(out, path, policy);
 	return k.ret;
 }

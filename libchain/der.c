@@ -40,6 +40,26 @@ static bool read_tlv(const unsigned char **p, const unsigned char *end, unsigned
 	return true;
 }
 
+int chain__der_children(const unsigned char *der, size_t len, chain__slice *out, size_t max,
+                        size_t *n)
+{
+	const unsigned char *p = der, *end = der + len;
+	chain__slice whole, body, tlv, content;
+	unsigned char tag;
+
+	*n = 0;
+	if (!read_tlv(&p, end, &tag, &whole, &body) || tag != 0x30 || p != end)
+		return CHAIN_EPARSE;
+	for (p = body.p, end = body.p + body.len; p < end;) {
+		if (!read_tlv(&p, end, &tag, &tlv, &content))
+			return CHAIN_EPARSE;
+		if (*n < max)
+			out[*n] = tlv;
+		(*n)++;
+	}
+	return CHAIN_OK;
+}
+
 int chain__der_split(chain__der_parts *out, const unsigned char *der, size_t len)
 {
 	const unsigned char *p = der, *end = der + len;

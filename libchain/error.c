@@ -25,6 +25,7 @@ static const struct {
 	{CHAIN_REASON_INPUT_LIMIT, "input_limit"},
 	{CHAIN_REASON_MALFORMED, "malformed"},
 	{CHAIN_REASON_UNKNOWN_CRITICAL_EXTENSION, "unknown_critical_extension"},
+	{CHAIN_REASON_NONCONFORMING, "nonconforming"},
 };
 
 const char *chain_error_str(int error)

@@ -34,10 +34,22 @@ typedef struct {
 } chain__der_parts;
 
 int chain__der_split(chain__der_parts *out, const unsigned char *der, size_t len);
+/* The elements of a DER SEQUENCE (whole TLVs, at most @max stored); *n
+ * counts them all. CHAIN_EPARSE unless @der is exactly one SEQUENCE. */
+int chain__der_children(const unsigned char *der, size_t len, chain__slice *out, size_t max,
+                        size_t *n);
 
 /* ---- cert.c: a parsed certificate, immutable and shared ------------------ */
 
 #define CHAIN__KEYID_MAX 64
+
+/* Bits of chain__cert.ext_present / ext_critical. */
+enum {
+	CHAIN__EXT_SKI, CHAIN__EXT_KU, CHAIN__EXT_SAN, CHAIN__EXT_BC, CHAIN__EXT_NC, CHAIN__EXT_CP,
+	CHAIN__EXT_AKI, CHAIN__EXT_PC, CHAIN__EXT_EKU, CHAIN__EXT_AIA,
+};
+#define CHAIN__HAS(c, ext) (((c)->ext_present >> (ext)) & 1u)
+#define CHAIN__CRITICAL(c, ext) (((c)->ext_critical >> (ext)) & 1u)
 #define CHAIN__SHA256_LEN 32
 
 /* Everything path building and policy checks read, extracted once at parse
@@ -71,6 +83,8 @@ typedef struct chain__cert {
 	size_t ski_len, aki_len; /* 0 when absent */
 	gnutls_x509_name_constraints_t nc; /* NULL when absent */
 
+	unsigned int ext_present, ext_critical; /* CHAIN__EXT_* bits */
+	bool aki_has_issuer_serial;             /* authorityCertIssuer/SerialNumber present */
 	char *unknown_critical; /* OID of the first unhandled critical extension */
 	char *malformed;        /* why an extension could not be read, or NULL */
 
@@ -158,7 +172,7 @@ struct chain_policy {
 	size_t ip_len;
 	char *purpose;             /* dotted OID or NULL for any */
 	unsigned int max_depth;
-	bool partial_chain, cn_fallback, allow_sha1;
+	bool partial_chain, cn_fallback, allow_sha1, strict;
 	unsigned int min_rsa_bits;
 	uint64_t limits[6];        /* indexed by chain_limit */
 };
@@ -251,6 +265,11 @@ int chain__path_search(const chain__search *search, chain__search_stats *stats);
 
 int chain__check_path(chain__problems *out, const chain__path *path,
                       const chain_policy *policy, int64_t now);
+
+/* ---- conform.c: RFC 5280 / CABF structure, under a strict policy -------- */
+
+int chain__check_conformance(chain__problems *out, const chain__path *path,
+                             const chain_policy *policy);
 
 /* ---- hostname.c ---------------------------------------------------------- */
 

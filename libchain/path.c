@@ -185,6 +185,14 @@ static bool path_tainted(const walk *w)
 
 static void extend(walk *w);
 
+static size_t logical_intermediates(const walk *w)
+{
+	size_t n = 0;
+	for (size_t i = 1; i < w->len; i++)
+		n += !w->path[i].cert->self_issued;
+	return n;
+}
+
 static void descend(walk *w, const candidate *c)
 {
 	w->edges[w->len - 1] = c->edge;
@@ -218,8 +226,11 @@ static void extend(walk *w)
 	for (int pass = 0; pass < 2 && !w->stop; pass++) {
 		for (size_t i = 0; i < cs.n && !w->stop; i++) {
 			candidate *c = &cs.v[i];
-			/* path[1..len-1] are intermediates; a non-anchor adds one more. */
-			size_t intermediates = is_anchor(w, &c->node) ? w->len - 1 : w->len;
+			/* path[1..len-1] are intermediates; a non-anchor adds one more.
+			 * Self-issued ones are not counted: as for pathLenConstraint
+			 * (RFC 5280 4.2.1.9), they are one logical CA. */
+			size_t intermediates = logical_intermediates(w) +
+			                       (!is_anchor(w, &c->node) && !c->node.cert->self_issued);
 			if (intermediates > w->s->max_depth || w->len >= CHAIN__MAX_PATH) {
 				depth_hit = true;
 				continue;

@@ -7,6 +7,7 @@
 
 const chain_policy chain__default_policy = {
 	.max_depth = 8,
+	.strict = true,
 	.min_rsa_bits = 2048,
 	.limits = {
 		[CHAIN_LIMIT_CHAIN_BYTES] = 1024 * 1024,
@@ -177,6 +178,14 @@ int chain_policy_set_cn_fallback(chain_policy *policy, int enabled)
 	if (!policy)
 		return CHAIN_EINVAL;
 	policy->cn_fallback = enabled != 0;
+	return CHAIN_OK;
+}
+
+int chain_policy_set_strict(chain_policy *policy, int enabled)
+{
+	if (!policy)
+		return CHAIN_EINVAL;
+	policy->strict = enabled != 0;
 	return CHAIN_OK;
 }
 

@@ -21,6 +21,7 @@ static const chain_reason priority[] = {
 	CHAIN_REASON_UNKNOWN_CRITICAL_EXTENSION,
 	CHAIN_REASON_EXPIRED,           CHAIN_REASON_NOT_YET_VALID,
 	CHAIN_REASON_PURPOSE_MISMATCH,  CHAIN_REASON_HOSTNAME_MISMATCH,
+	CHAIN_REASON_NONCONFORMING, /* last: what users act on comes first */
 };
 
 int chain__problems_add(chain__problems *ps, chain_reason reason, int depth, const char *fmt,

@@ -51,7 +51,8 @@ typedef enum {
 	CHAIN_REASON_INPUT_LIMIT = 52,     /* "input_limit": served chain over a size/count bound */
 
 	CHAIN_REASON_MALFORMED = 60,                  /* "malformed": unparsable certificate or extension */
-	CHAIN_REASON_UNKNOWN_CRITICAL_EXTENSION = 61 /* "unknown_critical_extension" */
+	CHAIN_REASON_UNKNOWN_CRITICAL_EXTENSION = 61, /* "unknown_critical_extension" */
+	CHAIN_REASON_NONCONFORMING = 62 /* "nonconforming": breaks an RFC 5280 / CABF structural rule */
 } chain_reason;
 
 /** Static English description of a chain_error ("invalid argument").

@@ -97,6 +97,17 @@ CHAIN_API int chain_policy_set_partial_chain(chain_policy *policy, int enabled);
  * Since: 0.1 */
 CHAIN_API int chain_policy_set_cn_fallback(chain_policy *policy, int enabled);
 
+/** Strict structural checks (default on): every path certificate must meet
+ * RFC 5280's MUSTs for its structure (key identifiers, critical
+ * basicConstraints in CAs, serial numbers, empty subjects, empty EKU, ...),
+ * anchors included, and with the TLS server purpose, the leaf and root must
+ * follow the CA/Browser Forum Baseline Requirements' profiles (an EKU without
+ * anyExtendedKeyUsage, the CN a copy of a SAN entry, no CA leaf, a root
+ * without EKU). Violations are reason "nonconforming" (62). Key rules on
+ * anchors (RSA under the minimum, EC under 256 bits, DSA) and RSA sizes that
+ * are not whole octets also apply. Off: only the path rules. Since: 0.1 */
+CHAIN_API int chain_policy_set_strict(chain_policy *policy, int enabled);
+
 /** Accept SHA-1 signatures on non-anchor certificates. MD5 and MD2 are never
  * accepted. Default off. Since: 0.1 */
 CHAIN_API int chain_policy_set_allow_sha1(chain_policy *policy, int enabled);

@@ -55,6 +55,7 @@ class Reason(enum.IntEnum):
     INPUT_LIMIT = 52
     MALFORMED = 60
     UNKNOWN_CRITICAL_EXTENSION = 61
+    NONCONFORMING = 62
 
 
 __all__ = [

@@ -41,6 +41,7 @@ class Reason(enum.IntEnum):
     INPUT_LIMIT = 52
     MALFORMED = 60
     UNKNOWN_CRITICAL_EXTENSION = 61
+    NONCONFORMING = 62
 
 class TrustStore:
     def __init__(self) -> None: ...
@@ -78,6 +79,7 @@ class Policy:
         partial_chain: bool = False,
         cn_fallback: bool = False,
         allow_sha1: bool = False,
+        strict: bool = True,
         min_rsa_bits: int | None = None,
         max_sig_checks: int | None = None,
         max_candidates: int | None = None,
@@ -101,6 +103,8 @@ class Policy:
     def cn_fallback(self) -> bool: ...
     @property
     def allow_sha1(self) -> bool: ...
+    @property
+    def strict(self) -> bool: ...
     @property
     def min_rsa_bits(self) -> int | None: ...
     @property

@@ -103,6 +103,8 @@ static int apply_policy(chain_policy *p, char *spec)
 			ret = chain_policy_set_partial_chain(p, atoi(v));
 		else if (strcmp(kv, "cn_fallback") == 0)
 			ret = chain_policy_set_cn_fallback(p, atoi(v));
+		else if (strcmp(kv, "strict") == 0)
+			ret = chain_policy_set_strict(p, atoi(v));
 		else if (strcmp(kv, "allow_sha1") == 0)
 			ret = chain_policy_set_allow_sha1(p, atoi(v));
 		else if (strcmp(kv, "min_rsa_bits") == 0)

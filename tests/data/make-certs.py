@@ -47,11 +47,14 @@ REASONS = (
     "path_length", "key_usage", "name_constraints", "bad_signature",
     "insecure_algorithm", "hostname_mismatch", "purpose_mismatch", "depth_exceeded",
     "budget_exceeded", "input_limit", "malformed", "unknown_critical_extension",
+    "nonconforming",
 )
 # Policy keys and how their values are typed in expected.json.
 INT_KEYS = {"time", "max_depth", "min_rsa_bits", "limit_certs", "limit_sig_checks",
             "limit_candidates", "limit_chain_bytes", "limit_cert_bytes"}
 FLAG_KEYS = {"partial_chain", "cn_fallback", "allow_sha1"}
+# Switches that are on by default: given only to turn them off (written as 0).
+OFF_KEYS = {"strict"}
 STR_KEYS = {"hostname", "ip", "purpose"}
 
 CertLike = Union[Cert, x509.Certificate, bytes]
@@ -81,6 +84,8 @@ class Case:
                 assert isinstance(value, int) and not isinstance(value, bool), (self.name, key)
             elif key in FLAG_KEYS:
                 assert value is True, (self.name, key)
+            elif key in OFF_KEYS:
+                assert value is False, (self.name, key)
             else:
                 assert key in STR_KEYS and isinstance(value, str), (self.name, key)
         for path in [*self.store, self.chain, *self.pool]:
@@ -147,7 +152,7 @@ class Raw:
 def tsv_policy(policy: dict[str, Any]) -> str:
     if not policy:
         return "-"
-    return ";".join(f"{k}={1 if v is True else v}" for k, v in policy.items())
+    return ";".join(f"{k}={int(v) if isinstance(v, bool) else v}" for k, v in policy.items())
 
 
 def write_tsv(path: Path, cases: list[Case]) -> None:
@@ -342,9 +347,36 @@ def build(fx: Fixtures) -> None:
     fx.case("custom_oid", ROOT_A, chain_codesign, purpose="1.3.6.1.5.5.7.3.3", path_len=3)
     fx.fail("custom_oid_mismatch", ROOT_A, chain_codesign, "purpose_mismatch",
             ("purpose_mismatch", 0), purpose="server")
-    fx.case("eku_any_ok", ROOT_A,
-            fx.write("chain-eku-any.pem", int_a.leaf(dns=www, eku=["any"]), int_a),
-            purpose="server", path_len=3)
+    # anyExtendedKeyUsage satisfies any purpose (RFC 5280 4.2.1.12), but a TLS
+    # server certificate must not carry it (CABF BR 7.1.2.7.10): strict refuses.
+    chain_eku_any = fx.write("chain-eku-any.pem", int_a.leaf(dns=www, eku=["any"]), int_a)
+    fx.fail("eku_any_strict", ROOT_A, chain_eku_any, "nonconforming", ("nonconforming", 0),
+            purpose="server")
+    fx.case("eku_any_ok", ROOT_A, chain_eku_any, purpose="server", strict=False, path_len=3)
+
+    # ---------------------------------------------------- structural rules
+    # Strict (default) policies apply RFC 5280's structural MUSTs, and with
+    # the server purpose the CA/B Forum profiles; strict=False only the path rules.
+    int_bc_nc = root_a.intermediate("Test Int BC Noncritical", bc_critical=False)
+    chain_bc_nc = fx.write("chain-bc-noncritical.pem", int_bc_nc.leaf(dns=www), int_bc_nc)
+    fx.fail("nonconforming_bc", ROOT_A, chain_bc_nc, "nonconforming", ("nonconforming", 1))
+    fx.case("nonconforming_bc_lenient", ROOT_A, chain_bc_nc, strict=False, path_len=3)
+    int_no_ski = root_a.intermediate("Test Int No SKI", ski=False)
+    fx.fail("nonconforming_no_ski", ROOT_A,
+            fx.write("chain-no-ski.pem", int_no_ski.leaf(dns=www, aki=False), int_no_ski),
+            "nonconforming", ("nonconforming", 1))
+    chain_cn_other = fx.write("chain-cn-not-in-san.pem",
+                              int_a.leaf("other.example.com", dns=www), int_a)
+    fx.fail("cn_not_in_san", ROOT_A, chain_cn_other, "nonconforming", ("nonconforming", 0),
+            hostname="www.example.com", purpose="server")
+    fx.case("cn_not_in_san_any_purpose", ROOT_A, chain_cn_other, hostname="www.example.com",
+            path_len=3)
+    # A self-issued intermediate (same name, new key) is no extra logical CA:
+    # it counts neither for max_depth nor for pathLenConstraint.
+    int_rollover = int_a.intermediate("Test Int A")
+    fx.case("self_issued_depth", ROOT_A,
+            fx.write("chain-self-issued.pem", int_rollover.leaf(dns=www), int_rollover, int_a),
+            max_depth=1, path_len=4)
 
     # ------------------------------------------------------- name constraints
     int_nc = root_a.intermediate("Test Int NC", permitted_dns=["example.com"])
@@ -489,9 +521,12 @@ def build(fx: Fixtures) -> None:
     # Same issuer name, 8 keys; the leaf has no AKI; the real issuer is last.
     decoys = [root_a.intermediate("Test Int Many") for _ in range(7)]
     int_many = root_a.intermediate("Test Int Many")
-    fx.case("many_candidates", ROOT_A,
-            fx.write("chain-many-leaf.pem", int_many.leaf(dns=www, aki=False)),
-            pool=fx.write("pool-many.pem", *decoys, int_many), path_len=3)
+    # (strict off: a leaf without AKI is itself nonconforming, RFC 5280 4.2.1.1)
+    chain_many = fx.write("chain-many-leaf.pem", int_many.leaf(dns=www, aki=False))
+    pool_many = fx.write("pool-many.pem", *decoys, int_many)
+    fx.case("many_candidates", ROOT_A, chain_many, pool=pool_many, strict=False, path_len=3)
+    fx.fail("many_candidates_strict", ROOT_A, chain_many, "nonconforming",
+            ("nonconforming", 0), pool=pool_many)
 
     # X and Y certify each other; nothing leads to Root A.
     loop_x = pki.ca("Test Loop X")
