@@ -365,12 +365,16 @@ def build(fx: Fixtures) -> None:
     fx.fail("nonconforming_no_ski", ROOT_A,
             fx.write("chain-no-ski.pem", int_no_ski.leaf(dns=www, aki=False), int_no_ski),
             "nonconforming", ("nonconforming", 1))
-    chain_cn_other = fx.write("chain-cn-not-in-san.pem",
-                              int_a.leaf("other.example.com", dns=www), int_a)
-    fx.fail("cn_not_in_san", ROOT_A, chain_cn_other, "nonconforming", ("nonconforming", 0),
+    # CABF BR 7.1.4.3: a CN naming a SAN entry in another spelling is refused
+    # (server purpose); a free-form CN naming nothing in the SAN is tolerated.
+    chain_cn_case = fx.write("chain-cn-case.pem", int_a.leaf("WWW.Example.com", dns=www), int_a)
+    fx.fail("cn_spelling", ROOT_A, chain_cn_case, "nonconforming", ("nonconforming", 0),
             hostname="www.example.com", purpose="server")
-    fx.case("cn_not_in_san_any_purpose", ROOT_A, chain_cn_other, hostname="www.example.com",
+    fx.case("cn_spelling_any_purpose", ROOT_A, chain_cn_case, hostname="www.example.com",
             path_len=3)
+    fx.case("cn_free_form", ROOT_A,
+            fx.write("chain-cn-free-form.pem", int_a.leaf("Example Web Server", dns=www), int_a),
+            hostname="www.example.com", purpose="server", path_len=3)
     # A self-issued intermediate (same name, new key) is no extra logical CA:
     # it counts neither for max_depth nor for pathLenConstraint.
     int_rollover = int_a.intermediate("Test Int A")
