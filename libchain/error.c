@@ -18,6 +18,8 @@ static const struct {
 	{CHAIN_REASON_NAME_CONSTRAINTS, "name_constraints"},
 	{CHAIN_REASON_BAD_SIGNATURE, "bad_signature"},
 	{CHAIN_REASON_INSECURE_ALGORITHM, "insecure_algorithm"},
+	{CHAIN_REASON_REVOKED, "revoked"},
+	{CHAIN_REASON_REVOCATION_UNKNOWN, "revocation_unknown"},
 	{CHAIN_REASON_HOSTNAME_MISMATCH, "hostname_mismatch"},
 	{CHAIN_REASON_PURPOSE_MISMATCH, "purpose_mismatch"},
 	{CHAIN_REASON_DEPTH_EXCEEDED, "depth_exceeded"},

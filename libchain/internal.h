@@ -128,6 +128,8 @@ typedef struct {
 	char *source, *reason;
 } chain__rejection;
 
+typedef struct chain__crl chain__crl;
+
 typedef struct chain__set {
 	chain__cert **certs;
 	size_t n, cap;
@@ -135,6 +137,8 @@ typedef struct chain__set {
 	chain__index by_sha256;  /* whole DER */
 	chain__rejection *rejected;
 	size_t n_rejected, cap_rejected;
+	chain__crl **crls; /* stores only */
+	size_t n_crls, cap_crls;
 } chain__set;
 
 void chain__set_free(chain__set *set);
@@ -155,6 +159,9 @@ int chain__load_pem(chain__set *set, const char *pem, size_t len, const char *so
 int chain__load_file(chain__set *set, const char *path, size_t *added);
 int chain__load_dir(chain__set *set, const char *path, size_t *added);
 int chain__load_system(chain__set *set, size_t *added);
+int chain__load_crl(chain__set *set, const char *data, size_t len, size_t *added);
+long chain__pem_foreach_label(const char *pem, size_t len, const char *label, chain_pem_cb cb,
+                              void *ctx);
 struct chain_store {
 	chain__set set;
 };
@@ -265,6 +272,13 @@ int chain__path_search(const chain__search *search, chain__search_stats *stats);
 
 int chain__check_path(chain__problems *out, const chain__path *path,
                       const chain_policy *policy, int64_t now);
+
+/* ---- crl.c: revocation by CRLs held in the store ------------------------ */
+
+int chain__crl_parse(chain__crl **out, const unsigned char *der, size_t len);
+void chain__crl_free(chain__crl *crl);
+int chain__check_revocation(chain__problems *out, const chain__path *path, int64_t now,
+                            const chain__set *store);
 
 /* ---- conform.c: RFC 5280 / CABF structure, under a strict policy -------- */
 

@@ -43,7 +43,14 @@ static bool block_label(const char *p, const char *end, const char **label, size
 
 long chain_pem_foreach(const char *pem, size_t len, chain_pem_cb cb, void *ctx)
 {
+	return chain__pem_foreach_label(pem, len, "CERTIFICATE", cb, ctx);
+}
+
+long chain__pem_foreach_label(const char *pem, size_t len, const char *want, chain_pem_cb cb,
+                              void *ctx)
+{
 	const char *p = pem, *end = pem + len;
+	size_t want_len = strlen(want);
 	long blocks = 0;
 
 	if (!pem || !cb)
@@ -56,7 +63,7 @@ long chain_pem_foreach(const char *pem, size_t len, chain_pem_cb cb, void *ctx)
 			p += sizeof(pem_begin) - 1;
 			continue;
 		}
-		bool is_cert = label_len == 11 && memcmp(label, "CERTIFICATE", 11) == 0;
+		bool is_cert = label_len == want_len && memcmp(label, want, want_len) == 0;
 		const char *stop = find(body, end, pem_end);
 		if (!stop) {
 			/* BEGIN without END: a broken certificate, and the end of the text. */
@@ -66,14 +73,14 @@ long chain_pem_foreach(const char *pem, size_t len, chain_pem_cb cb, void *ctx)
 		}
 		p = stop + sizeof(pem_end) - 1;
 		if (!is_cert)
-			continue; /* keys, CRLs, TRUSTED CERTIFICATE: not certificates here */
+			continue; /* other block types (keys, TRUSTED CERTIFICATE, ...) */
 		/* Let GnuTLS decode the base64 of exactly this block. */
 		const char *block_end = find(p, end, "-----");
 		block_end = block_end ? block_end + 5 : end;
 		gnutls_datum_t in = {(unsigned char *)start, (unsigned int)(block_end - start)};
 		gnutls_datum_t der = {NULL, 0};
 		if ((size_t)(block_end - start) > UINT32_MAX ||
-		    gnutls_pem_base64_decode2("CERTIFICATE", &in, &der) < 0)
+		    gnutls_pem_base64_decode2(want, &in, &der) < 0)
 			ret = cb(ctx, (size_t)blocks, NULL, 0);
 		else
 			ret = cb(ctx, (size_t)blocks, der.data, der.size);
@@ -300,4 +307,50 @@ int chain__load_system(chain__set *set, size_t *added)
 	if (added)
 		*added = 0;
 	return CHAIN_ENOTFOUND;
+}
+
+/* CRLs, for stores: DER, or PEM "X509 CRL" blocks. */
+static int add_crl(chain__set *set, const unsigned char *der, size_t len, size_t *added)
+{
+	chain__crl *crl = NULL;
+	int ret = chain__crl_parse(&crl, der, len);
+	if (ret < 0)
+		return ret == CHAIN_EPARSE ? chain__set_reject(set, "crl", "not a CRL") : ret;
+	if (chain__grow(&set->crls, &set->cap_crls, set->n_crls, sizeof(*set->crls)) < 0) {
+		chain__crl_free(crl);
+		return CHAIN_ENOMEM;
+	}
+	set->crls[set->n_crls++] = crl;
+	(*added)++;
+	return CHAIN_OK;
+}
+
+typedef struct {
+	chain__set *set;
+	size_t added;
+} crl_ctx;
+
+static int crl_block(void *ctx, size_t index, const unsigned char *der, size_t len)
+{
+	crl_ctx *cc = ctx;
+	(void)index;
+	if (!der)
+		return chain__set_reject(cc->set, "crl", "base64 does not decode");
+	return add_crl(cc->set, der, len, &cc->added);
+}
+
+int chain__load_crl(chain__set *set, const char *data, size_t len, size_t *added)
+{
+	crl_ctx cc = {set, 0};
+	long ret;
+
+	if (looks_like_pem(data, len))
+		ret = chain__pem_foreach_label(data, len, "X509 CRL", crl_block, &cc);
+	else
+		ret = add_crl(set, (const unsigned char *)data, len, &cc.added);
+	if (added)
+		*added = cc.added;
+	if (ret < 0)
+		return (int)ret;
+	return cc.added ? CHAIN_OK : CHAIN_EPARSE;
 }

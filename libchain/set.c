@@ -78,6 +78,9 @@ void chain__set_free(chain__set *set)
 		free(set->rejected[i].source);
 		free(set->rejected[i].reason);
 	}
+	for (size_t i = 0; i < set->n_crls; i++)
+		chain__crl_free(set->crls[i]);
+	free(set->crls);
 	free(set->certs);
 	free(set->rejected);
 	chain__index_free(&set->by_subject);

@@ -83,6 +83,21 @@ int chain_store_add_system(chain_store *store, unsigned int flags, size_t *added
 	return chain__load_system(&store->set, added);
 }
 
+int chain_store_add_crl(chain_store *store, const char *data, size_t len, unsigned int flags,
+                        size_t *added)
+{
+	if (added)
+		*added = 0;
+	if (!store || !data || flags)
+		return CHAIN_EINVAL;
+	return chain__load_crl(&store->set, data, len, added);
+}
+
+size_t chain_store_crl_count(const chain_store *store)
+{
+	return store ? store->set.n_crls : 0;
+}
+
 size_t chain_store_count(const chain_store *store)
 {
 	return store ? store->set.n : 0;

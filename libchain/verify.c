@@ -12,6 +12,7 @@
  * which each new path is evaluated. */
 typedef struct {
 	const chain_policy *policy;
+	const chain__set *store;
 	int64_t now;
 	chain__problems scratch, best;
 	chain__node nodes[CHAIN__MAX_PATH];
@@ -47,6 +48,8 @@ static bool evaluate(void *ctx, const chain__path *p)
 
 	chain__problems_clear(&e->scratch);
 	int ret = chain__check_path(&e->scratch, p, e->policy, e->now);
+	if (ret == CHAIN_OK && e->store->n_crls)
+		ret = chain__check_revocation(&e->scratch, p, e->now, e->store);
 	if (ret < 0) {
 		e->error = ret;
 		return true;
@@ -193,7 +196,7 @@ int chain_verify(chain_result **out, const chain_store *store, const chain_polic
                  const chain_pool *pool)
 {
 	const chain_policy *p = policy ? policy : &chain__default_policy;
-	evaluation e = {.policy = p};
+	evaluation e = {.policy = p, .store = store ? &store->set : NULL};
 	served_set served = {NULL, NULL, 0};
 	chain__node *nodes = NULL;
 	chain__search_stats stats;

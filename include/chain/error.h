@@ -42,6 +42,8 @@ typedef enum {
 
 	CHAIN_REASON_BAD_SIGNATURE = 30,      /* "bad_signature": a signature does not verify */
 	CHAIN_REASON_INSECURE_ALGORITHM = 31, /* "insecure_algorithm": weak hash or key under the policy */
+	CHAIN_REASON_REVOKED = 32,            /* "revoked": listed on its issuer's CRL (store CRLs) */
+	CHAIN_REASON_REVOCATION_UNKNOWN = 33, /* "revocation_unknown": the issuer's CRL is unusable */
 
 	CHAIN_REASON_HOSTNAME_MISMATCH = 40, /* "hostname_mismatch": leaf not valid for the host/IP */
 	CHAIN_REASON_PURPOSE_MISMATCH = 41,  /* "purpose_mismatch": EKU does not allow the purpose */

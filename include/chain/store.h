@@ -87,6 +87,22 @@ CHAIN_API int chain_store_add_dir(chain_store *store, const char *path,
 CHAIN_API int chain_store_add_system(chain_store *store, unsigned int flags,
                                      size_t *added);
 
+/** Add certificate revocation lists: @data is DER (one CRL) or PEM text with
+ * "X509 CRL" blocks. From then on every verification with this store checks
+ * each path certificate against the CRLs of its issuer (same issuer name,
+ * signed with the issuer's key) at the policy time: listed with a revocation
+ * date not after that time gives reason "revoked"; a CRL of the issuer that
+ * cannot be relied on (its issuer lacks cRLSign, no or critical cRLNumber,
+ * an unsupported critical extension, not current at that time) gives
+ * "revocation_unknown". The number of CRLs read goes to *added. Returns
+ * CHAIN_OK, CHAIN_EPARSE when none could be read (rejections are listed),
+ * CHAIN_EINVAL or CHAIN_ENOMEM. @flags is reserved and must be 0. Since: 0.1 */
+CHAIN_API int chain_store_add_crl(chain_store *store, const char *data, size_t len,
+                                  unsigned int flags, size_t *added);
+
+/** Number of CRLs in the store. Since: 0.1 */
+CHAIN_API size_t chain_store_crl_count(const chain_store *store);
+
 /** Number of distinct certificates in the store. NULL gives 0. Since: 0.1 */
 CHAIN_API size_t chain_store_count(const chain_store *store);
 

@@ -66,7 +66,7 @@ static void certset_dealloc(CertSetObject *s)
 
 /* Run one libchain add call without the GIL, under the write lock. */
 typedef struct {
-	enum { ADD_DER, ADD_PEM, ADD_FILE, ADD_DIR, ADD_SYSTEM } kind;
+	enum { ADD_DER, ADD_PEM, ADD_FILE, ADD_DIR, ADD_SYSTEM, ADD_CRL } kind;
 	const char *data;
 	size_t len;
 	size_t added;
@@ -98,8 +98,12 @@ static int run_add(CertSetObject *s, add_op *op)
 	case ADD_SYSTEM:
 		ret = is_store(s) ? chain_store_add_system(s->store, 0, NULL) : CHAIN_EINVAL;
 		break;
+	case ADD_CRL:
+		before = chain_store_crl_count(s->store);
+		ret = chain_store_add_crl(s->store, op->data, op->len, 0, NULL);
+		break;
 	}
-	op->added = count(s) - before;
+	op->added = (op->kind == ADD_CRL ? chain_store_crl_count(s->store) : count(s)) - before;
 	pthread_rwlock_unlock(&s->lock);
 	Py_END_ALLOW_THREADS
 	return ret;
@@ -112,9 +116,10 @@ static PyObject *finish_add(CertSetObject *s, add_op *op, int ret, const char *w
 	return PyLong_FromSize_t(op->added);
 }
 
-static PyObject *certset_add_pem(CertSetObject *s, PyObject *data)
+/* PEM text (bytes or str) or DER bytes, for add_pem() and add_crl(). */
+static PyObject *add_text(CertSetObject *s, PyObject *data, int kind, const char *fail)
 {
-	add_op op = {ADD_PEM, NULL, 0, 0};
+	add_op op = {kind, NULL, 0, 0};
 	Py_ssize_t len;
 	if (PyUnicode_Check(data)) {
 		op.data = PyUnicode_AsUTF8AndSize(data, &len);
@@ -122,7 +127,7 @@ static PyObject *certset_add_pem(CertSetObject *s, PyObject *data)
 		op.data = PyBytes_AS_STRING(data);
 		len = PyBytes_GET_SIZE(data);
 	} else {
-		return PyErr_Format(PyExc_TypeError, "add_pem() needs bytes or str, not %.100s",
+		return PyErr_Format(PyExc_TypeError, "needs bytes or str, not %.100s",
 		                    Py_TYPE(data)->tp_name);
 	}
 	if (!op.data)
@@ -131,7 +136,17 @@ static PyObject *certset_add_pem(CertSetObject *s, PyObject *data)
 	Py_INCREF(data); /* the buffer is read without the GIL */
 	int ret = run_add(s, &op);
 	Py_DECREF(data);
-	return finish_add(s, &op, ret, "no certificate could be read from the PEM data");
+	return finish_add(s, &op, ret, fail);
+}
+
+static PyObject *certset_add_pem(CertSetObject *s, PyObject *data)
+{
+	return add_text(s, data, ADD_PEM, "no certificate could be read from the PEM data");
+}
+
+static PyObject *store_add_crl(CertSetObject *s, PyObject *data)
+{
+	return add_text(s, data, ADD_CRL, "no CRL could be read");
 }
 
 static PyObject *certset_add_der(CertSetObject *s, PyObject *data)
@@ -305,6 +320,10 @@ static PyObject *pool_new(PyTypeObject *type, PyObject *args, PyObject *kwargs)
 
 static PyMethodDef store_methods[] = {
 	COMMON_METHODS,
+	{"add_crl", (PyCFunction)store_add_crl, METH_O,
+	 "add_crl(data) -> int\n\nAdd certificate revocation lists (DER bytes, or PEM with X509 CRL "
+	 "blocks). Verifications then check each path certificate against its issuer's CRLs at "
+	 "the policy time: codes 'revoked' and 'revocation_unknown'. Returns how many were read."},
 	{"system", (PyCFunction)store_system, METH_NOARGS | METH_CLASS,
 	 "system() -> TrustStore\n\nA store with the operating system's trust anchors."},
 	{"from_pem", (PyCFunction)store_from_pem, METH_O | METH_CLASS,

@@ -67,7 +67,16 @@ static const char *purpose_oid(const char *v)
 	return v;
 }
 
-static int apply_policy(chain_policy *p, char *spec)
+static int add_crl(chain_store *store, const char *file)
+{
+	size_t len;
+	char *data = test_read_file(data_dir, file, &len);
+	int ret = data ? chain_store_add_crl(store, data, len, 0, NULL) : -1;
+	free(data);
+	return ret;
+}
+
+static int apply_policy(chain_policy *p, chain_store *store, char *spec)
 {
 	static const struct {
 		const char *key;
@@ -103,6 +112,8 @@ static int apply_policy(chain_policy *p, char *spec)
 			ret = chain_policy_set_partial_chain(p, atoi(v));
 		else if (strcmp(kv, "cn_fallback") == 0)
 			ret = chain_policy_set_cn_fallback(p, atoi(v));
+		else if (strcmp(kv, "crl") == 0)
+			ret = add_crl(store, v);
 		else if (strcmp(kv, "strict") == 0)
 			ret = chain_policy_set_strict(p, atoi(v));
 		else if (strcmp(kv, "allow_sha1") == 0)
@@ -157,7 +168,7 @@ static int run_case(char **f, double *seconds)
 		goto cleanup;
 	if (load_files(f[1], store, add_store) || load_files(f[3], pool, add_pool))
 		goto cleanup;
-	if (apply_policy(policy, f[4]) != 0) {
+	if (apply_policy(policy, store, f[4]) != 0) {
 		printf("# bad policy spec\n");
 		goto cleanup;
 	}

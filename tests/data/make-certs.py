@@ -31,6 +31,7 @@ sys.modules["chainval_testing"] = factory
 _spec.loader.exec_module(factory)
 
 from cryptography import x509  # noqa: E402
+from cryptography.hazmat.primitives import hashes, serialization  # noqa: E402
 from cryptography.x509.oid import ObjectIdentifier  # noqa: E402
 
 PKI, CA, Cert = factory.PKI, factory.CA, factory.Cert
@@ -47,7 +48,7 @@ REASONS = (
     "path_length", "key_usage", "name_constraints", "bad_signature",
     "insecure_algorithm", "hostname_mismatch", "purpose_mismatch", "depth_exceeded",
     "budget_exceeded", "input_limit", "malformed", "unknown_critical_extension",
-    "nonconforming",
+    "nonconforming", "revoked", "revocation_unknown",
 )
 # Policy keys and how their values are typed in expected.json.
 INT_KEYS = {"time", "max_depth", "min_rsa_bits", "limit_certs", "limit_sig_checks",
@@ -55,7 +56,7 @@ INT_KEYS = {"time", "max_depth", "min_rsa_bits", "limit_certs", "limit_sig_check
 FLAG_KEYS = {"partial_chain", "cn_fallback", "allow_sha1"}
 # Switches that are on by default: given only to turn them off (written as 0).
 OFF_KEYS = {"strict"}
-STR_KEYS = {"hostname", "ip", "purpose"}
+STR_KEYS = {"hostname", "ip", "purpose", "crl"}  # crl: a CRL file added to the store
 
 CertLike = Union[Cert, x509.Certificate, bytes]
 
@@ -381,6 +382,41 @@ def build(fx: Fixtures) -> None:
     fx.case("self_issued_depth", ROOT_A,
             fx.write("chain-self-issued.pem", int_rollover.leaf(dns=www), int_rollover, int_a),
             max_depth=1, path_len=4)
+
+    # ---------------------------------------------------------- revocation
+    def crl(ca: CA, revoked: list[Cert], *, this: int = 2020, next_: int = 2099,
+            number: bool = True) -> bytes:
+        builder = (x509.CertificateRevocationListBuilder().issuer_name(ca.name)
+                   .last_update(utc(this)).next_update(utc(next_)))
+        for cert in revoked:
+            builder = builder.add_revoked_certificate(
+                x509.RevokedCertificateBuilder().serial_number(cert.cert.serial_number)
+                .revocation_date(utc(2025)).build())
+        if number:
+            builder = builder.add_extension(x509.CRLNumber(1), critical=False)
+        return builder.sign(ca.key, hashes.SHA256()).public_bytes(serialization.Encoding.PEM)
+
+    def write_crl(name: str, data: bytes) -> str:
+        fx.files[name] = data
+        return f"{fx.dir.name}/{name}"
+
+    fx.fail("revoked", ROOT_A, chain_a, "revoked", ("revoked", 0),
+            crl=write_crl("int-a-revokes-leaf.crl", crl(int_a, [leaf_a])))
+    fx.case("revoked_before_revocation_date", ROOT_A, chain_a, time=1735689600 - 1,
+            crl="pki/int-a-revokes-leaf.crl", path_len=3)
+    fx.case("crl_not_listed", ROOT_A, chain_a,
+            crl=write_crl("int-a-empty.crl", crl(int_a, [])), path_len=3)
+    fx.fail("crl_stale", ROOT_A, chain_a, "revocation_unknown", ("revocation_unknown", 0),
+            crl=write_crl("int-a-stale.crl", crl(int_a, [], this=2020, next_=2021)))
+    fx.fail("crl_without_number", ROOT_A, chain_a, "revocation_unknown",
+            ("revocation_unknown", 0),
+            crl=write_crl("int-a-no-number.crl", crl(int_a, [], number=False)))
+    int_no_crlsign = root_a.intermediate("Test Int No CRLSign", key_usage=["key_cert_sign"])
+    leaf_no_crlsign = int_no_crlsign.leaf(dns=www)
+    fx.fail("crl_issuer_without_crlsign", ROOT_A,
+            fx.write("chain-no-crlsign.pem", leaf_no_crlsign, int_no_crlsign),
+            "revocation_unknown", ("revocation_unknown", 0),
+            crl=write_crl("no-crlsign.crl", crl(int_no_crlsign, [])))
 
     # ------------------------------------------------------- name constraints
     int_nc = root_a.intermediate("Test Int NC", permitted_dns=["example.com"])

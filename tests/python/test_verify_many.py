@@ -1,0 +1,193 @@
+"""chainval.verify_many(): identical to verify() one by one, in input order,
+on a few thousand generated chains, with threads=1, 2 and None; malformed
+items become "malformed" results; argument checking."""
+
+from __future__ import annotations
+
+import pytest
+
+import chainval
+from _support import CORPUS_CODES, GARBAGE_DER, T, result_key, verify_or_malformed
+
+verify_many = chainval.verify_many
+
+
+def _key(r):
+    return "malformed" if isinstance(r, str) else result_key(r)
+
+
+def _assert_same(results, expected, labels=None):
+    assert isinstance(results, list)
+    assert len(results) == len(expected)
+    for i, (got, want) in enumerate(zip(results, expected)):
+        assert isinstance(got, chainval.Result), i
+        if want == "malformed":
+            assert (got.ok, bool(got), got.code) == (False, False, "malformed"), \
+                (i, labels and labels[i], got)
+        else:
+            assert result_key(got) == result_key(want), (i, labels and labels[i])
+
+
+def test_corpus_is_what_it_says(corpus, corpus_expected):
+    """The generated corpus has every kind, and verify() gives each kind its code."""
+    assert len(corpus.items) >= 2000
+    assert set(corpus.labels) == set(CORPUS_CODES)
+    assert sum(isinstance(i, tuple) for i in corpus.items) > len(corpus.items) // 3
+    for i, (label, r) in enumerate(zip(corpus.labels, corpus_expected)):
+        code = r if isinstance(r, str) else r.code
+        assert code == CORPUS_CODES[label], (i, label, code)
+
+
+@pytest.mark.parametrize("threads", [1, 2, None])
+def test_verify_many_equals_verify(corpus, corpus_store, corpus_expected, threads):
+    results = verify_many(corpus.items, store=corpus_store, policy=corpus.policy,
+                          threads=threads)
+    _assert_same(results, corpus_expected, corpus.labels)
+
+
+def test_verify_many_certificates_match(corpus, corpus_store, corpus_expected):
+    """Beyond the verdicts: the certificate views agree too (a sample)."""
+    results = verify_many(corpus.items[:300], store=corpus_store, policy=corpus.policy, threads=2)
+    for got, want in zip(results, corpus_expected[:300]):
+        if not isinstance(want, str):
+            assert got.certificates == want.certificates
+
+
+@pytest.mark.parametrize("kind", ["pool", "list"])
+def test_verify_many_with_intermediates(corpus, corpus_store, kind):
+    items = corpus.items[:600]
+    inter = chainval.Pool(corpus.pool_ders) if kind == "pool" else list(corpus.pool_ders)
+    expected = []
+    for item in items:
+        chain, policy = corpus.split(item)
+        expected.append(verify_or_malformed(chain, store=corpus_store, policy=policy,
+                                            intermediates=inter))
+    results = verify_many(items, store=corpus_store, policy=corpus.policy, intermediates=inter,
+                          threads=2)
+    _assert_same(results, expected)
+    # served without their intermediate, they now pass through the pool
+    labels = corpus.labels[:600]
+    missing = [r for r, lab in zip(results, labels) if lab == "missing_intermediate"]
+    assert missing and all(r.ok for r in missing)
+
+
+def test_verify_many_default_policy(world, store):
+    """policy=None means Policy(): server purpose, no name, the clock now."""
+    items = [world.ok_chain, [world.client_leaf.der, world.inter.der],
+             [world.expired_leaf.der, world.inter.der]]
+    results = verify_many(items, store=store)
+    assert [r.code for r in results] == ["ok", "purpose_mismatch", "expired"]
+    assert [r.code for r in verify_many(items, store=store, policy=None)] == \
+        [verify_or_malformed(i, store=store).code for i in items]
+
+
+def test_verify_many_item_policies(world, store):
+    ok, client = world.ok_chain, [world.client_leaf.der, world.inter.der]
+    items = [
+        ok,
+        (ok, chainval.Policy(hostname="www.example.com", at=T)),
+        (ok, chainval.Policy(hostname="nope.example.com", at=T)),
+        (client, chainval.Policy(purpose="client", at=T)),
+        client,
+        (world.ok_bundle, chainval.Policy(at=0)),
+    ]
+    results = verify_many(items, store=store, policy=chainval.Policy(at=T), threads=2)
+    assert [r.code for r in results] == ["ok", "ok", "hostname_mismatch", "ok",
+                                         "purpose_mismatch", "not_yet_valid"]
+    assert [r.time for r in results] == [T, T, T, T, T, 0]
+
+
+def test_verify_many_malformed_items(world, store):
+    items = [
+        world.ok_chain,
+        [world.leaf.der, GARBAGE_DER],
+        b"",
+        "",
+        b"not PEM",
+        "not PEM either",
+        GARBAGE_DER,
+        [GARBAGE_DER],
+        [world.leaf.der, world.inter.der + b"\x00"],
+        world.leaf.pem + b"-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n",
+        (b"junk", chainval.Policy(at=T)),
+        world.ok_chain,
+    ]
+    results = verify_many(items, store=store, policy=chainval.Policy(at=T))
+    assert len(results) == len(items)
+    assert results[0].ok and results[-1].ok
+    for r in results[1:-1]:
+        assert (r.ok, r.code) == (False, "malformed"), r
+        with pytest.raises(chainval.VerificationError):
+            r.raise_for_status()
+    for item in items[1:-1]:
+        chain = item[0] if isinstance(item, tuple) else item
+        with pytest.raises(chainval.ParseError):
+            chainval.verify(chain, store=store, policy=chainval.Policy(at=T))
+
+
+def test_verify_many_input_limit_is_a_result(world, store):
+    extras = [world.inter.leaf(dns=[f"m{i}.example.com"]).der for i in range(33)]
+    results = verify_many([world.ok_chain + extras, world.ok_chain], store=store,
+                          policy=chainval.Policy(at=T))
+    assert [r.code for r in results] == ["input_limit", "ok"]
+
+
+def test_verify_many_iterables(corpus, corpus_store, corpus_expected):
+    items, expected = corpus.items[:50], corpus_expected[:50]
+    kw = dict(store=corpus_store, policy=corpus.policy)
+    _assert_same(verify_many(iter(items), **kw), expected)
+    _assert_same(verify_many((i for i in items), **kw), expected)
+    _assert_same(verify_many(tuple(items), **kw), expected)
+    assert verify_many([], **kw) == []
+    assert verify_many(iter(()), **kw) == []
+
+
+def test_verify_many_results_are_independent(corpus, corpus_store):
+    results = verify_many(corpus.items[:20], store=corpus_store, policy=corpus.policy)
+    codes = [r.code for r in results]
+    del results[::2]
+    assert [r.code for r in results] == codes[1::2]
+
+
+@pytest.mark.parametrize("threads", [0, -1, -(2**70), 2**64, 10**30])
+def test_verify_many_threads_bad_value(world, store, threads):
+    with pytest.raises(ValueError):
+        verify_many([world.ok_chain], store=store, threads=threads)
+
+
+@pytest.mark.parametrize("threads", ["2", 2.0, [2], b"2"])
+def test_verify_many_threads_bad_type(world, store, threads):
+    with pytest.raises(TypeError):
+        verify_many([world.ok_chain], store=store, threads=threads)
+
+
+@pytest.mark.parametrize("threads", [1, 3, 16])
+def test_verify_many_more_threads_than_items(world, store, threads):
+    results = verify_many([world.ok_chain] * 2, store=store, policy=chainval.Policy(at=T),
+                          threads=threads)
+    assert [r.ok for r in results] == [True, True]
+
+
+def test_verify_many_bad_arguments(world, store):
+    chain = world.ok_chain
+    for bad in (None, 1, 1.5, object()):
+        with pytest.raises(TypeError):
+            verify_many(bad, store=store)
+    with pytest.raises(TypeError):
+        verify_many([chain])                                   # store is required
+    with pytest.raises(TypeError):
+        verify_many([chain], store)                            # keyword-only
+    for bad_store in (None, "x", chainval.Pool([world.root.der])):
+        with pytest.raises(TypeError):
+            verify_many([chain], store=bad_store)
+    for bad_policy in ("x", 1, {"at": T}):
+        with pytest.raises(TypeError):
+            verify_many([chain], store=store, policy=bad_policy)
+    for bad_inter in ("x", 1, store, [1]):
+        with pytest.raises(TypeError):
+            verify_many([chain], store=store, intermediates=bad_inter)
+    for bad_item in (1, None, [1, 2], 2.5):
+        with pytest.raises(TypeError):
+            verify_many([chain, bad_item], store=store)
+    with pytest.raises(TypeError):
+        verify_many([chain], store=store, hostname="www.example.com")
