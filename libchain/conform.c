@@ -261,6 +261,9 @@ static void check_subscriber(conf *k)
 		NONCONFORMING(k, 0, "extKeyUsage is critical (CABF BR 7.1.2.7.6)");
 	if (c->bc_ca)
 		NONCONFORMING(k, 0, "subscriber certificate is a CA (CABF BR 7.1.2.7.8)");
+	if (CHAIN__CRITICAL(c, CHAIN__EXT_SAN) && !empty_name(c->parts.subject))
+		NONCONFORMING(k, 0, "subjectAltName is critical although the subject is not empty "
+		                    "(CABF BR 7.1.2.7.12)");
 }
 
 /* CABF BR 7.1.2.1: a root carries no extKeyUsage, and its AKI, if any, is
