@@ -156,15 +156,13 @@ static int read_constraints(chain__cert *c)
 	if (gnutls_x509_crt_get_authority_key_id(c->crt, c->aki, &size, &critical) >= 0)
 		c->aki_len = size;
 
-	if (gnutls_x509_name_constraints_init(&c->nc) < 0)
+	char *problem = NULL;
+	if (chain__nc_parse(&c->nc, c->crt, &problem) < 0)
 		return CHAIN_ENOMEM;
-	ret = gnutls_x509_crt_get_name_constraints(c->crt, c->nc, 0, &critical);
-	if (ret < 0) {
-		gnutls_x509_name_constraints_deinit(c->nc);
-		c->nc = NULL;
-		if (note_malformed(c, ret, "nameConstraints") < 0)
-			return CHAIN_ENOMEM;
-	}
+	if (problem && !c->malformed)
+		c->malformed = problem;
+	else
+		free(problem);
 	return read_eku(c);
 }
 
@@ -261,8 +259,7 @@ void chain__cert_unref(chain__cert *c)
 	if (!c || atomic_fetch_sub_explicit(&c->refs, 1, memory_order_acq_rel) != 1)
 		return;
 	gnutls_x509_crt_deinit(c->crt);
-	if (c->nc)
-		gnutls_x509_name_constraints_deinit(c->nc);
+	chain__nc_free(c->nc);
 	if (c->pubkey)
 		gnutls_pubkey_deinit(c->pubkey);
 	for (size_t i = 0; i < c->n_eku; i++)

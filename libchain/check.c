@@ -135,10 +135,6 @@ static void check_path_len(checker *k, size_t i)
  * it, except self-issued intermediates. */
 static void check_name_constraints(checker *k, size_t i)
 {
-	static const gnutls_x509_subject_alt_name_t types[] = {
-		GNUTLS_SAN_DN, GNUTLS_SAN_DNSNAME, GNUTLS_SAN_RFC822NAME, GNUTLS_SAN_URI,
-		GNUTLS_SAN_IPADDRESS,
-	};
 	const chain__cert *ca = cert_at(k, i);
 
 	if (!ca->nc)
@@ -147,14 +143,18 @@ static void check_name_constraints(checker *k, size_t i)
 		const chain__cert *c = cert_at(k, j);
 		if (j > 0 && c->self_issued)
 			continue;
-		for (size_t t = 0; t < sizeof(types) / sizeof(types[0]); t++) {
-			if (!gnutls_x509_name_constraints_check_crt(ca->nc, types[t], c->crt)) {
-				ADD(k, CHAIN_REASON_NAME_CONSTRAINTS, j,
-				    "a name is outside the constraints of the CA at depth %zu", i);
-				break;
-			}
-		}
+		if (!chain__nc_permits(ca->nc, c, j == 0))
+			ADD(k, CHAIN_REASON_NAME_CONSTRAINTS, j,
+			    "a name is outside the constraints of the CA at depth %zu", i);
 	}
+}
+
+/* RFC 5280 4.2.1.10: name constraints are used only in CA certificates. */
+static void check_ee_name_constraints(checker *k)
+{
+	const chain__cert *c = cert_at(k, 0);
+	if (c->nc && !c->bc_ca && !is_anchor(k, 0))
+		ADD(k, CHAIN_REASON_NAME_CONSTRAINTS, 0, "name constraints in an end-entity certificate");
 }
 
 static void check_eku(checker *k, size_t i)
@@ -206,6 +206,7 @@ int chain__check_path(chain__problems *out, const chain__path *path,
 	checker k = {out, path, policy, now, CHAIN_OK};
 
 	check_end(&k);
+	check_ee_name_constraints(&k);
 	for (size_t i = 0; i < path->len; i++) {
 		check_well_formed(&k, i);
 		check_signature(&k, i);

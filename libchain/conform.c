@@ -6,6 +6,7 @@
 #include "internal.h"
 
 #include <arpa/inet.h>
+#include <libpsl.h>
 #include <string.h>
 #include <strings.h>
 
@@ -249,6 +250,31 @@ static void check_cn_in_san(conf *k)
 	}
 }
 
+/* The newest Public Suffix List on the system (the publicsuffix package),
+ * else libpsl's built-in copy; loaded once, then only read. */
+static const psl_ctx_t *suffixes;
+static pthread_once_t suffixes_once = PTHREAD_ONCE_INIT;
+
+static void load_suffixes(void)
+{
+	suffixes = psl_latest(NULL);
+	if (!suffixes)
+		suffixes = psl_builtin();
+}
+
+static bool wildcard_over_suffix(unsigned int type, const char *v, size_t len, const void *arg)
+{
+	char rest[256];
+	(void)arg;
+	if (type != GNUTLS_SAN_DNSNAME || len < 3 || v[0] != '*' || v[1] != '.' || len - 2 >= sizeof(rest))
+		return false;
+	memcpy(rest, v + 2, len - 2);
+	rest[len - 2] = '\0';
+	/* The ICANN section: registry-controlled suffixes. The PRIVATE section
+	 * lists names whose owner may hold wildcards (*.s3.amazonaws.com). */
+	return suffixes && psl_is_public_suffix2(suffixes, rest, PSL_TYPE_ICANN | PSL_TYPE_NO_STAR_RULE);
+}
+
 /* CABF BR 7.1.2.7: subscriber certificates for TLS servers. */
 static void check_subscriber(conf *k)
 {
@@ -261,6 +287,9 @@ static void check_subscriber(conf *k)
 		NONCONFORMING(k, 0, "extKeyUsage is critical (CABF BR 7.1.2.7.6)");
 	if (c->bc_ca)
 		NONCONFORMING(k, 0, "subscriber certificate is a CA (CABF BR 7.1.2.7.8)");
+	pthread_once(&suffixes_once, load_suffixes);
+	if (san_any(c, wildcard_over_suffix, NULL))
+		NONCONFORMING(k, 0, "wildcard over a public suffix (CABF BR 3.2.2.6)");
 	if (CHAIN__CRITICAL(c, CHAIN__EXT_SAN) && !empty_name(c->parts.subject))
 		NONCONFORMING(k, 0, "subjectAltName is critical although the subject is not empty "
 		                    "(CABF BR 7.1.2.7.12)");

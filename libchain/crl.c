@@ -131,8 +131,10 @@ static unsigned int crl_signature_status(const chain__crl *crl, const chain__cer
 	const unsigned int flags = GNUTLS_VERIFY_ALLOW_SIGN_WITH_SHA1 | GNUTLS_VERIFY_ALLOW_BROKEN;
 	if (gnutls_x509_crl_verify(crl->crl, &ca, 1, flags, &status) < 0)
 		return GNUTLS_CERT_INVALID | GNUTLS_CERT_SIGNATURE_FAILURE;
-	return status & ~(unsigned int)(GNUTLS_CERT_REVOCATION_DATA_SUPERSEDED |
-	                                GNUTLS_CERT_REVOCATION_DATA_ISSUED_IN_FUTURE);
+	status &= ~(unsigned int)(GNUTLS_CERT_REVOCATION_DATA_SUPERSEDED |
+	                          GNUTLS_CERT_REVOCATION_DATA_ISSUED_IN_FUTURE);
+	/* GnuTLS adds INVALID to any other bit, time bits included. */
+	return status == GNUTLS_CERT_INVALID ? 0 : status;
 }
 
 int chain__check_revocation(chain__problems *out, const chain__path *path, int64_t now,

@@ -41,6 +41,8 @@ int chain__der_children(const unsigned char *der, size_t len, chain__slice *out,
 
 /* ---- cert.c: a parsed certificate, immutable and shared ------------------ */
 
+typedef struct chain__nc chain__nc; /* nc.c: parsed name constraints, immutable */
+
 #define CHAIN__KEYID_MAX 64
 
 /* Bits of chain__cert.ext_present / ext_critical. */
@@ -81,7 +83,7 @@ typedef struct chain__cert {
 	size_t n_eku, cap_eku;
 	unsigned char ski[CHAIN__KEYID_MAX], aki[CHAIN__KEYID_MAX];
 	size_t ski_len, aki_len; /* 0 when absent */
-	gnutls_x509_name_constraints_t nc; /* NULL when absent */
+	chain__nc *nc; /* NULL when absent or invalid */
 
 	unsigned int ext_present, ext_critical; /* CHAIN__EXT_* bits */
 	bool aki_has_issuer_serial;             /* authorityCertIssuer/SerialNumber present */
@@ -106,6 +108,17 @@ char *chain__dn_string(chain__slice name);
 char *chain__serial_hex(chain__slice serial);
 bool chain__cert_has_eku(const chain__cert *cert, const char *oid);
 bool chain__same_slice(chain__slice a, chain__slice b);
+
+/* ---- nc.c: name constraints (RFC 5280 4.2.1.10) ------------------------- */
+
+/* Read @crt's nameConstraints. *out is NULL when there are none; when the
+ * extension is present but invalid, *out is NULL and *problem a new string
+ * saying why (the caller frees it). Returns CHAIN_OK or CHAIN_ENOMEM. */
+int chain__nc_parse(chain__nc **out, gnutls_x509_crt_t crt, char **problem);
+void chain__nc_free(chain__nc *nc); /* NULL is a no-op */
+/* Are all names of @cert (subject, SANs; the leaf's DNS-like CNs when it has
+ * no dNSName SAN) allowed by @nc? NULL @nc allows everything. */
+bool chain__nc_permits(const chain__nc *nc, const chain__cert *cert, bool is_leaf);
 
 /* ---- index.c: a multimap from a 64-bit key hash to small integers -------- */
 

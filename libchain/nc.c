@@ -12,8 +12,13 @@
 
 #define OID_NAME_CONSTRAINTS "2.5.29.30"
 #define OID_SUBJECT_ALT_NAME "2.5.29.17"
-#define OID_EMAIL_ADDRESS "1.2.840.113549.1.9.1"
 #define MAX_DNS 253
+#define MAX_COMPARISONS (1u << 20)
+
+/* The attribute types read from the subject, as DER OBJECT IDENTIFIER contents. */
+static const chain__slice oid_common_name = {(const unsigned char *)"\x55\x04\x03", 3};
+static const chain__slice oid_email_address = {
+	(const unsigned char *)"\x2a\x86\x48\x86\xf7\x0d\x01\x09\x01", 9};
 
 /* GeneralName alternatives, by context-specific tag number. */
 enum {
@@ -51,7 +56,7 @@ typedef struct {
 
 static reader reader_of(chain__slice s)
 {
-	return (reader){s.p, s.p + s.len};
+	return (reader){s.p, s.len ? s.p + s.len : s.p}; /* no arithmetic on NULL */
 }
 
 static bool reader_done(const reader *r)
@@ -135,16 +140,10 @@ static bool dns_valid(chain__slice s)
 		return false;
 	for (size_t i = 0; i < s.len; i++) {
 		unsigned char c = lower(s.p[i]);
-		if (c == '.') {
-			if (label == 0)
-				return false;
-			label = 0;
-		} else if (((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
-		            c == '_') && ++label <= 63) {
-			continue;
-		} else {
+		bool ldh = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' || c == '_';
+		if (c == '.' ? label == 0 : !ldh || label == 63)
 			return false;
-		}
+		label = c == '.' ? 0 : label + 1;
 	}
 	return label > 0;
 }
@@ -421,8 +420,6 @@ static const char *parse_subtree(subtree *s, chain__slice seq)
 	if (!read_tlv(&r, &tag, &s->base) || (type = gn_type(tag)) < 0)
 		return "malformed GeneralSubtree base";
 	s->type = (unsigned int)type;
-	if (s->type == GN_DIR && !only_tlv(s->base, 0x30, &field))
-		return "invalid directoryName subtree";
 	if (!reader_done(&r) && *r.p == 0x80 &&
 	    (!read_tlv(&r, &tag, &field) || field.len != 1 || field.p[0] != 0))
 		return "minimum is not 0";
@@ -475,6 +472,7 @@ int chain__nc_parse(chain__nc **out, gnutls_x509_crt_t crt, char **problem)
 	unsigned int critical = 0;
 	chain__nc *nc = NULL;
 	const char *why;
+	subtree *v;
 	int ret;
 
 	*out = NULL;
@@ -498,7 +496,7 @@ int chain__nc_parse(chain__nc **out, gnutls_x509_crt_t crt, char **problem)
 		ret = set_problem(problem, why);
 		goto cleanup;
 	}
-	subtree *v = realloc(nc->v, nc->n * sizeof(*nc->v));
+	v = realloc(nc->v, nc->n * sizeof(*nc->v));
 	nc->v = v ? v : nc->v;
 	*out = nc;
 	nc = NULL;
@@ -520,74 +518,130 @@ void chain__nc_free(chain__nc *nc)
 
 /* ---- a certificate's names -------------------------------------------------- */
 
-/* Every subjectAltName entry; an unreadable extension or an unknown
- * GeneralName tag fails. */
-static bool sans_permitted(const chain__nc *nc, const chain__cert *cert, bool *has_dns)
+/* The GeneralNames of a subjectAltName (the SEQUENCE's content); an unknown
+ * GeneralName tag or broken DER fails. */
+static bool sans_permitted(const chain__nc *nc, chain__slice names, bool *has_dns)
 {
-	gnutls_datum_t ext = {NULL, 0};
-	unsigned int critical;
-	chain__slice names, name;
+	chain__slice name;
 	unsigned char tag;
-	bool ok;
 
-	int ret = gnutls_x509_crt_get_extension_by_oid2(cert->crt, OID_SUBJECT_ALT_NAME, 0, &ext,
-	                                                &critical);
-	if (ret == GNUTLS_E_REQUESTED_DATA_NOT_AVAILABLE)
-		return true;
-	if (ret < 0)
-		return false;
-	ok = only_tlv((chain__slice){ext.data, ext.size}, 0x30, &names);
-	for (reader r = reader_of(names); ok && !reader_done(&r);) {
+	for (reader r = reader_of(names); !reader_done(&r);) {
 		int type = read_tlv(&r, &tag, &name) ? gn_type(tag) : -1;
 		*has_dns = *has_dns || type == GN_DNS;
-		ok = type >= 0 && name_permitted(nc, (unsigned int)type, name);
+		if (type < 0 || !name_permitted(nc, (unsigned int)type, name))
+			return false;
 	}
-	gnutls_free(ext.data);
-	return ok;
+	return true;
+}
+
+/* An attribute value as ASCII: the 8-bit string types as they are, BMP and
+ * Universal strings when every character is ASCII (GnuTLS would hand
+ * hostname.c their UTF-8). False for anything else. */
+static bool attr_text(unsigned char tag, chain__slice v, unsigned char *buf, size_t cap,
+                      chain__slice *out)
+{
+	size_t width = tag == 0x1e ? 2 : tag == 0x1c ? 4 : 1;
+
+	if (width == 1) {
+		*out = v;
+		return tag == 0x0c || tag == 0x13 || tag == 0x14 || tag == 0x16;
+	}
+	if (v.len % width || v.len / width > cap)
+		return false;
+	for (size_t i = 0; i < v.len / width; i++) {
+		const unsigned char *ch = v.p + i * width;
+		for (size_t k = 0; k + 1 < width; k++)
+			if (ch[k])
+				return false;
+		if ((buf[i] = ch[width - 1]) >= 0x80)
+			return false;
+	}
+	*out = (chain__slice){buf, v.len / width};
+	return true;
+}
+
+/* The attributes of type @oid in one RDN as names of @type (see below). */
+static bool rdn_permitted(const chain__nc *nc, chain__slice rdn, chain__slice oid,
+                          unsigned int type)
+{
+	unsigned char buf[MAX_DNS + 2], tag;
+	chain__slice atv, id, value, name;
+
+	for (reader a = reader_of(rdn); !reader_done(&a);) {
+		if (!read_tlv(&a, &tag, &atv))
+			return false;
+		reader f = reader_of(atv);
+		if (!read_tlv(&f, &tag, &id) || tag != 0x06 || !read_tlv(&f, &tag, &value))
+			return false;
+		if (!chain__same_slice(id, oid))
+			continue;
+		bool text = attr_text(tag, value, buf, sizeof(buf), &name);
+		if (type == GN_DNS && (!text || !memchr(name.p, '.', name.len) ||
+		                       !name_valid(type, dns_trim(name))))
+			continue;
+		if (!text || !name_permitted(nc, type, name))
+			return false;
+	}
+	return true;
 }
 
 /* Subject attributes as names: emailAddress for rfc822Name subtrees (RFC
  * 5280 4.2.1.10), and on a leaf without dNSName SAN each common name that
- * looks like a DNS name (what cn_fallback may match: never intermediates). */
-static bool attrs_permitted(const chain__nc *nc, const chain__cert *cert, const char *oid,
+ * looks like a DNS name (what cn_fallback may match: never intermediates).
+ * Read from the DER: GnuTLS's getter rescans the DN for each index. */
+static bool attrs_permitted(const chain__nc *nc, chain__slice rdns, chain__slice oid,
                             unsigned int type)
 {
-	unsigned char buf[1024];
+	chain__slice rdn;
+	unsigned char tag;
 
-	for (unsigned int i = 0;; i++) {
-		size_t size = sizeof(buf);
-		int ret = gnutls_x509_crt_get_dn_by_oid(cert->crt, oid, i, 0, buf, &size);
-		if (ret == GNUTLS_E_REQUESTED_DATA_NOT_AVAILABLE)
-			return true;
-		if (ret == GNUTLS_E_SHORT_MEMORY_BUFFER && type == GN_DNS)
-			continue; /* far longer than a DNS name */
-		if (ret < 0)
+	for (reader r = reader_of(rdns); !reader_done(&r);)
+		if (!read_tlv(&r, &tag, &rdn) || !rdn_permitted(nc, rdn, oid, type))
 			return false;
-		chain__slice name = {buf, size};
-		if (type == GN_DNS && (!memchr(buf, '.', size) || !name_valid(type, dns_trim(name))))
-			continue;
-		if (!name_permitted(nc, type, name))
-			return false;
-	}
+	return true;
+}
+
+static size_t count_tlvs(chain__slice s)
+{
+	chain__slice content;
+	unsigned char tag;
+	size_t n = 0;
+
+	for (reader r = reader_of(s); !reader_done(&r) && read_tlv(&r, &tag, &content);)
+		n++;
+	return n;
+}
+
+/* Names x subtrees beyond OpenSSL's bound (2^20) fail rather than cost
+ * quadratic time (x509-limbo pathological::nc-dos-*). */
+static bool within_budget(const chain__nc *nc, chain__slice rdns, chain__slice names)
+{
+	return count_tlvs(rdns) + count_tlvs(names) <= MAX_COMPARISONS / nc->n;
 }
 
 bool chain__nc_permits(const chain__nc *nc, const chain__cert *cert, bool is_leaf)
 {
-	chain__slice rdns;
+	gnutls_datum_t san = {NULL, 0};
+	chain__slice rdns, names = {NULL, 0};
+	unsigned int critical;
 	bool has_dns = false;
 
 	if (!nc)
 		return true;
+	int ret = gnutls_x509_crt_get_extension_by_oid2(cert->crt, OID_SUBJECT_ALT_NAME, 0, &san,
+	                                                &critical);
+	if (ret < 0 && ret != GNUTLS_E_REQUESTED_DATA_NOT_AVAILABLE)
+		return false;
 	/* RFC 5280: directoryName subtrees apply to a non-empty subject. */
-	if (!only_tlv(cert->parts.subject, 0x30, &rdns) ||
-	    (rdns.len > 0 && !name_permitted(nc, GN_DIR, cert->parts.subject)))
-		return false;
-	if (!sans_permitted(nc, cert, &has_dns))
-		return false;
-	if ((nc->types & (1u << GN_EMAIL)) && !attrs_permitted(nc, cert, OID_EMAIL_ADDRESS, GN_EMAIL))
-		return false;
-	if (is_leaf && !has_dns && (nc->types & (1u << GN_DNS)) &&
-	    !attrs_permitted(nc, cert, GNUTLS_OID_X520_COMMON_NAME, GN_DNS))
-		return false;
-	return true;
+	bool ok = only_tlv(cert->parts.subject, 0x30, &rdns) &&
+	          (ret < 0 || only_tlv((chain__slice){san.data, san.size}, 0x30, &names)) &&
+	          within_budget(nc, rdns, names) &&
+	          (rdns.len == 0 || name_permitted(nc, GN_DIR, cert->parts.subject)) &&
+	          sans_permitted(nc, names, &has_dns) &&
+	          (!(nc->types & (1u << GN_EMAIL)) ||
+	           attrs_permitted(nc, rdns, oid_email_address, GN_EMAIL)) &&
+	          (!is_leaf || has_dns || !(nc->types & (1u << GN_DNS)) ||
+	           attrs_permitted(nc, rdns, oid_common_name, GN_DNS));
+	gnutls_free(san.data);
+	return ok;
 }

@@ -69,6 +69,18 @@ static PyObject *normalize_time(chainval_state *st, PyObject *at)
 	return out;
 }
 
+/* UTF-8 of a str field; a NUL inside would silently cut the value short. */
+static const char *text_of(PyObject *v, const char *name)
+{
+	Py_ssize_t len;
+	const char *s = PyUnicode_AsUTF8AndSize(v, &len);
+	if (s && (size_t)len != strlen(s)) {
+		PyErr_Format(PyExc_ValueError, "%s must not contain NUL characters", name);
+		return NULL;
+	}
+	return s;
+}
+
 static int set_limit(chain_policy *p, chain_limit which, PyObject *v, const char *name)
 {
 	long long n;
@@ -97,7 +109,7 @@ static int configure(chainval_state *st, chain_policy *p, PyObject **f)
 	const char *s;
 
 	if (f[F_HOSTNAME] != Py_None) {
-		if (!(s = PyUnicode_AsUTF8(f[F_HOSTNAME])))
+		if (!(s = text_of(f[F_HOSTNAME], "hostname")))
 			return -1;
 		if (chain_policy_set_hostname(p, s) < 0) {
 			PyErr_Format(PyExc_ValueError, "invalid hostname %R (DNS names as A-labels, or an IP address)",
@@ -106,14 +118,14 @@ static int configure(chainval_state *st, chain_policy *p, PyObject **f)
 		}
 	}
 	if (f[F_IP] != Py_None) {
-		if (!(s = PyUnicode_AsUTF8(f[F_IP])))
+		if (!(s = text_of(f[F_IP], "ip")))
 			return -1;
 		if (chain_policy_set_ip(p, s) < 0) {
 			PyErr_Format(PyExc_ValueError, "invalid IP address %R", f[F_IP]);
 			return -1;
 		}
 	}
-	if (!(s = PyUnicode_AsUTF8(f[F_PURPOSE])))
+	if (!(s = text_of(f[F_PURPOSE], "purpose")))
 		return -1;
 	if (chain_policy_set_purpose(p, purpose_oid(s)) < 0) {
 		PyErr_Format(PyExc_ValueError,

@@ -159,10 +159,11 @@ static int thread_count(PyObject *threads, unsigned int *out)
 		PyErr_SetString(PyExc_TypeError, "threads must be an int or None");
 		return -1;
 	}
-	long n = PyLong_AsLong(threads);
+	int overflow = 0;
+	long n = PyLong_AsLongAndOverflow(threads, &overflow);
 	if (n == -1 && PyErr_Occurred())
 		return -1;
-	if (n < 1 || n > 1024) {
+	if (overflow || n < 1 || n > 1024) {
 		PyErr_SetString(PyExc_ValueError, "threads must be between 1 and 1024");
 		return -1;
 	}

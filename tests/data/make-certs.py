@@ -373,6 +373,11 @@ def build(fx: Fixtures) -> None:
             hostname="www.example.com", purpose="server")
     fx.case("cn_spelling_any_purpose", ROOT_A, chain_cn_case, hostname="www.example.com",
             path_len=3)
+    chain_psl = fx.write("chain-wildcard-suffix.pem", int_a.leaf(dns=["*.co.uk"]), int_a)
+    fx.fail("wildcard_public_suffix", ROOT_A, chain_psl, "nonconforming", ("nonconforming", 0),
+            purpose="server")
+    fx.case("wildcard_public_suffix_lenient", ROOT_A, chain_psl, purpose="server",
+            strict=False, path_len=3)
     fx.case("cn_free_form", ROOT_A,
             fx.write("chain-cn-free-form.pem", int_a.leaf("Example Web Server", dns=www), int_a),
             hostname="www.example.com", purpose="server", path_len=3)

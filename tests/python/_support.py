@@ -42,6 +42,11 @@ def load_expected() -> dict:
         return json.load(f)
 
 
+# Case "policy" keys that are store contents: crl=<file> is a CRL the C runner
+# loads with chain_store_add_crl() (TrustStore.add_crl() in Python).
+STORE_KEYS = {"crl"}
+
+
 def policy_kwargs_from_case(spec: dict, default_time: int = T) -> dict:
     """Map a case's policy dict (tests/data/README.md) onto Policy keywords.
 
@@ -51,6 +56,8 @@ def policy_kwargs_from_case(spec: dict, default_time: int = T) -> dict:
     """
     kw: dict = {"purpose": "any", "at": default_time}
     for key, value in spec.items():
+        if key in STORE_KEYS:
+            continue  # loaded into the trust store, not a Policy field
         if key == "time":
             kw["at"] = value
         elif key.startswith("limit_"):

@@ -77,8 +77,22 @@ def _check_result(case: dict, r) -> None:
     assert r.time == case["policy"].get("time", T)
 
 
+def _store_for(case: dict) -> chainval.TrustStore:
+    """The case's store; a fresh one with its CRL when the case has crl=<file>."""
+    crl = case["policy"].get("crl")
+    if crl is None:
+        return _store(tuple(case["store"]))
+    store = chainval.TrustStore()
+    for f in case["store"]:
+        store.add_file(DATA_DIR / f)
+    if not hasattr(store, "add_crl"):
+        pytest.fail("case needs TrustStore.add_crl(), which this build lacks")
+    assert store.add_crl(read_data(crl)) >= 1
+    return store
+
+
 def _inputs(case: dict):
-    store = _store(tuple(case["store"]))
+    store = _store_for(case)
     pool = _pool(tuple(case["pool"]))
     policy = policy_from_case(case["policy"])
     chain_pem = read_data(case["chain"])
@@ -124,12 +138,13 @@ def test_cases_verify_many():
     "malformed" results instead of exceptions."""
     groups = defaultdict(list)
     for case in CASES:
-        groups[(tuple(case["store"]), tuple(case["pool"]))].append(case)
+        groups[(tuple(case["store"]), tuple(case["pool"]), case["policy"].get("crl"))].append(case)
     seen = 0
-    for (store_files, pool_files), cases in groups.items():
+    for (store_files, pool_files, _), cases in groups.items():
         items = [(read_data(c["chain"]), policy_from_case(c["policy"])) for c in cases]
+        store = _store_for(cases[0])
         for threads in (1, 2):
-            results = chainval.verify_many(items, store=_store(store_files),
+            results = chainval.verify_many(items, store=store,
                                            intermediates=_pool(pool_files), threads=threads)
             assert isinstance(results, list) and len(results) == len(cases)
             for case, r in zip(cases, results):
@@ -146,3 +161,19 @@ def test_policy_mapping_helper():
     kw = policy_kwargs_from_case({"limit_certs": 2, "time": 5, "hostname": "a.example"})
     assert kw == {"purpose": "any", "at": 5, "max_certs": 2, "hostname": "a.example"}
     assert policy_kwargs_from_case({}) == {"purpose": "any", "at": T}
+    assert policy_kwargs_from_case({"crl": "pki/x.crl", "strict": False}) == {
+        "purpose": "any", "at": T, "strict": False}
+
+
+KNOWN_POLICY_KEYS = {
+    "time", "crl", "hostname", "ip", "purpose", "max_depth", "partial_chain", "cn_fallback",
+    "allow_sha1", "strict", "min_rsa_bits", "limit_certs", "limit_sig_checks",
+    "limit_candidates", "limit_chain_bytes", "limit_cert_bytes",
+}
+
+
+def test_case_policy_keys_are_known():
+    """Every policy key the fixtures use is one this mapping knows (a new key in
+    tests/data must be mapped here deliberately)."""
+    for case in CASES:
+        assert set(case["policy"]) <= KNOWN_POLICY_KEYS, case["name"]

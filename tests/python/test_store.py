@@ -4,9 +4,9 @@ directories, system), counting, duplicates, rejected entries, errors."""
 from __future__ import annotations
 
 import os
-from pathlib import Path
 
 import pytest
+from cryptography import x509
 
 import chainval
 from chainval.testing import der_to_pem, pem_bundle
@@ -297,3 +297,124 @@ def test_pool_is_not_a_store(world):
     pool = Pool([world.root.der])
     with pytest.raises(TypeError):
         chainval.verify(world.ok_chain, store=pool)
+
+
+# ---------------------------------------------------------------------------
+# CRLs (TrustStore.add_crl, in the stub and docs beyond the original spec)
+
+
+def _crl(issuer, revoked_serials=(), *, revoked_at=None, this_update=None, next_update=None,
+         number=True):
+    from cryptography.hazmat.primitives import hashes, serialization
+    from chainval.testing import utc
+
+    b = (x509.CertificateRevocationListBuilder()
+         .issuer_name(issuer.cert.subject)
+         .last_update(this_update or utc(2020))
+         .next_update(next_update or utc(2031)))
+    if number:
+        b = b.add_extension(x509.CRLNumber(7), critical=False)
+    b = b.add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(
+        issuer.key.public_key()), critical=False)
+    for serial in revoked_serials:
+        b = b.add_revoked_certificate(
+            x509.RevokedCertificateBuilder().serial_number(serial)
+            .revocation_date(revoked_at or utc(2029, 6, 1)).build())
+    crl = b.sign(issuer.key, hashes.SHA256())
+    return crl.public_bytes(serialization.Encoding.DER), crl.public_bytes(
+        serialization.Encoding.PEM)
+
+
+
+@pytest.fixture
+def crl_store(world):
+    s = TrustStore.from_pem(world.root.pem)
+    if not hasattr(s, "add_crl"):
+        pytest.skip("this build has no TrustStore.add_crl")
+    return s
+
+
+@pytest.mark.parametrize("form", ["der", "pem", "pem-str"])
+def test_add_crl_revokes(world, crl_store, form):
+    der, pem = _crl(world.inter, [world.leaf.cert.serial_number])
+    data = {"der": der, "pem": pem, "pem-str": pem.decode()}[form]
+    assert crl_store.add_crl(data) == 1
+    policy = chainval.Policy(at=T)
+    r = chainval.verify(world.ok_chain, store=crl_store, policy=policy)
+    assert r.code == "revoked"
+    assert ("revoked", 0) in {(p.code, p.depth) for p in r.reasons}
+    # other leaves of the same issuer are not affected
+    assert chainval.verify([world.named_leaf.der, world.inter.der], store=crl_store,
+                           policy=policy).ok
+    # before the revocation date (2029-06-01) the certificate is not revoked
+    early = chainval.verify(world.ok_chain, store=crl_store,
+                            policy=chainval.Policy(at=T - 365 * 86400))
+    assert early.ok, early.reasons
+
+
+def test_add_crl_unusable(world, crl_store):
+    der, _ = _crl(world.inter, [world.leaf.cert.serial_number], number=False)
+    assert crl_store.add_crl(der) == 1
+    r = chainval.verify(world.ok_chain, store=crl_store, policy=chainval.Policy(at=T))
+    assert r.code == "revocation_unknown"
+
+
+def test_add_crl_errors(crl_store):
+    with pytest.raises(chainval.ParseError):
+        crl_store.add_crl(b"not a CRL")
+    with pytest.raises(chainval.ParseError):
+        crl_store.add_crl("")
+    for bad in (None, 1, [b"x"]):
+        with pytest.raises(TypeError):
+            crl_store.add_crl(bad)
+
+
+@pytest.mark.parametrize("this_update, next_update, at, revoked_at", [
+    # issued after the wall clock (2026 when written) but before the policy time
+    ((2029, 1, 1), (2031, 1, 1), (2030, 1, 1), (2029, 6, 1)),
+    # superseded by the wall clock, but current at a past policy time
+    ((2021, 1, 1), (2025, 1, 1), (2024, 1, 1), (2021, 6, 1)),
+])
+def test_crl_currency_is_judged_at_policy_time(world, crl_store, this_update, next_update, at,
+                                               revoked_at):
+    """store.h: CRLs are checked "at the policy time"; a CRL current at that
+    time must revoke, whatever GnuTLS thinks of it at the wall clock."""
+    from chainval.testing import utc
+
+    der, _ = _crl(world.inter, [world.leaf.cert.serial_number],
+                  this_update=utc(*this_update), next_update=utc(*next_update),
+                  revoked_at=utc(*revoked_at))
+    assert crl_store.add_crl(der) == 1
+    r = chainval.verify(world.ok_chain, store=crl_store,
+                        policy=chainval.Policy(at=int(utc(*at).timestamp())))
+    assert r.code == "revoked", [(p.code, p.message) for p in r.reasons]
+
+
+def test_pool_add_methods(world, tmp_path):
+    """Pool has the loading methods of TrustStore (stub): add_pem, add_der,
+    add_file, add_dir, each returning the number of new certificates."""
+    pool = Pool([])
+    assert pool.add_pem(world.inter.pem) == 1
+    assert pool.add_pem(world.inter.pem.decode()) == 0
+    assert pool.add_der(world.other_inter.der) == 1
+    assert pool.add_der(world.other_inter.der) == 0
+    f = tmp_path / "i.pem"
+    f.write_bytes(world.expired_inter.pem)
+    assert pool.add_file(f) == 1
+    d = tmp_path / "dir"
+    d.mkdir()
+    (d / "a.pem").write_bytes(pem_bundle(world.inter, world.root))
+    assert pool.add_dir(d) == 1
+    assert len(pool) == 4
+    with pytest.raises(chainval.ParseError):
+        pool.add_pem(b"nothing")
+    with pytest.raises(chainval.ParseError):
+        pool.add_der(b"\x30\x00")
+    with pytest.raises(TypeError):
+        pool.add_der("x")
+    with pytest.raises(TypeError):
+        pool.add_pem(None)
+    assert not hasattr(pool, "add_crl") and not hasattr(Pool, "system")
+    s = TrustStore.from_pem(world.root.pem)
+    assert chainval.verify([world.leaf.der], store=s, policy=chainval.Policy(at=T),
+                           intermediates=pool).ok

@@ -465,3 +465,46 @@ def test_every_reason_code_maps_to_reason(world, store):
         assert isinstance(chainval.Reason[r.code.upper()], chainval.Reason)
         for p in r.reasons:
             assert isinstance(chainval.Reason[p.code.upper()], chainval.Reason)
+
+
+def test_problem_and_certificate_types(world, store, policy):
+    r = verify([world.expired_leaf.der, world.inter.der], store=store, policy=policy)
+    p = r.reasons[0]
+    assert isinstance(p, chainval.Problem)
+    assert tuple(p) == (p.code, p.depth, p.message, p.input_index)
+    c = r.certificates[0]
+    assert isinstance(c, chainval.Certificate)
+    assert (c.subject, c.issuer, c.serial, c.not_before, c.not_after, c.fingerprint_sha256,
+            c.der) == tuple(c)[:7]
+    assert c.source in ("served", "pool", "store")
+    assert [x.source for x in r.certificates] == ["served", "served", "store"]
+    for obj in (p, c):
+        with pytest.raises((AttributeError, TypeError)):
+            obj.code = "x" if obj is p else None
+        with pytest.raises((AttributeError, TypeError)):
+            obj.subject = "x"
+
+
+def test_verification_error_code(world, store, policy):
+    r = verify([world.leaf.der], store=store, policy=policy)
+    with pytest.raises(chainval.VerificationError) as info:
+        r.raise_for_status()
+    assert info.value.code == r.code == "missing_issuer"
+
+
+def test_error_index_and_message(world, store, policy):
+    """Result.error_index/error_message (stub, docs/python.md): set for
+    malformed/input_limit results, None otherwise."""
+    ok = verify(world.ok_chain, store=store, policy=policy)
+    assert ok.error_index is None and ok.error_message is None
+    failing = verify([world.leaf.der], store=store, policy=policy)
+    assert failing.error_index is None and failing.error_message is None
+    big = verify(world.ok_chain, store=store, policy=Policy(at=T, max_cert_bytes=100))
+    assert big.code == "input_limit"
+    assert isinstance(big.error_index, int) and big.error_index in (-1, 0)
+    assert isinstance(big.error_message, str) and big.error_message
+    [bad] = chainval.verify_many([[world.leaf.der, world.inter.der, GARBAGE_DER]], store=store,
+                                 policy=policy)
+    assert bad.code == "malformed"
+    assert bad.error_index == 2
+    assert isinstance(bad.error_message, str) and bad.error_message
