@@ -6,7 +6,7 @@
 
 /* Read one TLV at *p (bounded by end). On success, *tlv covers the whole
  * element, *content its value, and *p moves past it. */
-static bool read_tlv(const unsigned char **p, const unsigned char *end, unsigned char *tag,
+bool chain__der_read(const unsigned char **p, const unsigned char *end, unsigned char *tag,
                      chain__slice *tlv, chain__slice *content)
 {
 	const unsigned char *start = *p, *q = *p;
@@ -48,10 +48,10 @@ int chain__der_children(const unsigned char *der, size_t len, chain__slice *out,
 	unsigned char tag;
 
 	*n = 0;
-	if (!read_tlv(&p, end, &tag, &whole, &body) || tag != 0x30 || p != end)
+	if (!chain__der_read(&p, end, &tag, &whole, &body) || tag != 0x30 || p != end)
 		return CHAIN_EPARSE;
 	for (p = body.p, end = body.p + body.len; p < end;) {
-		if (!read_tlv(&p, end, &tag, &tlv, &content))
+		if (!chain__der_read(&p, end, &tag, &tlv, &content))
 			return CHAIN_EPARSE;
 		if (*n < max)
 			out[*n] = tlv;
@@ -66,15 +66,15 @@ int chain__der_split(chain__der_parts *out, const unsigned char *der, size_t len
 	chain__slice whole, body, tbs_body, skip, skip_body;
 	unsigned char tag;
 
-	if (!read_tlv(&p, end, &tag, &whole, &body) || tag != 0x30 || p != end)
+	if (!chain__der_read(&p, end, &tag, &whole, &body) || tag != 0x30 || p != end)
 		return CHAIN_EPARSE; /* trailing bytes after the certificate are refused */
 	p = body.p;
 	end = body.p + body.len;
-	if (!read_tlv(&p, end, &tag, &out->tbs, &tbs_body) || tag != 0x30)
+	if (!chain__der_read(&p, end, &tag, &out->tbs, &tbs_body) || tag != 0x30)
 		return CHAIN_EPARSE;
-	if (!read_tlv(&p, end, &tag, &skip, &skip_body) || tag != 0x30) /* signatureAlgorithm */
+	if (!chain__der_read(&p, end, &tag, &skip, &skip_body) || tag != 0x30) /* signatureAlgorithm */
 		return CHAIN_EPARSE;
-	if (!read_tlv(&p, end, &tag, &skip, &skip_body) || tag != 0x03 || p != end ||
+	if (!chain__der_read(&p, end, &tag, &skip, &skip_body) || tag != 0x03 || p != end ||
 	    skip_body.len < 2 || skip_body.p[0] != 0)
 		return CHAIN_EPARSE; /* signatureValue: a BIT STRING with whole octets */
 	out->signature.p = skip_body.p + 1;
@@ -83,13 +83,13 @@ int chain__der_split(chain__der_parts *out, const unsigned char *der, size_t len
 	p = tbs_body.p;
 	end = tbs_body.p + tbs_body.len;
 	/* [0] EXPLICIT version is optional (absent in v1 certificates). */
-	if (p < end && *p == 0xa0 && !read_tlv(&p, end, &tag, &skip, &skip_body))
+	if (p < end && *p == 0xa0 && !chain__der_read(&p, end, &tag, &skip, &skip_body))
 		return CHAIN_EPARSE;
 	chain__slice *fields[] = {&out->serial, NULL, &out->issuer, NULL, &out->subject, &out->spki};
 	/* serialNumber, signature, issuer, validity, subject, subjectPublicKeyInfo */
 	for (size_t i = 0; i < sizeof(fields) / sizeof(fields[0]); i++) {
 		chain__slice *dst = fields[i] ? fields[i] : &skip;
-		if (!read_tlv(&p, end, &tag, dst, &skip_body))
+		if (!chain__der_read(&p, end, &tag, dst, &skip_body))
 			return CHAIN_EPARSE;
 		if ((i == 0 && tag != 0x02) || (i != 0 && tag != 0x30))
 			return CHAIN_EPARSE;

@@ -33,6 +33,11 @@ typedef struct {
 	chain__slice signature; /* the BIT STRING's bits, without the unused-bits octet */
 } chain__der_parts;
 
+/* Read one TLV at *p (bounded by end): definite minimal lengths and low tag
+ * numbers only. On success *tlv is the whole element, *content its value,
+ * and *p moves past it. */
+bool chain__der_read(const unsigned char **p, const unsigned char *end, unsigned char *tag,
+                     chain__slice *tlv, chain__slice *content);
 int chain__der_split(chain__der_parts *out, const unsigned char *der, size_t len);
 /* The elements of a DER SEQUENCE (whole TLVs, at most @max stored); *n
  * counts them all. CHAIN_EPARSE unless @der is exactly one SEQUENCE. */

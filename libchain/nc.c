@@ -67,30 +67,8 @@ static bool reader_done(const reader *r)
 /* One TLV, with der.c's rules: definite minimal lengths, low tag numbers. */
 static bool read_tlv(reader *r, unsigned char *tag, chain__slice *content)
 {
-	const unsigned char *q = r->p;
-	size_t len = 0;
-
-	if (r->end - q < 2 || (q[0] & 0x1f) == 0x1f)
-		return false;
-	*tag = *q++;
-	unsigned char first = *q++;
-	if (first < 0x80) {
-		len = first;
-	} else {
-		unsigned int n = first & 0x7f;
-		if (n == 0 || n > 4 || (size_t)(r->end - q) < n)
-			return false;
-		for (unsigned int i = 0; i < n; i++)
-			len = (len << 8) | *q++;
-		if (len < 0x80 || (n > 1 && (len >> ((n - 1) * 8)) == 0))
-			return false;
-	}
-	if ((size_t)(r->end - q) < len)
-		return false;
-	content->p = q;
-	content->len = len;
-	r->p = q + len;
-	return true;
+	chain__slice whole;
+	return chain__der_read(&r->p, r->end, tag, &whole, content);
 }
 
 /* The content of a TLV that must fill @s exactly and carry @tag. */

@@ -57,6 +57,8 @@ from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID, ObjectIdentifier
 
 __all__ = [
     "DEFAULT",
+    "encode_oid",
+    "encode_tlv",
     "DEFAULT_NOT_AFTER",
     "DEFAULT_NOT_BEFORE",
     "CA",
@@ -223,7 +225,8 @@ def _children(buf: bytes, start: int, end: int) -> list[tuple[int, int, int, int
     return out
 
 
-def _encode_tlv(tag: int, content: bytes) -> bytes:
+def encode_tlv(tag: int, content: bytes) -> bytes:
+    """One DER element: tag, definite length, content (for hand-built extensions)."""
     n = len(content)
     if n < 0x80:
         length = bytes([n])
@@ -233,7 +236,8 @@ def _encode_tlv(tag: int, content: bytes) -> bytes:
     return bytes([tag]) + length + content
 
 
-def _encode_oid(dotted: str) -> bytes:
+def encode_oid(dotted: str) -> bytes:
+    """A DER OBJECT IDENTIFIER from its dotted form."""
     arcs = [int(a) for a in dotted.split(".")]
     body = bytearray([arcs[0] * 40 + arcs[1]])
     for arc in arcs[2:]:
@@ -243,7 +247,7 @@ def _encode_oid(dotted: str) -> bytes:
             chunk.append(0x80 | (arc & 0x7F))
             arc >>= 7
         body.extend(reversed(chunk))
-    return _encode_tlv(0x06, bytes(body))
+    return encode_tlv(0x06, bytes(body))
 
 
 def _cert_parts(der: bytes) -> tuple[list[tuple[int, int, int, int]], int]:
@@ -303,10 +307,10 @@ def _legacy_algorithm_identifier(issuer_key: PrivateKey, hash_name: str) -> byte
     if isinstance(issuer_key, rsa.RSAPrivateKey):
         oid = {"sha1": "1.2.840.113549.1.1.5", "md5": "1.2.840.113549.1.1.4"}.get(hash_name)
         if oid:
-            return _encode_tlv(0x30, _encode_oid(oid) + b"\x05\x00")  # params NULL
+            return encode_tlv(0x30, encode_oid(oid) + b"\x05\x00")  # params NULL
     elif isinstance(issuer_key, ec.EllipticCurvePrivateKey):
         if hash_name == "sha1":
-            return _encode_tlv(0x30, _encode_oid("1.2.840.10045.4.1"))  # no params
+            return encode_tlv(0x30, encode_oid("1.2.840.10045.4.1"))  # no params
     raise ValueError(f"cannot sign with {hash_name} using a {type(issuer_key).__name__}")
 
 
@@ -334,14 +338,14 @@ def resign(cert: Union["Cert", x509.Certificate, bytes], issuer_key: PrivateKey,
     alg = _legacy_algorithm_identifier(issuer_key, name)
     new_fields = [der[f[1]:f[3]] for f in fields]
     new_fields[idx + 1] = alg
-    tbs = _encode_tlv(0x30, b"".join(new_fields))
+    tbs = encode_tlv(0x30, b"".join(new_fields))
     hash_alg = _HASHES[name]()
     if isinstance(issuer_key, rsa.RSAPrivateKey):
         sig = issuer_key.sign(tbs, padding.PKCS1v15(), hash_alg)
     else:
         assert isinstance(issuer_key, ec.EllipticCurvePrivateKey)
         sig = issuer_key.sign(tbs, ec.ECDSA(hash_alg))
-    out = _encode_tlv(0x30, tbs + alg + _encode_tlv(0x03, b"\x00" + sig))
+    out = encode_tlv(0x30, tbs + alg + encode_tlv(0x03, b"\x00" + sig))
     return x509.load_der_x509_certificate(out)
 
 

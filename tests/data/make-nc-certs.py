@@ -38,25 +38,7 @@ SAN_OID = ObjectIdentifier("2.5.29.17")
 # ---------------------------------------------------------------- DER encoding
 
 
-def tlv(tag: int, content: bytes) -> bytes:
-    n = len(content)
-    if n < 0x80:
-        return bytes([tag, n]) + content
-    raw = n.to_bytes((n.bit_length() + 7) // 8, "big")
-    return bytes([tag, 0x80 | len(raw)]) + raw + content
-
-
-def oid(dotted: str) -> bytes:
-    arcs = [int(a) for a in dotted.split(".")]
-    body = bytearray([arcs[0] * 40 + arcs[1]])
-    for arc in arcs[2:]:
-        chunk = [arc & 0x7F]
-        arc >>= 7
-        while arc:
-            chunk.append(0x80 | (arc & 0x7F))
-            arc >>= 7
-        body.extend(reversed(chunk))
-    return tlv(0x06, bytes(body))
+tlv, oid = factory.encode_tlv, factory.encode_oid
 
 
 def name(*attrs: tuple[Any, str]) -> x509.Name:
