@@ -22,6 +22,7 @@ struct chain_batch {
 	/* set for the duration of chain_batch_run() */
 	const chain_store *store;
 	const chain_pool *pool;
+	chain_cache *cache;
 	atomic_size_t next;
 };
 
@@ -54,6 +55,14 @@ int chain_batch_add(chain_batch *b, const unsigned char *const *ders, const size
 	return CHAIN_OK;
 }
 
+int chain_batch_set_cache(chain_batch *b, chain_cache *cache)
+{
+	if (!b || b->ran)
+		return CHAIN_EINVAL;
+	b->cache = cache;
+	return CHAIN_OK;
+}
+
 static void *worker(void *arg)
 {
 	chain_batch *b = arg;
@@ -62,8 +71,8 @@ static void *worker(void *arg)
 		if (i >= b->n)
 			return NULL;
 		item *it = &b->items[i];
-		it->status = chain_verify(&it->result, b->store, it->policy, it->ders, it->lens, it->n,
-		                          b->pool);
+		it->status = chain__verify(&it->result, b->store, it->policy, it->ders, it->lens, it->n,
+		                           b->pool, b->cache);
 	}
 }
 

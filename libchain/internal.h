@@ -218,6 +218,23 @@ typedef enum {
 
 chain__edge chain__edge_verify(chain__cert *issuer, const chain__cert *subject);
 
+/* ---- verify.c ----------------------------------------------------------- */
+
+/* chain_verify() with an optional cache (the batch engine's entry). */
+int chain__verify(chain_result **out, const chain_store *store, const chain_policy *policy,
+                  const unsigned char *const *ders, const size_t *lens, size_t n,
+                  const chain_pool *pool, chain_cache *cache);
+
+/* ---- cache.c: what chain_cache holds --------------------------------------- */
+
+/* A new reference to the cached certificate with this DER hash, or NULL. */
+chain__cert *chain__cache_get_cert(chain_cache *cache, const unsigned char sha256[32]);
+void chain__cache_put_cert(chain_cache *cache, chain__cert *cert);
+bool chain__cache_get_edge(chain_cache *cache, const chain__cert *issuer,
+                           const chain__cert *subject, chain__edge *out);
+void chain__cache_put_edge(chain_cache *cache, const chain__cert *issuer,
+                           const chain__cert *subject, chain__edge result);
+
 /* ---- problems: what check.c and the search report ----------------------- */
 
 typedef struct {
@@ -277,6 +294,7 @@ typedef struct {
 	uint64_t max_sig_checks, max_candidates;
 	chain__path_cb on_path;
 	void *ctx;
+	chain_cache *cache; /* may be NULL */
 } chain__search;
 
 typedef struct {

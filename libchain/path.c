@@ -156,10 +156,17 @@ static chain__edge check_edge(walk *w, chain__cert *issuer, const chain__cert *s
 	for (size_t i = 0; i < w->n_memo; i++)
 		if (w->memo[i].issuer == issuer && w->memo[i].subject == subject)
 			return w->memo[i].result;
+	/* A cached edge counts against the budget as a computed one would: the
+	 * cache may change speed, never a verdict. */
 	w->stats->sig_checks++;
 	if (budget_spent(w))
 		return CHAIN__EDGE_UNSUPPORTED;
-	chain__edge e = chain__edge_verify(issuer, subject);
+	chain__edge e;
+	if (!w->s->cache || !chain__cache_get_edge(w->s->cache, issuer, subject, &e)) {
+		e = chain__edge_verify(issuer, subject);
+		if (w->s->cache)
+			chain__cache_put_edge(w->s->cache, issuer, subject, e);
+	}
 	if (chain__grow(&w->memo, &w->cap_memo, w->n_memo, sizeof(*w->memo)) < 0)
 		return e; /* memoising is an optimisation only */
 	w->memo[w->n_memo++] = (memo_entry){issuer, subject, e};

@@ -119,9 +119,23 @@ static int check_sizes(chain_result **out, const chain_policy *p, const size_t *
 	return CHAIN_OK;
 }
 
+/* Parse one served certificate, through the cache for CAs (never the leaf:
+ * leaves rarely repeat and would crowd the cache out). */
+static int parse_one(chain__cert **out, const unsigned char *der, size_t len,
+                     const unsigned char sha[CHAIN__SHA256_LEN], bool leaf, chain_cache *cache,
+                     const char **why)
+{
+	if (cache && !leaf && (*out = chain__cache_get_cert(cache, sha)))
+		return CHAIN_OK;
+	int ret = chain__cert_parse(out, der, len, why);
+	if (ret == CHAIN_OK && cache && !leaf && (*out)->bc_ca)
+		chain__cache_put_cert(cache, *out);
+	return ret;
+}
+
 static int parse_served(served_set *s, chain_result **out, const chain_policy *p,
                         const unsigned char *const *ders, const size_t *lens, size_t n,
-                        int64_t now)
+                        int64_t now, chain_cache *cache)
 {
 	unsigned char (*sha)[CHAIN__SHA256_LEN] = malloc(n * sizeof(*sha));
 	int ret = CHAIN_OK;
@@ -151,7 +165,7 @@ static int parse_served(served_set *s, chain_result **out, const chain_policy *p
 			goto cleanup;
 		}
 		const char *why = NULL;
-		ret = chain__cert_parse(&s->certs[s->n], ders[i], lens[i], &why);
+		ret = parse_one(&s->certs[s->n], ders[i], lens[i], sha[i], i == 0, cache, &why);
 		if (ret == CHAIN_EPARSE) {
 			ret = input_error(out, CHAIN_EPARSE, CHAIN_REASON_MALFORMED, (int)i, why, now);
 			goto cleanup;
@@ -195,6 +209,13 @@ int chain_verify(chain_result **out, const chain_store *store, const chain_polic
                  const unsigned char *const *ders, const size_t *lens, size_t n,
                  const chain_pool *pool)
 {
+	return chain__verify(out, store, policy, ders, lens, n, pool, NULL);
+}
+
+int chain__verify(chain_result **out, const chain_store *store, const chain_policy *policy,
+                  const unsigned char *const *ders, const size_t *lens, size_t n,
+                  const chain_pool *pool, chain_cache *cache)
+{
 	const chain_policy *p = policy ? policy : &chain__default_policy;
 	evaluation e = {.policy = p, .store = store ? &store->set : NULL};
 	served_set served = {NULL, NULL, 0};
@@ -213,7 +234,7 @@ int chain_verify(chain_result **out, const chain_store *store, const chain_polic
 	e.now = chain__verification_time(p);
 	if ((ret = check_sizes(out, p, lens, n, e.now)) != CHAIN_OK)
 		return ret;
-	if ((ret = parse_served(&served, out, p, ders, lens, n, e.now)) != CHAIN_OK)
+	if ((ret = parse_served(&served, out, p, ders, lens, n, e.now, cache)) != CHAIN_OK)
 		goto cleanup;
 
 	chain__search search = {
@@ -226,6 +247,7 @@ int chain_verify(chain_result **out, const chain_store *store, const chain_polic
 		.max_candidates = p->limits[CHAIN_LIMIT_CANDIDATES],
 		.on_path = evaluate,
 		.ctx = &e,
+		.cache = cache,
 	};
 	if ((ret = make_nodes(&search, &nodes, &served, &store->set)) < 0)
 		goto cleanup;

@@ -12,6 +12,7 @@
 #ifndef CHAIN_BATCH_H
 #define CHAIN_BATCH_H
 
+#include "cache.h"
 #include "common.h"
 #include "policy.h"
 #include "result.h"
@@ -36,6 +37,11 @@ CHAIN_API void chain_batch_free(chain_batch *batch);
  * CHAIN_ENOMEM. Since: 0.1 */
 CHAIN_API int chain_batch_add(chain_batch *batch, const unsigned char *const *ders,
                               const size_t *lens, size_t n, const chain_policy *policy);
+
+/** Use @cache (may be NULL: none) for this batch's verifications. The cache
+ * is borrowed: it must outlive chain_batch_run(), and may be shared with
+ * other batches, before, after and at the same time. Since: 0.1 */
+CHAIN_API int chain_batch_set_cache(chain_batch *batch, chain_cache *cache);
 
 /** Verify every item against @store and @pool (may be NULL) on @threads
  * worker threads (0: one per online CPU; never more than items). Runs once

@@ -5,6 +5,7 @@
 #define CHAIN_CHAIN_H
 
 #include "batch.h"
+#include "cache.h"
 #include "common.h"
 #include "error.h"
 #include "pem.h"

@@ -1,6 +1,7 @@
 /* Every public header must compile on its own, as strict C99 and as C++
  * (this file is compiled both ways), and leave no GnuTLS type visible. */
 #include <chain/batch.h>
+#include <chain/cache.h>
 #include <chain/common.h>
 #include <chain/error.h>
 #include <chain/pem.h>

@@ -83,13 +83,14 @@ static int load(const char *dir)
 }
 
 /* chain_batch gives each item exactly what chain_verify() gives it. */
-static void test_batch(unsigned int threads)
+static void test_batch(unsigned int threads, chain_cache *cache)
 {
 	enum { COPIES = 25 };
 	chain_batch *b = NULL;
 	size_t mismatches = 0;
 
 	chain_batch_new(&b);
+	chain_batch_set_cache(b, cache);
 	for (int c = 0; c < COPIES; c++)
 		for (size_t i = 0; i < N_CHAINS; i++)
 			chain_batch_add(b, (const unsigned char *const *)inputs[i].ders, inputs[i].lens,
@@ -106,7 +107,8 @@ static void test_batch(unsigned int threads)
 	size_t last = chain_batch_count(b) - 1;
 	CHECK(ret == CHAIN_OK && mismatches == 0 && chain_batch_count(b) == COPIES * N_CHAINS + 1 &&
 	      chain_batch_status(b, last) == CHAIN_EINVAL && chain_batch_result(b, last) == NULL,
-	      "batch on %u threads agrees with chain_verify (%zu mismatches)", threads, mismatches);
+	      "batch on %u threads%s agrees with chain_verify (%zu mismatches)", threads,
+	      cache ? " with a cache" : "", mismatches);
 	chain_result *taken = chain_batch_take_result(b, 0);
 	CHECK(taken && chain_batch_result(b, 0) == NULL && chain_batch_run(b, store, pool, 1) == CHAIN_EINVAL,
 	      "results can be taken; a batch runs once");
@@ -135,9 +137,27 @@ int main(int argc, char **argv)
 	}
 	CHECK(total == 0, "%d threads x %d rounds agree with the single-threaded run (%ld mismatches)",
 	      THREADS, ROUNDS, total);
-	test_batch(1);
-	test_batch(2);
-	test_batch(0);
+	test_batch(1, NULL);
+	test_batch(2, NULL);
+	test_batch(0, NULL);
+	/* A cache changes speed, never a verdict: cold, then warm, on 2 threads. */
+	chain_cache *cache = NULL;
+	CHECK(chain_cache_new(&cache, 0) == CHAIN_OK, "cache created");
+	test_batch(2, cache);
+	uint64_t cold_misses = chain_cache_stat(cache, CHAIN_CACHE_EDGE_MISSES);
+	test_batch(2, cache);
+	CHECK(chain_cache_stat(cache, CHAIN_CACHE_EDGE_HITS) > 0 &&
+	      chain_cache_stat(cache, CHAIN_CACHE_CERT_HITS) > 0 &&
+	      chain_cache_stat(cache, CHAIN_CACHE_EDGE_MISSES) == cold_misses,
+	      "the warm run is answered from the cache (edge hits %llu, cert hits %llu)",
+	      (unsigned long long)chain_cache_stat(cache, CHAIN_CACHE_EDGE_HITS),
+	      (unsigned long long)chain_cache_stat(cache, CHAIN_CACHE_CERT_HITS));
+	chain_cache_free(cache);
+	/* A cache too small to hold anything still gives the same verdicts. */
+	CHECK(chain_cache_new(&cache, 1) == CHAIN_OK, "tiny cache created");
+	test_batch(2, cache);
+	CHECK(chain_cache_stat(cache, CHAIN_CACHE_ENTRIES) == 0, "a full cache adds nothing");
+	chain_cache_free(cache);
 	for (size_t i = 0; i < N_CHAINS; i++)
 		test_chain_free(&inputs[i]);
 	chain_policy_free(policy);
