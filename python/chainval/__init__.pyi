@@ -123,6 +123,10 @@ class Policy:
     def __eq__(self, other: object) -> bool: ...
     def __hash__(self) -> int: ...
 
+class Cache:
+    def __init__(self, *, max_bytes: int | None = None) -> None: ...
+    def stats(self) -> dict[str, int]: ...
+
 class Problem(NamedTuple):
     code: str
     depth: int
@@ -175,4 +179,5 @@ def verify_many(
     policy: Policy | None = None,
     intermediates: Pool | Sequence[CertLike] | None = None,
     threads: int | None = None,
+    cache: Cache | None = None,
 ) -> list[Result]: ...

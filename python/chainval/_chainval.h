@@ -14,7 +14,7 @@
 
 typedef struct {
 	PyTypeObject *store_type, *pool_type, *policy_type, *result_type;
-	PyTypeObject *problem_type, *certificate_type;
+	PyTypeObject *problem_type, *certificate_type, *cache_type;
 	PyObject *error, *parse_error, *verification_error, *backend_error;
 	PyObject *epoch;       /* datetime(1970, 1, 1, tzinfo=timezone.utc) */
 	PyObject *naive_epoch; /* datetime(1970, 1, 1) */
@@ -77,6 +77,13 @@ typedef struct {
 } chainval_ders;
 int chainval_ders_from(chainval_ders *out, PyObject *chain);
 void chainval_ders_free(chainval_ders *d);
+
+/* _cache.c */
+typedef struct {
+	PyObject_HEAD
+	chain_cache *cache;
+} CacheObject;
+int chainval_exec_cache(PyObject *m);
 
 /* _result.c */
 int chainval_exec_result(PyObject *m);

@@ -5,16 +5,16 @@
 #include <string.h>
 
 typedef struct {
-	PyObject *chain, *store, *policy, *intermediates, *threads;
+	PyObject *chain, *store, *policy, *intermediates, *threads, *cache;
 } args_t;
 
 /* Hand-parsed FASTCALL arguments: one positional, the rest keyword-only. */
 static int parse_args(args_t *a, PyObject *const *args, Py_ssize_t nargs, PyObject *kwnames,
                       const char *fname, bool with_threads)
 {
-	static const char *const names[] = {"store", "policy", "intermediates", "threads"};
-	PyObject **slots[] = {&a->store, &a->policy, &a->intermediates, &a->threads};
-	size_t n_names = with_threads ? 4 : 3;
+	static const char *const names[] = {"store", "policy", "intermediates", "threads", "cache"};
+	PyObject **slots[] = {&a->store, &a->policy, &a->intermediates, &a->threads, &a->cache};
+	size_t n_names = with_threads ? 5 : 3;
 
 	memset(a, 0, sizeof(*a));
 	if (nargs != 1) {
@@ -186,6 +186,15 @@ PyObject *chainval_verify_many(PyObject *module, PyObject *const *args, Py_ssize
 	if (parse_args(&a, args, nargs, kwnames, "verify_many", true) < 0 ||
 	    thread_count(a.threads, &threads) < 0 || resolve(st, &a, &t) < 0)
 		return NULL;
+	chain_cache *cache = NULL;
+	if (a.cache && a.cache != Py_None) {
+		if (!PyObject_TypeCheck(a.cache, st->cache_type)) {
+			PyErr_Format(PyExc_TypeError, "cache must be a chainval.Cache or None, not %.100s",
+			             Py_TYPE(a.cache)->tp_name);
+			goto done;
+		}
+		cache = ((CacheObject *)a.cache)->cache;
+	}
 	if (!(items = PySequence_List(a.chain)))
 		goto done;
 	n = PyList_GET_SIZE(items);
@@ -193,6 +202,7 @@ PyObject *chainval_verify_many(PyObject *module, PyObject *const *args, Py_ssize
 		PyErr_NoMemory();
 		goto done;
 	}
+	chain_batch_set_cache(batch, cache);
 	for (Py_ssize_t i = 0; i < n; i++) {
 		PyObject *chain;
 		PolicyObject *policy = t.policy;

@@ -122,4 +122,4 @@ def test_function_signatures_in_the_stub():
     assert {a.arg for a in funcs["verify"].args.kwonlyargs} == {"store", "policy",
                                                                  "intermediates"}
     assert {a.arg for a in funcs["verify_many"].args.kwonlyargs} == {
-        "store", "policy", "intermediates", "threads"}
+        "store", "policy", "intermediates", "threads", "cache"}
