@@ -103,8 +103,10 @@ static int read_eku(chain__cert *c)
 }
 
 /* AuthorityKeyIdentifier ::= SEQUENCE { keyIdentifier [0], authorityCertIssuer
- * [1], authorityCertSerialNumber [2] }: GnuTLS reports the key id only, and
- * the conformance rules need to know whether the other two are there. */
+ * [1], authorityCertSerialNumber [2] }, read from the extension's DER in one
+ * pass: the key id for issuer lookup, and whether the other two are there
+ * for the conformance rules. (Cheaper than GnuTLS's getter, which decodes
+ * the extension again.) An AKI without key id is absence, not damage. */
 static void read_aki_fields(chain__cert *c)
 {
 	unsigned char buf[1024];
@@ -115,9 +117,18 @@ static void read_aki_fields(chain__cert *c)
 	    gnutls_x509_crt_get_extension_by_oid(c->crt, "2.5.29.35", 0, buf, &size, NULL) < 0 ||
 	    chain__der_children(buf, size, kids, 4, &n) < 0)
 		return;
-	for (size_t i = 0; i < n && i < 4; i++)
-		if (kids[i].p[0] == 0xa1 || kids[i].p[0] == 0x82)
+	for (size_t i = 0; i < n && i < 4; i++) {
+		const unsigned char *p = kids[i].p;
+		chain__slice tlv, id;
+		unsigned char tag;
+		if (p[0] == 0xa1 || p[0] == 0x82)
 			c->aki_has_issuer_serial = true;
+		else if (p[0] == 0x80 && chain__der_read(&p, kids[i].p + kids[i].len, &tag, &tlv, &id) &&
+		         id.len <= sizeof(c->aki)) {
+			memcpy(c->aki, id.p, id.len);
+			c->aki_len = id.len;
+		}
+	}
 }
 
 /* Record the first malformed extension; absent ones are fine. */
@@ -151,10 +162,6 @@ static int read_constraints(chain__cert *c)
 	size_t size = sizeof(c->ski);
 	if (gnutls_x509_crt_get_subject_key_id(c->crt, c->ski, &size, &critical) >= 0)
 		c->ski_len = size;
-	size = sizeof(c->aki);
-	/* An AKI with only issuer+serial has no key id: that is absence, not damage. */
-	if (gnutls_x509_crt_get_authority_key_id(c->crt, c->aki, &size, &critical) >= 0)
-		c->aki_len = size;
 
 	char *problem = NULL;
 	if (chain__nc_parse(&c->nc, c->crt, &problem) < 0)
