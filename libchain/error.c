@@ -16,6 +16,7 @@ static const struct {
 	{CHAIN_REASON_PATH_LENGTH, "path_length"},
 	{CHAIN_REASON_KEY_USAGE, "key_usage"},
 	{CHAIN_REASON_NAME_CONSTRAINTS, "name_constraints"},
+	{CHAIN_REASON_DISTRUSTED, "distrusted"},
 	{CHAIN_REASON_BAD_SIGNATURE, "bad_signature"},
 	{CHAIN_REASON_INSECURE_ALGORITHM, "insecure_algorithm"},
 	{CHAIN_REASON_REVOKED, "revoked"},

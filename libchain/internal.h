@@ -157,6 +157,11 @@ typedef struct chain__set {
 	size_t n_rejected, cap_rejected;
 	chain__crl **crls; /* stores only */
 	size_t n_crls, cap_crls;
+	struct {
+		unsigned char sha256[CHAIN__SHA256_LEN];
+		int64_t after;
+	} *distrust; /* stores only: anchors trusted for leaves issued before `after` */
+	size_t n_distrust, cap_distrust;
 } chain__set;
 
 void chain__set_free(chain__set *set);
@@ -315,6 +320,10 @@ int chain__crl_parse(chain__crl **out, const unsigned char *der, size_t len);
 void chain__crl_free(chain__crl *crl);
 int chain__check_revocation(chain__problems *out, const chain__path *path, int64_t now,
                             const chain__set *store);
+
+/* ---- distrust.c ---------------------------------------------------------- */
+
+int chain__check_distrust(chain__problems *out, const chain__path *path, const chain__set *store);
 
 /* ---- conform.c: RFC 5280 / CABF structure, under a strict policy -------- */
 

@@ -81,6 +81,7 @@ void chain__set_free(chain__set *set)
 	for (size_t i = 0; i < set->n_crls; i++)
 		chain__crl_free(set->crls[i]);
 	free(set->crls);
+	free(set->distrust);
 	free(set->certs);
 	free(set->rejected);
 	chain__index_free(&set->by_subject);

@@ -50,6 +50,8 @@ static bool evaluate(void *ctx, const chain__path *p)
 	int ret = chain__check_path(&e->scratch, p, e->policy, e->now);
 	if (ret == CHAIN_OK && e->store->n_crls)
 		ret = chain__check_revocation(&e->scratch, p, e->now, e->store);
+	if (ret == CHAIN_OK && e->store->n_distrust)
+		ret = chain__check_distrust(&e->scratch, p, e->store);
 	if (ret < 0) {
 		e->error = ret;
 		return true;

@@ -39,6 +39,7 @@ typedef enum {
 	CHAIN_REASON_PATH_LENGTH = 23,      /* "path_length": pathLenConstraint exceeded */
 	CHAIN_REASON_KEY_USAGE = 24,        /* "key_usage": issuer lacks keyCertSign, or leaf lacks a required usage */
 	CHAIN_REASON_NAME_CONSTRAINTS = 25, /* "name_constraints": a name violates an issuer's constraints */
+	CHAIN_REASON_DISTRUSTED = 26,       /* "distrusted": anchor distrusted for leaves issued after a date */
 
 	CHAIN_REASON_BAD_SIGNATURE = 30,      /* "bad_signature": a signature does not verify */
 	CHAIN_REASON_INSECURE_ALGORITHM = 31, /* "insecure_algorithm": weak hash or key under the policy */

@@ -100,6 +100,15 @@ CHAIN_API int chain_store_add_system(chain_store *store, unsigned int flags,
 CHAIN_API int chain_store_add_crl(chain_store *store, const char *data, size_t len,
                                   unsigned int flags, size_t *added);
 
+/** Trust the anchor whose DER has SHA-256 @sha256 (32 bytes) only for leaves
+ * whose notBefore is before @unix_seconds: a path ending at it whose leaf was
+ * issued at or after that time fails with reason "distrusted" (as Mozilla's
+ * and Chrome's distrust-after dates). The anchor need not be in the store yet;
+ * setting it again replaces the date. Returns CHAIN_OK, CHAIN_EINVAL or
+ * CHAIN_ENOMEM. Since: 0.1 */
+CHAIN_API int chain_store_set_distrust_after(chain_store *store, const unsigned char *sha256,
+                                             int64_t unix_seconds);
+
 /** Number of CRLs in the store. Since: 0.1 */
 CHAIN_API size_t chain_store_crl_count(const chain_store *store);
 

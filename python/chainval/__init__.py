@@ -47,6 +47,7 @@ class Reason(enum.IntEnum):
     PATH_LENGTH = 23
     KEY_USAGE = 24
     NAME_CONSTRAINTS = 25
+    DISTRUSTED = 26
     BAD_SIGNATURE = 30
     INSECURE_ALGORITHM = 31
     REVOKED = 32

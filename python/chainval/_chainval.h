@@ -65,6 +65,8 @@ typedef struct {
 } PolicyObject;
 int chainval_exec_policy(PyObject *m);
 PyObject *chainval_policy_new_default(chainval_state *st);
+/* `at` arguments: None, int unix seconds, or datetime (naive = UTC) -> None or int. */
+PyObject *chainval_time_arg(chainval_state *st, PyObject *at);
 
 /* _chain.c: a Python chain argument as DER pointers for libchain. */
 typedef struct {

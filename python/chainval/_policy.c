@@ -38,7 +38,7 @@ static int get_int(PyObject *v, const char *name, long long lo, long long hi, lo
 
 /* `at`: None, an int (unix seconds), or a datetime (naive means UTC).
  * Returns a new reference to None or an int. */
-static PyObject *normalize_time(chainval_state *st, PyObject *at)
+PyObject *chainval_time_arg(chainval_state *st, PyObject *at)
 {
 	long long t;
 
@@ -212,7 +212,7 @@ static PyObject *policy_new(PyTypeObject *type, PyObject *args, PyObject *kwargs
 		return NULL;
 	PyObject *at = NULL, *key = NULL;
 	PolicyObject *self = NULL;
-	if (check_types(f) < 0 || !(at = normalize_time(st, f[F_AT])))
+	if (check_types(f) < 0 || !(at = chainval_time_arg(st, f[F_AT])))
 		goto done;
 	f[F_AT] = at;
 	if (!(key = PyTuple_New(N_FIELDS)))

@@ -4,6 +4,7 @@
 #include "_chainval.h"
 
 #include <stdlib.h>
+#include <string.h>
 
 typedef int (*add_der_fn)(CertSetObject *, const unsigned char *, size_t);
 
@@ -318,12 +319,75 @@ static PyObject *pool_new(PyTypeObject *type, PyObject *args, PyObject *kwargs)
 	 "add_dir(path) -> int\n\nAdd every file of a directory (bundles, OpenSSL hashed "   \
 	 "directories; duplicates counted once)."}
 
+static int hex_value(char ch)
+{
+	if (ch >= '0' && ch <= '9')
+		return ch - '0';
+	if (ch >= 'a' && ch <= 'f')
+		return ch - 'a' + 10;
+	if (ch >= 'A' && ch <= 'F')
+		return ch - 'A' + 10;
+	return -1;
+}
+
+/* distrust_after(fingerprint, at): fingerprint as 32 bytes or 64 hex digits
+ * (colons allowed), at as for Policy(at=...). */
+static PyObject *store_distrust_after(CertSetObject *s, PyObject *const *args, Py_ssize_t n)
+{
+	chainval_state *st = state_of_type(Py_TYPE(s));
+	unsigned char sha[32];
+	size_t got = 0;
+
+	if (n != 2)
+		return PyErr_Format(PyExc_TypeError, "distrust_after() takes (fingerprint, at)");
+	if (PyBytes_Check(args[0]) && PyBytes_GET_SIZE(args[0]) == 32) {
+		memcpy(sha, PyBytes_AS_STRING(args[0]), 32);
+		got = 32;
+	} else if (PyUnicode_Check(args[0])) {
+		const char *hex = PyUnicode_AsUTF8(args[0]);
+		if (!hex)
+			return NULL;
+		for (const char *p = hex; *p && got <= 32; p++) {
+			if (*p == ':')
+				continue;
+			int hi = hex_value(p[0]), lo = p[1] ? hex_value(p[1]) : -1;
+			if (hi < 0 || lo < 0 || got == 32) {
+				got = 0;
+				break;
+			}
+			sha[got++] = (unsigned char)(hi * 16 + lo);
+			p++;
+		}
+	} else {
+		return PyErr_Format(PyExc_TypeError, "fingerprint must be str (hex) or 32 bytes");
+	}
+	if (got != 32)
+		return PyErr_Format(PyExc_ValueError, "fingerprint must be a SHA-256: 64 hex digits");
+	PyObject *t = chainval_time_arg(st, args[1]);
+	if (!t)
+		return NULL;
+	if (t == Py_None) {
+		Py_DECREF(t);
+		return PyErr_Format(PyExc_TypeError, "at must be an int or a datetime");
+	}
+	long long when = PyLong_AsLongLong(t);
+	Py_DECREF(t);
+	wrlock(s);
+	int ret = chain_store_set_distrust_after(s->store, sha, when);
+	pthread_rwlock_unlock(&s->lock);
+	return ret < 0 ? chainval_raise(st, ret, "distrust_after") : Py_NewRef(Py_None);
+}
+
 static PyMethodDef store_methods[] = {
 	COMMON_METHODS,
 	{"add_crl", (PyCFunction)store_add_crl, METH_O,
 	 "add_crl(data) -> int\n\nAdd certificate revocation lists (DER bytes, or PEM with X509 CRL "
 	 "blocks). Verifications then check each path certificate against its issuer's CRLs at "
 	 "the policy time: codes 'revoked' and 'revocation_unknown'. Returns how many were read."},
+	{"distrust_after", (PyCFunction)(void (*)(void))store_distrust_after, METH_FASTCALL,
+	 "distrust_after(fingerprint, at) -> None\n\nTrust the anchor with this SHA-256 "
+	 "fingerprint (hex or 32 bytes) only for leaves whose notBefore is before `at` (unix "
+	 "seconds or datetime, naive = UTC): later ones fail with code 'distrusted'."},
 	{"system", (PyCFunction)store_system, METH_NOARGS | METH_CLASS,
 	 "system() -> TrustStore\n\nA store with the operating system's trust anchors."},
 	{"from_pem", (PyCFunction)store_from_pem, METH_O | METH_CLASS,

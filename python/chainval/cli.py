@@ -51,6 +51,10 @@ def _parser() -> argparse.ArgumentParser:
                    '"system" for the OS store)')
     s.add_argument("--store", action="append", default=[], metavar="NAME=FILE|DIR",
                    help="an additional named trust store (repeatable)")
+    s.add_argument("--distrust-after", action="append", default=[], metavar="SHA256=DATE",
+                   help="trust the root with this SHA-256 fingerprint (hex) only for leaves "
+                   "issued before DATE (unix seconds or RFC 3339), in every store; later ones "
+                   "get code distrusted (repeatable)")
     s.add_argument("--pool", metavar="FILE|DIR", help="intermediate certificates used to "
                    "complete chains")
     s.add_argument("--at", metavar="TIME", help="verify every row at TIME (unix seconds or "
@@ -295,6 +299,16 @@ def _scan(args, stdout: TextIO, stderr: TextIO, stdin) -> int:
             stores.append((name, load_store(path)))
         except (ValueError, OSError) as e:
             raise UsageError(f"trust store {name}: {e}") from None
+    for spec in args.distrust_after:
+        fingerprint, sep, date = spec.partition("=")
+        try:
+            if not sep:
+                raise ValueError("expected SHA256=DATE")
+            when = parse_time(date)
+            for _, store in stores:
+                store.distrust_after(fingerprint.strip(), when)
+        except (ValueError, TypeError) as e:
+            raise UsageError(f"--distrust-after {spec}: {e}") from None
     pool = None
     if args.pool:
         if not os.path.exists(args.pool):

@@ -76,6 +76,22 @@ static int add_crl(chain_store *store, const char *file)
 	return ret;
 }
 
+/* "<sha256 hex>@<unix seconds>" */
+static int add_distrust(chain_store *store, const char *v)
+{
+	unsigned char sha[32];
+	const char *at = strchr(v, '@');
+	if (!at || at - v != 64)
+		return -1;
+	for (int i = 0; i < 32; i++) {
+		unsigned int byte;
+		if (sscanf(v + 2 * i, "%2x", &byte) != 1)
+			return -1;
+		sha[i] = (unsigned char)byte;
+	}
+	return chain_store_set_distrust_after(store, sha, strtoll(at + 1, NULL, 10));
+}
+
 static int apply_policy(chain_policy *p, chain_store *store, char *spec)
 {
 	static const struct {
@@ -114,6 +130,8 @@ static int apply_policy(chain_policy *p, chain_store *store, char *spec)
 			ret = chain_policy_set_cn_fallback(p, atoi(v));
 		else if (strcmp(kv, "crl") == 0)
 			ret = add_crl(store, v);
+		else if (strcmp(kv, "distrust") == 0)
+			ret = add_distrust(store, v);
 		else if (strcmp(kv, "strict") == 0)
 			ret = chain_policy_set_strict(p, atoi(v));
 		else if (strcmp(kv, "allow_sha1") == 0)

@@ -48,7 +48,7 @@ REASONS = (
     "path_length", "key_usage", "name_constraints", "bad_signature",
     "insecure_algorithm", "hostname_mismatch", "purpose_mismatch", "depth_exceeded",
     "budget_exceeded", "input_limit", "malformed", "unknown_critical_extension",
-    "nonconforming", "revoked", "revocation_unknown",
+    "nonconforming", "revoked", "revocation_unknown", "distrusted",
 )
 # Policy keys and how their values are typed in expected.json.
 INT_KEYS = {"time", "max_depth", "min_rsa_bits", "limit_certs", "limit_sig_checks",
@@ -56,7 +56,8 @@ INT_KEYS = {"time", "max_depth", "min_rsa_bits", "limit_certs", "limit_sig_check
 FLAG_KEYS = {"partial_chain", "cn_fallback", "allow_sha1"}
 # Switches that are on by default: given only to turn them off (written as 0).
 OFF_KEYS = {"strict"}
-STR_KEYS = {"hostname", "ip", "purpose", "crl"}  # crl: a CRL file added to the store
+# crl: a CRL file added to the store; distrust: "<anchor sha256 hex>@<unix>" (distrust-after)
+STR_KEYS = {"hostname", "ip", "purpose", "crl", "distrust"}
 
 CertLike = Union[Cert, x509.Certificate, bytes]
 
@@ -422,6 +423,14 @@ def build(fx: Fixtures) -> None:
             fx.write("chain-no-crlsign.pem", leaf_no_crlsign, int_no_crlsign),
             "revocation_unknown", ("revocation_unknown", 0),
             crl=write_crl("no-crlsign.crl", crl(int_no_crlsign, [])))
+
+    # ------------------------------------------------------ distrust-after
+    # Root A trusted only for leaves issued before a date (leaf_a: notBefore 2020).
+    root_a_sha = root_a.fingerprint
+    fx.fail("distrusted", ROOT_A, chain_a, "distrusted", ("distrusted", 2),
+            distrust=f"{root_a_sha}@{int(utc(2019).timestamp())}")
+    fx.case("distrust_after_later_ok", ROOT_A, chain_a,
+            distrust=f"{root_a_sha}@{int(utc(2021).timestamp())}", path_len=3)
 
     # ------------------------------------------------------- name constraints
     int_nc = root_a.intermediate("Test Int NC", permitted_dns=["example.com"])

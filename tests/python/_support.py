@@ -44,7 +44,7 @@ def load_expected() -> dict:
 
 # Case "policy" keys that are store contents: crl=<file> is a CRL the C runner
 # loads with chain_store_add_crl() (TrustStore.add_crl() in Python).
-STORE_KEYS = {"crl"}
+STORE_KEYS = {"crl", "distrust"}  # distrust=<sha256>@<unix>: TrustStore.distrust_after()
 
 
 def policy_kwargs_from_case(spec: dict, default_time: int = T) -> dict:

@@ -80,14 +80,17 @@ def _check_result(case: dict, r) -> None:
 def _store_for(case: dict) -> chainval.TrustStore:
     """The case's store; a fresh one with its CRL when the case has crl=<file>."""
     crl = case["policy"].get("crl")
-    if crl is None:
+    distrust = case["policy"].get("distrust")
+    if crl is None and distrust is None:
         return _store(tuple(case["store"]))
     store = chainval.TrustStore()
     for f in case["store"]:
         store.add_file(DATA_DIR / f)
-    if not hasattr(store, "add_crl"):
-        pytest.fail("case needs TrustStore.add_crl(), which this build lacks")
-    assert store.add_crl(read_data(crl)) >= 1
+    if crl is not None:
+        assert store.add_crl(read_data(crl)) >= 1
+    if distrust is not None:
+        sha, at = distrust.split("@")
+        store.distrust_after(sha, int(at))
     return store
 
 
@@ -138,9 +141,10 @@ def test_cases_verify_many():
     "malformed" results instead of exceptions."""
     groups = defaultdict(list)
     for case in CASES:
-        groups[(tuple(case["store"]), tuple(case["pool"]), case["policy"].get("crl"))].append(case)
+        groups[(tuple(case["store"]), tuple(case["pool"]), case["policy"].get("crl"),
+                case["policy"].get("distrust"))].append(case)
     seen = 0
-    for (store_files, pool_files, _), cases in groups.items():
+    for (store_files, pool_files, _, _), cases in groups.items():
         items = [(read_data(c["chain"]), policy_from_case(c["policy"])) for c in cases]
         store = _store_for(cases[0])
         for threads in (1, 2):
@@ -166,7 +170,7 @@ def test_policy_mapping_helper():
 
 
 KNOWN_POLICY_KEYS = {
-    "time", "crl", "hostname", "ip", "purpose", "max_depth", "partial_chain", "cn_fallback",
+    "time", "crl", "distrust", "hostname", "ip", "purpose", "max_depth", "partial_chain", "cn_fallback",
     "allow_sha1", "strict", "min_rsa_bits", "limit_certs", "limit_sig_checks",
     "limit_candidates", "limit_chain_bytes", "limit_cert_bytes",
 }

@@ -413,6 +413,19 @@ def test_multiple_stores(pki, paths, tmp_path, capsys):
     assert list(r.rows[0]["stores"]) == ["o", "d"]
 
 
+def test_distrust_after(pki, paths, tmp_path, capsys):
+    src = write(tmp_path / "in.jsonl", [jsonl_line(pki.ok_chain)])
+    assert scan(capsys, paths, src).rows[0]["code"] == "ok"
+    # the leaf's notBefore is 2020-01-01: distrusting from 2019 rejects it, from 2021 not
+    rows = scan(capsys, paths, src, "--distrust-after",
+                f"{pki.root.fingerprint}=2019-01-01T00:00:00Z").rows
+    assert (rows[0]["ok"], rows[0]["code"]) == (False, "distrusted")
+    rows = scan(capsys, paths, src, "--distrust-after", f"{pki.root.fingerprint}=1609459200").rows
+    assert rows[0]["code"] == "ok"
+    bad = scan(capsys, paths, src, "--distrust-after", "nothex=2019-01-01T00:00:00Z")
+    assert bad.status == 2 and "--distrust-after" in bad.err
+
+
 def test_pool_flag(pki, paths, tmp_path, capsys):
     src = write(tmp_path / "in.jsonl", [jsonl_line([pki.leaf.der]), jsonl_line(pki.ok_chain)])
     without = scan(capsys, paths, src).rows
