@@ -202,7 +202,7 @@ struct chain_policy {
 	size_t ip_len;
 	char *purpose;             /* dotted OID or NULL for any */
 	unsigned int max_depth;
-	bool partial_chain, cn_fallback, allow_sha1, strict;
+	bool partial_chain, cn_fallback, allow_sha1, strict, repair_order;
 	unsigned int min_rsa_bits;
 	uint64_t limits[6];        /* indexed by chain_limit */
 };
@@ -360,7 +360,7 @@ typedef struct {
 } chain__result_problem;
 
 struct chain_result {
-	bool ok, anchored;
+	bool ok, anchored, order_repaired;
 	chain_reason reason;
 	int64_t time;
 	chain__result_problem *problems;

@@ -181,6 +181,14 @@ int chain_policy_set_cn_fallback(chain_policy *policy, int enabled)
 	return CHAIN_OK;
 }
 
+int chain_policy_set_repair_order(chain_policy *policy, int enabled)
+{
+	if (!policy)
+		return CHAIN_EINVAL;
+	policy->repair_order = enabled != 0;
+	return CHAIN_OK;
+}
+
 int chain_policy_set_strict(chain_policy *policy, int enabled)
 {
 	if (!policy)

@@ -244,6 +244,11 @@ size_t chain_result_cert_count(const chain_result *r)
 	return r ? r->n_certs : 0;
 }
 
+int chain_result_order_repaired(const chain_result *r)
+{
+	return r && r->order_repaired;
+}
+
 int chain_result_anchored(const chain_result *r)
 {
 	return r && r->anchored;

@@ -181,6 +181,34 @@ cleanup:
 	return ret;
 }
 
+/* Leaf detection for rows not in served order: the leaf is the one
+ * certificate that issues none of the others and is not a CA; with none or
+ * several, the first stays. Returns whether the order was changed. */
+static bool repair_order(served_set *s)
+{
+	size_t leaf = SIZE_MAX;
+	for (size_t k = 0; k < s->n; k++) {
+		bool issues = s->certs[k]->bc_ca;
+		for (size_t j = 0; j < s->n && !issues; j++)
+			issues = j != k && chain__same_slice(s->certs[j]->parts.issuer,
+			                                     s->certs[k]->parts.subject);
+		if (issues)
+			continue;
+		if (leaf != SIZE_MAX)
+			return false; /* several candidates: keep the served order */
+		leaf = k;
+	}
+	if (leaf == SIZE_MAX || leaf == 0)
+		return false;
+	chain__cert *c = s->certs[0];
+	int idx = s->index_of[0];
+	s->certs[0] = s->certs[leaf];
+	s->index_of[0] = s->index_of[leaf];
+	s->certs[leaf] = c;
+	s->index_of[leaf] = idx;
+	return true;
+}
+
 /* Served certificates that the store already holds are dropped: the search
  * finds them there, as anchors. */
 static int make_nodes(chain__search *search, chain__node **nodes, const served_set *s,
@@ -189,7 +217,7 @@ static int make_nodes(chain__search *search, chain__node **nodes, const served_s
 	const chain__cert *in_store = chain__set_find(store, s->certs[0]->sha256);
 
 	search->leaf = in_store ? (chain__node){(chain__cert *)in_store, CHAIN_SOURCE_STORE, -1}
-	                        : (chain__node){s->certs[0], CHAIN_SOURCE_SERVED, 0};
+	                        : (chain__node){s->certs[0], CHAIN_SOURCE_SERVED, s->index_of[0]};
 	*nodes = calloc(s->n, sizeof(**nodes));
 	if (!*nodes)
 		return CHAIN_ENOMEM;
@@ -251,6 +279,7 @@ int chain__verify(chain_result **out, const chain_store *store, const chain_poli
 		.ctx = &e,
 		.cache = cache,
 	};
+	bool repaired = p->repair_order && served.n > 1 && repair_order(&served);
 	if ((ret = make_nodes(&search, &nodes, &served, &store->set)) < 0)
 		goto cleanup;
 	if ((ret = chain__path_search(&search, &stats)) < 0 || (ret = e.error) < 0)
@@ -263,6 +292,8 @@ int chain__verify(chain_result **out, const chain_store *store, const chain_poli
 	                               (unsigned long long)stats.candidates)) < 0)
 		goto cleanup;
 	ret = chain__result_from_path(out, e.has_best ? &e.best_path : NULL, &e.best, e.now);
+	if (ret == CHAIN_OK)
+		(*out)->order_repaired = repaired;
 cleanup:
 	chain__problems_clear(&e.scratch);
 	chain__problems_clear(&e.best);

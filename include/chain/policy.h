@@ -108,6 +108,14 @@ CHAIN_API int chain_policy_set_cn_fallback(chain_policy *policy, int enabled);
  * are not whole octets also apply. Off: only the path rules. Since: 0.1 */
 CHAIN_API int chain_policy_set_strict(chain_policy *policy, int enabled);
 
+/** Leaf detection for chains not in served order (scans, CT dumps): the leaf
+ * is taken to be the one served certificate that issues none of the others
+ * and is not a CA; when there is none or several, the first stays the leaf.
+ * chain_result_order_repaired() tells when the order was changed; input
+ * indices in the result stay those of the caller's array. Default off: the
+ * first certificate is the leaf. Since: 0.1 */
+CHAIN_API int chain_policy_set_repair_order(chain_policy *policy, int enabled);
+
 /** Accept SHA-1 signatures on non-anchor certificates. MD5 and MD2 are never
  * accepted. Default off. Since: 0.1 */
 CHAIN_API int chain_policy_set_allow_sha1(chain_policy *policy, int enabled);

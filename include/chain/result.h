@@ -74,6 +74,10 @@ CHAIN_API const char *chain_result_error_message(const chain_result *result);
  * one was reached). 0 for CHAIN_EPARSE / CHAIN_ELIMIT results. Since: 0.1 */
 CHAIN_API size_t chain_result_cert_count(const chain_result *result);
 
+/** 1 when leaf detection (chain_policy_set_repair_order()) took another
+ * served certificate than the first as the leaf. Since: 0.1 */
+CHAIN_API int chain_result_order_repaired(const chain_result *result);
+
 /** 1 when the reported path ends at a trust anchor. Since: 0.1 */
 CHAIN_API int chain_result_anchored(const chain_result *result);
 

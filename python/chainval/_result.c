@@ -190,6 +190,12 @@ static PyObject *get_anchored(ResultObject *r, void *c)
 	return PyBool_FromLong(chain_result_anchored(r->res));
 }
 
+static PyObject *get_order_repaired(ResultObject *r, void *c)
+{
+	(void)c;
+	return PyBool_FromLong(chain_result_order_repaired(r->res));
+}
+
 static PyObject *get_time(ResultObject *r, void *c)
 {
 	(void)c;
@@ -248,6 +254,7 @@ static PyGetSetDef result_getset[] = {
 	{"chain", (getter)get_chain, NULL, "The reported path as DER bytes, leaf first.", NULL},
 	{"certificates", (getter)get_certificates, NULL, "The reported path as Certificate tuples.", NULL},
 	{"anchored", (getter)get_anchored, NULL, "True when the reported path ends at an anchor.", NULL},
+	{"order_repaired", (getter)get_order_repaired, NULL, "True when Policy(repair_order=True) took another served certificate than the first as the leaf.", NULL},
 	{"time", (getter)get_time, NULL, "The verification time used (unix seconds).", NULL},
 	{"error_index", (getter)get_error_index, NULL, "For malformed/input_limit results: the offending certificate's index (-1: the whole chain); else None.", NULL},
 	{"error_message", (getter)get_error_message, NULL, "For malformed/input_limit results: what was wrong; else None.", NULL},

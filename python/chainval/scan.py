@@ -20,7 +20,7 @@ from typing import Any, Optional, TextIO
 
 import chainval
 
-from .formats import Record, repair_leaf_order
+from .formats import Record
 
 __all__ = [
     "ROW_FIELDS",
@@ -131,15 +131,12 @@ class Scanner:
             policy = policies.get(key)
             if policy is None:
                 try:
-                    policy = chainval.Policy(hostname=rec.host, at=at)
+                    policy = chainval.Policy(hostname=rec.host, at=at, repair_order=True)
                 except (ValueError, OverflowError, TypeError) as e:
                     rec.error = str(e)
                     continue
                 policies[key] = policy
-            chain, repaired = repair_leaf_order(rec.chain)
-            if repaired:
-                rec.flags.append("order_repaired")
-            items.append((chain, policy))
+            items.append((rec.chain, policy))
             where.append(i)
         return records, items, where
 
@@ -171,6 +168,8 @@ class Scanner:
         r = results[0]
         certs = r.certificates
         flags = list(rec.flags)
+        if r.order_repaired:
+            flags.append("order_repaired")
         if any(c.source == "pool" for c in certs):
             flags.append("pool_used")
         if not r.ok and r.reasons and all(p.code in EXPIRY_CODES for p in r.reasons):

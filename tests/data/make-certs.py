@@ -53,7 +53,7 @@ REASONS = (
 # Policy keys and how their values are typed in expected.json.
 INT_KEYS = {"time", "max_depth", "min_rsa_bits", "limit_certs", "limit_sig_checks",
             "limit_candidates", "limit_chain_bytes", "limit_cert_bytes"}
-FLAG_KEYS = {"partial_chain", "cn_fallback", "allow_sha1"}
+FLAG_KEYS = {"partial_chain", "cn_fallback", "allow_sha1", "repair_order"}
 # Switches that are on by default: given only to turn them off (written as 0).
 OFF_KEYS = {"strict"}
 # crl: a CRL file added to the store; distrust: "<anchor sha256 hex>@<unix>" (distrust-after)
@@ -423,6 +423,15 @@ def build(fx: Fixtures) -> None:
             fx.write("chain-no-crlsign.pem", leaf_no_crlsign, int_no_crlsign),
             "revocation_unknown", ("revocation_unknown", 0),
             crl=write_crl("no-crlsign.crl", crl(int_no_crlsign, [])))
+
+    # ---------------------------------------------------- leaf detection
+    # Served out of order (intermediate first): by default the first certificate
+    # is the leaf; with repair_order the non-CA that issues nothing is.
+    chain_swapped = fx.write("chain-a-swapped.pem", int_a, root_a, leaf_a)
+    fx.fail("order_not_repaired", ROOT_A, chain_swapped, "hostname_mismatch",
+            hostname="www.example.com")
+    fx.case("order_repaired", ROOT_A, chain_swapped, hostname="www.example.com",
+            repair_order=True, path_len=3)
 
     # ------------------------------------------------------ distrust-after
     # Root A trusted only for leaves issued before a date (leaf_a: notBefore 2020).

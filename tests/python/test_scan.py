@@ -18,7 +18,7 @@ import pytest
 
 import chainval
 from chainval import formats
-from chainval.formats import detect_format, parse_ct_entry, parse_time, repair_leaf_order
+from chainval.formats import detect_format, parse_ct_entry, parse_time
 from chainval.scan import Scanner
 from chainval.testing import pem_bundle
 
@@ -453,20 +453,24 @@ def test_at_overrides_row_times(pki, paths, tmp_path, capsys):
     assert scan(capsys, paths, src, "--at", "soon").status == 2
 
 
-def test_order_repair(pki, paths, tmp_path, capsys, monkeypatch):
+def test_order_repair(pki, paths, tmp_path, capsys):
+    """Leaf detection is libchain's (Policy(repair_order=True)): the one
+    non-CA certificate that issues none of the others; else the first."""
     leaf, inter, root = pki.leaf.der, pki.inter.der, pki.root.der
-    for info in (formats._crypto_cert_info, formats._der_cert_info):
-        monkeypatch.setattr(formats, "_cert_info", info)
-        assert repair_leaf_order([inter, leaf]) == ([leaf, inter], True)
-        assert repair_leaf_order([inter, root, leaf]) == ([leaf, inter, root], True)
-        assert repair_leaf_order([leaf, inter]) == ([leaf, inter], False)
-        assert repair_leaf_order([inter, leaf, pki.leaf2.der])[1] is False  # two candidates
-        assert repair_leaf_order([inter, root])[1] is False  # no leaf at all
-        assert repair_leaf_order([inter, b"\x30\x03\x02\x01\x00", leaf])[1] is False
-        assert repair_leaf_order([inter]) == ([inter], False)
-    for der in (leaf, inter, root, pki.precert.der):
-        c, d = formats._crypto_cert_info(der), formats._der_cert_info(der)
-        assert c[0] == d[0]
+    store = chainval.TrustStore.from_pem(pki.root.pem)
+
+    def repaired(chain):
+        r = chainval.verify(chain, store=store, policy=chainval.Policy(
+            at=T_ROW, repair_order=True, hostname=None))
+        return r.order_repaired, (r.chain[0] if r.chain else None)
+
+    assert repaired([inter, leaf]) == (True, leaf)
+    assert repaired([inter, root, leaf]) == (True, leaf)
+    assert repaired([leaf, inter]) == (False, leaf)
+    assert repaired([inter, leaf, pki.leaf2.der])[0] is False  # two candidates
+    assert repaired([inter, root])[0] is False  # no leaf at all
+    r = chainval.verify([inter, leaf], store=store, policy=chainval.Policy(at=T_ROW))
+    assert not r.order_repaired and not r.ok  # off by default: the first is the leaf
     src = write(tmp_path / "in.jsonl", [jsonl_line([inter, leaf])])
     rows = scan(capsys, paths, src).rows
     assert rows[0]["code"] == "ok" and rows[0]["flags"] == ["order_repaired"]
