@@ -14,7 +14,6 @@ policy says time=...
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import sys
 from dataclasses import dataclass, field
@@ -22,13 +21,8 @@ from pathlib import Path
 from typing import Any, Optional, Union
 
 HERE = Path(__file__).resolve().parent
-# chainval.testing is loaded from its file: regenerating fixtures must not
-# need the compiled extension that `import chainval` would load.
-_spec = importlib.util.spec_from_file_location(
-    "chainval_testing", HERE.parent.parent / "python" / "chainval" / "testing.py")
-factory = importlib.util.module_from_spec(_spec)
-sys.modules["chainval_testing"] = factory
-_spec.loader.exec_module(factory)
+sys.path.insert(0, str(HERE))
+from _factory import factory  # noqa: E402  (chainval.testing, by path)
 
 from cryptography import x509  # noqa: E402
 from cryptography.hazmat.primitives import hashes, serialization  # noqa: E402

@@ -15,18 +15,14 @@ Every case is verified at T = 1893456000 (2030-01-01T00:00:00Z).
 
 from __future__ import annotations
 
-import importlib.util
 import ipaddress
 import sys
 from pathlib import Path
 from typing import Any, Optional
 
 HERE = Path(__file__).resolve().parent
-_spec = importlib.util.spec_from_file_location(
-    "chainval_testing", HERE.parent.parent / "python" / "chainval" / "testing.py")
-factory = importlib.util.module_from_spec(_spec)
-sys.modules["chainval_testing"] = factory
-_spec.loader.exec_module(factory)
+sys.path.insert(0, str(HERE))
+from _factory import factory  # noqa: E402  (chainval.testing, by path)
 
 from cryptography import x509  # noqa: E402
 from cryptography.x509.oid import NameOID, ObjectIdentifier  # noqa: E402
