@@ -1,20 +1,29 @@
 /* bench_verify: single-core verification throughput of libchain's
- * chain_verify() against raw GnuTLS gnutls_x509_trust_list_verify_crt2() on
- * the same served chains, in the same run.
+ * chain_verify() against raw GnuTLS gnutls_x509_trust_list_verify_crt2() and
+ * raw OpenSSL X509_verify_cert() on the same served chains, in the same run.
  *
  *   bench_verify CORPUS_DIR [--seconds S] [--repeat R] [--pin CPU] [--show K]
+ *                [--threads N]
  *
  * CORPUS_DIR holds roots.pem and chains.txt as written by
- * benchmarks/make-corpus.py. Everything is loaded and base64-decoded before
+ * benchmarks/make-corpus.py (an optional fifth column, unix seconds, sets that
+ * chain's verification time instead of T; "-" in the third column: no
+ * expected verdict). Everything is loaded and base64-decoded before
  * any timing; the per-chain libchain policies (time, serverAuth, hostname)
- * are prepared up front too. A first, untimed pass records both verdicts and
- * their reasons (and warms the CPU caches). Then each trial alternates
- * libchain and GnuTLS rounds over the whole corpus (the order flips every
- * round) until each side has run for at least S seconds. Parsing the served
- * DER is part of the measured work on both sides; neither side keeps
- * anything between calls. Last, as a reference, the signature checks of the
- * paths alone are timed (keys imported beforehand): the floor any uncached
- * verifier pays.
+ * are prepared up front too. A first, untimed pass records the three
+ * verdicts and their reasons (and warms the CPU caches). Then each trial
+ * rotates libchain, GnuTLS and OpenSSL rounds over the whole corpus (the
+ * order rotates every round) until each side has run for at least S seconds.
+ * Parsing the served DER is part of the measured work on every side; no side
+ * keeps anything between calls (the GnuTLS trust list and the OpenSSL
+ * X509_STORE hold the roots, built once). Then, as references, the signature
+ * checks of the paths alone are timed (keys imported beforehand): the floor
+ * any uncached verifier pays; and "parse the served chain + check only the
+ * leaf's signature" with GnuTLS/nettle and with OpenSSL: the floor of a
+ * verifier whose caches answer everything but the leaf; and each library's
+ * parse alone (d2i_X509 / gnutls_x509_crt_import of every served DER). Last, the bulk
+ * engine (chain_batch with a chain_cache), on one thread and, with
+ * --threads N > 1, on N threads (the process is then unpinned).
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <chain/chain.h>
@@ -22,6 +31,15 @@
 #include <gnutls/abstract.h>
 #include <gnutls/gnutls.h>
 #include <gnutls/x509.h>
+
+#include <openssl/crypto.h>
+#include <openssl/err.h>
+#include <openssl/evp.h>
+#include <openssl/opensslv.h>
+#include <openssl/pem.h>
+#include <openssl/x509.h>
+#include <openssl/x509_vfy.h>
+#include <openssl/x509v3.h>
 
 #include <errno.h>
 #include <sched.h>
@@ -45,7 +63,13 @@ typedef struct {
 	size_t n;
 	int expect_ok; /* 1 ok, 0 fail, -1 not given */
 	char *label;
+	time_t when; /* verification time: T, or the line's fifth column */
 	chain_policy *policy; /* base policy + this chain's hostname */
+	/* For the leaf-signature floor: the served certificate that issued the
+	 * leaf on libchain's reported path (-1: none served), and the leaf's
+	 * TBS and signature, located in ders[0] beforehand. */
+	int leaf_issuer;
+	gnutls_datum_t leaf_tbs, leaf_sig;
 } bench_chain;
 
 typedef struct {
@@ -88,11 +112,15 @@ static double now_seconds(void)
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
+/* GnuTLS's clock: the verification time of the chain being verified (set
+ * by verify_gnutls before each call). */
+static time_t gnutls_now = BENCH_T;
+
 static time_t pinned_time(time_t *t)
 {
 	if (t)
-		*t = BENCH_T;
-	return BENCH_T;
+		*t = gnutls_now;
+	return gnutls_now;
 }
 
 static int cmp_double(const void *a, const void *b)
@@ -177,6 +205,7 @@ static void parse_line(corpus *c, char *line, size_t lineno, const char *path)
 	char *certs = strtok_r(NULL, "\t", &save);
 	char *expect = strtok_r(NULL, "\t", &save);
 	char *label = strtok_r(NULL, "\t", &save);
+	char *when = strtok_r(NULL, "\t", &save);
 	if (!host || !certs)
 		die("%s:%zu: expected hostname<TAB>certificates", path, lineno);
 
@@ -185,8 +214,16 @@ static void parse_line(corpus *c, char *line, size_t lineno, const char *path)
 	ch.ders = xmalloc(MAX_SERVED * sizeof(*ch.ders));
 	ch.lens = xmalloc(MAX_SERVED * sizeof(*ch.lens));
 	ch.expect_ok = !expect ? -1 : !strcmp(expect, "ok") ? 1 : !strcmp(expect, "fail") ? 0 : -1;
-	if (expect && ch.expect_ok < 0)
-		die("%s:%zu: third column must be ok or fail, not '%s'", path, lineno, expect);
+	if (expect && ch.expect_ok < 0 && strcmp(expect, "-"))
+		die("%s:%zu: third column must be ok, fail or -, not '%s'", path, lineno, expect);
+	ch.when = BENCH_T;
+	if (when) {
+		char *end = NULL;
+		long long w = strtoll(when, &end, 10);
+		if (*end || end == when || w < 0)
+			die("%s:%zu: fifth column must be unix seconds, not '%s'", path, lineno, when);
+		ch.when = (time_t)w;
+	}
 	ch.label = xstrdup(label ? label : "-");
 
 	char *save2 = NULL;
@@ -260,6 +297,29 @@ static gnutls_x509_trust_list_t load_gnutls_roots(const char *pem_path, unsigned
 	return tl;
 }
 
+/* OpenSSL: one X509_STORE holding the roots, built once. */
+static X509_STORE *load_openssl_roots(const char *pem_path, unsigned int *count)
+{
+	X509_STORE *st = X509_STORE_new();
+	BIO *bio = BIO_new_file(pem_path, "r");
+	if (!st || !bio)
+		die("cannot read %s with OpenSSL", pem_path);
+	unsigned int n = 0;
+	X509 *x;
+	while ((x = PEM_read_bio_X509(bio, NULL, NULL, NULL)) != NULL) {
+		if (X509_STORE_add_cert(st, x) != 1)
+			die("X509_STORE_add_cert failed for certificate %u of %s", n, pem_path);
+		X509_free(x); /* the store holds its own reference */
+		n++;
+	}
+	ERR_clear_error(); /* the end of the file reads as a PEM error */
+	BIO_free(bio);
+	if (n == 0)
+		die("%s: no certificates for OpenSSL", pem_path);
+	*count = n;
+	return st;
+}
+
 /* ------------------------------------------------------------------------ */
 /* One verification on each side */
 
@@ -319,6 +379,7 @@ static int verify_gnutls(gnutls_x509_trust_list_t tl, const bench_chain *ch, cha
 	size_t parsed = 0;
 	int ret = 0, result;
 
+	gnutls_now = ch->when;
 	for (; parsed < ch->n; parsed++) {
 		gnutls_datum_t d = {(unsigned char *)ch->ders[parsed], (unsigned int)ch->lens[parsed]};
 		if ((ret = gnutls_x509_crt_init(&crts[parsed])) < 0)
@@ -360,10 +421,100 @@ static int verify_gnutls(gnutls_x509_trust_list_t tl, const bench_chain *ch, cha
 	}
 out:
 	if (status_out)
-		*status_out = ret < 0 ? ~0u : status;
+		*status_out = ret < 0 ? (result == 0 ? ~1u : ~0u) : status; /* ~1u: parse error */
 	for (size_t i = 0; i < parsed; i++)
 		gnutls_x509_crt_deinit(crts[i]);
 	return result;
+}
+
+/* OpenSSL: returns 1 trusted, 0 rejected (including unparsable input), -1 on
+ * a call error. The whole per-chain cost is here: d2i_X509 of every served
+ * DER, a fresh X509_STORE_CTX over the shared store with the leaf and a stack
+ * of the other served certificates, its X509_VERIFY_PARAM set to T, the
+ * hostname and the SSL-server purpose, X509_verify_cert(), and freeing it
+ * all. *err_out gets X509_STORE_CTX_get_error() (X509_V_OK when trusted;
+ * -1 when a certificate does not parse, -2 on a call error). */
+static int verify_openssl(X509_STORE *st, const bench_chain *ch, char *why, size_t why_size,
+                          int *err_out)
+{
+	X509 *crts[MAX_SERVED];
+	size_t parsed = 0;
+	int result = -1, err = -2;
+	STACK_OF(X509) *rest = NULL;
+	X509_STORE_CTX *ctx = NULL;
+
+	for (; parsed < ch->n; parsed++) {
+		const unsigned char *p = ch->ders[parsed];
+		crts[parsed] = d2i_X509(NULL, &p, (long)ch->lens[parsed]);
+		if (!crts[parsed])
+			break;
+		if (p != ch->ders[parsed] + ch->lens[parsed]) { /* trailing bytes */
+			X509_free(crts[parsed]);
+			break;
+		}
+	}
+	if (parsed < ch->n) {
+		result = 0;
+		err = -1;
+		if (why)
+			snprintf(why, why_size, "certificate %zu does not parse (d2i_X509)", parsed);
+		goto out;
+	}
+	rest = sk_X509_new_reserve(NULL, (int)ch->n);
+	ctx = X509_STORE_CTX_new();
+	if (!rest || !ctx)
+		goto call_error;
+	for (size_t i = 1; i < ch->n; i++)
+		if (!sk_X509_push(rest, crts[i]))
+			goto call_error;
+	if (X509_STORE_CTX_init(ctx, st, crts[0], rest) != 1)
+		goto call_error;
+	X509_VERIFY_PARAM *vp = X509_STORE_CTX_get0_param(ctx);
+	X509_VERIFY_PARAM_set_time(vp, ch->when);
+	if (X509_VERIFY_PARAM_set1_host(vp, ch->host, 0) != 1 ||
+	    X509_STORE_CTX_set_purpose(ctx, X509_PURPOSE_SSL_SERVER) != 1)
+		goto call_error;
+	int r = X509_verify_cert(ctx);
+	if (r < 0)
+		goto call_error;
+	result = r == 1;
+	err = X509_STORE_CTX_get_error(ctx);
+	if (why) {
+		if (result)
+			snprintf(why, why_size, "ok (chain of %d certificates)",
+			         sk_X509_num(X509_STORE_CTX_get0_chain(ctx)));
+		else
+			snprintf(why, why_size, "error %d at depth %d: %s", err,
+			         X509_STORE_CTX_get_error_depth(ctx), X509_verify_cert_error_string(err));
+	}
+	goto out;
+call_error:
+	result = -1;
+	err = -2;
+	if (why)
+		snprintf(why, why_size, "call failed (OpenSSL setup or X509_verify_cert < 0)");
+out:
+	if (result != 1)
+		ERR_clear_error();
+	if (err_out)
+		*err_out = err;
+	X509_STORE_CTX_free(ctx);
+	sk_X509_free(rest); /* the certificates are freed below, once */
+	for (size_t i = 0; i < parsed; i++)
+		X509_free(crts[i]);
+	return result;
+}
+
+/* Short name of an OpenSSL verification outcome. */
+static const char *openssl_err_name(int err)
+{
+	if (err == -1)
+		return "parse_error";
+	if (err == -2)
+		return "call_error";
+	if (err == X509_V_OK)
+		return "ok";
+	return X509_verify_cert_error_string(err);
 }
 
 /* Short names of GnuTLS verification status bits, "|"-joined ("ok" for 0). */
@@ -391,6 +542,10 @@ static void gnutls_status_names(unsigned int status, char *out, size_t size)
 	unsigned int rest = status;
 
 	out[0] = '\0';
+	if (status == ~1u) {
+		snprintf(out, size, "parse_error");
+		return;
+	}
 	if (status == ~0u) {
 		snprintf(out, size, "call_error");
 		return;
@@ -412,25 +567,27 @@ static void gnutls_status_names(unsigned int status, char *out, size_t size)
 		snprintf(out + used, size - used, "%s0x%x", used ? "|" : "", rest);
 }
 
-/* Outcome classes of the untimed pass: label x libchain reason x GnuTLS status. */
+/* Outcome classes of the untimed pass: label x libchain reason x GnuTLS
+ * status x OpenSSL error. */
 typedef struct {
 	const char *label;
 	const char *l_reason;
 	unsigned int g_status;
+	int o_err;
 	size_t count;
 } outcome;
 
 static void outcome_add(outcome *v, size_t *n, size_t cap, const char *label,
-                        const char *l_reason, unsigned int g_status)
+                        const char *l_reason, unsigned int g_status, int o_err)
 {
 	for (size_t i = 0; i < *n; i++)
 		if (!strcmp(v[i].label, label) && !strcmp(v[i].l_reason, l_reason) &&
-		    v[i].g_status == g_status) {
+		    v[i].g_status == g_status && v[i].o_err == o_err) {
 			v[i].count++;
 			return;
 		}
 	if (*n < cap)
-		v[(*n)++] = (outcome){label, l_reason, g_status, 1};
+		v[(*n)++] = (outcome){label, l_reason, g_status, o_err, 1};
 }
 
 static int cmp_outcome(const void *a, const void *b)
@@ -632,6 +789,165 @@ static double round_edges(const edge_list *l, size_t *bad)
 }
 
 /* ------------------------------------------------------------------------ */
+/* Second reference: "parse the served chain + check only the leaf's
+ * signature", per chain, everything else skipped: what a verifier pays per
+ * unique chain when its caches answer for every certificate and edge but the
+ * leaf (it still parses what it is served). The leaf's issuer is the served
+ * certificate libchain's path uses (found beforehand); chains served without
+ * it are parsed only. Timed: the parse of every served DER, the issuer key
+ * (gnutls_pubkey_import_x509; OpenSSL decodes it in d2i_X509), the check of
+ * the leaf's signature, the frees. */
+
+static bool locate_signed(const unsigned char *der, size_t len, gnutls_datum_t *tbs,
+                          gnutls_datum_t *sig)
+{
+	size_t h, b, th, tb, ah, ab, sh, sb;
+	if (!der_tlv(der, len, &h, &b))
+		return false;
+	const unsigned char *t = der + h;
+	size_t left = b;
+	if (!der_tlv(t, left, &th, &tb))
+		return false;
+	const unsigned char *alg = t + th + tb;
+	left -= th + tb;
+	if (!der_tlv(alg, left, &ah, &ab))
+		return false;
+	const unsigned char *bits = alg + ah + ab;
+	left -= ah + ab;
+	if (!der_tlv(bits, left, &sh, &sb) || bits[0] != 0x03 || sb < 2)
+		return false;
+	tbs->data = (unsigned char *)t;
+	tbs->size = (unsigned int)(th + tb);
+	sig->data = (unsigned char *)bits + sh + 1;
+	sig->size = (unsigned int)(sb - 1);
+	return true;
+}
+
+/* Fills leaf_issuer/leaf_tbs/leaf_sig; returns how many chains have a served issuer. */
+static size_t find_leaf_issuers(const chain_store *store, corpus *c)
+{
+	size_t found = 0;
+	for (size_t i = 0; i < c->n; i++) {
+		bench_chain *ch = &c->v[i];
+		chain_result *res = NULL;
+		ch->leaf_issuer = -1;
+		if (!locate_signed(ch->ders[0], ch->lens[0], &ch->leaf_tbs, &ch->leaf_sig))
+			continue;
+		chain_verify(&res, store, ch->policy, ch->ders, ch->lens, ch->n, NULL);
+		size_t il = 0;
+		const unsigned char *is =
+		        res && chain_result_cert_count(res) > 1 ? chain_result_cert_der(res, 1, &il) : NULL;
+		for (size_t j = 1; is && j < ch->n; j++)
+			if (ch->lens[j] == il && !memcmp(ch->ders[j], is, il)) {
+				ch->leaf_issuer = (int)j;
+				found++;
+				break;
+			}
+		chain_result_free(res);
+	}
+	return found;
+}
+
+/* Parse only: every served DER, parsed and freed (no verification). */
+static double round_parse_gnutls(const corpus *c, size_t *bad)
+{
+	size_t b = 0;
+	double t0 = now_seconds();
+	for (size_t i = 0; i < c->n; i++)
+		for (size_t j = 0; j < c->v[i].n; j++) {
+			gnutls_x509_crt_t crt;
+			gnutls_datum_t d = {(unsigned char *)c->v[i].ders[j],
+			                    (unsigned int)c->v[i].lens[j]};
+			if (gnutls_x509_crt_init(&crt) < 0)
+				die("out of memory");
+			b += gnutls_x509_crt_import(crt, &d, GNUTLS_X509_FMT_DER) < 0;
+			gnutls_x509_crt_deinit(crt);
+		}
+	*bad = b;
+	return now_seconds() - t0;
+}
+
+static double round_parse_openssl(const corpus *c, size_t *bad)
+{
+	size_t b = 0;
+	double t0 = now_seconds();
+	for (size_t i = 0; i < c->n; i++)
+		for (size_t j = 0; j < c->v[i].n; j++) {
+			const unsigned char *p = c->v[i].ders[j];
+			X509 *x = d2i_X509(NULL, &p, (long)c->v[i].lens[j]);
+			b += !x;
+			X509_free(x);
+		}
+	*bad = b;
+	return now_seconds() - t0;
+}
+
+static double round_leafsig_gnutls(const corpus *c, size_t *bad)
+{
+	size_t b = 0;
+	double t0 = now_seconds();
+	for (size_t i = 0; i < c->n; i++) {
+		const bench_chain *ch = &c->v[i];
+		gnutls_x509_crt_t crts[MAX_SERVED];
+		size_t parsed = 0;
+		for (; parsed < ch->n; parsed++) {
+			gnutls_datum_t d = {(unsigned char *)ch->ders[parsed],
+			                    (unsigned int)ch->lens[parsed]};
+			if (gnutls_x509_crt_init(&crts[parsed]) < 0)
+				break;
+			if (gnutls_x509_crt_import(crts[parsed], &d, GNUTLS_X509_FMT_DER) < 0) {
+				gnutls_x509_crt_deinit(crts[parsed]);
+				break;
+			}
+		}
+		if (parsed == ch->n && ch->leaf_issuer > 0) {
+			gnutls_pubkey_t key;
+			int algo = gnutls_x509_crt_get_signature_algorithm(crts[0]);
+			if (gnutls_pubkey_init(&key) < 0)
+				die("out of memory");
+			b += gnutls_pubkey_import_x509(key, crts[ch->leaf_issuer], 0) < 0 ||
+			     gnutls_pubkey_verify_data2(key, (gnutls_sign_algorithm_t)algo, 0,
+			                                &ch->leaf_tbs, &ch->leaf_sig) < 0;
+			gnutls_pubkey_deinit(key);
+		} else if (parsed < ch->n) {
+			b++;
+		}
+		for (size_t j = 0; j < parsed; j++)
+			gnutls_x509_crt_deinit(crts[j]);
+	}
+	*bad = b;
+	return now_seconds() - t0;
+}
+
+static double round_leafsig_openssl(const corpus *c, size_t *bad)
+{
+	size_t b = 0;
+	double t0 = now_seconds();
+	for (size_t i = 0; i < c->n; i++) {
+		const bench_chain *ch = &c->v[i];
+		X509 *crts[MAX_SERVED];
+		size_t parsed = 0;
+		for (; parsed < ch->n; parsed++) {
+			const unsigned char *p = ch->ders[parsed];
+			if (!(crts[parsed] = d2i_X509(NULL, &p, (long)ch->lens[parsed])))
+				break;
+		}
+		if (parsed == ch->n && ch->leaf_issuer > 0) {
+			EVP_PKEY *key = X509_get0_pubkey(crts[ch->leaf_issuer]);
+			b += !key || X509_verify(crts[0], key) != 1;
+		} else if (parsed < ch->n) {
+			b++;
+		}
+		for (size_t j = 0; j < parsed; j++)
+			X509_free(crts[j]);
+	}
+	if (b)
+		ERR_clear_error();
+	*bad = b;
+	return now_seconds() - t0;
+}
+
+/* ------------------------------------------------------------------------ */
 /* Timed rounds: the whole corpus once. The accepted count goes to *accepted
  * so the work cannot be optimised away and can be checked. */
 
@@ -646,12 +962,12 @@ static double round_libchain(const chain_store *store, const corpus *c, size_t *
 	return t1 - t0;
 }
 
-/* The bulk engine: one chain_batch over the corpus on one thread. With
+/* The bulk engine: one chain_batch over the corpus on @threads threads. With
  * @cache NULL a fresh cache is made for the round (so every leaf edge is
  * computed: unique chains, only intermediates and roots repeat); with a
  * cache, it is reused (rows already seen). */
 static double round_batch(const chain_store *store, const corpus *c, chain_cache *cache,
-                          size_t *accepted)
+                          unsigned int threads, size_t *accepted)
 {
 	chain_batch *b = NULL;
 	chain_cache *own = NULL;
@@ -662,7 +978,7 @@ static double round_batch(const chain_store *store, const corpus *c, chain_cache
 	chain_batch_set_cache(b, cache ? cache : own);
 	for (size_t i = 0; i < c->n; i++)
 		chain_batch_add(b, c->v[i].ders, c->v[i].lens, c->v[i].n, c->v[i].policy);
-	chain_batch_run(b, store, NULL, 1);
+	chain_batch_run(b, store, NULL, threads);
 	for (size_t i = 0; i < c->n; i++)
 		acc += chain_result_ok(chain_batch_result(b, i)) == 1;
 	chain_batch_free(b);
@@ -683,24 +999,39 @@ static double round_gnutls(gnutls_x509_trust_list_t tl, const corpus *c, size_t 
 	return t1 - t0;
 }
 
+static double round_openssl(X509_STORE *st, const corpus *c, size_t *accepted)
+{
+	size_t acc = 0;
+	double t0 = now_seconds();
+	for (size_t i = 0; i < c->n; i++)
+		acc += verify_openssl(st, &c->v[i], NULL, 0, NULL) == 1;
+	double t1 = now_seconds();
+	*accepted = acc;
+	return t1 - t0;
+}
+
 /* ------------------------------------------------------------------------ */
 
 static void usage(void)
 {
 	fprintf(stderr,
 	        "usage: bench_verify CORPUS_DIR [--seconds S] [--repeat R] [--pin CPU] [--show K]\n"
+	        "                    [--threads N]\n"
 	        "  --seconds S  minimum time per side and trial (default 3)\n"
 	        "  --repeat R   number of trials (default 1); the summary gives medians\n"
 	        "  --pin CPU    pin the process to one CPU (default: not pinned)\n"
-	        "  --show K     disagreements printed in full (default 10)\n");
+	        "  --show K     disagreements printed in full (default 10)\n"
+	        "  --threads N  also time the bulk engine on N threads, unpinned (default 1: not)\n");
 	exit(2);
 }
+
+enum { SIDE_LIBCHAIN, SIDE_GNUTLS, SIDE_OPENSSL, N_SIDES };
 
 int main(int argc, char **argv)
 {
 	const char *dir = NULL;
 	double seconds = 3.0;
-	long repeat = 1, show = 10, pin = -1;
+	long repeat = 1, show = 10, pin = -1, threads = 1;
 
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];
@@ -721,6 +1052,10 @@ int main(int argc, char **argv)
 			show = strtol(argv[++i], &end, 10);
 			if (*end || show < 0)
 				usage();
+		} else if (!strcmp(a, "--threads") && i + 1 < argc) {
+			threads = strtol(argv[++i], &end, 10);
+			if (*end || threads < 1 || threads > 256)
+				usage();
 		} else if (a[0] == '-' || dir) {
 			usage();
 		} else {
@@ -730,6 +1065,9 @@ int main(int argc, char **argv)
 	if (!dir)
 		usage();
 
+	cpu_set_t initial_set;
+	if (sched_getaffinity(0, sizeof(initial_set), &initial_set) != 0)
+		die("sched_getaffinity: %s", strerror(errno));
 	if (pin >= 0) {
 		cpu_set_t set;
 		CPU_ZERO(&set);
@@ -748,6 +1086,8 @@ int main(int argc, char **argv)
 	printf("  libchain     %s (headers %s), git %s\n", chain_version_string(),
 	       CHAIN_VERSION_STRING, commit);
 	printf("  GnuTLS       %s (headers %s)\n", gnutls_check_version(NULL), GNUTLS_VERSION);
+	printf("  OpenSSL      %s (headers %s)\n", OpenSSL_version(OPENSSL_VERSION),
+	       OPENSSL_VERSION_TEXT);
 	printf("  build        %s, %s\n", BENCH_BUILDTYPE, BENCH_COMPILER);
 	printf("  CPU          %s (%ld online)%s\n", cpu, sysconf(_SC_NPROCESSORS_ONLN),
 	       pin >= 0 ? ", pinned" : "");
@@ -767,15 +1107,16 @@ int main(int argc, char **argv)
 		die("chain_store_new: %s", chain_error_str(ret));
 	if ((ret = chain_store_add_file(store, roots, 0, &added)) != CHAIN_OK)
 		die("chain_store_add_file(%s): %s", roots, chain_error_str(ret));
-	unsigned int gnutls_roots = 0;
+	unsigned int gnutls_roots = 0, openssl_roots = 0;
 	gnutls_x509_trust_list_t tl = load_gnutls_roots(roots, &gnutls_roots);
+	X509_STORE *ost = load_openssl_roots(roots, &openssl_roots);
 
 	chain_policy *base = NULL;
 	if ((ret = chain_policy_new(&base)) != CHAIN_OK ||
 	    (ret = chain_policy_set_time(base, (int64_t)BENCH_T)) != CHAIN_OK ||
 	    (ret = chain_policy_set_purpose(base, CHAIN_PURPOSE_TLS_SERVER)) != CHAIN_OK)
 		die("base policy: %s", chain_error_str(ret));
-	size_t n_certs = 0, n_bytes = 0, n_expect_ok = 0, n_expect = 0;
+	size_t n_certs = 0, n_bytes = 0, n_expect_ok = 0, n_expect = 0, n_own_time = 0;
 	for (size_t i = 0; i < c.n; i++) {
 		bench_chain *ch = &c.v[i];
 		if ((ret = chain_policy_copy(&ch->policy, base)) != CHAIN_OK)
@@ -783,6 +1124,10 @@ int main(int argc, char **argv)
 		if ((ret = chain_policy_set_hostname(ch->policy, ch->host)) != CHAIN_OK)
 			die("chain %zu: chain_policy_set_hostname(%s): %s", i, ch->host,
 			    chain_error_str(ret));
+		if (ch->when != BENCH_T &&
+		    (ret = chain_policy_set_time(ch->policy, (int64_t)ch->when)) != CHAIN_OK)
+			die("chain %zu: chain_policy_set_time: %s", i, chain_error_str(ret));
+		n_own_time += ch->when != BENCH_T;
 		n_certs += ch->n;
 		for (size_t j = 0; j < ch->n; j++)
 			n_bytes += ch->lens[j];
@@ -790,15 +1135,20 @@ int main(int argc, char **argv)
 		n_expect_ok += ch->expect_ok == 1;
 	}
 	printf("  corpus       %s: %zu chains, %zu certificates (%.2f per chain, %zu DER bytes), "
-	       "%zu roots (libchain %zu, GnuTLS %u); expected %zu ok / %zu fail\n",
+	       "%zu roots (libchain %zu, GnuTLS %u, OpenSSL %u); expected %zu ok / %zu fail\n",
 	       dir, c.n, n_certs, (double)n_certs / (double)c.n, n_bytes, added,
-	       chain_store_count(store), gnutls_roots, n_expect_ok, n_expect - n_expect_ok);
+	       chain_store_count(store), gnutls_roots, openssl_roots, n_expect_ok,
+	       n_expect - n_expect_ok);
+	if (n_own_time)
+		printf("  own times    %zu chains are verified at the time in their fifth column\n",
+		       n_own_time);
 
 	/* Untimed pass: verdicts, reasons, agreement. */
 	enum { WHY = 2048 };
-	char why_l[WHY], why_g[WHY];
-	size_t disagree = 0, shown = 0, l_match = 0, g_match = 0, l_ok = 0, g_ok = 0;
-	size_t l_err = 0, g_err = 0, both_wrong = 0, n_outcomes = 0;
+	char why_l[WHY], why_g[WHY], why_o[WHY];
+	size_t disagree = 0, disagree_o = 0, disagree_go = 0, shown = 0;
+	size_t l_match = 0, g_match = 0, o_match = 0, l_ok = 0, g_ok = 0, o_ok = 0;
+	size_t l_err = 0, g_err = 0, o_err = 0, both_wrong = 0, n_outcomes = 0;
 	enum { MAX_OUTCOMES = 64 };
 	outcome outcomes[MAX_OUTCOMES];
 	printf("\nverdicts (untimed pass)\n");
@@ -806,93 +1156,112 @@ int main(int argc, char **argv)
 		const bench_chain *ch = &c.v[i];
 		const char *l_reason = NULL;
 		unsigned int g_status = 0;
+		int o_code = 0;
 		int vl = verify_libchain(store, ch, why_l, sizeof(why_l), &l_reason);
 		int vg = verify_gnutls(tl, ch, why_g, sizeof(why_g), &g_status);
-		outcome_add(outcomes, &n_outcomes, MAX_OUTCOMES, ch->label, l_reason, g_status);
+		int vo = verify_openssl(ost, ch, why_o, sizeof(why_o), &o_code);
+		outcome_add(outcomes, &n_outcomes, MAX_OUTCOMES, ch->label, l_reason, g_status,
+		            o_code);
 		l_ok += vl == 1;
 		g_ok += vg == 1;
+		o_ok += vo == 1;
 		l_err += vl < 0;
 		g_err += vg < 0;
+		o_err += vo < 0;
 		l_match += ch->expect_ok >= 0 && (vl == 1) == (ch->expect_ok == 1);
 		g_match += ch->expect_ok >= 0 && (vg == 1) == (ch->expect_ok == 1);
+		o_match += ch->expect_ok >= 0 && (vo == 1) == (ch->expect_ok == 1);
 		bool differ = (vl == 1) != (vg == 1);
-		bool wrong = ch->expect_ok >= 0 && !differ && (vl == 1) != (ch->expect_ok == 1);
+		bool differ_o = (vl == 1) != (vo == 1);
+		bool wrong = ch->expect_ok >= 0 && !differ && !differ_o &&
+		             (vl == 1) != (ch->expect_ok == 1);
 		disagree += differ;
+		disagree_o += differ_o;
+		disagree_go += (vg == 1) != (vo == 1);
 		both_wrong += wrong;
-		if ((differ || wrong) && shown < (size_t)show) {
+		if ((differ || differ_o || wrong) && shown < (size_t)show) {
 			shown++;
 			printf("  %s chain %zu (line %zu of data), host %s, %zu certs, label %s, "
 			       "expected %s\n",
-			       differ ? "DISAGREE" : "BOTH-UNEXPECTED", i, i + 1, ch->host, ch->n,
-			       ch->label, ch->expect_ok < 0 ? "?" : ch->expect_ok ? "ok" : "fail");
-			printf("    libchain: %s\n    GnuTLS:   %s\n", why_l, why_g);
+			       differ || differ_o ? "DISAGREE" : "ALL-UNEXPECTED", i, i + 1, ch->host,
+			       ch->n, ch->label,
+			       ch->expect_ok < 0 ? "?" : ch->expect_ok ? "ok" : "fail");
+			printf("    libchain: %s\n    GnuTLS:   %s\n    OpenSSL:  %s\n", why_l, why_g,
+			       why_o);
 		}
 	}
 	qsort(outcomes, n_outcomes, sizeof(outcomes[0]), cmp_outcome);
-	printf("  %-26s %6s  %-20s %s\n", "label", "chains", "libchain reason", "GnuTLS status");
+	printf("  %-26s %6s  %-20s %-34s %s\n", "label", "chains", "libchain reason",
+	       "GnuTLS status", "OpenSSL error");
 	for (size_t i = 0; i < n_outcomes; i++) {
 		char g[256];
 		gnutls_status_names(outcomes[i].g_status, g, sizeof(g));
-		printf("  %-26s %6zu  %-20s %s\n", outcomes[i].label, outcomes[i].count,
-		       outcomes[i].l_reason, g);
+		printf("  %-26s %6zu  %-20s %-34s %s\n", outcomes[i].label, outcomes[i].count,
+		       outcomes[i].l_reason, g, openssl_err_name(outcomes[i].o_err));
 	}
 	if (n_outcomes == MAX_OUTCOMES)
 		printf("  (more outcome classes not listed)\n");
 	printf("  libchain accepted %zu, GnuTLS accepted %zu (of %zu)\n", l_ok, g_ok, c.n);
+	printf("  OpenSSL accepted %zu (of %zu)\n", o_ok, c.n);
 	printf("  disagreements (accept/reject): %zu\n", disagree);
+	printf("  disagreements libchain/OpenSSL (accept/reject): %zu; GnuTLS/OpenSSL: %zu\n",
+	       disagree_o, disagree_go);
 	if (n_expect)
-		printf("  match the expected column: libchain %zu/%zu, GnuTLS %zu/%zu; "
-		       "both differ from it: %zu\n",
-		       l_match, n_expect, g_match, n_expect, both_wrong);
-	if (l_err || g_err)
-		printf("  call errors: libchain %zu, GnuTLS %zu\n", l_err, g_err);
+		printf("  match the expected column: libchain %zu/%zu, GnuTLS %zu/%zu, OpenSSL "
+		       "%zu/%zu; all three differ from it: %zu\n",
+		       l_match, n_expect, g_match, n_expect, o_match, n_expect, both_wrong);
+	if (l_err || g_err || o_err)
+		printf("  call errors: libchain %zu, GnuTLS %zu, OpenSSL %zu\n", l_err, g_err, o_err);
 
 	/* Timed trials. */
 	printf("\ntiming: at least %.1f s per side per trial, %ld trial(s), rounds of %zu chains, "
-	       "libchain/GnuTLS alternating\n",
+	       "libchain/GnuTLS/OpenSSL rotating\n",
 	       seconds, repeat, c.n);
-	double *rate_l = xmalloc((size_t)repeat * sizeof(double));
-	double *rate_g = xmalloc((size_t)repeat * sizeof(double));
+	double *rate[N_SIDES], *best[N_SIDES];
+	for (int k = 0; k < N_SIDES; k++) {
+		rate[k] = xmalloc((size_t)repeat * sizeof(double));
+		best[k] = xmalloc((size_t)repeat * sizeof(double));
+	}
 	double *ratio = xmalloc((size_t)repeat * sizeof(double));
-	double *best_ratio = xmalloc((size_t)repeat * sizeof(double));
-	double *best_l = xmalloc((size_t)repeat * sizeof(double));
-	double *best_g = xmalloc((size_t)repeat * sizeof(double));
+	double *ratio_o = xmalloc((size_t)repeat * sizeof(double));
+	const size_t expect_acc[N_SIDES] = {l_ok, g_ok, o_ok};
 	bool count_mismatch = false;
 	for (long r = 0; r < repeat; r++) {
-		double tl_sum = 0, tg_sum = 0, tl_min = 1e30, tg_min = 1e30;
+		double sum[N_SIDES] = {0}, tmin[N_SIDES] = {1e30, 1e30, 1e30};
 		size_t rounds = 0, acc;
-		while (tl_sum < seconds || tg_sum < seconds) {
-			for (int k = 0; k < 2; k++) {
-				if ((k == 0) == (rounds % 2 == 0)) {
-					double t = round_libchain(store, &c, &acc);
-					tl_sum += t;
-					tl_min = t < tl_min ? t : tl_min;
-					count_mismatch |= acc != l_ok;
-				} else {
-					double t = round_gnutls(tl, &c, &acc);
-					tg_sum += t;
-					tg_min = t < tg_min ? t : tg_min;
-					count_mismatch |= acc != g_ok;
-				}
+		while (sum[0] < seconds || sum[1] < seconds || sum[2] < seconds) {
+			for (int j = 0; j < N_SIDES; j++) {
+				int k = (int)((rounds + (size_t)j) % N_SIDES); /* rotate the order */
+				double t = k == SIDE_LIBCHAIN ? round_libchain(store, &c, &acc)
+				           : k == SIDE_GNUTLS ? round_gnutls(tl, &c, &acc)
+				                              : round_openssl(ost, &c, &acc);
+				sum[k] += t;
+				tmin[k] = t < tmin[k] ? t : tmin[k];
+				count_mismatch |= acc != expect_acc[k];
 			}
 			rounds++;
 		}
 		double total = (double)rounds * (double)c.n;
-		rate_l[r] = total / tl_sum;
-		rate_g[r] = total / tg_sum;
-		ratio[r] = rate_l[r] / rate_g[r];
-		best_l[r] = (double)c.n / tl_min;
-		best_g[r] = (double)c.n / tg_min;
-		best_ratio[r] = best_l[r] / best_g[r];
+		for (int k = 0; k < N_SIDES; k++) {
+			rate[k][r] = total / sum[k];
+			best[k][r] = (double)c.n / tmin[k];
+		}
+		ratio[r] = rate[SIDE_LIBCHAIN][r] / rate[SIDE_GNUTLS][r];
+		ratio_o[r] = rate[SIDE_LIBCHAIN][r] / rate[SIDE_OPENSSL][r];
 		printf("  trial %ld: %zu rounds (%.0f chains per side)\n", r + 1, rounds, total);
 		printf("    libchain chain_verify()                  %9.0f chains/s  %7.2f us/chain"
 		       "  (best round %9.0f chains/s)\n",
-		       rate_l[r], 1e6 / rate_l[r], best_l[r]);
+		       rate[0][r], 1e6 / rate[0][r], best[0][r]);
 		printf("    GnuTLS trust_list_verify_crt2() + parse  %9.0f chains/s  %7.2f us/chain"
 		       "  (best round %9.0f chains/s)\n",
-		       rate_g[r], 1e6 / rate_g[r], best_g[r]);
+		       rate[1][r], 1e6 / rate[1][r], best[1][r]);
+		printf("    OpenSSL X509_verify_cert() + parse       %9.0f chains/s  %7.2f us/chain"
+		       "  (best round %9.0f chains/s)\n",
+		       rate[2][r], 1e6 / rate[2][r], best[2][r]);
 		printf("    ratio libchain/GnuTLS (throughput)       %9.3f  (best rounds %.3f)\n",
-		       ratio[r], best_ratio[r]);
+		       ratio[r], best[0][r] / best[1][r]);
+		printf("    ratio libchain/OpenSSL (throughput)      %9.3f  (best rounds %.3f)\n",
+		       ratio_o[r], best[0][r] / best[2][r]);
 		fflush(stdout);
 	}
 	if (count_mismatch)
@@ -927,46 +1296,127 @@ int main(int argc, char **argv)
 		               (double)key_classes[i].edges * 1e6,
 		       key_classes[i].edges);
 
-	/* The bulk engine with its caches, against the GnuTLS median above. */
-	double t_cold = 0, t_warm = 0;
-	size_t cold_rounds = 0, warm_rounds = 0, acc_b;
-	bool batch_mismatch = false;
-	while (t_cold < seconds) {
-		t_cold += round_batch(store, &c, NULL, &acc_b);
-		batch_mismatch |= acc_b != l_ok;
-		cold_rounds++;
+	/* Second reference: parse the served chain + the leaf's signature only. */
+	size_t with_issuer = find_leaf_issuers(store, &c);
+	double t_lg = 0, t_lo = 0;
+	size_t ls_rounds = 0, ls_bad = 0;
+	while (t_lg < seconds || t_lo < seconds) {
+		size_t bad;
+		if (ls_rounds % 2 == 0) {
+			t_lg += round_leafsig_gnutls(&c, &bad);
+			ls_bad += bad;
+			t_lo += round_leafsig_openssl(&c, &bad);
+		} else {
+			t_lo += round_leafsig_openssl(&c, &bad);
+			ls_bad += bad;
+			t_lg += round_leafsig_gnutls(&c, &bad);
+		}
+		ls_bad += bad;
+		ls_rounds++;
 	}
-	chain_cache *warm = NULL;
-	if (chain_cache_new(&warm, 0) < 0)
-		die("out of memory");
-	round_batch(store, &c, warm, &acc_b); /* fill it */
-	while (t_warm < seconds) {
-		t_warm += round_batch(store, &c, warm, &acc_b);
-		batch_mismatch |= acc_b != l_ok;
-		warm_rounds++;
+	double rate_lg = (double)ls_rounds * (double)c.n / t_lg;
+	double rate_lo = (double)ls_rounds * (double)c.n / t_lo;
+	printf("  reference: parse the served chain + check the leaf's signature only "
+	       "(%zu of %zu chains serve the leaf's issuer; the rest are parsed only), %zu rounds\n",
+	       with_issuer, c.n, ls_rounds);
+	printf("    GnuTLS import + nettle verify           %9.0f chains/s  %7.2f us/chain%s\n",
+	       rate_lg, 1e6 / rate_lg, ls_bad ? "  WARNING: some checks failed" : "");
+	printf("    OpenSSL d2i_X509 + X509_verify          %9.0f chains/s  %7.2f us/chain\n",
+	       rate_lo, 1e6 / rate_lo);
+	double t_pg = 0, t_po = 0;
+	size_t p_rounds = 0, p_bad = 0;
+	while (t_pg + t_po < seconds) {
+		size_t bad;
+		t_pg += round_parse_gnutls(&c, &bad);
+		p_bad += bad;
+		t_po += round_parse_openssl(&c, &bad);
+		p_bad += bad;
+		p_rounds++;
 	}
-	double rate_cold = (double)cold_rounds * (double)c.n / t_cold;
-	double rate_warm = (double)warm_rounds * (double)c.n / t_warm;
-	chain_cache_free(warm);
+	double per_cert = (double)p_rounds * (double)n_certs;
+	printf("  reference: parse only (every served certificate parsed and freed), %zu rounds\n",
+	       p_rounds);
+	printf("    GnuTLS gnutls_x509_crt_init + import     %7.2f us/certificate  %7.2f us/chain%s\n",
+	       t_pg / per_cert * 1e6, t_pg / (double)p_rounds / (double)c.n * 1e6,
+	       p_bad ? "  WARNING: some certificates did not parse" : "");
+	printf("    OpenSSL d2i_X509                         %7.2f us/certificate  %7.2f us/chain\n",
+	       t_po / per_cert * 1e6, t_po / (double)p_rounds / (double)c.n * 1e6);
 
-	double ml = median(rate_l, (size_t)repeat), mg = median(rate_g, (size_t)repeat);
+	/* The bulk engine with its caches, against the medians above. */
+	double rate_cold = 0, rate_warm = 0, rate_cold_n = 0, rate_warm_n = 0;
+	bool batch_mismatch = false;
+	for (int pass = 0; pass < (threads > 1 ? 2 : 1); pass++) {
+		unsigned int nt = pass == 0 ? 1 : (unsigned int)threads;
+		if (pass == 1 && sched_setaffinity(0, sizeof(initial_set), &initial_set) != 0)
+			die("cannot unpin: %s", strerror(errno));
+		double t_cold = 0, t_warm = 0;
+		size_t cold_rounds = 0, warm_rounds = 0, acc_b;
+		while (t_cold < seconds) {
+			t_cold += round_batch(store, &c, NULL, nt, &acc_b);
+			batch_mismatch |= acc_b != l_ok;
+			cold_rounds++;
+		}
+		chain_cache *warm = NULL;
+		if (chain_cache_new(&warm, 0) < 0)
+			die("out of memory");
+		round_batch(store, &c, warm, nt, &acc_b); /* fill it */
+		while (t_warm < seconds) {
+			t_warm += round_batch(store, &c, warm, nt, &acc_b);
+			batch_mismatch |= acc_b != l_ok;
+			warm_rounds++;
+		}
+		chain_cache_free(warm);
+		double cold = (double)cold_rounds * (double)c.n / t_cold;
+		double hot = (double)warm_rounds * (double)c.n / t_warm;
+		if (pass == 0) {
+			rate_cold = cold;
+			rate_warm = hot;
+		} else {
+			rate_cold_n = cold;
+			rate_warm_n = hot;
+		}
+	}
+
+	double ml = median(rate[0], (size_t)repeat), mg = median(rate[1], (size_t)repeat);
+	double mo = median(rate[2], (size_t)repeat);
 	double mr = median(ratio, (size_t)repeat);
 	double rmin = ratio[0], rmax = ratio[(size_t)repeat - 1]; /* sorted by median() */
+	double mro = median(ratio_o, (size_t)repeat);
+	double romin = ratio_o[0], romax = ratio_o[(size_t)repeat - 1];
 	printf("\nsummary (median of %ld trial(s))\n", repeat);
 	printf("  libchain  %9.0f chains/s  %7.2f us/chain\n", ml, 1e6 / ml);
 	printf("  GnuTLS    %9.0f chains/s  %7.2f us/chain\n", mg, 1e6 / mg);
+	printf("  OpenSSL   %9.0f chains/s  %7.2f us/chain\n", mo, 1e6 / mo);
 	printf("  ratio libchain/GnuTLS = %.3f (trials %.3f .. %.3f): libchain %s\n", mr, rmin,
 	       rmax,
 	       mr >= 1 ? "is faster" : "is slower");
+	printf("  ratio libchain/OpenSSL = %.3f (trials %.3f .. %.3f): libchain %s\n", mro, romin,
+	       romax, mro >= 1 ? "is faster" : "is slower");
 	printf("  signature checks alone: %.2f us/chain; beyond them libchain spends %.2f us/chain, "
 	       "GnuTLS %.2f us/chain\n",
 	       us_leaf + us_upper, 1e6 / ml - (us_leaf + us_upper), 1e6 / mg - (us_leaf + us_upper));
+	printf("  parse + leaf signature only: GnuTLS/nettle %.0f chains/s (%.2f us/chain), "
+	       "OpenSSL %.0f chains/s (%.2f us/chain)\n",
+	       rate_lg, 1e6 / rate_lg, rate_lo, 1e6 / rate_lo);
 	printf("  verdict disagreements: %zu of %zu chains\n", disagree, c.n);
+	printf("  verdict disagreements libchain/OpenSSL: %zu of %zu chains (agreement %.2f %%)\n",
+	       disagree_o, c.n, 100.0 * (double)(c.n - disagree_o) / (double)c.n);
 	printf("  bulk engine (chain_batch, 1 thread, caches):\n");
-	printf("    unique chains (fresh cache per round) %9.0f chains/s  %7.2f us/chain  = %.2fx GnuTLS\n",
-	       rate_cold, 1e6 / rate_cold, rate_cold / mg);
-	printf("    rows already seen (warm cache)        %9.0f chains/s  %7.2f us/chain  = %.2fx GnuTLS\n",
-	       rate_warm, 1e6 / rate_warm, rate_warm / mg);
+	printf("    unique chains (fresh cache per round) %9.0f chains/s  %7.2f us/chain  = %.2fx "
+	       "GnuTLS, %.2fx OpenSSL\n",
+	       rate_cold, 1e6 / rate_cold, rate_cold / mg, rate_cold / mo);
+	printf("    rows already seen (warm cache)        %9.0f chains/s  %7.2f us/chain  = %.2fx "
+	       "GnuTLS, %.2fx OpenSSL\n",
+	       rate_warm, 1e6 / rate_warm, rate_warm / mg, rate_warm / mo);
+	if (threads > 1) {
+		printf("  bulk engine (chain_batch, %ld threads, unpinned, caches):\n", threads);
+		printf("    unique chains (fresh cache per round) %9.0f chains/s  %7.2f us/chain  "
+		       "= %.2fx 1 thread\n",
+		       rate_cold_n, 1e6 / rate_cold_n, rate_cold_n / rate_cold);
+		printf("    rows already seen (warm cache)        %9.0f chains/s  %7.2f us/chain  "
+		       "= %.2fx 1 thread\n",
+		       rate_warm_n, 1e6 / rate_warm_n, rate_warm_n / rate_warm);
+	}
 	if (batch_mismatch)
 		printf("  WARNING: a cached round accepted a different number of chains\n");
 	edge_list_free(&leaf_edges);
@@ -983,14 +1433,15 @@ int main(int argc, char **argv)
 		chain_policy_free(ch->policy);
 	}
 	free(c.v);
-	free(rate_l);
-	free(rate_g);
+	for (int k = 0; k < N_SIDES; k++) {
+		free(rate[k]);
+		free(best[k]);
+	}
 	free(ratio);
-	free(best_ratio);
-	free(best_l);
-	free(best_g);
+	free(ratio_o);
 	chain_policy_free(base);
 	chain_store_free(store);
 	gnutls_x509_trust_list_deinit(tl, 1);
+	X509_STORE_free(ost);
 	return 0;
 }

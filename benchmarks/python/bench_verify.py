@@ -30,7 +30,12 @@ methods alternate inside a trial):
   policy per chain untimed) on the same corpus written in its chains.txt
   format, when that binary exists (``benchmarks/run.sh`` or ``meson setup
   build-bench -Dbenchmarks=true --buildtype=release`` builds it); else "not
-  measured". It also times raw GnuTLS, shown for reference.
+  measured". It also times raw GnuTLS and raw OpenSSL (X509_verify_cert),
+  shown for reference.
+
+benchmarks/python/bench_scan.py puts chainval scan, the C bulk engine, raw
+GnuTLS, raw OpenSSL, pyca/cryptography and the signature floors side by side
+on one (larger, mixed-verdict) corpus.
 
 The Python overhead per chain is chainval's µs/chain minus the C API's.
 Before timing, an untimed pass checks that every method accepts every chain.
@@ -215,6 +220,7 @@ def run_c_bench(binary: Path, corpus: Corpus, seconds: float, repeat: int) -> di
     summary = out[out.rfind("summary"):]
     lib = re.search(r"libchain\s+([\d.]+) chains/s", summary)
     gnutls = re.search(r"GnuTLS\s+([\d.]+) chains/s", summary)
+    openssl = re.search(r"OpenSSL\s+([\d.]+) chains/s", summary)
     build = re.search(r"^\s*build\s+(.*)$", out, re.M)
     accepted = re.search(r"libchain accepted (\d+), GnuTLS accepted (\d+)", out)
     if not lib:
@@ -222,6 +228,7 @@ def run_c_bench(binary: Path, corpus: Corpus, seconds: float, repeat: int) -> di
     return {
         "libchain": float(lib.group(1)),
         "gnutls": float(gnutls.group(1)) if gnutls else None,
+        "openssl": float(openssl.group(1)) if openssl else None,
         "build": build.group(1).strip() if build else "?",
         "accepted": (int(accepted.group(1)), int(accepted.group(2))) if accepted else None,
     }
@@ -317,6 +324,8 @@ def main() -> int:
     rows += [(name, med[name]) for name in methods]
     if c and c.get("gnutls"):
         rows.append(("raw GnuTLS trust_list_verify_crt2 + parse (C)", c["gnutls"]))
+    if c and c.get("openssl"):
+        rows.append(("raw OpenSSL X509_verify_cert + parse (C)", c["openssl"]))
 
     print(f"\nresults (median of {args.repeat}); C API: {c_note}")
     header = f"  {'method':52s} {'chains/s':>10s} {'us/chain':>9s} {'vs verify()':>12s} " \
