@@ -667,24 +667,38 @@ static bool der_tlv(const unsigned char *p, size_t len, size_t *hdr, size_t *bod
 	return true;
 }
 
-static bool edge_make(sig_edge *e, const unsigned char *subject, size_t subject_len,
-                      const unsigned char *issuer, size_t issuer_len)
+/* The TBS and signature bits of a certificate's DER (slices of @der). */
+static bool locate_signed(const unsigned char *der, size_t len, gnutls_datum_t *tbs,
+                          gnutls_datum_t *sig)
 {
 	size_t h, b, th, tb, ah, ab, sh, sb;
-	memset(e, 0, sizeof(*e));
-	if (!der_tlv(subject, subject_len, &h, &b))
+	if (!der_tlv(der, len, &h, &b))
 		return false;
-	const unsigned char *tbs = subject + h;
+	const unsigned char *t = der + h;
 	size_t left = b;
-	if (!der_tlv(tbs, left, &th, &tb))
+	if (!der_tlv(t, left, &th, &tb))
 		return false;
-	const unsigned char *alg = tbs + th + tb;
+	const unsigned char *alg = t + th + tb;
 	left -= th + tb;
 	if (!der_tlv(alg, left, &ah, &ab))
 		return false;
 	const unsigned char *bits = alg + ah + ab;
 	left -= ah + ab;
 	if (!der_tlv(bits, left, &sh, &sb) || bits[0] != 0x03 || sb < 2)
+		return false;
+	tbs->data = (unsigned char *)t;
+	tbs->size = (unsigned int)(th + tb);
+	sig->data = (unsigned char *)bits + sh + 1;
+	sig->size = (unsigned int)(sb - 1);
+	return true;
+}
+
+static bool edge_make(sig_edge *e, const unsigned char *subject, size_t subject_len,
+                      const unsigned char *issuer, size_t issuer_len)
+{
+	gnutls_datum_t tbs, sig;
+	memset(e, 0, sizeof(*e));
+	if (!locate_signed(subject, subject_len, &tbs, &sig))
 		return false;
 
 	gnutls_x509_crt_t sc, ic;
@@ -716,10 +730,11 @@ static bool edge_make(sig_edge *e, const unsigned char *subject, size_t subject_
 	}
 	e->der = xmalloc(subject_len);
 	memcpy(e->der, subject, subject_len);
-	e->tbs.data = e->der + (tbs - subject);
-	e->tbs.size = (unsigned int)(th + tb);
-	e->sig.data = e->der + (bits - subject) + sh + 1; /* skip the unused-bits octet */
-	e->sig.size = (unsigned int)(sb - 1);
+	/* the same slices, in the edge's own copy of the DER */
+	e->tbs.data = e->der + (tbs.data - subject);
+	e->tbs.size = tbs.size;
+	e->sig.data = e->der + (sig.data - subject);
+	e->sig.size = sig.size;
 	e->cls = key_class(e->key);
 	key_classes[e->cls].edges++;
 	return true;
@@ -798,30 +813,6 @@ static double round_edges(const edge_list *l, size_t *bad)
  * (gnutls_pubkey_import_x509; OpenSSL decodes it in d2i_X509), the check of
  * the leaf's signature, the frees. */
 
-static bool locate_signed(const unsigned char *der, size_t len, gnutls_datum_t *tbs,
-                          gnutls_datum_t *sig)
-{
-	size_t h, b, th, tb, ah, ab, sh, sb;
-	if (!der_tlv(der, len, &h, &b))
-		return false;
-	const unsigned char *t = der + h;
-	size_t left = b;
-	if (!der_tlv(t, left, &th, &tb))
-		return false;
-	const unsigned char *alg = t + th + tb;
-	left -= th + tb;
-	if (!der_tlv(alg, left, &ah, &ab))
-		return false;
-	const unsigned char *bits = alg + ah + ab;
-	left -= ah + ab;
-	if (!der_tlv(bits, left, &sh, &sb) || bits[0] != 0x03 || sb < 2)
-		return false;
-	tbs->data = (unsigned char *)t;
-	tbs->size = (unsigned int)(th + tb);
-	sig->data = (unsigned char *)bits + sh + 1;
-	sig->size = (unsigned int)(sb - 1);
-	return true;
-}
 
 /* Fills leaf_issuer/leaf_tbs/leaf_sig; returns how many chains have a served issuer. */
 static size_t find_leaf_issuers(const chain_store *store, corpus *c)
