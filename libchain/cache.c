@@ -1,8 +1,19 @@
-/* chain_cache: parsed CA certificates and verified signature edges, shared
- * by concurrent verifications. Each table is split in shards with a mutex
- * each, so threads rarely wait on one another; entries are immutable once
- * added (certificates are reference-counted), so a lookup hands out a
- * reference or a copy and lets go of the lock at once. */
+/* chain_cache: parsed CA certificates, verified signature edges and whole
+ * verdicts, shared by concurrent verifications.
+ *
+ * Each table is split in shards with a mutex each, so threads rarely wait
+ * on one another. Entries are immutable once added (certificates and
+ * verdicts are reference-counted), so a lookup hands out a reference or a
+ * copy and lets go of the lock at once.
+ *
+ * Memory is bounded by two generations per shard: new entries go to the
+ * current one; when it holds half the shard's share of the bound, the old
+ * generation is dropped and the current one becomes old. A hit in the old
+ * generation copies the entry into the current one, so what keeps being
+ * used (the intermediates of a scan) stays, and what was seen once (the
+ * leaves of a scan of unique chains) ages out: a long scan runs at a flat
+ * memory ceiling instead of growing until the bound and then caching
+ * nothing new. */
 #include "internal.h"
 
 #include <stdlib.h>
@@ -12,6 +23,8 @@
 #define DEFAULT_MAX_BYTES (256u * 1024u * 1024u)
 /* What a parsed certificate costs besides its DER (GnuTLS object, key). */
 #define CERT_OVERHEAD 32768u
+/* An edge entry and its index slots. */
+#define EDGE_BYTES (sizeof(edge_entry) + 16u)
 
 typedef struct {
 	unsigned char issuer_key[CHAIN__SHA256_LEN]; /* SHA-256 of the issuer's SPKI */
@@ -19,20 +32,39 @@ typedef struct {
 	chain__edge result;
 } edge_entry;
 
+/* A verdict and the times it holds for (verify.c builds the key). */
 typedef struct {
-	pthread_mutex_t lock;
+	atomic_uint refs;
+	unsigned char key[CHAIN__SHA256_LEN];
+	int64_t lo, hi;
+	chain_result *tmpl;
+	size_t bytes;
+} verdict;
+
+typedef struct {
 	chain__cert **certs;
 	size_t n_certs, cap_certs;
 	chain__index cert_index;
 	edge_entry *edges;
 	size_t n_edges, cap_edges;
 	chain__index edge_index;
+	verdict **verdicts;
+	size_t n_verdicts, cap_verdicts;
+	chain__index verdict_index;
+	size_t bytes, entries;
+} generation;
+
+typedef struct {
+	pthread_mutex_t lock;
+	generation gen[2];
+	unsigned int cur; /* gen[cur] takes new entries, gen[!cur] is the old one */
 } shard;
 
 struct chain_cache {
 	size_t max_bytes;
+	unsigned int kinds;
 	atomic_size_t bytes, entries;
-	atomic_uint_fast64_t cert_hits, cert_misses, edge_hits, edge_misses;
+	atomic_uint_fast64_t stat[CHAIN_CACHE_EVICTIONS + 1];
 	shard shards[SHARDS];
 };
 
@@ -44,10 +76,47 @@ int chain_cache_new(chain_cache **out, size_t max_bytes)
 	if (!c)
 		return CHAIN_ENOMEM;
 	c->max_bytes = max_bytes ? max_bytes : DEFAULT_MAX_BYTES;
+	c->kinds = CHAIN_CACHE_ALL;
 	for (size_t i = 0; i < SHARDS; i++)
 		pthread_mutex_init(&c->shards[i].lock, NULL);
 	*out = c;
 	return CHAIN_OK;
+}
+
+int chain_cache_set_kinds(chain_cache *c, unsigned int kinds)
+{
+	if (!c || (kinds & ~(unsigned int)CHAIN_CACHE_ALL))
+		return CHAIN_EINVAL;
+	c->kinds = kinds;
+	return CHAIN_OK;
+}
+
+static void verdict_unref(verdict *v)
+{
+	if (v && atomic_fetch_sub_explicit(&v->refs, 1, memory_order_acq_rel) == 1) {
+		chain_result_free(v->tmpl);
+		free(v);
+	}
+}
+
+/* Empty a generation; returns how many entries it held. */
+static size_t drop(chain_cache *c, generation *g)
+{
+	size_t entries = g->entries;
+	for (size_t k = 0; k < g->n_certs; k++)
+		chain__cert_unref(g->certs[k]);
+	for (size_t k = 0; k < g->n_verdicts; k++)
+		verdict_unref(g->verdicts[k]);
+	free(g->certs);
+	free(g->edges);
+	free(g->verdicts);
+	chain__index_free(&g->cert_index);
+	chain__index_free(&g->edge_index);
+	chain__index_free(&g->verdict_index);
+	atomic_fetch_sub(&c->bytes, g->bytes);
+	atomic_fetch_sub(&c->entries, g->entries);
+	memset(g, 0, sizeof(*g));
+	return entries;
 }
 
 void chain_cache_free(chain_cache *c)
@@ -55,14 +124,9 @@ void chain_cache_free(chain_cache *c)
 	if (!c)
 		return;
 	for (size_t i = 0; i < SHARDS; i++) {
-		shard *s = &c->shards[i];
-		for (size_t k = 0; k < s->n_certs; k++)
-			chain__cert_unref(s->certs[k]);
-		free(s->certs);
-		free(s->edges);
-		chain__index_free(&s->cert_index);
-		chain__index_free(&s->edge_index);
-		pthread_mutex_destroy(&s->lock);
+		drop(c, &c->shards[i].gen[0]);
+		drop(c, &c->shards[i].gen[1]);
+		pthread_mutex_destroy(&c->shards[i].lock);
 	}
 	free(c);
 }
@@ -73,14 +137,22 @@ uint64_t chain_cache_stat(const chain_cache *c, chain_cache_stat_kind kind)
 	if (!c)
 		return 0;
 	switch (kind) {
-	case CHAIN_CACHE_CERT_HITS: return atomic_load(&m->cert_hits);
-	case CHAIN_CACHE_CERT_MISSES: return atomic_load(&m->cert_misses);
-	case CHAIN_CACHE_EDGE_HITS: return atomic_load(&m->edge_hits);
-	case CHAIN_CACHE_EDGE_MISSES: return atomic_load(&m->edge_misses);
 	case CHAIN_CACHE_BYTES: return atomic_load(&m->bytes);
 	case CHAIN_CACHE_ENTRIES: return atomic_load(&m->entries);
+	case CHAIN_CACHE_CERT_HITS:
+	case CHAIN_CACHE_CERT_MISSES:
+	case CHAIN_CACHE_EDGE_HITS:
+	case CHAIN_CACHE_EDGE_MISSES:
+	case CHAIN_CACHE_VERDICT_HITS:
+	case CHAIN_CACHE_VERDICT_MISSES:
+	case CHAIN_CACHE_EVICTIONS: return atomic_load(&m->stat[kind]);
 	default: return 0;
 	}
+}
+
+static void count(chain_cache *c, chain_cache_stat_kind kind)
+{
+	atomic_fetch_add_explicit(&c->stat[kind], 1, memory_order_relaxed);
 }
 
 static uint64_t key64(const unsigned char *sha)
@@ -90,97 +162,228 @@ static uint64_t key64(const unsigned char *sha)
 	return h;
 }
 
-/* Reserve room for @size more bytes; false when the cache is full. */
-static bool reserve(chain_cache *c, size_t size)
+/* Room for @size more bytes in the shard's current generation, rotating
+ * generations when it is full; NULL when one entry alone is too big.
+ * Called with the shard locked. */
+static generation *make_room(chain_cache *c, shard *s, size_t size)
 {
-	size_t now = atomic_load(&c->bytes);
-	do {
-		if (now + size > c->max_bytes)
-			return false;
-	} while (!atomic_compare_exchange_weak(&c->bytes, &now, now + size));
+	size_t half = c->max_bytes / SHARDS / 2;
+	if (size > half)
+		return NULL;
+	if (s->gen[s->cur].bytes + size > half) {
+		s->cur = !s->cur;
+		size_t dropped = drop(c, &s->gen[s->cur]);
+		atomic_fetch_add_explicit(&c->stat[CHAIN_CACHE_EVICTIONS], dropped,
+		                          memory_order_relaxed);
+	}
+	generation *g = &s->gen[s->cur];
+	g->bytes += size;
+	g->entries++;
+	atomic_fetch_add(&c->bytes, size);
 	atomic_fetch_add(&c->entries, 1);
-	return true;
+	return g;
+}
+
+/* ---- certificates -------------------------------------------------------- */
+
+static chain__cert *find_cert(const generation *g, const unsigned char sha256[32])
+{
+	size_t pos = SIZE_MAX;
+	uint32_t i;
+	while (chain__index_next(&g->cert_index, key64(sha256), &pos, &i))
+		if (i < g->n_certs && memcmp(g->certs[i]->sha256, sha256, CHAIN__SHA256_LEN) == 0)
+			return g->certs[i];
+	return NULL;
+}
+
+static void add_cert(chain_cache *c, shard *s, chain__cert *cert)
+{
+	generation *g = make_room(c, s, cert->der_len + CERT_OVERHEAD);
+	if (!g)
+		return;
+	if (chain__grow(&g->certs, &g->cap_certs, g->n_certs, sizeof(*g->certs)) == CHAIN_OK &&
+	    chain__index_add(&g->cert_index, key64(cert->sha256), (uint32_t)g->n_certs) == CHAIN_OK)
+		g->certs[g->n_certs++] = chain__cert_ref(cert);
 }
 
 chain__cert *chain__cache_get_cert(chain_cache *c, const unsigned char sha256[32])
 {
+	if (!(c->kinds & CHAIN_CACHE_CERTS))
+		return NULL;
 	shard *s = &c->shards[sha256[31] % SHARDS];
-	chain__cert *found = NULL;
-	size_t pos = SIZE_MAX;
-	uint32_t i;
-
 	pthread_mutex_lock(&s->lock);
-	while (!found && chain__index_next(&s->cert_index, key64(sha256), &pos, &i))
-		if (i < s->n_certs && memcmp(s->certs[i]->sha256, sha256, CHAIN__SHA256_LEN) == 0)
-			found = chain__cert_ref(s->certs[i]);
+	chain__cert *found = find_cert(&s->gen[s->cur], sha256);
+	if (found) {
+		chain__cert_ref(found);
+	} else if ((found = find_cert(&s->gen[!s->cur], sha256))) {
+		chain__cert_ref(found); /* before add_cert() may drop the old generation */
+		add_cert(c, s, found);
+	}
 	pthread_mutex_unlock(&s->lock);
-	atomic_fetch_add(found ? &c->cert_hits : &c->cert_misses, 1);
+	count(c, found ? CHAIN_CACHE_CERT_HITS : CHAIN_CACHE_CERT_MISSES);
 	return found;
 }
 
 void chain__cache_put_cert(chain_cache *c, chain__cert *cert)
 {
-	shard *s = &c->shards[cert->sha256[31] % SHARDS];
-
-	if (!reserve(c, cert->der_len + CERT_OVERHEAD))
+	if (!(c->kinds & CHAIN_CACHE_CERTS))
 		return;
+	shard *s = &c->shards[cert->sha256[31] % SHARDS];
 	pthread_mutex_lock(&s->lock);
 	/* A racing thread may have added it: a duplicate only wastes a slot. */
-	if (chain__grow(&s->certs, &s->cap_certs, s->n_certs, sizeof(*s->certs)) == CHAIN_OK &&
-	    chain__index_add(&s->cert_index, key64(cert->sha256), (uint32_t)s->n_certs) == CHAIN_OK)
-		s->certs[s->n_certs++] = chain__cert_ref(cert);
+	add_cert(c, s, cert);
 	pthread_mutex_unlock(&s->lock);
 }
+
+/* ---- signature edges ------------------------------------------------------ */
 
 static shard *edge_shard(chain_cache *c, const chain__cert *issuer, const chain__cert *subject)
 {
 	return &c->shards[(issuer->spki_sha256[30] ^ subject->sha256[30]) % SHARDS];
 }
 
-static uint64_t edge_key(const chain__cert *issuer, const chain__cert *subject)
+static uint64_t edge_key(const unsigned char *issuer_key, const unsigned char *subject)
 {
-	return key64(issuer->spki_sha256) ^ (key64(subject->sha256) * 0x9e3779b97f4a7c15ull);
+	return key64(issuer_key) ^ (key64(subject) * 0x9e3779b97f4a7c15ull);
+}
+
+static const edge_entry *find_edge(const generation *g, const chain__cert *issuer,
+                                   const chain__cert *subject)
+{
+	size_t pos = SIZE_MAX;
+	uint32_t i;
+	while (chain__index_next(&g->edge_index, edge_key(issuer->spki_sha256, subject->sha256),
+	                         &pos, &i)) {
+		const edge_entry *e = &g->edges[i];
+		if (i < g->n_edges &&
+		    memcmp(e->issuer_key, issuer->spki_sha256, CHAIN__SHA256_LEN) == 0 &&
+		    memcmp(e->subject, subject->sha256, CHAIN__SHA256_LEN) == 0)
+			return e;
+	}
+	return NULL;
+}
+
+static void add_edge(chain_cache *c, shard *s, const edge_entry *e)
+{
+	generation *g = make_room(c, s, EDGE_BYTES);
+	if (!g)
+		return;
+	if (chain__grow(&g->edges, &g->cap_edges, g->n_edges, sizeof(*g->edges)) == CHAIN_OK &&
+	    chain__index_add(&g->edge_index, edge_key(e->issuer_key, e->subject),
+	                     (uint32_t)g->n_edges) == CHAIN_OK)
+		g->edges[g->n_edges++] = *e;
 }
 
 bool chain__cache_get_edge(chain_cache *c, const chain__cert *issuer, const chain__cert *subject,
                            chain__edge *out)
 {
+	if (!(c->kinds & CHAIN_CACHE_EDGES))
+		return false;
 	shard *s = edge_shard(c, issuer, subject);
-	size_t pos = SIZE_MAX;
-	uint32_t i;
-	bool found = false;
-
 	pthread_mutex_lock(&s->lock);
-	while (!found && chain__index_next(&s->edge_index, edge_key(issuer, subject), &pos, &i)) {
-		const edge_entry *e = &s->edges[i];
-		if (i < s->n_edges &&
-		    memcmp(e->issuer_key, issuer->spki_sha256, CHAIN__SHA256_LEN) == 0 &&
-		    memcmp(e->subject, subject->sha256, CHAIN__SHA256_LEN) == 0) {
-			*out = e->result;
-			found = true;
-		}
+	const edge_entry *e = find_edge(&s->gen[s->cur], issuer, subject);
+	bool found = e != NULL;
+	if (e) {
+		*out = e->result;
+	} else if ((e = find_edge(&s->gen[!s->cur], issuer, subject))) {
+		edge_entry copy = *e; /* add_edge() may drop the old generation */
+		*out = copy.result;
+		found = true;
+		add_edge(c, s, &copy);
 	}
 	pthread_mutex_unlock(&s->lock);
-	atomic_fetch_add(found ? &c->edge_hits : &c->edge_misses, 1);
+	count(c, found ? CHAIN_CACHE_EDGE_HITS : CHAIN_CACHE_EDGE_MISSES);
 	return found;
 }
 
 void chain__cache_put_edge(chain_cache *c, const chain__cert *issuer, const chain__cert *subject,
                            chain__edge result)
 {
-	shard *s = edge_shard(c, issuer, subject);
-
 	/* Only the mathematical facts: "unsupported" may depend on GnuTLS state. */
-	if (result == CHAIN__EDGE_UNSUPPORTED || !reserve(c, sizeof(edge_entry) + 16))
+	if (!(c->kinds & CHAIN_CACHE_EDGES) || result == CHAIN__EDGE_UNSUPPORTED)
 		return;
+	edge_entry e;
+	memcpy(e.issuer_key, issuer->spki_sha256, CHAIN__SHA256_LEN);
+	memcpy(e.subject, subject->sha256, CHAIN__SHA256_LEN);
+	e.result = result;
+	shard *s = edge_shard(c, issuer, subject);
 	pthread_mutex_lock(&s->lock);
-	if (chain__grow(&s->edges, &s->cap_edges, s->n_edges, sizeof(*s->edges)) == CHAIN_OK &&
-	    chain__index_add(&s->edge_index, edge_key(issuer, subject), (uint32_t)s->n_edges) ==
-	            CHAIN_OK) {
-		edge_entry *e = &s->edges[s->n_edges++];
-		memcpy(e->issuer_key, issuer->spki_sha256, CHAIN__SHA256_LEN);
-		memcpy(e->subject, subject->sha256, CHAIN__SHA256_LEN);
-		e->result = result;
+	add_edge(c, s, &e);
+	pthread_mutex_unlock(&s->lock);
+}
+
+/* ---- verdicts -------------------------------------------------------------- */
+
+static verdict *find_verdict(const generation *g, const unsigned char key[32], int64_t now)
+{
+	size_t pos = SIZE_MAX;
+	uint32_t i;
+	while (chain__index_next(&g->verdict_index, key64(key), &pos, &i)) {
+		verdict *v = i < g->n_verdicts ? g->verdicts[i] : NULL;
+		if (v && memcmp(v->key, key, CHAIN__SHA256_LEN) == 0 && v->lo <= now && now <= v->hi)
+			return v;
+	}
+	return NULL;
+}
+
+/* Takes a new reference to @v when it is added. */
+static void add_verdict(chain_cache *c, shard *s, verdict *v)
+{
+	generation *g = make_room(c, s, v->bytes);
+	if (!g)
+		return;
+	if (chain__grow(&g->verdicts, &g->cap_verdicts, g->n_verdicts, sizeof(*g->verdicts)) ==
+	            CHAIN_OK &&
+	    chain__index_add(&g->verdict_index, key64(v->key), (uint32_t)g->n_verdicts) == CHAIN_OK) {
+		atomic_fetch_add_explicit(&v->refs, 1, memory_order_relaxed);
+		g->verdicts[g->n_verdicts++] = v;
+	}
+}
+
+int chain__cache_get_verdict(chain_cache *c, const unsigned char key[32], int64_t now,
+                             const unsigned char *const *ders, const size_t *lens, size_t n,
+                             chain_result **out)
+{
+	*out = NULL;
+	if (!(c->kinds & CHAIN_CACHE_VERDICTS))
+		return CHAIN_OK;
+	shard *s = &c->shards[key[31] % SHARDS];
+	pthread_mutex_lock(&s->lock);
+	verdict *v = find_verdict(&s->gen[s->cur], key, now);
+	if (v) {
+		atomic_fetch_add_explicit(&v->refs, 1, memory_order_relaxed);
+	} else if ((v = find_verdict(&s->gen[!s->cur], key, now))) {
+		atomic_fetch_add_explicit(&v->refs, 1, memory_order_relaxed);
+		add_verdict(c, s, v);
 	}
 	pthread_mutex_unlock(&s->lock);
+	count(c, v ? CHAIN_CACHE_VERDICT_HITS : CHAIN_CACHE_VERDICT_MISSES);
+	if (!v)
+		return CHAIN_OK;
+	/* The copy is made outside the lock, from our own reference. */
+	int ret = chain__result_instantiate(out, v->tmpl, ders, lens, n, now);
+	verdict_unref(v);
+	return ret;
+}
+
+void chain__cache_put_verdict(chain_cache *c, const unsigned char key[32],
+                              const chain__clock *clock, const chain_result *result)
+{
+	if (!(c->kinds & CHAIN_CACHE_VERDICTS))
+		return;
+	verdict *v = calloc(1, sizeof(*v));
+	if (!v || chain__result_template(&v->tmpl, result) < 0) {
+		free(v);
+		return; /* caching is an optimisation only */
+	}
+	atomic_init(&v->refs, 1);
+	memcpy(v->key, key, CHAIN__SHA256_LEN);
+	v->lo = clock->lo;
+	v->hi = clock->hi;
+	v->bytes = sizeof(*v) + chain__result_footprint(v->tmpl) + 16;
+	shard *s = &c->shards[key[31] % SHARDS];
+	pthread_mutex_lock(&s->lock);
+	add_verdict(c, s, v);
+	pthread_mutex_unlock(&s->lock);
+	verdict_unref(v);
 }

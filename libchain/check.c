@@ -14,7 +14,7 @@ typedef struct {
 	chain__problems *out;
 	const chain__path *path;
 	const chain_policy *policy;
-	int64_t now;
+	chain__clock *clock;
 	int ret;
 } checker;
 
@@ -38,13 +38,13 @@ static bool is_anchor(const checker *k, size_t i)
 static void check_validity_period(checker *k, size_t i)
 {
 	const chain__cert *c = cert_at(k, i);
-	if (k->now > c->not_after)
-		ADD(k, CHAIN_REASON_EXPIRED, i, "certificate expired at %lld (verification time %lld)",
-		    (long long)c->not_after, (long long)k->now);
-	if (k->now < c->not_before)
-		ADD(k, CHAIN_REASON_NOT_YET_VALID,
-		    i, "certificate not valid before %lld (verification time %lld)",
-		    (long long)c->not_before, (long long)k->now);
+	/* Messages name the certificate's dates, not the verification time: a
+	 * result must read the same at every time its verdict holds for. */
+	if (!chain__clock_not_past(k->clock, c->not_after))
+		ADD(k, CHAIN_REASON_EXPIRED, i, "certificate expired at %lld", (long long)c->not_after);
+	if (!chain__clock_reached(k->clock, c->not_before))
+		ADD(k, CHAIN_REASON_NOT_YET_VALID, i, "certificate not valid before %lld",
+		    (long long)c->not_before);
 }
 
 static void check_well_formed(checker *k, size_t i)
@@ -201,9 +201,9 @@ static void check_end(checker *k)
 }
 
 int chain__check_path(chain__problems *out, const chain__path *path,
-                      const chain_policy *policy, int64_t now)
+                      const chain_policy *policy, chain__clock *clock)
 {
-	checker k = {out, path, policy, now, CHAIN_OK};
+	checker k = {out, path, policy, clock, CHAIN_OK};
 
 	check_end(&k);
 	check_ee_name_constraints(&k);

@@ -102,7 +102,7 @@ static chain__slice serial_value(const unsigned char *p, size_t len)
 	return (chain__slice){p, len};
 }
 
-static bool lists(const chain__crl *crl, const chain__cert *cert, int64_t now)
+static bool lists(const chain__crl *crl, const chain__cert *cert, chain__clock *clock)
 {
 	chain__slice s = cert->parts.serial;
 	size_t header = 2 + ((s.p[1] & 0x80) ? (s.p[1] & 0x7f) : 0);
@@ -116,7 +116,7 @@ static bool lists(const chain__crl *crl, const chain__cert *cert, int64_t now)
 		if (gnutls_x509_crl_get_crt_serial(crl->crl, i, serial, &size, &when) < 0)
 			continue;
 		chain__slice theirs = serial_value(serial, size);
-		if (chain__same_slice(mine, theirs) && (int64_t)when <= now)
+		if (chain__same_slice(mine, theirs) && chain__clock_reached(clock, (int64_t)when))
 			return true;
 	}
 	return false;
@@ -137,8 +137,8 @@ static unsigned int crl_signature_status(const chain__crl *crl, const chain__cer
 	return status == GNUTLS_CERT_INVALID ? 0 : status;
 }
 
-int chain__check_revocation(chain__problems *out, const chain__path *path, int64_t now,
-                            const chain__set *store)
+int chain__check_revocation(chain__problems *out, const chain__path *path,
+                            chain__clock *clock, const chain__set *store)
 {
 	int ret = CHAIN_OK;
 
@@ -160,10 +160,11 @@ int chain__check_revocation(chain__problems *out, const chain__path *path, int64
 				ret = chain__problems_add(out, CHAIN_REASON_REVOCATION_UNKNOWN, (int)i,
 				                          "unusable CRL: %s",
 				                          crl->problem ? crl->problem : "rejected by its issuer");
-			else if (now < crl->this_update || (crl->next_update >= 0 && now > crl->next_update))
+			else if (!chain__clock_reached(clock, crl->this_update) ||
+			         (crl->next_update >= 0 && !chain__clock_not_past(clock, crl->next_update)))
 				ret = chain__problems_add(out, CHAIN_REASON_REVOCATION_UNKNOWN, (int)i,
 				                          "the issuer's CRL is not current at the verification time");
-			else if (lists(crl, cert, now))
+			else if (lists(crl, cert, clock))
 				ret = chain__problems_add(out, CHAIN_REASON_REVOKED, (int)i,
 				                          "certificate revoked by its issuer's CRL");
 		}

@@ -13,6 +13,7 @@ int chain_store_set_distrust_after(chain_store *store, const unsigned char *sha2
 	for (size_t i = 0; i < set->n_distrust; i++) {
 		if (memcmp(set->distrust[i].sha256, sha256, CHAIN__SHA256_LEN) == 0) {
 			set->distrust[i].after = unix_seconds;
+			chain__set_changed(set);
 			return CHAIN_OK;
 		}
 	}
@@ -21,6 +22,7 @@ int chain_store_set_distrust_after(chain_store *store, const unsigned char *sha2
 		return CHAIN_ENOMEM;
 	memcpy(set->distrust[set->n_distrust].sha256, sha256, CHAIN__SHA256_LEN);
 	set->distrust[set->n_distrust++].after = unix_seconds;
+	chain__set_changed(set);
 	return CHAIN_OK;
 }
 

@@ -16,6 +16,19 @@
 
 /* ---- util.c --------------------------------------------------------------- */
 
+/* The verification time, and the interval [lo, hi] around it over which
+ * every time comparison made so far comes out the same. Verification reads
+ * the time only through these two predicates, so its outcome at `now` holds
+ * for any time in [lo, hi]: that is what lets the verdict cache answer a
+ * row at another time (cache.c). */
+typedef struct {
+	int64_t now, lo, hi;
+} chain__clock;
+
+chain__clock chain__clock_at(int64_t now);
+bool chain__clock_reached(chain__clock *clock, int64_t t);   /* now >= t */
+bool chain__clock_not_past(chain__clock *clock, int64_t t);  /* now <= t */
+
 /* Make room for element n of the array *array (capacity *cap, elements of
  * @elem bytes), doubling it when full. */
 int chain__grow(void *array, size_t *cap, size_t n, size_t elem);
@@ -162,7 +175,13 @@ typedef struct chain__set {
 		int64_t after;
 	} *distrust; /* stores only: anchors trusted for leaves issued before `after` */
 	size_t n_distrust, cap_distrust;
+	/* Changes whenever what the set holds changes, to a value no set has
+	 * had before (0: empty, as every empty set behaves the same): the
+	 * verdict cache keys on it. */
+	uint64_t version;
 } chain__set;
+
+void chain__set_changed(chain__set *set);
 
 void chain__set_free(chain__set *set);
 /* Adds @cert (taking a new reference) unless present; *added tells which. */
@@ -212,6 +231,8 @@ extern const chain_policy chain__default_policy;
 int64_t chain__verification_time(const chain_policy *p);
 /* Parse an IPv4/IPv6 literal; returns 4, 16, or 0 when @text is not one. */
 size_t chain__parse_ip(unsigned char out[16], const char *text);
+/* Hash everything in @policy but its time into @h (the verdict cache's key). */
+int chain__policy_digest(const chain_policy *policy, gnutls_hash_hd_t h);
 
 /* ---- edge.c: does issuer I's key verify subject S's signature? ---------- */
 
@@ -239,6 +260,15 @@ bool chain__cache_get_edge(chain_cache *cache, const chain__cert *issuer,
                            const chain__cert *subject, chain__edge *out);
 void chain__cache_put_edge(chain_cache *cache, const chain__cert *issuer,
                            const chain__cert *subject, chain__edge result);
+/* The result of an earlier verification with this key (verify.c) whose
+ * time window holds @now, instantiated for the served chain @ders; *out is
+ * NULL on a miss. Returns CHAIN_OK or CHAIN_ENOMEM. */
+int chain__cache_get_verdict(chain_cache *cache, const unsigned char key[32], int64_t now,
+                             const unsigned char *const *ders, const size_t *lens, size_t n,
+                             chain_result **out);
+/* Remember @result for @key over the window of @clock. */
+void chain__cache_put_verdict(chain_cache *cache, const unsigned char key[32],
+                              const chain__clock *clock, const chain_result *result);
 
 /* ---- problems: what check.c and the search report ----------------------- */
 
@@ -293,7 +323,7 @@ typedef struct {
 	size_t n_served;
 	const chain__set *pool;  /* may be NULL */
 	const chain__set *store;
-	int64_t time;
+	chain__clock *clock;
 	unsigned int max_depth;
 	bool partial_chain;
 	uint64_t max_sig_checks, max_candidates;
@@ -312,14 +342,14 @@ int chain__path_search(const chain__search *search, chain__search_stats *stats);
 /* ---- check.c: policy checks on one path --------------------------------- */
 
 int chain__check_path(chain__problems *out, const chain__path *path,
-                      const chain_policy *policy, int64_t now);
+                      const chain_policy *policy, chain__clock *clock);
 
 /* ---- crl.c: revocation by CRLs held in the store ------------------------ */
 
 int chain__crl_parse(chain__crl **out, const unsigned char *der, size_t len);
 void chain__crl_free(chain__crl *crl);
-int chain__check_revocation(chain__problems *out, const chain__path *path, int64_t now,
-                            const chain__set *store);
+int chain__check_revocation(chain__problems *out, const chain__path *path,
+                            chain__clock *clock, const chain__set *store);
 
 /* ---- distrust.c ---------------------------------------------------------- */
 
@@ -339,13 +369,23 @@ char *chain__normalize_hostname(const char *name);
 
 /* ---- result.c ------------------------------------------------------------ */
 
-/* A path certificate as a result keeps it: a copy of the DER and the few
- * fields results report, not the parsed certificate (whose GnuTLS object
- * costs ~25 KB: a batch of results must stay light). */
+/* Where a field lies in a DER: offsets survive copying the DER elsewhere. */
 typedef struct {
-	unsigned char *der;
+	size_t off, len;
+} chain__span;
+
+/* A path certificate as a result keeps it: the DER and the few fields
+ * results report. A served certificate's DER is copied, not the parsed
+ * certificate (whose GnuTLS object costs ~25 KB: a batch of results must
+ * stay light); store and pool certificates live as long as their set
+ * anyway, so the result takes a reference and borrows their DER. A verdict
+ * cache template (der NULL, cert NULL) keeps served certificates' fields
+ * but not their DER, which the row that hits it supplies again. */
+typedef struct {
+	const unsigned char *der; /* own copy when cert is NULL */
 	size_t der_len;
-	chain__slice subject, issuer, serial; /* into der */
+	chain__cert *cert;        /* store and pool certificates: a reference */
+	chain__span subject, issuer, serial;
 	unsigned char sha256[CHAIN__SHA256_LEN];
 	int64_t not_before, not_after;
 	chain_source source;
@@ -379,5 +419,15 @@ int chain__result_from_path(chain_result **out, const chain__path *path,
 int chain__result_input_error(chain_result **out, chain_reason reason, int index,
                               const char *message, int64_t now);
 chain_reason chain__primary_reason(const chain__problems *problems);
+/* What the verdict cache keeps of a result: everything but the served
+ * certificates' DER. */
+int chain__result_template(chain_result **out, const chain_result *result);
+/* A result equal to the one @tmpl was made from, for a call with the same
+ * served certificates (@ders, @lens: their DER is copied again) at @now. */
+int chain__result_instantiate(chain_result **out, const chain_result *tmpl,
+                              const unsigned char *const *ders, const size_t *lens, size_t n,
+                              int64_t now);
+/* An estimate of the bytes a result holds, for the cache's bound. */
+size_t chain__result_footprint(const chain_result *result);
 
 #endif /* CHAIN_INTERNAL_H */

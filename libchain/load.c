@@ -321,6 +321,7 @@ static int add_crl(chain__set *set, const unsigned char *der, size_t len, size_t
 		return CHAIN_ENOMEM;
 	}
 	set->crls[set->n_crls++] = crl;
+	chain__set_changed(set);
 	(*added)++;
 	return CHAIN_OK;
 }

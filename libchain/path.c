@@ -77,7 +77,8 @@ static int score(const walk *w, const chain__cert *subject, const chain__node *c
 		             ? 4 : 0;
 	else
 		s += 2;
-	if (c->not_before <= w->s->time && w->s->time <= c->not_after)
+	if (chain__clock_reached(w->s->clock, c->not_before) &&
+	    chain__clock_not_past(w->s->clock, c->not_after))
 		s += 1;
 	return s;
 }

@@ -230,3 +230,40 @@ uint64_t chain_policy_get_limit(const chain_policy *policy, chain_limit which)
 {
 	return policy && limit_known(which) ? policy->limits[which] : 0;
 }
+
+/* Everything in a policy except its time, fed to @h: the verdict cache keys
+ * on it (the time is handled by the cached verdict's window). A new policy
+ * field must be added here, which the assertion below is a reminder of. */
+int chain__policy_digest(const chain_policy *p, gnutls_hash_hd_t h)
+{
+#if defined(__x86_64__) || defined(__aarch64__)
+	_Static_assert(sizeof(struct chain_policy) == 120,
+	               "chain_policy changed: add the new field to chain__policy_digest()");
+#endif
+	struct {
+		uint64_t limits[6];
+		uint32_t max_depth, min_rsa_bits;
+		uint32_t hostname_len, purpose_len;
+		uint8_t ip[16];
+		uint8_t ip_len, partial_chain, cn_fallback, allow_sha1, strict, repair_order;
+	} fixed;
+
+	memset(&fixed, 0, sizeof(fixed)); /* padding too: it is hashed */
+	memcpy(fixed.limits, p->limits, sizeof(fixed.limits));
+	fixed.max_depth = p->max_depth;
+	fixed.min_rsa_bits = p->min_rsa_bits;
+	fixed.hostname_len = p->hostname ? (uint32_t)strlen(p->hostname) + 1 : 0;
+	fixed.purpose_len = p->purpose ? (uint32_t)strlen(p->purpose) + 1 : 0;
+	memcpy(fixed.ip, p->ip, p->ip_len);
+	fixed.ip_len = (uint8_t)p->ip_len;
+	fixed.partial_chain = p->partial_chain;
+	fixed.cn_fallback = p->cn_fallback;
+	fixed.allow_sha1 = p->allow_sha1;
+	fixed.strict = p->strict;
+	fixed.repair_order = p->repair_order;
+	if (gnutls_hash(h, &fixed, sizeof(fixed)) < 0 ||
+	    (p->hostname && gnutls_hash(h, p->hostname, fixed.hostname_len) < 0) ||
+	    (p->purpose && gnutls_hash(h, p->purpose, fixed.purpose_len) < 0))
+		return CHAIN_EBACKEND;
+	return CHAIN_OK;
+}

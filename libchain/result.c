@@ -77,28 +77,48 @@ static chain_result *result_alloc(int64_t now)
 	return r;
 }
 
-/* Rebase a slice of the certificate's DER onto the result's copy. */
-static chain__slice rebase(const chain__cert *c, chain__slice s, const unsigned char *copy)
+static chain__span span_of(const chain__cert *c, chain__slice s)
 {
-	return (chain__slice){copy + (s.p - c->der), s.len};
+	return (chain__span){(size_t)(s.p - c->der), s.len};
+}
+
+static chain__slice slice_of(const chain__result_cert *rc, chain__span s)
+{
+	return (chain__slice){rc->der + s.off, s.len};
+}
+
+/* The certificate's DER for the result: a reference for store and pool
+ * certificates, a copy of @der for served ones (none when @der is NULL). */
+static int take_der(chain__result_cert *rc, chain__cert *cert, const unsigned char *der)
+{
+	if (rc->source != CHAIN_SOURCE_SERVED && cert) {
+		rc->cert = chain__cert_ref(cert);
+		rc->der = cert->der;
+		return CHAIN_OK;
+	}
+	if (!der)
+		return CHAIN_OK;
+	unsigned char *copy = malloc(rc->der_len);
+	if (!copy)
+		return CHAIN_ENOMEM;
+	memcpy(copy, der, rc->der_len);
+	rc->der = copy;
+	return CHAIN_OK;
 }
 
 static int keep_cert(chain__result_cert *rc, const chain__node *node)
 {
-	const chain__cert *c = node->cert;
-	if (!(rc->der = malloc(c->der_len)))
-		return CHAIN_ENOMEM;
-	memcpy(rc->der, c->der, c->der_len);
+	chain__cert *c = node->cert;
 	rc->der_len = c->der_len;
-	rc->subject = rebase(c, c->parts.subject, rc->der);
-	rc->issuer = rebase(c, c->parts.issuer, rc->der);
-	rc->serial = rebase(c, c->parts.serial, rc->der);
+	rc->subject = span_of(c, c->parts.subject);
+	rc->issuer = span_of(c, c->parts.issuer);
+	rc->serial = span_of(c, c->parts.serial);
 	memcpy(rc->sha256, c->sha256, sizeof(rc->sha256));
 	rc->not_before = c->not_before;
 	rc->not_after = c->not_after;
 	rc->source = node->source;
 	rc->input_index = node->source == CHAIN_SOURCE_SERVED ? node->input_index : -1;
-	return CHAIN_OK;
+	return take_der(rc, c, c->der);
 }
 
 int chain__result_from_path(chain_result **out, const chain__path *path,
@@ -160,13 +180,89 @@ int chain__result_input_error(chain_result **out, chain_reason reason, int index
 	return ret;
 }
 
+/* A copy of @src at @now. Served certificates' DER comes from @ders (by
+ * their input index), or is left out when @ders is NULL; lazily formatted
+ * strings are not copied (they are formatted again on first use). */
+static int copy_result(chain_result **out, const chain_result *src, const unsigned char *const *ders,
+                 const size_t *lens, size_t n, int64_t now)
+{
+	chain_result *r = result_alloc(now);
+	if (!r)
+		return CHAIN_ENOMEM;
+	r->ok = src->ok;
+	r->anchored = src->anchored;
+	r->order_repaired = src->order_repaired;
+	r->reason = src->reason;
+	r->error_index = src->error_index;
+	r->certs = src->n_certs ? calloc(src->n_certs, sizeof(*r->certs)) : NULL;
+	r->problems = src->n_problems ? calloc(src->n_problems, sizeof(*r->problems)) : NULL;
+	if ((src->n_certs && !r->certs) || (src->n_problems && !r->problems) ||
+	    (src->error_message && !(r->error_message = strdup(src->error_message))))
+		goto fail;
+	for (size_t i = 0; i < src->n_certs; i++) {
+		const chain__result_cert *s = &src->certs[i];
+		chain__result_cert *d = &r->certs[r->n_certs];
+		*d = (chain__result_cert){.der_len = s->der_len, .subject = s->subject,
+		                          .issuer = s->issuer, .serial = s->serial,
+		                          .not_before = s->not_before, .not_after = s->not_after,
+		                          .source = s->source, .input_index = s->input_index};
+		memcpy(d->sha256, s->sha256, sizeof(d->sha256));
+		const unsigned char *der = NULL;
+		if (ders && s->input_index >= 0 && (size_t)s->input_index < n &&
+		    lens[s->input_index] == s->der_len)
+			der = ders[s->input_index];
+		else if (ders && !s->cert)
+			goto fail; /* not the served chain the template was made from */
+		if (take_der(d, s->cert, der) < 0)
+			goto fail;
+		r->n_certs++;
+	}
+	for (size_t i = 0; i < src->n_problems; i++) {
+		r->problems[i] = src->problems[i];
+		if (!(r->problems[i].message = strdup(src->problems[i].message)))
+			goto fail;
+		r->n_problems++;
+	}
+	*out = r;
+	return CHAIN_OK;
+fail:
+	chain_result_free(r);
+	return CHAIN_ENOMEM;
+}
+
+int chain__result_template(chain_result **out, const chain_result *result)
+{
+	return copy_result(out, result, NULL, NULL, 0, result->time);
+}
+
+int chain__result_instantiate(chain_result **out, const chain_result *tmpl,
+                              const unsigned char *const *ders, const size_t *lens, size_t n,
+                              int64_t now)
+{
+	return copy_result(out, tmpl, ders, lens, n, now);
+}
+
+size_t chain__result_footprint(const chain_result *r)
+{
+	size_t bytes = sizeof(*r) + r->n_certs * sizeof(*r->certs) +
+	               r->n_problems * sizeof(*r->problems);
+	for (size_t i = 0; i < r->n_certs; i++)
+		bytes += r->certs[i].cert ? 0 : r->certs[i].der ? r->certs[i].der_len : 0;
+	for (size_t i = 0; i < r->n_problems; i++)
+		bytes += strlen(r->problems[i].message) + 1;
+	return bytes;
+}
+
 void chain_result_free(chain_result *r)
 {
 	if (!r)
 		return;
 	for (size_t i = 0; i < r->n_certs; i++) {
 		chain__result_cert *c = &r->certs[i];
-		free(c->der);
+		if (c->cert)
+			chain__cert_unref(c->cert);
+		else
+			free((void *)c->der);
 		free(c->subject_str);
 		free(c->issuer_str);
 		free(c->serial_str);
@@ -270,7 +366,7 @@ const unsigned char *chain_result_cert_der(const chain_result *r, size_t i, size
 }
 
 /* A per-certificate string, formatted on first use from a DER slice. */
-static const char *lazy(const chain_result *r, size_t i, size_t field, size_t slice,
+static const char *lazy(const chain_result *r, size_t i, size_t field, size_t span,
                         char *(*format)(chain__slice))
 {
 	chain__result_cert *c = cert_at(r, i);
@@ -278,7 +374,7 @@ static const char *lazy(const chain_result *r, size_t i, size_t field, size_t sl
 		return NULL;
 	char **slot = (char **)((char *)c + field);
 	if (!*slot)
-		*slot = format(*(const chain__slice *)((const char *)c + slice));
+		*slot = format(slice_of(c, *(const chain__span *)((const char *)c + span)));
 	return *slot;
 }
 

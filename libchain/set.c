@@ -34,6 +34,12 @@ const chain__cert *chain__set_next_subject(const chain__set *set, chain__slice n
 	return NULL;
 }
 
+void chain__set_changed(chain__set *set)
+{
+	static atomic_uint_fast64_t versions;
+	set->version = atomic_fetch_add(&versions, 1) + 1;
+}
+
 int chain__set_add(chain__set *set, chain__cert *cert, bool *added)
 {
 	*added = false;
@@ -49,6 +55,7 @@ int chain__set_add(chain__set *set, chain__cert *cert, bool *added)
 	    chain__index_add(&set->by_subject, chain__hash_bytes(subj.p, subj.len), i) < 0)
 		return CHAIN_ENOMEM; /* a stale slot for i is harmless: lookups skip i >= n */
 	set->certs[set->n++] = chain__cert_ref(cert);
+	chain__set_changed(set);
 	*added = true;
 	return CHAIN_OK;
 }

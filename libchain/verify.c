@@ -1,6 +1,7 @@
 /* chain_verify(): input bounds, parsing, the search, and choosing what to
- * report. Each step is a function of its own so that the bulk engine can
- * later put caches in front of parsing and signature checks. */
+ * report. Each step is a function of its own so that the bulk engine puts
+ * its caches in front of them: whole verdicts before parsing, parsed CA
+ * certificates in parsing, signature edges in the search (path.c). */
 #include "internal.h"
 
 #include <stdio.h>
@@ -13,7 +14,7 @@
 typedef struct {
 	const chain_policy *policy;
 	const chain__set *store;
-	int64_t now;
+	chain__clock clock;
 	chain__problems scratch, best;
 	chain__node nodes[CHAIN__MAX_PATH];
 	chain__edge edges[CHAIN__MAX_PATH];
@@ -47,9 +48,9 @@ static bool evaluate(void *ctx, const chain__path *p)
 	evaluation *e = ctx;
 
 	chain__problems_clear(&e->scratch);
-	int ret = chain__check_path(&e->scratch, p, e->policy, e->now);
+	int ret = chain__check_path(&e->scratch, p, e->policy, &e->clock);
 	if (ret == CHAIN_OK && e->store->n_crls)
-		ret = chain__check_revocation(&e->scratch, p, e->now, e->store);
+		ret = chain__check_revocation(&e->scratch, p, &e->clock, e->store);
 	if (ret == CHAIN_OK && e->store->n_distrust)
 		ret = chain__check_distrust(&e->scratch, p, e->store);
 	if (ret < 0) {
@@ -135,25 +136,36 @@ static int parse_one(chain__cert **out, const unsigned char *der, size_t len,
 	return ret;
 }
 
-static int parse_served(served_set *s, chain_result **out, const chain_policy *p,
-                        const unsigned char *const *ders, const size_t *lens, size_t n,
-                        int64_t now, chain_cache *cache)
+typedef unsigned char sha256_t[CHAIN__SHA256_LEN];
+
+static int hash_served(sha256_t **out, const unsigned char *const *ders, const size_t *lens,
+                       size_t n)
 {
-	unsigned char (*sha)[CHAIN__SHA256_LEN] = malloc(n * sizeof(*sha));
+	sha256_t *sha = malloc(n * sizeof(*sha));
+	if (!sha)
+		return CHAIN_ENOMEM;
+	for (size_t i = 0; i < n; i++) {
+		if (gnutls_hash_fast(GNUTLS_DIG_SHA256, ders[i], lens[i], sha[i]) < 0) {
+			free(sha);
+			return CHAIN_EBACKEND;
+		}
+	}
+	*out = sha;
+	return CHAIN_OK;
+}
+
+static int parse_served(served_set *s, chain_result **out, const chain_policy *p,
+                        const unsigned char *const *ders, const size_t *lens,
+                        const sha256_t *sha, size_t n, int64_t now, chain_cache *cache)
+{
 	int ret = CHAIN_OK;
 
 	s->certs = calloc(n, sizeof(*s->certs));
 	s->index_of = calloc(n, sizeof(*s->index_of));
-	if (!sha || !s->certs || !s->index_of) {
-		ret = CHAIN_ENOMEM;
-		goto cleanup;
-	}
+	if (!s->certs || !s->index_of)
+		return CHAIN_ENOMEM;
 	size_t distinct = 0;
 	for (size_t i = 0; i < n; i++) {
-		if (gnutls_hash_fast(GNUTLS_DIG_SHA256, ders[i], lens[i], sha[i]) < 0) {
-			ret = CHAIN_EBACKEND;
-			goto cleanup;
-		}
 		bool seen = false;
 		for (size_t j = 0; j < i && !seen; j++)
 			seen = memcmp(sha[j], sha[i], CHAIN__SHA256_LEN) == 0;
@@ -163,22 +175,17 @@ static int parse_served(served_set *s, chain_result **out, const chain_policy *p
 			char why[96];
 			snprintf(why, sizeof(why), "more than %llu distinct certificates",
 			         (unsigned long long)p->limits[CHAIN_LIMIT_CERTS]);
-			ret = input_error(out, CHAIN_ELIMIT, CHAIN_REASON_INPUT_LIMIT, -1, why, now);
-			goto cleanup;
+			return input_error(out, CHAIN_ELIMIT, CHAIN_REASON_INPUT_LIMIT, -1, why, now);
 		}
 		const char *why = NULL;
 		ret = parse_one(&s->certs[s->n], ders[i], lens[i], sha[i], i == 0, cache, &why);
-		if (ret == CHAIN_EPARSE) {
-			ret = input_error(out, CHAIN_EPARSE, CHAIN_REASON_MALFORMED, (int)i, why, now);
-			goto cleanup;
-		}
+		if (ret == CHAIN_EPARSE)
+			return input_error(out, CHAIN_EPARSE, CHAIN_REASON_MALFORMED, (int)i, why, now);
 		if (ret < 0)
-			goto cleanup;
+			return ret;
 		s->index_of[s->n++] = (int)i;
 	}
-cleanup:
-	free(sha);
-	return ret;
+	return CHAIN_OK;
 }
 
 /* Leaf detection for rows not in served order: the leaf is the one
@@ -242,6 +249,69 @@ int chain_verify(chain_result **out, const chain_store *store, const chain_polic
 	return chain__verify(out, store, policy, ders, lens, n, pool, NULL);
 }
 
+/* The verdict cache's key: everything that decides a result except the
+ * time, which the cached verdict's window covers. */
+static int verdict_key(unsigned char out[CHAIN__SHA256_LEN], const chain_store *store,
+                       const chain_pool *pool, const chain_policy *p, const sha256_t *sha,
+                       size_t n)
+{
+	gnutls_hash_hd_t h;
+	const uint64_t head[3] = {store->set.version, pool ? pool->set.version : 0, n};
+
+	if (gnutls_hash_init(&h, GNUTLS_DIG_SHA256) < 0)
+		return CHAIN_EBACKEND;
+	int ret = chain__policy_digest(p, h);
+	if (ret == CHAIN_OK && (gnutls_hash(h, "chain verdict 1", 15) < 0 ||
+	                        gnutls_hash(h, head, sizeof(head)) < 0 ||
+	                        gnutls_hash(h, sha, n * sizeof(*sha)) < 0))
+		ret = CHAIN_EBACKEND;
+	gnutls_hash_deinit(h, out);
+	return ret;
+}
+
+/* The search proper over parsed served certificates, and its result. */
+static int search_and_report(chain_result **out, evaluation *e, served_set *served,
+                             const chain_store *store, const chain_pool *pool,
+                             chain_cache *cache)
+{
+	const chain_policy *p = e->policy;
+	chain__node *nodes = NULL;
+	chain__search_stats stats;
+	int ret;
+
+	chain__search search = {
+		.pool = pool ? &pool->set : NULL,
+		.store = &store->set,
+		.clock = &e->clock,
+		.max_depth = p->max_depth,
+		.partial_chain = p->partial_chain,
+		.max_sig_checks = p->limits[CHAIN_LIMIT_SIG_CHECKS],
+		.max_candidates = p->limits[CHAIN_LIMIT_CANDIDATES],
+		.on_path = evaluate,
+		.ctx = e,
+		.cache = cache,
+	};
+	bool repaired = p->repair_order && served->n > 1 && repair_order(served);
+	if ((ret = make_nodes(&search, &nodes, served, &store->set)) < 0)
+		goto cleanup;
+	if ((ret = chain__path_search(&search, &stats)) < 0 || (ret = e->error) < 0)
+		goto cleanup;
+	if (stats.budget_exceeded && !stats.found &&
+	    (ret = chain__problems_add(&e->best, CHAIN_REASON_BUDGET_EXCEEDED, -1,
+	                               "search stopped after %llu signature checks and %llu "
+	                               "candidates",
+	                               (unsigned long long)stats.sig_checks,
+	                               (unsigned long long)stats.candidates)) < 0)
+		goto cleanup;
+	ret = chain__result_from_path(out, e->has_best ? &e->best_path : NULL, &e->best,
+	                              e->clock.now);
+	if (ret == CHAIN_OK)
+		(*out)->order_repaired = repaired;
+cleanup:
+	free(nodes);
+	return ret;
+}
+
 int chain__verify(chain_result **out, const chain_store *store, const chain_policy *policy,
                   const unsigned char *const *ders, const size_t *lens, size_t n,
                   const chain_pool *pool, chain_cache *cache)
@@ -249,8 +319,8 @@ int chain__verify(chain_result **out, const chain_store *store, const chain_poli
 	const chain_policy *p = policy ? policy : &chain__default_policy;
 	evaluation e = {.policy = p, .store = store ? &store->set : NULL};
 	served_set served = {NULL, NULL, 0};
-	chain__node *nodes = NULL;
-	chain__search_stats stats;
+	sha256_t *sha = NULL;
+	unsigned char key[CHAIN__SHA256_LEN];
 	int ret;
 
 	if (!out)
@@ -261,45 +331,30 @@ int chain__verify(chain_result **out, const chain_store *store, const chain_poli
 	for (size_t i = 0; i < n; i++)
 		if (!ders[i])
 			return CHAIN_EINVAL;
-	e.now = chain__verification_time(p);
-	if ((ret = check_sizes(out, p, lens, n, e.now)) != CHAIN_OK)
+	e.clock = chain__clock_at(chain__verification_time(p));
+	if ((ret = check_sizes(out, p, lens, n, e.clock.now)) != CHAIN_OK)
 		return ret;
-	if ((ret = parse_served(&served, out, p, ders, lens, n, e.now, cache)) != CHAIN_OK)
-		goto cleanup;
-
-	chain__search search = {
-		.pool = pool ? &pool->set : NULL,
-		.store = &store->set,
-		.time = e.now,
-		.max_depth = p->max_depth,
-		.partial_chain = p->partial_chain,
-		.max_sig_checks = p->limits[CHAIN_LIMIT_SIG_CHECKS],
-		.max_candidates = p->limits[CHAIN_LIMIT_CANDIDATES],
-		.on_path = evaluate,
-		.ctx = &e,
-		.cache = cache,
-	};
-	bool repaired = p->repair_order && served.n > 1 && repair_order(&served);
-	if ((ret = make_nodes(&search, &nodes, &served, &store->set)) < 0)
-		goto cleanup;
-	if ((ret = chain__path_search(&search, &stats)) < 0 || (ret = e.error) < 0)
-		goto cleanup;
-	if (stats.budget_exceeded && !stats.found &&
-	    (ret = chain__problems_add(&e.best, CHAIN_REASON_BUDGET_EXCEEDED, -1,
-	                               "search stopped after %llu signature checks and %llu "
-	                               "candidates",
-	                               (unsigned long long)stats.sig_checks,
-	                               (unsigned long long)stats.candidates)) < 0)
-		goto cleanup;
-	ret = chain__result_from_path(out, e.has_best ? &e.best_path : NULL, &e.best, e.now);
+	if ((ret = hash_served(&sha, ders, lens, n)) < 0)
+		return ret;
+	if (cache) {
+		if ((ret = verdict_key(key, store, pool, p, sha, n)) < 0 ||
+		    (ret = chain__cache_get_verdict(cache, key, e.clock.now, ders, lens, n, out)) < 0 ||
+		    *out)
+			goto cleanup;
+	}
+	ret = parse_served(&served, out, p, ders, lens, sha, n, e.clock.now, cache);
 	if (ret == CHAIN_OK)
-		(*out)->order_repaired = repaired;
+		ret = search_and_report(out, &e, &served, store, pool, cache);
+	/* Input errors (CHAIN_EPARSE, CHAIN_ELIMIT) are not cached: they are
+	 * found before any work worth saving. */
+	if (ret == CHAIN_OK && cache)
+		chain__cache_put_verdict(cache, key, &e.clock, *out);
 cleanup:
 	chain__problems_clear(&e.scratch);
 	chain__problems_clear(&e.best);
 	free(e.scratch.v);
 	free(e.best.v);
-	free(nodes);
 	served_free(&served);
+	free(sha);
 	return ret;
 }

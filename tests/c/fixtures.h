@@ -2,7 +2,10 @@
 #ifndef CHAIN_TEST_FIXTURES_H
 #define CHAIN_TEST_FIXTURES_H
 
+#include <chain/chain.h>
+
 #include <stddef.h>
+#include <stdint.h>
 
 typedef struct {
 	unsigned char **ders;
@@ -16,5 +19,12 @@ char *test_read_file(const char *dir, const char *name, size_t *len);
  * becomes a one-byte garbage entry, so the library sees a malformed input. */
 int test_load_chain(test_chain *out, const char *dir, const char *name);
 void test_chain_free(test_chain *c);
+/* 0 when @a and @b agree on every accessor of result.h; else 1 and a
+ * description of the first difference in @why. */
+int test_results_differ(const chain_result *a, const chain_result *b, char *why, size_t size);
+/* notBefore and notAfter of a DER certificate (0 when it does not parse). */
+size_t test_cert_times(const unsigned char *der, size_t len, int64_t out[2]);
+/* thisUpdate, nextUpdate and revocation dates of a CRL (PEM or DER). */
+size_t test_crl_times(const char *data, size_t len, int64_t *out, size_t max);
 
 #endif

@@ -1,6 +1,11 @@
 /* Runs every case of tests/data/cases.tsv (made by make-certs.py) through
  * chain_verify() and checks verdict, primary reason, required problems and
- * path length. Output is TAP, one line per case. */
+ * path length. Then the same case again through chain_batch with one cache
+ * shared by every case, at each time where a verdict could change (every
+ * served and path certificate's validity bounds and the CRLs' dates, each
+ * ±1 s), in an order that makes later times meet cached verdicts of earlier
+ * ones: each result must equal chain_verify()'s at that time, field for
+ * field. Output is TAP, one line per case. */
 #include "fixtures.h"
 
 #include <chain/chain.h>
@@ -15,6 +20,19 @@
 
 static const char *data_dir;
 static int64_t default_time;
+static chain_cache *shared_cache;
+
+/* Times where the current case's verdict may change. */
+#define MAX_TIMES 256
+static int64_t times[MAX_TIMES];
+static size_t n_times;
+
+static void add_time(int64_t t)
+{
+	for (int64_t d = -1; d <= 1; d++)
+		if (n_times < MAX_TIMES)
+			times[n_times++] = t + d;
+}
 
 static int split(char *line, char sep, char **fields, int max)
 {
@@ -70,8 +88,11 @@ static const char *purpose_oid(const char *v)
 static int add_crl(chain_store *store, const char *file)
 {
 	size_t len;
+	int64_t when[16];
 	char *data = test_read_file(data_dir, file, &len);
 	int ret = data ? chain_store_add_crl(store, data, len, 0, NULL) : -1;
+	for (size_t i = 0, n = data ? test_crl_times(data, len, when, 16) : 0; i < n; i++)
+		add_time(when[i]);
 	free(data);
 	return ret;
 }
@@ -174,6 +195,68 @@ static void describe(const chain_result *r)
 		       chain_result_cert_source(r, i));
 }
 
+static int by_value(const void *a, const void *b)
+{
+	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+	return (x > y) - (x < y);
+}
+
+/* The case at every time of times[] (de-duplicated), through one batch with
+ * the shared cache, in three rounds: odd positions, even ones, all again
+ * backwards. 1 when every result equals chain_verify()'s at its time. */
+static int check_cached(const chain_store *store, const chain_pool *pool,
+                        const chain_policy *policy, const test_chain *chain)
+{
+	chain_policy *at[MAX_TIMES];
+	chain_result *plain[MAX_TIMES];
+	int status[MAX_TIMES];
+	size_t slot[3 * MAX_TIMES], n = 0, m = 0;
+	chain_batch *b = NULL;
+	int pass = chain_batch_new(&b) == CHAIN_OK && chain_batch_set_cache(b, shared_cache) == CHAIN_OK;
+
+	qsort(times, n_times, sizeof(*times), by_value);
+	for (size_t i = 0; i < n_times; i++)
+		if (m == 0 || times[i] != times[m - 1])
+			times[m++] = times[i];
+	for (size_t i = 0; i < m; i++) {
+		at[i] = NULL;
+		plain[i] = NULL;
+		if (chain_policy_copy(&at[i], policy) != CHAIN_OK ||
+		    chain_policy_set_time(at[i], times[i]) != CHAIN_OK)
+			pass = 0;
+		else
+			status[i] = chain_verify(&plain[i], store, at[i],
+			                         (const unsigned char *const *)chain->ders, chain->lens,
+			                         chain->n, pool);
+	}
+	for (size_t round = 0; round < 3 && pass; round++)
+		for (size_t k = 0; k < m && pass; k++) {
+			size_t i = round == 2 ? m - 1 - k : 2 * k + (round == 0);
+			if (i >= m)
+				continue;
+			slot[n++] = i;
+			pass = chain_batch_add(b, (const unsigned char *const *)chain->ders, chain->lens,
+			                       chain->n, at[i]) == CHAIN_OK;
+		}
+	pass = pass && chain_batch_run(b, store, pool, 2) == CHAIN_OK;
+	for (size_t k = 0; k < n && pass; k++) {
+		char why[256];
+		size_t i = slot[k];
+		if (status[i] != chain_batch_status(b, k) ||
+		    test_results_differ(plain[i], chain_batch_result(b, k), why, sizeof(why))) {
+			printf("# with the cache, at %lld: %s (status %d vs %d)\n", (long long)times[i],
+			       why, status[i], chain_batch_status(b, k));
+			pass = 0;
+		}
+	}
+	for (size_t i = 0; i < m; i++) {
+		chain_result_free(plain[i]);
+		chain_policy_free(at[i]);
+	}
+	chain_batch_free(b);
+	return pass;
+}
+
 /* Returns 1 when the case passes. */
 static int run_case(char **f, double *seconds)
 {
@@ -188,6 +271,7 @@ static int run_case(char **f, double *seconds)
 		goto cleanup;
 	if (load_files(f[1], store, add_store) || load_files(f[3], pool, add_pool))
 		goto cleanup;
+	n_times = 0;
 	if (apply_policy(policy, store, f[4]) != 0) {
 		printf("# bad policy spec\n");
 		goto cleanup;
@@ -202,11 +286,23 @@ static int run_case(char **f, double *seconds)
 	                       chain.lens, chain.n, pool);
 	clock_gettime(CLOCK_MONOTONIC, &t1);
 	*seconds = (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) / 1e9;
-	test_chain_free(&chain);
 	if (!res) {
 		printf("# chain_verify returned %d (%s) and no result\n", ret, chain_error_str(ret));
+		test_chain_free(&chain);
 		goto cleanup;
 	}
+	add_time(chain_result_time(res));
+	for (size_t i = 0; i < chain.n; i++) {
+		int64_t t[2];
+		for (size_t k = 0, m = test_cert_times(chain.ders[i], chain.lens[i], t); k < m; k++)
+			add_time(t[k]);
+	}
+	for (size_t i = 0; i < chain_result_cert_count(res); i++) {
+		add_time(chain_result_cert_not_before(res, i));
+		add_time(chain_result_cert_not_after(res, i));
+	}
+	int cached_ok = check_cached(store, pool, policy, &chain);
+	test_chain_free(&chain);
 	pass = chain_result_ok(res) == atoi(f[5]) &&
 	       strcmp(chain_reason_str(chain_result_reason(res)), f[6]) == 0;
 	if (strcmp(f[6], "malformed") == 0 && ret == CHAIN_EPARSE) /* else a malformed extension */
@@ -232,6 +328,7 @@ static int run_case(char **f, double *seconds)
 	}
 	if (!pass)
 		describe(res);
+	pass = pass && cached_ok;
 cleanup:
 	chain_result_free(res);
 	chain_policy_free(policy);
@@ -256,6 +353,8 @@ int main(int argc, char **argv)
 	default_time = 1893456000; /* 2030-01-01T00:00:00Z, as make-certs.py */
 	const char *limit = getenv("CHAIN_TEST_TIME_LIMIT");
 	double time_limit = limit ? atof(limit) : 2.0;
+	if (chain_cache_new(&shared_cache, 0) != CHAIN_OK)
+		return 2;
 	if (!(tsv = test_read_file(data_dir, index, &len))) {
 		fprintf(stderr, "cannot read %s/%s\n", data_dir, index);
 		return 2;
@@ -288,5 +387,13 @@ int main(int argc, char **argv)
 		failed += !pass;
 	}
 	free(tsv);
+	printf("# cache: %llu verdict hits, %llu misses\n",
+	       (unsigned long long)chain_cache_stat(shared_cache, CHAIN_CACHE_VERDICT_HITS),
+	       (unsigned long long)chain_cache_stat(shared_cache, CHAIN_CACHE_VERDICT_MISSES));
+	if (chain_cache_stat(shared_cache, CHAIN_CACHE_VERDICT_HITS) == 0) {
+		printf("# the cache answered nothing: the comparison tested nothing\n");
+		failed++;
+	}
+	chain_cache_free(shared_cache);
 	return failed ? 1 : 0;
 }

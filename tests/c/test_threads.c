@@ -150,13 +150,17 @@ int main(int argc, char **argv)
 	CHECK(chain_cache_new(&cache, 0) == CHAIN_OK, "cache created");
 	test_batch(2, cache);
 	uint64_t cold_misses = chain_cache_stat(cache, CHAIN_CACHE_EDGE_MISSES);
+	uint64_t cold_verdicts = chain_cache_stat(cache, CHAIN_CACHE_VERDICT_MISSES);
 	test_batch(2, cache);
 	CHECK(chain_cache_stat(cache, CHAIN_CACHE_EDGE_HITS) > 0 &&
 	      chain_cache_stat(cache, CHAIN_CACHE_CERT_HITS) > 0 &&
-	      chain_cache_stat(cache, CHAIN_CACHE_EDGE_MISSES) == cold_misses,
-	      "the warm run is answered from the cache (edge hits %llu, cert hits %llu)",
+	      chain_cache_stat(cache, CHAIN_CACHE_EDGE_MISSES) == cold_misses &&
+	      chain_cache_stat(cache, CHAIN_CACHE_VERDICT_MISSES) == cold_verdicts,
+	      "the warm run is answered from the cache (edge hits %llu, cert hits %llu, verdict "
+	      "hits %llu)",
 	      (unsigned long long)chain_cache_stat(cache, CHAIN_CACHE_EDGE_HITS),
-	      (unsigned long long)chain_cache_stat(cache, CHAIN_CACHE_CERT_HITS));
+	      (unsigned long long)chain_cache_stat(cache, CHAIN_CACHE_CERT_HITS),
+	      (unsigned long long)chain_cache_stat(cache, CHAIN_CACHE_VERDICT_HITS));
 	chain_cache_free(cache);
 	/* A cache too small to hold anything still gives the same verdicts. */
 	CHECK(chain_cache_new(&cache, 1) == CHAIN_OK, "tiny cache created");

@@ -78,7 +78,9 @@ def problem_key(p) -> tuple:
 def result_key(r) -> tuple:
     """Everything observable about a Result that must not depend on how it was made."""
     return (r.ok, bool(r), r.code, tuple(problem_key(p) for p in r.reasons),
-            tuple(r.chain), r.anchored, r.time)
+            tuple(r.chain), r.anchored, r.time, r.order_repaired, r.error_message,
+            tuple((c.subject, c.issuer, c.serial, c.source, c.fingerprint_sha256)
+                  for c in r.certificates))
 
 
 def verify_or_malformed(chain, **kwargs):
