@@ -2,7 +2,8 @@
 
     chainval scan INPUT... --roots FILE|DIR [--store NAME=FILE|DIR ...] [--pool FILE|DIR]
                   [--at TIME] [--threads N] [-o OUT] [--format jsonl|csv]
-                  [--input-format FMT] [--summary FILE] [--batch N] [--resume]
+                  [--input-format FMT] [--sonar-certs FILE ...] [--sonar-db PATH]
+                  [--summary FILE] [--batch N] [--resume]
     chainval report OUT.jsonl [-o report.html]
 
 See docs/scan.md. ``main(argv)`` returns the exit status: 0 when the scan
@@ -26,6 +27,7 @@ from . import formats
 from .formats import Input, Record, parse_time
 from .scan import (CsvWriter, JsonlWriter, Scanner, Summary, count_rows, csv_columns,
                    load_pool, load_store)
+from .sonar import SonarCerts
 
 __all__ = ["main"]
 
@@ -45,7 +47,7 @@ def _parser() -> argparse.ArgumentParser:
                        "one output row per input record, in input order.")
     s.add_argument("inputs", nargs="+", metavar="INPUT",
                    help="JSONL, CSV, PEM file or directory, zgrab2 output, CT get-entries "
-                   "JSON (gzip allowed); - for stdin")
+                   "JSON, Rapid7 Sonar SSL _hosts/_endpoints file (gzip allowed); - for stdin")
     s.add_argument("--roots", metavar="FILE|DIR",
                    help='the trust store named "default" (a PEM bundle or a directory; '
                    '"system" for the OS store)')
@@ -67,6 +69,13 @@ def _parser() -> argparse.ArgumentParser:
                    help="output format (default jsonl)")
     s.add_argument("--input-format", choices=formats.FORMATS, metavar="FMT",
                    help="input format, instead of detecting it: " + ", ".join(formats.FORMATS))
+    s.add_argument("--sonar-certs", action="append", default=[], metavar="FILE",
+                   help="a Rapid7 Sonar certs file (sha1hex,base64der lines, gzip allowed) "
+                   "for sonar inputs, besides the _certs file beside each hosts file "
+                   "(repeatable: earlier studies' certs files)")
+    s.add_argument("--sonar-db", metavar="PATH", help="keep the SQLite database the Sonar "
+                   "certs files are loaded into at PATH, and reuse it (default: a temporary "
+                   "one, deleted at the end)")
     s.add_argument("--summary", metavar="FILE", help="also write the summary as JSON to FILE")
     s.add_argument("--batch", type=int, default=2000, metavar="N",
                    help="rows per verify_many batch (default 2000)")
@@ -318,7 +327,14 @@ def _scan(args, stdout: TextIO, stderr: TextIO, stdin) -> int:
         except (ValueError, OSError) as e:
             raise UsageError(f"--pool: {e}") from None
 
-    inputs = [Input(p, args.input_format, stdin=stdin) for p in args.inputs]
+    try:
+        sonar = SonarCerts(args.sonar_db, log=stderr, quiet=args.quiet)
+        for path in args.sonar_certs:
+            sonar.add(path)
+    except ValueError as e:
+        raise UsageError(str(e)) from None
+    inputs = [Input(p, args.input_format, stdin=stdin, sonar_certs=sonar)
+              for p in args.inputs]
     with_source = len(inputs) > 1
     names = [n for n, _ in stores]
     summary = Summary(names)
@@ -380,6 +396,7 @@ def _scan(args, stdout: TextIO, stderr: TextIO, stdin) -> int:
                 interrupted = True
     finally:
         prefetch.close()
+        sonar.close()
         elapsed = time.monotonic() - start
         if progress:
             progress.clear()

@@ -17,6 +17,10 @@ Formats (``FORMATS``):
 * ``pem``: a PEM (or DER) file, or a directory of them: one chain per file.
 * ``ct``: CT log ``get-entries`` responses (``{"entries": [{"leaf_input", "extra_data"}]}``),
   one document or many (pretty-printed or one per line), or bare entries one per line.
+* ``sonar``: a Rapid7 Sonar SSL hosts (or "More SSL" endpoints) file, lines ``ip,sha1hex``;
+  consecutive lines of one IP are one chain, leaf first. The certificates come from the
+  study's certs files (``sha1hex,base64der``), loaded into an on-disk SQLite database
+  (:mod:`chainval.sonar`): by default the ``_certs`` file beside the hosts file.
 
 gzip-compressed inputs are recognized by their magic bytes; ``-`` is stdin.
 """
@@ -30,6 +34,7 @@ import codecs
 import csv
 import gzip
 import io
+import ipaddress
 import json
 import os
 import re
@@ -48,7 +53,7 @@ __all__ = [
     "parse_time",
 ]
 
-FORMATS = ("jsonl", "zgrab", "csv", "pem", "ct")
+FORMATS = ("jsonl", "zgrab", "csv", "pem", "ct", "sonar")
 
 # A line (or a PEM file, or one JSON element of a CT response) longer than this
 # is not read into memory: it becomes a malformed record.
@@ -400,22 +405,55 @@ def _text_head(head: bytes) -> str:
     return text[1:] if text.startswith("\ufeff") else text
 
 
+# Rapid7 Sonar SSL: hosts/endpoints lines "ip,sha1hex", certs lines "sha1hex,base64der".
+_SONAR_HOSTS_LINE = re.compile(r"([0-9A-Fa-f:.]{2,45})\s*,\s*[0-9A-Fa-f]{40}")
+_SONAR_CERTS_LINE = re.compile(r"[0-9A-Fa-f]{40}\s*,\s*[A-Za-z0-9+/]{16}")
+_SONAR_HOSTS_NAME = re.compile(r"_(?:hosts|endpoints)(?:\.gz)?$", re.I)
+_SONAR_CERTS_NAME = re.compile(r"_certs(?:\.gz)?$", re.I)
+_SONAR_CERTS_AS_INPUT = ("a Rapid7 Sonar certs file (lines sha1hex,base64der): give it with "
+                         "--sonar-certs, and the study's _hosts or _endpoints file as INPUT")
+
+
+def _sonar_hosts_line(line: str) -> bool:
+    m = _SONAR_HOSTS_LINE.fullmatch(line)
+    if not m:
+        return False
+    try:
+        ipaddress.ip_address(m[1])
+    except ValueError:
+        return False
+    return True
+
+
+def _sonar_certs_head(head: bytes) -> bool:
+    """Whether an input's first line is a Sonar certs-file line (a mistake for an INPUT)."""
+    first = next(iter(_text_head(head).lstrip().splitlines()), "")
+    return bool(_SONAR_CERTS_LINE.match(first))
+
+
 def detect_format(head: bytes, name: str = "") -> Optional[str]:
     """The format of an input from its first bytes (decompressed) and its name.
 
-    Content decides first: PEM armor or a DER SEQUENCE is ``pem``; a CSV
-    header with a ``chain`` column is ``csv``; JSON objects are ``ct`` (keys
-    ``entries``/``leaf_input``), ``zgrab`` (``data``) or ``jsonl``. Failing
-    that, the extension (after ``.gz``): ``.csv``, ``.pem``/``.crt``/``.cer``,
-    ``.jsonl``/``.ndjson``/``.json``. ``None`` when nothing fits.
+    Content decides first: a Sonar hosts line (``ip,sha1hex``) is ``sonar``;
+    PEM armor or a DER SEQUENCE is ``pem``; a CSV header with a ``chain``
+    column is ``csv``; JSON objects are ``ct`` (keys ``entries``/``leaf_input``),
+    ``zgrab`` (``data``) or ``jsonl``. Failing that, the name: ``_hosts`` or
+    ``_endpoints`` (before ``.gz``) is ``sonar``, then the extension (after
+    ``.gz``): ``.csv``, ``.pem``/``.crt``/``.cer``, ``.jsonl``/``.ndjson``/``.json``.
+    ``None`` when nothing fits, and for a Sonar certs file.
     """
     text = _text_head(head).lstrip()
     if text.startswith("-----BEGIN"):
         return "pem"
-    if head[:1] == b"\x30":
-        return "pem"
     lines = text.splitlines()
     first = lines[0].strip() if lines else ""
+    # Before the DER test: "0" is 0x30, and hex text may start with it.
+    if _sonar_hosts_line(first):
+        return "sonar"
+    if _SONAR_CERTS_LINE.match(first):
+        return None
+    if head[:1] == b"\x30":
+        return "pem"
     if first and not first.startswith("{"):
         cols = [c.strip().strip('"').lower() for c in first.split(",")]
         if "chain" in cols and len(cols) > 1:
@@ -443,6 +481,8 @@ def detect_format(head: bytes, name: str = "") -> Optional[str]:
             return "jsonl"
         if '"data"' in text:
             return "zgrab"
+    if _SONAR_HOSTS_NAME.search(os.path.basename(name)):
+        return "sonar"
     base = name.lower()
     if base.endswith(".gz"):
         base = base[:-3]
@@ -479,16 +519,21 @@ class Input:
     ``records()`` yields its records in order; ``size`` is its size in bytes
     when known (files and directories), ``position()`` how many bytes were
     consumed so far (compressed bytes for gzip), for progress reporting.
+    ``sonar_certs`` (a :class:`chainval.sonar.SonarCerts`) holds the certificates
+    of ``sonar`` inputs; the certs file beside this one is added to it.
     """
 
     def __init__(self, path: str, fmt: Optional[str] = None, *,
-                 stdin: Optional[BinaryIO] = None) -> None:
+                 stdin: Optional[BinaryIO] = None, sonar_certs: Any = None) -> None:
         if fmt is not None and fmt not in FORMATS:
             raise ValueError(f"unknown input format {fmt!r}")
         self.path = path
         self.name = path
         self.format: Optional[str] = fmt
         self._stdin = stdin
+        # A chainval.sonar.SonarCerts shared by the inputs of a scan; without one a
+        # sonar input makes its own, with the certs file beside it.
+        self._sonar = sonar_certs
         self._raw: Any = None
         self._done_bytes = 0
         self._files: Optional[list[str]] = None
@@ -500,6 +545,8 @@ class Input:
                 self.size = sum(_size(f) for f in self._files)
             else:
                 self.size = _size(path)
+                if sonar_certs is not None and fmt in (None, "sonar"):
+                    sonar_certs.add_sibling(path)
 
     def position(self) -> int:
         if self._files is not None:
@@ -538,8 +585,7 @@ class Input:
             body: BinaryIO = io.BufferedReader(_Prefixed(head, stream), _CHUNK)  # type: ignore[arg-type]
             if self.format is None:
                 if head.strip():
-                    yield Record(self.name, 1, error="cannot detect the input format "
-                                 "(use --input-format)")
+                    yield Record(self.name, 1, error=_undetected(head, self.path))
                 return
             if self.format in ("jsonl", "zgrab"):
                 yield from self._line_records(body, _json_line_record)
@@ -547,6 +593,8 @@ class Input:
                 yield from self._csv_records(body)
             elif self.format == "ct":
                 yield from _CTReader(body, self.name).records()
+            elif self.format == "sonar":
+                yield from self._sonar_records(body, head)
             elif self.format == "pem":
                 data = _read_up_to(body, MAX_RECORD_BYTES + 1)
                 rec = Record(self.name, 1, id=None if self.path == "-" else self.path)
@@ -589,14 +637,27 @@ class Input:
 
     def _line_records(self, body: BinaryIO, parse) -> Iterator[Record]:
         for n, text in self._lines(body):
-            rec = Record(self.name, n)
-            if text is None:
-                rec.error = f"line longer than {MAX_RECORD_BYTES} bytes"
-            elif text == "":
-                rec.error = "not UTF-8 text"
-            else:
+            rec = Record(self.name, n, error=_line_problem(text))
+            if rec.error is None:
                 _fill(rec, parse, text)
             yield rec
+
+    def _sonar_records(self, body: BinaryIO, head: bytes) -> Iterator[Record]:
+        from . import sonar  # not at the top: chainval.sonar builds on this module
+
+        if _sonar_certs_head(head):
+            yield Record(self.name, 1, error=_SONAR_CERTS_AS_INPUT)
+            return
+        certs = self._sonar
+        if certs is None:
+            certs = sonar.SonarCerts()
+            certs.add_sibling(self.path)
+        time = None if self.path == "-" else sonar.study_time(self.path)
+        try:
+            yield from sonar.records(self._lines(body), self.name, certs, time)
+        finally:
+            if certs is not self._sonar:
+                certs.close()
 
     def _csv_records(self, body: BinaryIO) -> Iterator[Record]:
         columns: Optional[list[str]] = None
@@ -608,14 +669,8 @@ class Input:
                     columns = cols
                     continue
                 header_error = "CSV input without a header naming a 'chain' column"
-            rec = Record(self.name, n)
-            if header_error is not None:
-                rec.error = header_error
-            elif text is None:
-                rec.error = f"line longer than {MAX_RECORD_BYTES} bytes"
-            elif text == "":
-                rec.error = "not UTF-8 text"
-            else:
+            rec = Record(self.name, n, error=header_error or _line_problem(text))
+            if rec.error is None:
                 assert columns is not None
                 _fill(rec, _csv_record, (columns, text))
             yield rec
@@ -639,6 +694,21 @@ def _csv_record(rec: Record, arg: tuple[list[str], str]) -> None:
     if not parts:
         raise ValueError("chain: empty")
     rec.chain = [_b64(p, f"chain[{i}]") for i, p in enumerate(parts)]
+
+
+def _line_problem(text: Optional[str]) -> Optional[str]:
+    """Why a line of ``_iter_lines`` cannot be read (None when it can)."""
+    if text is None:
+        return f"line longer than {MAX_RECORD_BYTES} bytes"
+    if text == "":
+        return "not UTF-8 text"
+    return None
+
+
+def _undetected(head: bytes, path: str) -> str:
+    if _sonar_certs_head(head) or _SONAR_CERTS_NAME.search(os.path.basename(path)):
+        return _SONAR_CERTS_AS_INPUT
+    return "cannot detect the input format (use --input-format)"
 
 
 def _size(path: str) -> int:

@@ -1,4 +1,5 @@
-"""Helpers of test_scan.py: a small PKI, input writers for every format of
+"""Helpers of test_scan.py and test_scan_sonar.py: a small PKI (and the ``pki`` and
+``paths`` fixtures, which a test module imports), input writers for every format of
 ``chainval scan``, and a runner for ``chainval.cli.main`` (not a test module)."""
 
 from __future__ import annotations
@@ -9,6 +10,7 @@ import json
 import struct
 from pathlib import Path
 
+import pytest
 from cryptography import x509
 
 from chainval.testing import PKI, pem_bundle, tamper_signature, utc
@@ -60,6 +62,17 @@ class ScanPKI:
         paths["both"].write_bytes(self.root.pem + self.other_root.pem)
         paths["pool"].write_bytes(pem_bundle(self.inter, self.other_inter))
         return paths
+
+
+@pytest.fixture(scope="module")
+def pki() -> ScanPKI:
+    return ScanPKI()
+
+
+@pytest.fixture(scope="module")
+def paths(pki, tmp_path_factory) -> dict[str, Path]:
+    """The stores and the pool of ``pki``, as PEM files."""
+    return pki.write_stores(tmp_path_factory.mktemp("stores"))
 
 
 def jsonl_line(ders, *, id=None, host="www.example.com", time=T_ROW) -> str:

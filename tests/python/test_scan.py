@@ -22,21 +22,11 @@ from chainval.formats import detect_format, parse_ct_entry, parse_time
 from chainval.scan import Scanner
 from chainval.testing import pem_bundle
 
-from _scan_support import (T_LATE, T_ROW, ScanPKI, b64, csv_line, ct_entry, jsonl_line,
-                           read_jsonl, run_cli, zgrab_line)
+from _scan_support import (T_LATE, T_ROW, b64, csv_line, ct_entry, jsonl_line,  # noqa: F401
+                           paths, pki, read_jsonl, run_cli, zgrab_line)
 from _support import REPO
 
 SAMPLES = REPO / "samples"
-
-
-@pytest.fixture(scope="module")
-def pki() -> ScanPKI:
-    return ScanPKI()
-
-
-@pytest.fixture(scope="module")
-def paths(pki, tmp_path_factory) -> dict[str, Path]:
-    return pki.write_stores(tmp_path_factory.mktemp("stores"))
 
 
 def scan(capsys, paths, *args, stdin=None):
