@@ -1,8 +1,12 @@
 /* Parsing a certificate once into chain__cert: everything the search and the
- * checks need is read here, so the hot loop never calls a GnuTLS getter. */
+ * checks need is read here, so the hot loop never calls a GnuTLS getter.
+ * libchain's own reader (x509.c) takes the common shapes; whatever it does
+ * not take, GnuTLS reads here into the same fields, so GnuTLS decides every
+ * certificate outside them exactly as before the reader existed. */
 #include "internal.h"
 
 #include <limits.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,21 +15,18 @@
  * processes them, or deliberately accepts them: see docs/api.md); a critical
  * extension that is not handled makes a path fail. Presence and criticality
  * of each are recorded for the conformance checks (conform.c). */
-static const struct {
-	const char *oid;
-	unsigned int bit;
-	bool handled;
-} known_extensions[] = {
-	{"2.5.29.14", CHAIN__EXT_SKI, true},
-	{"2.5.29.15", CHAIN__EXT_KU, true},
-	{"2.5.29.17", CHAIN__EXT_SAN, true},
-	{"2.5.29.19", CHAIN__EXT_BC, true},
-	{"2.5.29.30", CHAIN__EXT_NC, true},
-	{"2.5.29.32", CHAIN__EXT_CP, true}, /* accepted, policies not enforced */
-	{"2.5.29.35", CHAIN__EXT_AKI, true},
-	{"2.5.29.36", CHAIN__EXT_PC, false},
-	{"2.5.29.37", CHAIN__EXT_EKU, true},
-	{"1.3.6.1.5.5.7.1.1", CHAIN__EXT_AIA, false},
+#define EXT(dotted, der, bit, handled) {dotted, (const unsigned char *)der, sizeof(der) - 1, bit, handled}
+const chain__known_ext chain__known_extensions[CHAIN__EXT_COUNT] = {
+	EXT("2.5.29.14", "\x55\x1d\x0e", CHAIN__EXT_SKI, true),
+	EXT("2.5.29.15", "\x55\x1d\x0f", CHAIN__EXT_KU, true),
+	EXT("2.5.29.17", "\x55\x1d\x11", CHAIN__EXT_SAN, true),
+	EXT("2.5.29.19", "\x55\x1d\x13", CHAIN__EXT_BC, true),
+	EXT("2.5.29.30", "\x55\x1d\x1e", CHAIN__EXT_NC, true),
+	EXT("2.5.29.32", "\x55\x1d\x20", CHAIN__EXT_CP, true), /* accepted, policies not enforced */
+	EXT("2.5.29.35", "\x55\x1d\x23", CHAIN__EXT_AKI, true),
+	EXT("2.5.29.36", "\x55\x1d\x24", CHAIN__EXT_PC, false),
+	EXT("2.5.29.37", "\x55\x1d\x25", CHAIN__EXT_EKU, true),
+	EXT("1.3.6.1.5.5.7.1.1", "\x2b\x06\x01\x05\x05\x07\x01\x01", CHAIN__EXT_AIA, false),
 };
 
 bool chain__same_slice(chain__slice a, chain__slice b)
@@ -36,20 +37,22 @@ bool chain__same_slice(chain__slice a, chain__slice b)
 /* Record a known extension; returns whether it may be critical. */
 static bool note_extension(chain__cert *c, const char *oid, bool critical)
 {
-	for (size_t i = 0; i < sizeof(known_extensions) / sizeof(known_extensions[0]); i++) {
-		if (strcmp(oid, known_extensions[i].oid) == 0) {
-			c->ext_present |= 1u << known_extensions[i].bit;
+	for (size_t i = 0; i < CHAIN__EXT_COUNT; i++) {
+		if (strcmp(oid, chain__known_extensions[i].oid) == 0) {
+			c->ext_present |= 1u << chain__known_extensions[i].bit;
 			if (critical)
-				c->ext_critical |= 1u << known_extensions[i].bit;
-			return known_extensions[i].handled;
+				c->ext_critical |= 1u << chain__known_extensions[i].bit;
+			return chain__known_extensions[i].handled;
 		}
 	}
 	return false;
 }
 
-/* Walk the extension list: find the first unhandled critical one and refuse
- * duplicates (RFC 5280 4.2: an extension appears at most once). */
-static int read_extension_list(chain__cert *c)
+/* Walk the extension list: note which known ones are there, find the first
+ * unhandled critical one and refuse duplicates (RFC 5280 4.2: an extension
+ * appears at most once). What is wrong with the list goes to *problem: it
+ * ranks after the problems of the extensions' contents. */
+static int read_extension_list(chain__cert *c, char **problem)
 {
 	char oids[64][128];
 	size_t n = 0;
@@ -62,14 +65,14 @@ static int read_extension_list(chain__cert *c)
 		if (ret == GNUTLS_E_REQUESTED_DATA_NOT_AVAILABLE)
 			break;
 		if (ret < 0) {
-			c->malformed = strdup("unreadable extension list");
-			return c->malformed ? CHAIN_OK : CHAIN_ENOMEM;
+			*problem = strdup("unreadable extension list");
+			return *problem ? CHAIN_OK : CHAIN_ENOMEM;
 		}
 		for (size_t j = 0; j < n; j++) {
-			if (strcmp(oids[j], oid) == 0 && !c->malformed) {
+			if (strcmp(oids[j], oid) == 0 && !*problem) {
 				char msg[192];
 				snprintf(msg, sizeof(msg), "extension %s appears twice", oid);
-				if (!(c->malformed = strdup(msg)))
+				if (!(*problem = strdup(msg)))
 					return CHAIN_ENOMEM;
 			}
 		}
@@ -91,9 +94,10 @@ static int read_eku(chain__cert *c)
 		int ret = gnutls_x509_crt_get_key_purpose_oid(c->crt, i, oid, &size, NULL);
 		if (ret == GNUTLS_E_REQUESTED_DATA_NOT_AVAILABLE)
 			return CHAIN_OK;
-		if (ret < 0)
-			return (c->malformed = strdup("unreadable extended key usage")) ? CHAIN_OK
-			                                                               : CHAIN_ENOMEM;
+		if (ret < 0) /* the first problem found is the one reported */
+			return c->malformed || (c->malformed = strdup("unreadable extended key usage"))
+			               ? CHAIN_OK
+			               : CHAIN_ENOMEM;
 		if (chain__grow(&c->eku, &c->cap_eku, c->n_eku, sizeof(*c->eku)) < 0 ||
 		    !(c->eku[c->n_eku] = strdup(oid)))
 			return CHAIN_ENOMEM;
@@ -105,17 +109,14 @@ static int read_eku(chain__cert *c)
 /* AuthorityKeyIdentifier ::= SEQUENCE { keyIdentifier [0], authorityCertIssuer
  * [1], authorityCertSerialNumber [2] }, read from the extension's DER in one
  * pass: the key id for issuer lookup, and whether the other two are there
- * for the conformance rules. (Cheaper than GnuTLS's getter, which decodes
- * the extension again.) An AKI without key id is absence, not damage. */
-static void read_aki_fields(chain__cert *c)
+ * for the conformance rules. An AKI without key id is absence, not damage
+ * (as GnuTLS's getter, which refuses it, would leave it). */
+void chain__read_aki(chain__cert *c, chain__slice value)
 {
-	unsigned char buf[1024];
-	size_t size = sizeof(buf), n = 0;
+	size_t n = 0;
 	chain__slice kids[4];
 
-	if (!CHAIN__HAS(c, CHAIN__EXT_AKI) ||
-	    gnutls_x509_crt_get_extension_by_oid(c->crt, "2.5.29.35", 0, buf, &size, NULL) < 0 ||
-	    chain__der_children(buf, size, kids, 4, &n) < 0)
+	if (chain__der_children(value.p, value.len, kids, 4, &n) < 0)
 		return;
 	for (size_t i = 0; i < n && i < 4; i++) {
 		const unsigned char *p = kids[i].p;
@@ -164,13 +165,34 @@ static int read_constraints(chain__cert *c)
 		c->ski_len = size;
 
 	char *problem = NULL;
-	if (chain__nc_parse(&c->nc, c->crt, &problem) < 0)
+	if (CHAIN__HAS(c, CHAIN__EXT_NC) &&
+	    chain__nc_parse(&c->nc, c->ext[CHAIN__EXT_NC], CHAIN__CRITICAL(c, CHAIN__EXT_NC),
+	                    &problem) < 0)
 		return CHAIN_ENOMEM;
 	if (problem && !c->malformed)
 		c->malformed = problem;
 	else
 		free(problem);
 	return read_eku(c);
+}
+
+/* The values of the known extensions present, as the checks read them
+ * (c->ext[]); GnuTLS hands out copies. */
+static int copy_extensions(chain__cert *c)
+{
+	for (size_t i = 0; i < CHAIN__EXT_COUNT; i++) {
+		unsigned int bit = chain__known_extensions[i].bit;
+		gnutls_datum_t *d = &c->ext_copy[bit];
+		if (!CHAIN__HAS(c, bit))
+			continue;
+		int ret = gnutls_x509_crt_get_extension_by_oid2(c->crt, chain__known_extensions[i].oid, 0, d,
+		                                                NULL);
+		if (ret == GNUTLS_E_MEMORY_ERROR)
+			return CHAIN_ENOMEM;
+		if (ret >= 0)
+			c->ext[bit] = (chain__slice){d->data, d->size};
+	}
+	return CHAIN_OK;
 }
 
 static int read_fields(chain__cert *c)
@@ -189,15 +211,63 @@ static int read_fields(chain__cert *c)
 	c->pk_algo = pk > 0 ? (gnutls_pk_algorithm_t)pk : GNUTLS_PK_UNKNOWN;
 	c->pk_bits = bits;
 	c->self_issued = chain__same_slice(c->parts.subject, c->parts.issuer);
-	int ret = read_constraints(c);
+	char *problem = NULL;
+	int ret = read_extension_list(c, &problem);
 	if (ret == CHAIN_OK)
-		ret = read_extension_list(c);
-	read_aki_fields(c);
+		ret = copy_extensions(c);
+	if (ret == CHAIN_OK)
+		ret = read_constraints(c);
+	if (!c->malformed) {
+		c->malformed = problem;
+		problem = NULL;
+	}
+	free(problem);
+	if (CHAIN__HAS(c, CHAIN__EXT_AKI))
+		chain__read_aki(c, c->ext[CHAIN__EXT_AKI]);
+	return ret;
+}
+
+/* What a reader filled in, undone (x509.c stops part way when it meets a
+ * shape it does not read). */
+static void clear_fields(chain__cert *c)
+{
+	chain__nc_free(c->nc);
+	for (size_t i = 0; i < c->n_eku; i++)
+		free(c->eku[i]);
+	free(c->eku);
+	free(c->unknown_critical);
+	free(c->malformed);
+	for (size_t i = 0; i < CHAIN__EXT_COUNT; i++)
+		gnutls_free(c->ext_copy[i].data);
+	size_t start = offsetof(chain__cert, ext);
+	memset((char *)c + start, 0, offsetof(chain__cert, key_lock) - start);
+	c->path_len = -1;
+}
+
+static int read_with_gnutls(chain__cert *c, const char **why)
+{
+	clear_fields(c);
+	if (gnutls_x509_crt_init(&c->crt) < 0)
+		return CHAIN_ENOMEM;
+	gnutls_datum_t d = {c->der, (unsigned int)c->der_len};
+	if (gnutls_x509_crt_import(c->crt, &d, GNUTLS_X509_FMT_DER) < 0) {
+		*why = "GnuTLS cannot parse the certificate";
+		return CHAIN_EPARSE;
+	}
+	int ret = read_fields(c);
+	if (ret == CHAIN_EPARSE)
+		*why = "unreadable validity period";
 	return ret;
 }
 
 int chain__cert_parse(chain__cert **out, const unsigned char *der, size_t len,
                       const char **why)
+{
+	return chain__cert_parse_with(out, der, len, why, true);
+}
+
+int chain__cert_parse_with(chain__cert **out, const unsigned char *der, size_t len,
+                           const char **why, bool own_reader)
 {
 	const char *dummy;
 	chain__cert *c;
@@ -227,27 +297,18 @@ int chain__cert_parse(chain__cert **out, const unsigned char *der, size_t len,
 		ret = CHAIN_EPARSE;
 		goto fail;
 	}
-	if (gnutls_x509_crt_init(&c->crt) < 0) {
-		ret = CHAIN_ENOMEM;
-		goto fail;
-	}
-	gnutls_datum_t d = {c->der, (unsigned int)len};
-	if (gnutls_x509_crt_import(c->crt, &d, GNUTLS_X509_FMT_DER) < 0) {
-		*why = "GnuTLS cannot parse the certificate";
-		ret = CHAIN_EPARSE;
-		goto fail;
-	}
 	if (gnutls_hash_fast(GNUTLS_DIG_SHA256, c->der, len, c->sha256) < 0 ||
 	    gnutls_hash_fast(GNUTLS_DIG_SHA256, c->parts.spki.p, c->parts.spki.len,
 	                     c->spki_sha256) < 0) {
 		ret = CHAIN_EBACKEND;
 		goto fail;
 	}
-	if ((ret = read_fields(c)) < 0) {
-		if (ret == CHAIN_EPARSE)
-			*why = "unreadable validity period";
+	ret = own_reader ? chain__x509_read(c) : CHAIN_EPARSE;
+	c->own_reader = ret == CHAIN_OK;
+	if (ret == CHAIN_EPARSE)
+		ret = read_with_gnutls(c, why);
+	if (ret < 0)
 		goto fail;
-	}
 	*out = c;
 	return CHAIN_OK;
 fail:
@@ -265,18 +326,42 @@ void chain__cert_unref(chain__cert *c)
 {
 	if (!c || atomic_fetch_sub_explicit(&c->refs, 1, memory_order_acq_rel) != 1)
 		return;
+	clear_fields(c);
 	gnutls_x509_crt_deinit(c->crt);
-	chain__nc_free(c->nc);
 	if (c->pubkey)
 		gnutls_pubkey_deinit(c->pubkey);
-	for (size_t i = 0; i < c->n_eku; i++)
-		free(c->eku[i]);
-	free(c->eku);
-	free(c->unknown_critical);
-	free(c->malformed);
 	free(c->der);
 	pthread_mutex_destroy(&c->key_lock);
 	free(c);
+}
+
+/* c->crt, imported on first use; key_lock is held. */
+static gnutls_x509_crt_t crt_locked(chain__cert *c)
+{
+	if (!c->crt && !c->crt_err) {
+		gnutls_datum_t d = {c->der, (unsigned int)c->der_len};
+		gnutls_x509_crt_t crt;
+		if (gnutls_x509_crt_init(&crt) < 0) {
+			c->crt_err = true;
+		} else if (gnutls_x509_crt_import(crt, &d, GNUTLS_X509_FMT_DER) < 0) {
+			gnutls_x509_crt_deinit(crt);
+			c->crt_err = true;
+		} else {
+			c->crt = crt;
+		}
+	}
+	return c->crt;
+}
+
+gnutls_x509_crt_t chain__cert_crt(const chain__cert *cert)
+{
+	/* The lazily made objects are the only mutable part of a certificate,
+	 * and key_lock guards them. */
+	chain__cert *c = (chain__cert *)cert;
+	pthread_mutex_lock(&c->key_lock);
+	gnutls_x509_crt_t crt = crt_locked(c);
+	pthread_mutex_unlock(&c->key_lock);
+	return crt;
 }
 
 gnutls_pubkey_t chain__cert_pubkey(chain__cert *c)
@@ -285,11 +370,12 @@ gnutls_pubkey_t chain__cert_pubkey(chain__cert *c)
 
 	pthread_mutex_lock(&c->key_lock);
 	if (!c->pubkey && !c->pubkey_err) {
-		if (gnutls_pubkey_init(&key) < 0) {
-			c->pubkey_err = 1;
-		} else if (gnutls_pubkey_import_x509(key, c->crt, 0) < 0) {
+		gnutls_x509_crt_t crt = crt_locked(c);
+		if (!crt || gnutls_pubkey_init(&key) < 0) {
+			c->pubkey_err = true;
+		} else if (gnutls_pubkey_import_x509(key, crt, 0) < 0) {
 			gnutls_pubkey_deinit(key);
-			c->pubkey_err = 1;
+			c->pubkey_err = true;
 		} else {
 			c->pubkey = key;
 		}

@@ -98,14 +98,12 @@ static void check_ca_structure(conf *k, size_t i)
 static void check_aia(conf *k, size_t i)
 {
 	const chain__cert *c = at(k, i);
-	unsigned char buf[4096];
-	size_t size = sizeof(buf), n = 0;
-	chain__slice kids[16];
+	chain__slice aia = c->ext[CHAIN__EXT_AIA], kids[16];
+	size_t n = 0;
 
 	if (!CHAIN__HAS(c, CHAIN__EXT_AIA))
 		return;
-	if (gnutls_x509_crt_get_extension_by_oid(c->crt, "1.3.6.1.5.5.7.1.1", 0, buf, &size, NULL) < 0 ||
-	    chain__der_children(buf, size, kids, 16, &n) < 0 || n == 0) {
+	if (chain__der_children(aia.p, aia.len, kids, 16, &n) < 0 || n == 0) {
 		NONCONFORMING(k, i, "malformed authorityInfoAccess (RFC 5280 4.2.2.1)");
 		return;
 	}
@@ -147,16 +145,14 @@ static bool san_any(const chain__cert *c, bool (*fn)(unsigned int type, const ch
                                                      const void *arg),
                     const void *arg)
 {
-	for (unsigned int i = 0;; i++) {
-		char value[1024];
-		size_t size = sizeof(value);
-		unsigned int type = 0;
-		int ret = gnutls_x509_crt_get_subject_alt_name2(c->crt, i, value, &size, &type, NULL);
-		if (ret == GNUTLS_E_REQUESTED_DATA_NOT_AVAILABLE)
-			return false;
-		if (ret >= 0 && fn(type, value, size, arg))
+	chain__reader r = chain__san_reader(c);
+	chain__slice value;
+	unsigned int type;
+
+	while (chain__san_next(&r, &type, &value))
+		if (fn(type, (const char *)value.p, value.len, arg))
 			return true;
-	}
+	return false;
 }
 
 static bool invalid_dns(unsigned int type, const char *v, size_t len, const void *arg)
@@ -234,11 +230,10 @@ static void check_cn_in_san(conf *k)
 	for (unsigned int idx = 0;; idx++) {
 		char text[256];
 		size_t size = sizeof(text) - 1;
-		int ret = gnutls_x509_crt_get_dn_by_oid(at(k, 0)->crt, GNUTLS_OID_X520_COMMON_NAME, idx, 0,
-		                                        text, &size);
-		if (ret == GNUTLS_E_REQUESTED_DATA_NOT_AVAILABLE)
+		int ret = chain__cert_cn(at(k, 0), idx, text, &size);
+		if (ret == CHAIN__CN_END)
 			return;
-		if (ret < 0)
+		if (ret == CHAIN__CN_SKIP)
 			continue;
 		common_name cn = {.text = text, .len = size};
 		interpret_cn(&cn);

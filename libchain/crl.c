@@ -127,9 +127,9 @@ static bool lists(const chain__crl *crl, const chain__cert *cert, chain__clock *
 static unsigned int crl_signature_status(const chain__crl *crl, const chain__cert *issuer)
 {
 	unsigned int status = 0;
-	gnutls_x509_crt_t ca = issuer->crt;
+	gnutls_x509_crt_t ca = chain__cert_crt(issuer);
 	const unsigned int flags = GNUTLS_VERIFY_ALLOW_SIGN_WITH_SHA1 | GNUTLS_VERIFY_ALLOW_BROKEN;
-	if (gnutls_x509_crl_verify(crl->crl, &ca, 1, flags, &status) < 0)
+	if (!ca || gnutls_x509_crl_verify(crl->crl, &ca, 1, flags, &status) < 0)
 		return GNUTLS_CERT_INVALID | GNUTLS_CERT_SIGNATURE_FAILURE;
 	status &= ~(unsigned int)(GNUTLS_CERT_REVOCATION_DATA_SUPERSEDED |
 	                          GNUTLS_CERT_REVOCATION_DATA_ISSUED_IN_FUTURE);

@@ -4,6 +4,8 @@
  * occur in a certificate's outer structure; anything else is refused. */
 #include "internal.h"
 
+#include <stdio.h>
+
 /* Read one TLV at *p (bounded by end). On success, *tlv covers the whole
  * element, *content its value, and *p moves past it. */
 bool chain__der_read(const unsigned char **p, const unsigned char *end, unsigned char *tag,
@@ -95,4 +97,60 @@ int chain__der_split(chain__der_parts *out, const unsigned char *der, size_t len
 			return CHAIN_EPARSE;
 	}
 	return CHAIN_OK;
+}
+
+chain__reader chain__reader_of(chain__slice s)
+{
+	return (chain__reader){s.p, s.len ? s.p + s.len : s.p}; /* no arithmetic on NULL */
+}
+
+bool chain__reader_done(const chain__reader *r)
+{
+	return r->p == r->end;
+}
+
+bool chain__reader_tlv(chain__reader *r, unsigned char *tag, chain__slice *content)
+{
+	chain__slice whole;
+	return chain__der_read(&r->p, r->end, tag, &whole, content);
+}
+
+bool chain__der_only(chain__slice s, unsigned char tag, chain__slice *content)
+{
+	chain__reader r = chain__reader_of(s);
+	unsigned char t;
+	return chain__reader_tlv(&r, &t, content) && t == tag && chain__reader_done(&r);
+}
+
+bool chain__oid_text(chain__slice oid, char *out, size_t cap)
+{
+	size_t used = 0;
+	uint64_t arc = 0;
+	bool first = true;
+
+	if (oid.len == 0 || (oid.p[oid.len - 1] & 0x80))
+		return false;
+	for (size_t i = 0; i < oid.len; i++) {
+		if (arc == 0 && oid.p[i] == 0x80)
+			return false; /* a leading 0x80 octet: not minimal */
+		if (arc >> 57)
+			return false; /* would not fit 64 bits */
+		arc = (arc << 7) | (oid.p[i] & 0x7f);
+		if (oid.p[i] & 0x80)
+			continue;
+		int n;
+		if (first) {
+			unsigned int top = arc < 40 ? 0 : arc < 80 ? 1 : 2;
+			n = snprintf(out + used, cap - used, "%u.%llu", top,
+			             (unsigned long long)(arc - 40u * top));
+			first = false;
+		} else {
+			n = snprintf(out + used, cap - used, ".%llu", (unsigned long long)arc);
+		}
+		if (n < 0 || (size_t)n >= cap - used)
+			return false;
+		used += (size_t)n;
+		arc = 0;
+	}
+	return true;
 }

@@ -19,9 +19,9 @@ static chain__edge verify_pss(const chain__cert *issuer, const chain__cert *subj
 	                           GNUTLS_VERIFY_IGNORE_UNKNOWN_CRIT_EXTENSIONS |
 	                           GNUTLS_VERIFY_ALLOW_BROKEN | GNUTLS_VERIFY_ALLOW_SIGN_WITH_SHA1;
 	unsigned int status = 0;
-	gnutls_x509_crt_t ca = issuer->crt;
+	gnutls_x509_crt_t ca = chain__cert_crt(issuer), crt = chain__cert_crt(subject);
 
-	if (gnutls_x509_crt_verify(subject->crt, &ca, 1, flags, &status) < 0)
+	if (!ca || !crt || gnutls_x509_crt_verify(crt, &ca, 1, flags, &status) < 0)
 		return CHAIN__EDGE_UNSUPPORTED;
 	if (status & GNUTLS_CERT_SIGNATURE_FAILURE)
 		return CHAIN__EDGE_BAD;

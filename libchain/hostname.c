@@ -73,24 +73,18 @@ static int san_any(const chain__cert *cert, bool (*fn)(const unsigned char *, si
                                                        unsigned int, const chain_policy *),
                    const chain_policy *policy, bool *has_name)
 {
-	unsigned char buf[1024];
+	chain__reader r = chain__san_reader(cert);
+	chain__slice value;
+	unsigned int type;
 
 	*has_name = false;
-	for (unsigned int i = 0;; i++) {
-		size_t size = sizeof(buf);
-		unsigned int type = 0;
-		int ret = gnutls_x509_crt_get_subject_alt_name2(cert->crt, i, buf, &size, &type, NULL);
-		if (ret == GNUTLS_E_REQUESTED_DATA_NOT_AVAILABLE)
-			return 0;
-		if (ret == GNUTLS_E_SHORT_MEMORY_BUFFER)
-			continue; /* longer than any valid name or address */
-		if (ret < 0)
-			return 0;
+	while (chain__san_next(&r, &type, &value)) {
 		if (type == GNUTLS_SAN_DNSNAME || type == GNUTLS_SAN_IPADDRESS)
 			*has_name = true;
-		if (fn(buf, size, type, policy))
+		if (fn(value.p, value.len, type, policy))
 			return 1;
 	}
+	return 0;
 }
 
 static bool san_matches(const unsigned char *value, size_t len, unsigned int type,
@@ -108,11 +102,10 @@ static int cn_matches(const chain__cert *cert, const chain_policy *policy)
 	for (unsigned int i = 0;; i++) {
 		char buf[MAX_NAME + 2];
 		size_t size = sizeof(buf);
-		int ret = gnutls_x509_crt_get_dn_by_oid(cert->crt, GNUTLS_OID_X520_COMMON_NAME, i, 0,
-		                                        buf, &size);
-		if (ret == GNUTLS_E_SHORT_MEMORY_BUFFER)
+		int ret = chain__cert_cn(cert, i, buf, &size);
+		if (ret == CHAIN__CN_SKIP)
 			continue;
-		if (ret < 0)
+		if (ret == CHAIN__CN_END)
 			return 0;
 		if (!memchr(buf, '*', size) && dns_matches(buf, size, policy->hostname))
 			return 1;

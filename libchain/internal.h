@@ -52,6 +52,21 @@ typedef struct {
 bool chain__der_read(const unsigned char **p, const unsigned char *end, unsigned char *tag,
                      chain__slice *tlv, chain__slice *content);
 int chain__der_split(chain__der_parts *out, const unsigned char *der, size_t len);
+
+/* A cursor over the TLVs of a slice (a SEQUENCE's or SET's content). */
+typedef struct {
+	const unsigned char *p, *end;
+} chain__reader;
+
+chain__reader chain__reader_of(chain__slice s);
+bool chain__reader_done(const chain__reader *r);
+/* The next TLV, with chain__der_read()'s rules; *content is its value. */
+bool chain__reader_tlv(chain__reader *r, unsigned char *tag, chain__slice *content);
+/* The content of a TLV that must fill @s exactly and carry @tag. */
+bool chain__der_only(chain__slice s, unsigned char tag, chain__slice *content);
+/* An OBJECT IDENTIFIER's content as dotted text; false when it is not a
+ * minimally encoded OID or does not fit @cap. */
+bool chain__oid_text(chain__slice oid, char *out, size_t cap);
 /* The elements of a DER SEQUENCE (whole TLVs, at most @max stored); *n
  * counts them all. CHAIN_EPARSE unless @der is exactly one SEQUENCE. */
 int chain__der_children(const unsigned char *der, size_t len, chain__slice *out, size_t max,
@@ -66,16 +81,29 @@ typedef struct chain__nc chain__nc; /* nc.c: parsed name constraints, immutable 
 /* Bits of chain__cert.ext_present / ext_critical. */
 enum {
 	CHAIN__EXT_SKI, CHAIN__EXT_KU, CHAIN__EXT_SAN, CHAIN__EXT_BC, CHAIN__EXT_NC, CHAIN__EXT_CP,
-	CHAIN__EXT_AKI, CHAIN__EXT_PC, CHAIN__EXT_EKU, CHAIN__EXT_AIA,
+	CHAIN__EXT_AKI, CHAIN__EXT_PC, CHAIN__EXT_EKU, CHAIN__EXT_AIA, CHAIN__EXT_COUNT
 };
+/* The extensions libchain knows, indexed by CHAIN__EXT_*; `handled` ones
+ * may be critical (cert.c). */
+typedef struct {
+	const char *oid;          /* dotted */
+	const unsigned char *der; /* the OID's content octets */
+	size_t der_len;
+	unsigned int bit;
+	bool handled;
+} chain__known_ext;
+extern const chain__known_ext chain__known_extensions[CHAIN__EXT_COUNT];
+
 #define CHAIN__HAS(c, ext) (((c)->ext_present >> (ext)) & 1u)
 #define CHAIN__CRITICAL(c, ext) (((c)->ext_critical >> (ext)) & 1u)
 #define CHAIN__SHA256_LEN 32
 
 /* Everything path building and policy checks read, extracted once at parse
- * time so the hot loop never calls a GnuTLS getter. Immutable after
- * chain__cert_parse() except for the lazily imported public key, which is
- * guarded by key_lock; reference-counted so threads and results share it. */
+ * time so the hot loop never calls a GnuTLS getter. Most certificates are
+ * read by libchain's own reader (x509.c); the rest by GnuTLS (cert.c), into
+ * the same fields. Immutable after chain__cert_parse() except for the
+ * GnuTLS objects made on first use (crt, pubkey), which key_lock guards;
+ * reference-counted so threads and results share it. */
 typedef struct chain__cert {
 	atomic_uint refs;
 	unsigned char *der;
@@ -83,7 +111,10 @@ typedef struct chain__cert {
 	chain__der_parts parts; /* slices into der */
 	unsigned char sha256[CHAIN__SHA256_LEN];
 	unsigned char spki_sha256[CHAIN__SHA256_LEN];
-	gnutls_x509_crt_t crt;
+	/* The extnValue content of each known extension present: into der, or
+	 * into ext_copy[] when GnuTLS read the certificate. */
+	chain__slice ext[CHAIN__EXT_COUNT];
+	gnutls_datum_t ext_copy[CHAIN__EXT_COUNT];
 
 	int version;
 	int64_t not_before, not_after;
@@ -109,30 +140,60 @@ typedef struct chain__cert {
 	char *malformed;        /* why an extension could not be read, or NULL */
 
 	pthread_mutex_t key_lock;
+	gnutls_x509_crt_t crt;  /* imported on first use: chain__cert_crt() */
 	gnutls_pubkey_t pubkey; /* imported on first use as an issuer */
-	int pubkey_err;
+	bool crt_err, pubkey_err;
+	bool own_reader; /* read by x509.c, not by GnuTLS */
 } chain__cert;
 
 /* Parse @der (copied). On CHAIN_EPARSE, *why (if not NULL) is set to a static
  * description. The new certificate has one reference. */
 int chain__cert_parse(chain__cert **out, const unsigned char *der, size_t len,
                       const char **why);
+/* The same, with libchain's own reader tried first only when @own_reader
+ * (tests compare the two readings). */
+int chain__cert_parse_with(chain__cert **out, const unsigned char *der, size_t len,
+                           const char **why, bool own_reader);
 chain__cert *chain__cert_ref(chain__cert *cert);
 void chain__cert_unref(chain__cert *cert);
 /* The issuer's public key, imported once; NULL if it cannot be imported. */
 gnutls_pubkey_t chain__cert_pubkey(chain__cert *cert);
+/* The GnuTLS certificate object, imported on first use (for what libchain
+ * leaves to GnuTLS: RSA-PSS and CRL signatures, unusual name strings);
+ * NULL if GnuTLS cannot import it. Thread-safe. */
+gnutls_x509_crt_t chain__cert_crt(const chain__cert *cert);
+
+/* ---- x509.c: libchain's reader of the common certificate shapes ---------- */
+
+/* Fill @c's fields from c->der and c->parts. CHAIN_EPARSE when the
+ * certificate is outside the shapes read here (GnuTLS then reads it). */
+int chain__x509_read(chain__cert *c);
+
+/* ---- names.c: a certificate's names as the checks read them -------------- */
+
+/* Iterate the subjectAltName entries: start with *r = chain__san_reader();
+ * *type is a GNUTLS_SAN_* value (0 for types libchain does not name). */
+chain__reader chain__san_reader(const chain__cert *cert);
+bool chain__san_next(chain__reader *r, unsigned int *type, chain__slice *value);
+/* The subject's common name number @idx as text, in @buf (NUL-terminated,
+ * *size its length on return): CHAIN__CN_OK, CHAIN__CN_SKIP (this one is
+ * unreadable or too long) or CHAIN__CN_END (no more). */
+enum { CHAIN__CN_OK, CHAIN__CN_SKIP, CHAIN__CN_END };
+int chain__cert_cn(const chain__cert *cert, unsigned int idx, char *buf, size_t *size);
 /* Newly allocated strings for results (NULL on failure), from DER slices. */
 char *chain__dn_string(chain__slice name);
 char *chain__serial_hex(chain__slice serial);
 bool chain__cert_has_eku(const chain__cert *cert, const char *oid);
+/* keyIdentifier and the presence of issuer/serial, from an AKI value. */
+void chain__read_aki(chain__cert *cert, chain__slice value);
 bool chain__same_slice(chain__slice a, chain__slice b);
 
 /* ---- nc.c: name constraints (RFC 5280 4.2.1.10) ------------------------- */
 
-/* Read @crt's nameConstraints. *out is NULL when there are none; when the
- * extension is present but invalid, *out is NULL and *problem a new string
- * saying why (the caller frees it). Returns CHAIN_OK or CHAIN_ENOMEM. */
-int chain__nc_parse(chain__nc **out, gnutls_x509_crt_t crt, char **problem);
+/* Read a nameConstraints extension value (copied). When it is invalid,
+ * *out is NULL and *problem a new string saying why (the caller frees it).
+ * Returns CHAIN_OK or CHAIN_ENOMEM. */
+int chain__nc_parse(chain__nc **out, chain__slice value, bool critical, char **problem);
 void chain__nc_free(chain__nc *nc); /* NULL is a no-op */
 /* Are all names of @cert (subject, SANs; the leaf's DNS-like CNs when it has
  * no dNSName SAN) allowed by @nc? NULL @nc allows everything. */

@@ -10,8 +10,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define OID_NAME_CONSTRAINTS "2.5.29.30"
-#define OID_SUBJECT_ALT_NAME "2.5.29.17"
 #define MAX_DNS 253
 #define MAX_COMPARISONS (1u << 20)
 
@@ -42,42 +40,11 @@ typedef struct {
 } subtree;
 
 struct chain__nc {
-	unsigned char *der; /* the extension value (GnuTLS-allocated); bases point into it */
+	unsigned char *der; /* a copy of the extension value; bases point into it */
 	subtree *v;
 	size_t n;
 	unsigned int types; /* one bit per GeneralName type that has a subtree */
 };
-
-/* ---- DER ------------------------------------------------------------------ */
-
-typedef struct {
-	const unsigned char *p, *end;
-} reader;
-
-static reader reader_of(chain__slice s)
-{
-	return (reader){s.p, s.len ? s.p + s.len : s.p}; /* no arithmetic on NULL */
-}
-
-static bool reader_done(const reader *r)
-{
-	return r->p == r->end;
-}
-
-/* One TLV, with der.c's rules: definite minimal lengths, low tag numbers. */
-static bool read_tlv(reader *r, unsigned char *tag, chain__slice *content)
-{
-	chain__slice whole;
-	return chain__der_read(&r->p, r->end, tag, &whole, content);
-}
-
-/* The content of a TLV that must fill @s exactly and carry @tag. */
-static bool only_tlv(chain__slice s, unsigned char tag, chain__slice *content)
-{
-	reader r = reader_of(s);
-	unsigned char t;
-	return read_tlv(&r, &t, content) && t == tag && reader_done(&r);
-}
 
 static int gn_type(unsigned char tag)
 {
@@ -181,10 +148,10 @@ static bool name_valid_der(chain__slice name)
 	chain__slice rdns, rdn;
 	unsigned char tag;
 
-	if (!only_tlv(name, 0x30, &rdns))
+	if (!chain__der_only(name, 0x30, &rdns))
 		return false;
-	for (reader r = reader_of(rdns); !reader_done(&r);)
-		if (!read_tlv(&r, &tag, &rdn) || tag != 0x31 || rdn.len == 0)
+	for (chain__reader r = chain__reader_of(rdns); !chain__reader_done(&r);)
+		if (!chain__reader_tlv(&r, &tag, &rdn) || tag != 0x31 || rdn.len == 0)
 			return false;
 	return true;
 }
@@ -280,13 +247,13 @@ static bool dir_matches(chain__slice base, chain__slice name)
 	chain__slice brdns, nrdns, x, y;
 	unsigned char tag;
 
-	only_tlv(base, 0x30, &brdns);
-	only_tlv(name, 0x30, &nrdns);
-	reader b = reader_of(brdns), n = reader_of(nrdns);
-	while (!reader_done(&b)) {
+	chain__der_only(base, 0x30, &brdns);
+	chain__der_only(name, 0x30, &nrdns);
+	chain__reader b = chain__reader_of(brdns), n = chain__reader_of(nrdns);
+	while (!chain__reader_done(&b)) {
 		const unsigned char *bs = b.p, *ns = n.p;
-		read_tlv(&b, &tag, &x);
-		if (!read_tlv(&n, &tag, &y) || b.p - bs != n.p - ns || memcmp(bs, ns, (size_t)(b.p - bs)))
+		chain__reader_tlv(&b, &tag, &x);
+		if (!chain__reader_tlv(&n, &tag, &y) || b.p - bs != n.p - ns || memcmp(bs, ns, (size_t)(b.p - bs)))
 			return false;
 	}
 	return true;
@@ -393,17 +360,17 @@ static const char *parse_subtree(subtree *s, chain__slice seq)
 	chain__slice field;
 	unsigned char tag;
 	int type;
-	reader r = reader_of(seq);
+	chain__reader r = chain__reader_of(seq);
 
-	if (!read_tlv(&r, &tag, &s->base) || (type = gn_type(tag)) < 0)
+	if (!chain__reader_tlv(&r, &tag, &s->base) || (type = gn_type(tag)) < 0)
 		return "malformed GeneralSubtree base";
 	s->type = (unsigned int)type;
-	if (!reader_done(&r) && *r.p == 0x80 &&
-	    (!read_tlv(&r, &tag, &field) || field.len != 1 || field.p[0] != 0))
+	if (!chain__reader_done(&r) && *r.p == 0x80 &&
+	    (!chain__reader_tlv(&r, &tag, &field) || field.len != 1 || field.p[0] != 0))
 		return "minimum is not 0";
-	if (!reader_done(&r) && *r.p == 0x81)
+	if (!chain__reader_done(&r) && *r.p == 0x81)
 		return "maximum is present";
-	if (!reader_done(&r))
+	if (!chain__reader_done(&r))
 		return "malformed GeneralSubtree";
 	return base_problem(s);
 }
@@ -417,14 +384,14 @@ static const char *parse_value(chain__nc *nc, chain__slice value)
 	unsigned char tag;
 	int last = -1;
 
-	if (!only_tlv(value, 0x30, &body))
+	if (!chain__der_only(value, 0x30, &body))
 		return "malformed NameConstraints";
-	for (reader r = reader_of(body); !reader_done(&r);) {
-		if (!read_tlv(&r, &tag, &list) || (tag != 0xa0 && tag != 0xa1) || (tag & 1) <= last)
+	for (chain__reader r = chain__reader_of(body); !chain__reader_done(&r);) {
+		if (!chain__reader_tlv(&r, &tag, &list) || (tag != 0xa0 && tag != 0xa1) || (tag & 1) <= last)
 			return "malformed NameConstraints";
 		last = tag & 1;
-		for (reader items = reader_of(list); !reader_done(&items);) {
-			if (!read_tlv(&items, &tag, &seq) || tag != 0x30)
+		for (chain__reader items = chain__reader_of(list); !chain__reader_done(&items);) {
+			if (!chain__reader_tlv(&items, &tag, &seq) || tag != 0x30)
 				return "malformed GeneralSubtrees";
 			subtree *s = &nc->v[nc->n++];
 			s->excluded = last == 1;
@@ -444,10 +411,8 @@ static int set_problem(char **problem, const char *why)
 	return (*problem = strdup(msg)) ? CHAIN_OK : CHAIN_ENOMEM;
 }
 
-int chain__nc_parse(chain__nc **out, gnutls_x509_crt_t crt, char **problem)
+int chain__nc_parse(chain__nc **out, chain__slice value, bool critical, char **problem)
 {
-	gnutls_datum_t ext = {NULL, 0};
-	unsigned int critical = 0;
 	chain__nc *nc = NULL;
 	const char *why;
 	subtree *v;
@@ -455,19 +420,15 @@ int chain__nc_parse(chain__nc **out, gnutls_x509_crt_t crt, char **problem)
 
 	*out = NULL;
 	*problem = NULL;
-	ret = gnutls_x509_crt_get_extension_by_oid2(crt, OID_NAME_CONSTRAINTS, 0, &ext, &critical);
-	if (ret == GNUTLS_E_REQUESTED_DATA_NOT_AVAILABLE)
-		return CHAIN_OK;
-	if (ret < 0)
-		return set_problem(problem, "unreadable");
 	/* A GeneralSubtree takes at least 4 octets: room for all, trimmed below. */
-	if (!(nc = calloc(1, sizeof(*nc))) || !(nc->v = calloc(ext.size / 4 + 1, sizeof(*nc->v)))) {
+	if (!(nc = calloc(1, sizeof(*nc))) || !(nc->v = calloc(value.len / 4 + 1, sizeof(*nc->v))) ||
+	    !(nc->der = malloc(value.len ? value.len : 1))) {
 		ret = CHAIN_ENOMEM;
 		goto cleanup;
 	}
-	nc->der = ext.data;
-	why = parse_value(nc, (chain__slice){ext.data, ext.size});
-	ext.data = NULL;
+	if (value.len)
+		memcpy(nc->der, value.p, value.len);
+	why = parse_value(nc, (chain__slice){nc->der, value.len});
 	if (!why && !critical)
 		why = "not critical (RFC 5280 4.2.1.10)";
 	if (why) {
@@ -480,7 +441,6 @@ int chain__nc_parse(chain__nc **out, gnutls_x509_crt_t crt, char **problem)
 	nc = NULL;
 	ret = CHAIN_OK;
 cleanup:
-	gnutls_free(ext.data);
 	chain__nc_free(nc);
 	return ret;
 }
@@ -489,7 +449,7 @@ void chain__nc_free(chain__nc *nc)
 {
 	if (!nc)
 		return;
-	gnutls_free(nc->der);
+	free(nc->der);
 	free(nc->v);
 	free(nc);
 }
@@ -503,8 +463,8 @@ static bool sans_permitted(const chain__nc *nc, chain__slice names, bool *has_dn
 	chain__slice name;
 	unsigned char tag;
 
-	for (reader r = reader_of(names); !reader_done(&r);) {
-		int type = read_tlv(&r, &tag, &name) ? gn_type(tag) : -1;
+	for (chain__reader r = chain__reader_of(names); !chain__reader_done(&r);) {
+		int type = chain__reader_tlv(&r, &tag, &name) ? gn_type(tag) : -1;
 		*has_dns = *has_dns || type == GN_DNS;
 		if (type < 0 || !name_permitted(nc, (unsigned int)type, name))
 			return false;
@@ -545,11 +505,11 @@ static bool rdn_permitted(const chain__nc *nc, chain__slice rdn, chain__slice oi
 	unsigned char buf[MAX_DNS + 2], tag;
 	chain__slice atv, id, value, name;
 
-	for (reader a = reader_of(rdn); !reader_done(&a);) {
-		if (!read_tlv(&a, &tag, &atv))
+	for (chain__reader a = chain__reader_of(rdn); !chain__reader_done(&a);) {
+		if (!chain__reader_tlv(&a, &tag, &atv))
 			return false;
-		reader f = reader_of(atv);
-		if (!read_tlv(&f, &tag, &id) || tag != 0x06 || !read_tlv(&f, &tag, &value))
+		chain__reader f = chain__reader_of(atv);
+		if (!chain__reader_tlv(&f, &tag, &id) || tag != 0x06 || !chain__reader_tlv(&f, &tag, &value))
 			return false;
 		if (!chain__same_slice(id, oid))
 			continue;
@@ -573,8 +533,8 @@ static bool attrs_permitted(const chain__nc *nc, chain__slice rdns, chain__slice
 	chain__slice rdn;
 	unsigned char tag;
 
-	for (reader r = reader_of(rdns); !reader_done(&r);)
-		if (!read_tlv(&r, &tag, &rdn) || !rdn_permitted(nc, rdn, oid, type))
+	for (chain__reader r = chain__reader_of(rdns); !chain__reader_done(&r);)
+		if (!chain__reader_tlv(&r, &tag, &rdn) || !rdn_permitted(nc, rdn, oid, type))
 			return false;
 	return true;
 }
@@ -585,7 +545,7 @@ static size_t count_tlvs(chain__slice s)
 	unsigned char tag;
 	size_t n = 0;
 
-	for (reader r = reader_of(s); !reader_done(&r) && read_tlv(&r, &tag, &content);)
+	for (chain__reader r = chain__reader_of(s); !chain__reader_done(&r) && chain__reader_tlv(&r, &tag, &content);)
 		n++;
 	return n;
 }
@@ -599,20 +559,15 @@ static bool within_budget(const chain__nc *nc, chain__slice rdns, chain__slice n
 
 bool chain__nc_permits(const chain__nc *nc, const chain__cert *cert, bool is_leaf)
 {
-	gnutls_datum_t san = {NULL, 0};
 	chain__slice rdns, names = {NULL, 0};
-	unsigned int critical;
 	bool has_dns = false;
 
 	if (!nc)
 		return true;
-	int ret = gnutls_x509_crt_get_extension_by_oid2(cert->crt, OID_SUBJECT_ALT_NAME, 0, &san,
-	                                                &critical);
-	if (ret < 0 && ret != GNUTLS_E_REQUESTED_DATA_NOT_AVAILABLE)
-		return false;
+	bool has_san = CHAIN__HAS(cert, CHAIN__EXT_SAN);
 	/* RFC 5280: directoryName subtrees apply to a non-empty subject. */
-	bool ok = only_tlv(cert->parts.subject, 0x30, &rdns) &&
-	          (ret < 0 || only_tlv((chain__slice){san.data, san.size}, 0x30, &names)) &&
+	bool ok = chain__der_only(cert->parts.subject, 0x30, &rdns) &&
+	          (!has_san || chain__der_only(cert->ext[CHAIN__EXT_SAN], 0x30, &names)) &&
 	          within_budget(nc, rdns, names) &&
 	          (rdns.len == 0 || name_permitted(nc, GN_DIR, cert->parts.subject)) &&
 	          sans_permitted(nc, names, &has_dns) &&
@@ -620,6 +575,5 @@ bool chain__nc_permits(const chain__nc *nc, const chain__cert *cert, bool is_lea
 	           attrs_permitted(nc, rdns, oid_email_address, GN_EMAIL)) &&
 	          (!is_leaf || has_dns || !(nc->types & (1u << GN_DNS)) ||
 	           attrs_permitted(nc, rdns, oid_common_name, GN_DNS));
-	gnutls_free(san.data);
 	return ok;
 }

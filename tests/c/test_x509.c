@@ -1,0 +1,527 @@
+/* x509.c against GnuTLS: every certificate of the fixtures (and of any PEM
+ * files named after DATA_DIR, e.g. x509-limbo's), and thousands of
+ * mutations of their TBS bytes, are parsed twice: with libchain's own
+ * reader first (falling back to GnuTLS where it declines) and with GnuTLS
+ * alone. The reader must never accept what GnuTLS refuses, and every field
+ * the checks read must come out the same; names.c's subjectAltName and
+ * common-name readers are compared with GnuTLS's getters as well. Linked
+ * with libchain's objects, to reach the internal functions. */
+#include "fixtures.h"
+#include "internal.h"
+#include "tap.h"
+
+#include <dirent.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef struct {
+	unsigned char *der;
+	size_t len;
+} cert_der;
+
+static cert_der *corpus;
+static size_t n_corpus, cap_corpus;
+static size_t parsed, own, refused_by_both, failures;
+static char first_failure[512];
+
+/* With CHAIN_TEST_DUMP=DIR, the first failing inputs are written there. */
+static void dump(const unsigned char *der, size_t len)
+{
+	const char *dir = getenv("CHAIN_TEST_DUMP");
+	char path[4096];
+	if (!dir || failures > 20)
+		return;
+	snprintf(path, sizeof(path), "%s/x509-%zu.der", dir, failures);
+	FILE *f = fopen(path, "wb");
+	if (f) {
+		fwrite(der, 1, len, f);
+		fclose(f);
+	}
+}
+
+static void fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static void fail(const char *fmt, ...)
+{
+	if (failures++ == 0) {
+		va_list ap;
+		va_start(ap, fmt);
+		vsnprintf(first_failure, sizeof(first_failure), fmt, ap);
+		va_end(ap);
+	}
+}
+
+static int add_der(void *unused, size_t index, const unsigned char *der, size_t len)
+{
+	(void)unused;
+	(void)index;
+	for (size_t i = 0; i < n_corpus; i++)
+		if (corpus[i].len == len && memcmp(corpus[i].der, der, len) == 0)
+			return 0;
+	if (n_corpus == cap_corpus) {
+		cap_corpus = cap_corpus ? 2 * cap_corpus : 256;
+		corpus = realloc(corpus, cap_corpus * sizeof(*corpus));
+	}
+	corpus[n_corpus].der = malloc(len);
+	memcpy(corpus[n_corpus].der, der, len);
+	corpus[n_corpus++].len = len;
+	return 0;
+}
+
+static void add_file(const char *dir, const char *name)
+{
+	size_t len;
+	char *pem = test_read_file(dir, name, &len);
+	if (pem)
+		chain_pem_foreach(pem, len, add_der, NULL);
+	free(pem);
+}
+
+static void add_dir(const char *dir)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	while (d && (e = readdir(d))) {
+		size_t n = strlen(e->d_name);
+		if (n > 4 && strcmp(e->d_name + n - 4, ".pem") == 0)
+			add_file(dir, e->d_name);
+	}
+	if (d)
+		closedir(d);
+}
+
+static bool same_str(const char *a, const char *b)
+{
+	return (!a && !b) || (a && b && strcmp(a, b) == 0);
+}
+
+static bool same_bytes(const void *a, size_t la, const void *b, size_t lb)
+{
+	return la == lb && (la == 0 || memcmp(a, b, la) == 0);
+}
+
+/* Every field the search and the checks read. */
+static const char *differs(const chain__cert *a, const chain__cert *b)
+{
+	if (a->version != b->version)
+		return "version";
+	if (a->not_before != b->not_before || a->not_after != b->not_after)
+		return "validity";
+	if (a->sign_algo != b->sign_algo)
+		return "signature algorithm";
+	if (a->pk_algo != b->pk_algo || a->pk_bits != b->pk_bits)
+		return "public key algorithm or size";
+	if (a->self_issued != b->self_issued)
+		return "self_issued";
+	if (a->has_bc != b->has_bc || a->bc_ca != b->bc_ca || a->path_len != b->path_len)
+		return "basicConstraints";
+	if (a->has_ku != b->has_ku || a->ku != b->ku)
+		return "keyUsage";
+	if (!same_bytes(a->ski, a->ski_len, b->ski, b->ski_len))
+		return "subjectKeyIdentifier";
+	if (!same_bytes(a->aki, a->aki_len, b->aki, b->aki_len) ||
+	    a->aki_has_issuer_serial != b->aki_has_issuer_serial)
+		return "authorityKeyIdentifier";
+	if (a->has_eku != b->has_eku || a->n_eku != b->n_eku)
+		return "extKeyUsage";
+	for (size_t i = 0; i < a->n_eku; i++)
+		if (strcmp(a->eku[i], b->eku[i]) != 0)
+			return "extKeyUsage OID";
+	if (a->ext_present != b->ext_present || a->ext_critical != b->ext_critical)
+		return "extension presence or criticality";
+	for (size_t i = 0; i < CHAIN__EXT_COUNT; i++)
+		if (CHAIN__HAS(a, i) &&
+		    !same_bytes(a->ext[i].p, a->ext[i].len, b->ext[i].p, b->ext[i].len))
+			return "extension value";
+	if (!same_str(a->unknown_critical, b->unknown_critical))
+		return "unknown critical extension";
+	if (!same_str(a->malformed, b->malformed))
+		return "malformed";
+	if ((a->nc == NULL) != (b->nc == NULL))
+		return "nameConstraints";
+	return NULL;
+}
+
+/* names.c's readers against GnuTLS's getters on @gnutls_crt. */
+static const char *names_differ(const chain__cert *c, gnutls_x509_crt_t crt)
+{
+	chain__reader r = chain__san_reader(c);
+	for (unsigned int i = 0;; i++) {
+		unsigned char buf[4096];
+		size_t size = sizeof(buf);
+		unsigned int type = 0, mine_type = 0;
+		chain__slice mine;
+		int ret = gnutls_x509_crt_get_subject_alt_name2(crt, i, buf, &size, &type, NULL);
+		bool have = chain__san_next(&r, &mine_type, &mine);
+		if (ret == GNUTLS_E_REQUESTED_DATA_NOT_AVAILABLE)
+			return have ? "more subjectAltName entries than GnuTLS" : NULL;
+		if (!have)
+			return "fewer subjectAltName entries than GnuTLS";
+		if (ret < 0)
+			continue;
+		if (type != mine_type)
+			return "subjectAltName type";
+		if ((type == GNUTLS_SAN_DNSNAME || type == GNUTLS_SAN_IPADDRESS ||
+		     type == GNUTLS_SAN_URI || type == GNUTLS_SAN_RFC822NAME) &&
+		    !same_bytes(buf, size, mine.p, mine.len))
+			return "subjectAltName value";
+	}
+	for (unsigned int idx = 0;; idx++) {
+		char theirs[256], mine[256];
+		size_t ts = sizeof(theirs), ms = sizeof(mine);
+		int ret = gnutls_x509_crt_get_dn_by_oid(crt, GNUTLS_OID_X520_COMMON_NAME, idx, 0, theirs,
+		                                        &ts);
+		int got = chain__cert_cn(c, idx, mine, &ms);
+		if (ret == GNUTLS_E_REQUESTED_DATA_NOT_AVAILABLE)
+			return got == CHAIN__CN_END ? NULL : "common name where GnuTLS has none";
+		if (got == CHAIN__CN_END)
+			return "no common name where GnuTLS has one";
+		if ((ret < 0) != (got == CHAIN__CN_SKIP))
+			return "common name readable by one side only";
+		if (ret >= 0 && !same_bytes(theirs, ts, mine, ms))
+			return "common name value";
+	}
+}
+
+/* Parse @der both ways and compare. */
+static void compare(const unsigned char *der, size_t len, const char *what)
+{
+	chain__cert *a = NULL, *b = NULL;
+	const char *wa = NULL, *wb = NULL, *why;
+	int ra = chain__cert_parse_with(&a, der, len, &wa, true);
+	int rb = chain__cert_parse_with(&b, der, len, &wb, false);
+
+	parsed++;
+	if (ra == CHAIN_OK && a->own_reader)
+		own++;
+	size_t failures_before = failures;
+	if (ra != rb) {
+		fail("%s: own reader %d (%s), GnuTLS %d (%s)", what, ra, wa ? wa : "", rb, wb ? wb : "");
+	} else if (ra != CHAIN_OK) {
+		refused_by_both++;
+	} else if ((why = differs(a, b))) {
+		fail("%s: %s differs", what, why);
+	} else if ((why = names_differ(a, chain__cert_crt(b)))) {
+		fail("%s: %s", what, why);
+	}
+	if (failures != failures_before)
+		dump(der, len);
+	chain__cert_unref(a);
+	chain__cert_unref(b);
+}
+
+static uint64_t rng_state = 0x9e3779b97f4a7c15ull;
+
+static uint64_t rng(void)
+{
+	rng_state ^= rng_state << 13;
+	rng_state ^= rng_state >> 7;
+	rng_state ^= rng_state << 17;
+	return rng_state;
+}
+
+/* One length-preserving change inside the TBS (where the reader works). */
+static void mutate(unsigned char *der, size_t len)
+{
+	static const unsigned char interesting[] = {0x00, 0x01, 0x02, 0x04, 0x05, 0x06, 0x0c, 0x13,
+	                                            0x16, 0x17, 0x18, 0x1e, 0x30, 0x31, 0x7f, 0x80,
+	                                            0x81, 0x82, 0x87, 0xa0, 0xa3, 0xff, '0', '9',
+	                                            'Z', '.', '*', ' '};
+	size_t start = len > 8 ? 4 : 0, pos = start + rng() % (len - start);
+	switch (rng() % 4) {
+	case 0: der[pos] ^= (unsigned char)(1u << (rng() % 8)); break;
+	case 1: der[pos] = (unsigned char)rng(); break;
+	case 2: der[pos] = interesting[rng() % sizeof(interesting)]; break;
+	default: der[pos] += (rng() & 1) ? 1 : 0xff; break;
+	}
+}
+
+/* ---- structure-aware variants: an extension's value replaced ---------------- */
+
+typedef struct {
+	unsigned char *p;
+	size_t n, cap;
+} buf;
+
+static void put(buf *b, const void *data, size_t len)
+{
+	if (b->n + len > b->cap) {
+		b->cap = (b->n + len) * 2 + 64;
+		b->p = realloc(b->p, b->cap);
+	}
+	if (len)
+		memcpy(b->p + b->n, data, len);
+	b->n += len;
+}
+
+/* Append tag, DER length, content. */
+static void put_tlv(buf *b, unsigned char tag, const unsigned char *content, size_t len)
+{
+	unsigned char head[6] = {tag};
+	size_t h = 1;
+	if (len < 0x80) {
+		head[h++] = (unsigned char)len;
+	} else {
+		size_t octets = len > 0xffffff ? 4 : len > 0xffff ? 3 : len > 0xff ? 2 : 1;
+		head[h++] = (unsigned char)(0x80 | octets);
+		for (size_t i = octets; i > 0; i--)
+			head[h++] = (unsigned char)(len >> (8 * (i - 1)));
+	}
+	put(b, head, h);
+	put(b, content, len);
+}
+
+static bool next_tlv(const unsigned char **p, const unsigned char *end, unsigned char *tag,
+                     chain__slice *tlv, chain__slice *content)
+{
+	return chain__der_read(p, end, tag, tlv, content);
+}
+
+/* @der with extension @oid's extnValue replaced by @value, its critical flag
+ * encoded as @critical (0: absent, 1: TRUE, 2: explicit FALSE), and the
+ * extension written twice when @twice; NULL when there is no such
+ * extension. Every enclosing length is re-encoded. */
+static unsigned char *with_extension(const cert_der *c, const unsigned char *oid, size_t oid_len,
+                                     const unsigned char *value, size_t vlen, int critical,
+                                     bool twice, size_t *out_len)
+{
+	chain__slice tlv, cert, tbs, f, exts, list, e, eoid;
+	unsigned char tag;
+	const unsigned char *p = c->der, *end = c->der + c->len;
+	buf ext = {0}, seq = {0}, tbsb = {0}, out = {0};
+	bool found = false;
+
+	if (!next_tlv(&p, end, &tag, &tlv, &cert))
+		return NULL;
+	p = cert.p;
+	if (!next_tlv(&p, cert.p + cert.len, &tag, &tlv, &tbs))
+		return NULL;
+	const unsigned char *rest = p, *rest_end = cert.p + cert.len;
+	const unsigned char *q = tbs.p, *tend = tbs.p + tbs.len;
+	while (q < tend && next_tlv(&q, tend, &tag, &f, &exts)) {
+		if (tag != 0xa3) {
+			put(&tbsb, f.p, f.len);
+			continue;
+		}
+		const unsigned char *r = exts.p;
+		if (!next_tlv(&r, exts.p + exts.len, &tag, &tlv, &list))
+			break;
+		for (const unsigned char *s = list.p; s < list.p + list.len;) {
+			if (!next_tlv(&s, list.p + list.len, &tag, &tlv, &e))
+				break;
+			const unsigned char *t = e.p;
+			if (!next_tlv(&t, e.p + e.len, &tag, &f, &eoid) || eoid.len != oid_len ||
+			    memcmp(eoid.p, oid, oid_len) != 0) {
+				put(&seq, tlv.p, tlv.len);
+				continue;
+			}
+			buf one = {0};
+			put(&one, f.p, f.len);
+			if (critical)
+				put(&one, critical == 1 ? "\x01\x01\xff" : "\x01\x01\x00", 3);
+			put_tlv(&one, 0x04, value, vlen);
+			put_tlv(&ext, 0x30, one.p, one.n);
+			free(one.p);
+			put(&seq, ext.p, ext.n);
+			if (twice)
+				put(&seq, ext.p, ext.n);
+			found = true;
+		}
+		buf wrapped = {0};
+		put_tlv(&wrapped, 0x30, seq.p, seq.n);
+		put_tlv(&tbsb, 0xa3, wrapped.p, wrapped.n);
+		free(wrapped.p);
+	}
+	unsigned char *result = NULL;
+	if (found) {
+		buf body = {0};
+		put_tlv(&body, 0x30, tbsb.p, tbsb.n);
+		put(&body, rest, (size_t)(rest_end - rest));
+		put_tlv(&out, 0x30, body.p, body.n);
+		free(body.p);
+		result = out.p;
+		*out_len = out.n;
+	} else {
+		free(out.p);
+	}
+	free(ext.p);
+	free(seq.p);
+	free(tbsb.p);
+	return result;
+}
+
+/* extnValue variants of known extensions: well-formed, edge and broken. */
+static const struct {
+	unsigned char oid_last; /* 2.5.29.x */
+	size_t n;
+	struct {
+		const char *der;
+		size_t len;
+	} v[24];
+} variants[] = {
+#define X(s) {s, sizeof(s) - 1}
+	{15, 14, {X("\x03\x01\x00"), X("\x03\x02\x07\x80"), X("\x03\x02\x00\xff"), X("\x03\x02\x01\x86"),
+	          X("\x03\x03\x07\x86\x80"), X("\x03\x03\x00\xff\xff"), X("\x03\x04\x00\x01\x02\x03"),
+	          X("\x03\x02\x08\x80"), X("\x04\x02\x07\x80"), X("\x03\x02\x05\xa0"), X("\x03\x00"),
+	          X("\x03\x02\x07\x04"), X("\x03\x03\x00\x04\x00"), X("\x03\x02\x02\x06")}},
+	{19, 17, {X("\x30\x00"), X("\x30\x03\x01\x01\xff"), X("\x30\x03\x01\x01\x00"),
+	          X("\x30\x06\x01\x01\xff\x02\x01\x05"), X("\x30\x03\x02\x01\x05"),
+	          X("\x30\x06\x01\x01\xff\x02\x01\x00"), X("\x30\x06\x01\x01\xff\x02\x01\x7f"),
+	          X("\x30\x07\x01\x01\xff\x02\x02\x00\x80"), X("\x30\x09\x01\x01\xff\x02\x04\x7f\xff\xff\xff"),
+	          X("\x30\x0a\x01\x01\xff\x02\x05\x00\x80\x00\x00\x00"), X("\x30\x06\x01\x01\xff\x02\x01\xff"),
+	          X("\x30\x07\x01\x01\xff\x02\x02\x00\x05"), X("\x30\x03\x01\x01\x01"),
+	          X("\x30\x06\x02\x01\x05\x01\x01\xff"), X("\x31\x03\x01\x01\xff"),
+	          X("\x30\x09\x01\x01\xff\x02\x01\x05\x02\x01\x05"), X("\x30\x06\x01\x01\xff\x02\x01\x06")}},
+	{14, 6, {X("\x04\x00"), X("\x04\x01\xaa"), X("\x03\x02\x00\xaa"),
+	         X("\x04\x40" "0123456789012345678901234567890123456789012345678901234567890123"),
+	         X("\x04\x41" "01234567890123456789012345678901234567890123456789012345678901234"),
+	         X("\x04\x02\xaa")}},
+	{37, 10, {X("\x30\x00"), X("\x30\x0a\x06\x08\x2b\x06\x01\x05\x05\x07\x03\x01"),
+	          X("\x30\x14\x06\x08\x2b\x06\x01\x05\x05\x07\x03\x01\x06\x08\x2b\x06\x01\x05\x05\x07\x03\x02"),
+	          X("\x30\x06\x06\x04\x55\x1d\x25\x00"), X("\x30\x05\x06\x03\x2b\x80\x01"),
+	          X("\x30\x05\x06\x03\x2b\x06\x81"), X("\x30\x02\x05\x00"),
+	          X("\x30\x0d\x06\x0b\x2b\xff\xff\xff\xff\xff\xff\xff\xff\xff\x01"),
+	          X("\x31\x0a\x06\x08\x2b\x06\x01\x05\x05\x07\x03\x01"), X("\x30\x03\x06\x01\x00")}},
+	{17, 16, {X("\x30\x00"), X("\x30\x0d\x82\x0b" "example.com"), X("\x30\x0d\x82\x0b" "exa\x00ple.com"),
+	          X("\x30\x0d\x82\x0b" "exa ple.com"), X("\x30\x0d\x82\x0b" "ex\xc3\xa9ple.co"),
+	          X("\x30\x06\x87\x04\xc0\x00\x02\x01"), X("\x30\x07\x87\x05\xc0\x00\x02\x01\x01"),
+	          X("\x30\x12\x87\x10\x20\x01\x0d\xb8\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x01"),
+	          X("\x30\x0d\x81\x0b" "a@example.c"), X("\x30\x0f\x86\x0dhttps://a.b/c"),
+	          X("\x30\x0f\xa4\x0d\x30\x0b\x31\x09\x30\x07\x06\x03\x55\x04\x03\x0c\x00"),
+	          X("\x30\x0e\xa0\x0c\x06\x03\x2a\x03\x04\xa0\x05\x0c\x03" "abc"),
+	          X("\x30\x0d\x82\x0b*.example.c"), X("\x30\x05\x88\x03\x2a\x03\x04"),
+	          X("\x30\x02\x82\x00"), X("\x30\x0d\x16\x0b" "example.com")}},
+	{35, 8, {X("\x30\x00"), X("\x30\x06\x80\x04\x01\x02\x03\x04"), X("\x30\x04\x82\x02\x01\x02"),
+	         X("\x30\x0a\x80\x04\x01\x02\x03\x04\x82\x02\x01\x02"), X("\x04\x02\x01\x02"),
+	         X("\x30\x08\xa1\x02\x30\x00\x82\x02\x01\x02"), X("\x30\x02\x80\x00"), X("\x30\x03\x80\x01")}},
+#undef X
+};
+
+/* Each variant of each known extension, in each certificate that has it,
+ * with its criticality absent, TRUE and explicitly FALSE, and written twice. */
+static int rounds = 50;
+
+/* Visit about @certs certificates of the corpus at the default rounds
+ * (every certificate when the corpus is smaller), fewer with fewer rounds. */
+static size_t stride(size_t certs)
+{
+	size_t s = n_corpus * 50 / ((size_t)rounds * certs);
+	return s ? s : 1;
+}
+
+static void structural_variants(void)
+{
+	for (size_t i = 0; i < n_corpus; i += stride(200))
+		for (size_t k = 0; k < sizeof(variants) / sizeof(variants[0]); k++)
+			for (size_t j = 0; j < variants[k].n; j++)
+				for (int crit = 0; crit < 4; crit++) {
+					unsigned char oid[3] = {0x55, 0x1d, variants[k].oid_last};
+					size_t len;
+					unsigned char *der = with_extension(
+						&corpus[i], oid, 3, (const unsigned char *)variants[k].v[j].der,
+						variants[k].v[j].len, crit % 3, crit == 3, &len);
+					if (!der)
+						break; /* the certificate lacks the extension */
+					compare(der, len, "a certificate with a changed extension");
+					free(der);
+				}
+}
+
+/* Every digit of the validity's times set to every value, one at a time,
+ * and the year of each time swept (UTCTime 00..99, GeneralizedTime
+ * 1899..2101). */
+static void time_variants(void)
+{
+	for (size_t i = 0; i < n_corpus; i += stride(40)) {
+		cert_der *c = &corpus[i];
+		unsigned char *copy = malloc(c->len);
+		for (size_t pos = 0; pos + 15 < c->len; pos++) {
+			bool utc = c->der[pos] == 0x17 && c->der[pos + 1] == 13;
+			bool gen = c->der[pos] == 0x18 && c->der[pos + 1] == 15;
+			if (!utc && !gen)
+				continue;
+			size_t digits = utc ? 12 : 14, at = pos + 2;
+			for (size_t d = 0; d <= digits; d++)
+				for (int v = 0; v < 12; v++) {
+					memcpy(copy, c->der, c->len);
+					copy[at + d] = (unsigned char)("0123456789Z."[v]);
+					compare(copy, c->len, "a certificate with a changed time digit");
+				}
+			for (int y = utc ? 0 : 1899; y <= (utc ? 99 : 2101); y++) {
+				memcpy(copy, c->der, c->len);
+				if (utc) {
+					copy[at] = (unsigned char)('0' + y / 10);
+					copy[at + 1] = (unsigned char)('0' + y % 10);
+				} else {
+					for (int k = 0; k < 4; k++)
+						copy[at + 3 - k] = (unsigned char)('0' + (y / (int[]){1, 10, 100, 1000}[k]) % 10);
+				}
+				compare(copy, c->len, "a certificate with another year");
+			}
+		}
+		free(copy);
+	}
+}
+
+int main(int argc, char **argv)
+{
+	const char *data_dir = argc > 1 ? argv[1] : "tests/data";
+	char path[4096];
+
+	if (getenv("CHAIN_TEST_ROUNDS") && atoi(getenv("CHAIN_TEST_ROUNDS")) > 0)
+		rounds = atoi(getenv("CHAIN_TEST_ROUNDS"));
+	snprintf(path, sizeof(path), "%s/pki", data_dir);
+	add_dir(path);
+	snprintf(path, sizeof(path), "%s/nc", data_dir);
+	add_dir(path);
+	size_t fixtures = n_corpus;
+	for (int i = 2; i < argc; i++)
+		add_file(argv[i][0] == '/' ? "" : ".", argv[i]);
+	CHECK(fixtures > 100, "%zu fixture certificates, %zu from other files", fixtures,
+	      n_corpus - fixtures);
+
+	for (size_t i = 0; i < n_corpus; i++)
+		compare(corpus[i].der, corpus[i].len, "a certificate as it is");
+	CHECK(failures == 0 && own * 10 >= parsed * 9,
+	      "unchanged certificates: the same fields both ways; the own reader took %zu of %zu%s%s",
+	      own, parsed, failures ? ": " : "", first_failure);
+
+	/* 1000 mutations per round, spread over the corpus (CHAIN_TEST_ROUNDS
+	 * lowers the rounds under valgrind). */
+	size_t before = parsed, own_before = own, both_before = refused_by_both;
+	size_t per_cert = (1000u * (size_t)rounds) / n_corpus + 1;
+	for (size_t i = 0; i < n_corpus; i++) {
+		unsigned char *copy = malloc(corpus[i].len);
+		for (size_t m = 0; m < per_cert; m++) {
+			memcpy(copy, corpus[i].der, corpus[i].len);
+			mutate(copy, corpus[i].len);
+			if (rng() % 4 == 0)
+				mutate(copy, corpus[i].len);
+			compare(copy, corpus[i].len, "a mutated certificate");
+		}
+		free(copy);
+	}
+	CHECK(failures == 0 && own > own_before,
+	      "%zu mutations: none accepted by the own reader alone, none read differently (own "
+	      "reader took %zu, both refused %zu)%s%s",
+	      parsed - before, own - own_before, refused_by_both - both_before,
+	      failures ? ": " : "", first_failure);
+	before = parsed;
+	own_before = own;
+	structural_variants();
+	CHECK(failures == 0 && own > own_before,
+	      "%zu certificates with other extension contents: read the same both ways (own reader "
+	      "took %zu)%s%s",
+	      parsed - before, own - own_before, failures ? ": " : "", first_failure);
+	before = parsed;
+	own_before = own;
+	time_variants();
+	CHECK(failures == 0 && own > own_before,
+	      "%zu certificates with other validity times: read the same both ways (own reader took "
+	      "%zu)%s%s",
+	      parsed - before, own - own_before, failures ? ": " : "", first_failure);
+	for (size_t i = 0; i < n_corpus; i++)
+		free(corpus[i].der);
+	free(corpus);
+	return tap_done();
+}
