@@ -27,6 +27,11 @@ const chain__known_ext chain__known_extensions[CHAIN__EXT_COUNT] = {
 	EXT("2.5.29.36", "\x55\x1d\x24", CHAIN__EXT_PC, false),
 	EXT("2.5.29.37", "\x55\x1d\x25", CHAIN__EXT_EKU, true),
 	EXT("1.3.6.1.5.5.7.1.1", "\x2b\x06\x01\x05\x05\x07\x01\x01", CHAIN__EXT_AIA, false),
+	/* RFC 6962's precertificate poison: "handled" here so that it is not the
+	 * unknown_critical OID; check.c refuses it unless the policy verifies a
+	 * precertificate. */
+	EXT("1.3.6.1.4.1.11129.2.4.3", "\x2b\x06\x01\x04\x01\xd6\x79\x02\x04\x03", CHAIN__EXT_CT_POISON,
+	    true),
 };
 
 bool chain__same_slice(chain__slice a, chain__slice b)

@@ -9,6 +9,9 @@
 #include <string.h>
 
 #define ANY_EKU "2.5.29.37.0"
+/* RFC 6962 3.1: the poison extension and the Precertificate Signing purpose. */
+#define CT_POISON "1.3.6.1.4.1.11129.2.4.3"
+#define CT_PRECERT_SIGNING "1.3.6.1.4.1.11129.2.4.4"
 
 typedef struct {
 	chain__problems *out;
@@ -55,6 +58,9 @@ static void check_well_formed(checker *k, size_t i)
 	if (c->unknown_critical)
 		ADD(k, CHAIN_REASON_UNKNOWN_CRITICAL_EXTENSION, i,
 		    "unhandled critical extension %s", c->unknown_critical);
+	if (CHAIN__CRITICAL(c, CHAIN__EXT_CT_POISON) && !(i == 0 && k->policy->precertificate))
+		ADD(k, CHAIN_REASON_UNKNOWN_CRITICAL_EXTENSION, i, "unhandled critical extension %s",
+		    CT_POISON);
 }
 
 static void check_signature(checker *k, size_t i)
@@ -163,6 +169,10 @@ static void check_eku(checker *k, size_t i)
 	const char *purpose = k->policy->purpose;
 
 	if (!purpose || !c->has_eku)
+		return;
+	/* A precertificate's issuer may be a Precertificate Signing Certificate,
+	 * whose purpose is exactly that (RFC 6962 3.1). */
+	if (i == 1 && k->policy->precertificate && chain__cert_has_eku(c, CT_PRECERT_SIGNING))
 		return;
 	if (!chain__cert_has_eku(c, purpose) && !chain__cert_has_eku(c, ANY_EKU))
 		ADD(k, CHAIN_REASON_PURPOSE_MISMATCH, i, "extended key usage does not allow %s",

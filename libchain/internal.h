@@ -81,7 +81,8 @@ typedef struct chain__nc chain__nc; /* nc.c: parsed name constraints, immutable 
 /* Bits of chain__cert.ext_present / ext_critical. */
 enum {
 	CHAIN__EXT_SKI, CHAIN__EXT_KU, CHAIN__EXT_SAN, CHAIN__EXT_BC, CHAIN__EXT_NC, CHAIN__EXT_CP,
-	CHAIN__EXT_AKI, CHAIN__EXT_PC, CHAIN__EXT_EKU, CHAIN__EXT_AIA, CHAIN__EXT_COUNT
+	CHAIN__EXT_AKI, CHAIN__EXT_PC, CHAIN__EXT_EKU, CHAIN__EXT_AIA, CHAIN__EXT_CT_POISON,
+	CHAIN__EXT_COUNT
 };
 /* The extensions libchain knows, indexed by CHAIN__EXT_*; `handled` ones
  * may be critical (cert.c). */
@@ -282,7 +283,7 @@ struct chain_policy {
 	size_t ip_len;
 	char *purpose;             /* dotted OID or NULL for any */
 	unsigned int max_depth;
-	bool partial_chain, cn_fallback, allow_sha1, strict, repair_order;
+	bool partial_chain, cn_fallback, allow_sha1, strict, repair_order, precertificate;
 	unsigned int min_rsa_bits;
 	uint64_t limits[6];        /* indexed by chain_limit */
 };

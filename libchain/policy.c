@@ -189,6 +189,14 @@ int chain_policy_set_repair_order(chain_policy *policy, int enabled)
 	return CHAIN_OK;
 }
 
+int chain_policy_set_precertificate(chain_policy *policy, int enabled)
+{
+	if (!policy)
+		return CHAIN_EINVAL;
+	policy->precertificate = enabled != 0;
+	return CHAIN_OK;
+}
+
 int chain_policy_set_strict(chain_policy *policy, int enabled)
 {
 	if (!policy)
@@ -246,6 +254,7 @@ int chain__policy_digest(const chain_policy *p, gnutls_hash_hd_t h)
 		uint32_t hostname_len, purpose_len;
 		uint8_t ip[16];
 		uint8_t ip_len, partial_chain, cn_fallback, allow_sha1, strict, repair_order;
+		uint8_t precertificate;
 	} fixed;
 
 	memset(&fixed, 0, sizeof(fixed)); /* padding too: it is hashed */
@@ -261,6 +270,7 @@ int chain__policy_digest(const chain_policy *p, gnutls_hash_hd_t h)
 	fixed.allow_sha1 = p->allow_sha1;
 	fixed.strict = p->strict;
 	fixed.repair_order = p->repair_order;
+	fixed.precertificate = p->precertificate;
 	if (gnutls_hash(h, &fixed, sizeof(fixed)) < 0 ||
 	    (p->hostname && gnutls_hash(h, p->hostname, fixed.hostname_len) < 0) ||
 	    (p->purpose && gnutls_hash(h, p->purpose, fixed.purpose_len) < 0))

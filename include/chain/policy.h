@@ -116,6 +116,15 @@ CHAIN_API int chain_policy_set_strict(chain_policy *policy, int enabled);
  * first certificate is the leaf. Since: 0.1 */
 CHAIN_API int chain_policy_set_repair_order(chain_policy *policy, int enabled);
 
+/** Verify the leaf as a Certificate Transparency precertificate (RFC 6962
+ * 3.1), as a CT log does: its critical poison extension
+ * (1.3.6.1.4.1.11129.2.4.3) is accepted on the leaf (anywhere else, and on
+ * the leaf without this setting, it is an unknown critical extension), and
+ * an issuer directly above the leaf whose extKeyUsage is the Precertificate
+ * Signing Certificate purpose (1.3.6.1.4.1.11129.2.4.4) is not held to the
+ * policy's purpose. Default off. Since: 0.1 */
+CHAIN_API int chain_policy_set_precertificate(chain_policy *policy, int enabled);
+
 /** Accept SHA-1 signatures on non-anchor certificates. MD5 and MD2 are never
  * accepted. Default off. Since: 0.1 */
 CHAIN_API int chain_policy_set_allow_sha1(chain_policy *policy, int enabled);

@@ -86,6 +86,7 @@ class Policy:
         allow_sha1: bool = False,
         strict: bool = True,
         repair_order: bool = False,
+        precertificate: bool = False,
         min_rsa_bits: int | None = None,
         max_sig_checks: int | None = None,
         max_candidates: int | None = None,
@@ -113,6 +114,8 @@ class Policy:
     def strict(self) -> bool: ...
     @property
     def repair_order(self) -> bool: ...
+    @property
+    def precertificate(self) -> bool: ...
     @property
     def min_rsa_bits(self) -> int | None: ...
     @property

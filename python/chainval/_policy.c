@@ -6,11 +6,11 @@
 
 static const char *const field_names[] = {
 	"hostname", "ip", "purpose", "at", "max_depth", "partial_chain", "cn_fallback",
-	"allow_sha1", "strict", "repair_order", "min_rsa_bits", "max_sig_checks", "max_candidates", "max_certs",
-	"max_chain_bytes", "max_cert_bytes",
+	"allow_sha1", "strict", "repair_order", "precertificate", "min_rsa_bits", "max_sig_checks",
+	"max_candidates", "max_certs", "max_chain_bytes", "max_cert_bytes",
 };
-enum { F_HOSTNAME, F_IP, F_PURPOSE, F_AT, F_MAX_DEPTH, F_PARTIAL, F_CN, F_SHA1, F_STRICT, F_REPAIR, F_RSA,
-       F_SIG, F_CAND, F_CERTS, F_CHAIN_BYTES, F_CERT_BYTES, N_FIELDS };
+enum { F_HOSTNAME, F_IP, F_PURPOSE, F_AT, F_MAX_DEPTH, F_PARTIAL, F_CN, F_SHA1, F_STRICT, F_REPAIR,
+       F_PRECERT, F_RSA, F_SIG, F_CAND, F_CERTS, F_CHAIN_BYTES, F_CERT_BYTES, N_FIELDS };
 
 static const chain_limit limit_of[N_FIELDS] = {
 	[F_SIG] = CHAIN_LIMIT_SIG_CHECKS, [F_CAND] = CHAIN_LIMIT_CANDIDATES,
@@ -153,6 +153,7 @@ static int configure(chainval_state *st, chain_policy *p, PyObject **f)
 	chain_policy_set_allow_sha1(p, f[F_SHA1] == Py_True);
 	chain_policy_set_strict(p, f[F_STRICT] == Py_True);
 	chain_policy_set_repair_order(p, f[F_REPAIR] == Py_True);
+	chain_policy_set_precertificate(p, f[F_PRECERT] == Py_True);
 	for (int i = F_SIG; i < N_FIELDS; i++)
 		if (set_limit(p, limit_of[i], f[i], field_names[i]) < 0)
 			return -1;
@@ -163,7 +164,7 @@ static int configure(chainval_state *st, chain_policy *p, PyObject **f)
 static int check_types(PyObject **f)
 {
 	static const int strings[] = {F_HOSTNAME, F_IP, F_PURPOSE};
-	static const int flags[] = {F_PARTIAL, F_CN, F_SHA1, F_STRICT, F_REPAIR};
+	static const int flags[] = {F_PARTIAL, F_CN, F_SHA1, F_STRICT, F_REPAIR, F_PRECERT};
 	for (size_t i = 0; i < 3; i++) {
 		PyObject *v = f[strings[i]];
 		if (v != Py_None && !PyUnicode_Check(v)) {
@@ -202,11 +203,11 @@ static PyObject *policy_new(PyTypeObject *type, PyObject *args, PyObject *kwargs
 		f[i] = Py_None;
 	}
 	f[F_PURPOSE] = NULL;
-	f[F_PARTIAL] = f[F_CN] = f[F_SHA1] = f[F_REPAIR] = Py_False;
+	f[F_PARTIAL] = f[F_CN] = f[F_SHA1] = f[F_REPAIR] = f[F_PRECERT] = Py_False;
 	f[F_STRICT] = Py_True;
-	if (!PyArg_ParseTupleAndKeywords(args, kwargs, "|$OOOOOOOOOOOOOOOO:Policy", kw, &f[0], &f[1],
+	if (!PyArg_ParseTupleAndKeywords(args, kwargs, "|$OOOOOOOOOOOOOOOOO:Policy", kw, &f[0], &f[1],
 	                                 &f[2], &f[3], &f[4], &f[5], &f[6], &f[7], &f[8], &f[9],
-	                                 &f[10], &f[11], &f[12], &f[13], &f[14], &f[15]))
+	                                 &f[10], &f[11], &f[12], &f[13], &f[14], &f[15], &f[16]))
 		return NULL;
 	PyObject *server = NULL;
 	if (!f[F_PURPOSE] && !(f[F_PURPOSE] = server = PyUnicode_FromString("server")))
@@ -323,6 +324,7 @@ static PyGetSetDef policy_getset[] = {
 	FIELD("allow_sha1", F_SHA1, "Whether SHA-1 signatures are accepted."),
 	FIELD("strict", F_STRICT, "Whether RFC 5280 / CA/B Forum structural rules apply."),
 	FIELD("repair_order", F_REPAIR, "Whether the leaf is detected when not served first."),
+	FIELD("precertificate", F_PRECERT, "Whether the leaf is verified as a CT precertificate."),
 	FIELD("min_rsa_bits", F_RSA, "Smallest RSA key accepted, or None for the default (2048)."),
 	FIELD("max_sig_checks", F_SIG, "Signature-check budget, or None (100)."),
 	FIELD("max_candidates", F_CAND, "Candidate budget, or None (2000)."),
@@ -340,13 +342,16 @@ static PyType_Slot policy_slots[] = {
 	{Py_tp_richcompare, policy_richcompare},
 	{Py_tp_hash, policy_hash},
 	{Py_tp_doc, "Policy(*, hostname=None, ip=None, purpose='server', at=None, max_depth=None, "
-	            "partial_chain=False, cn_fallback=False, allow_sha1=False, strict=True, repair_order=False, min_rsa_bits=None, "
+	            "partial_chain=False, cn_fallback=False, allow_sha1=False, strict=True, repair_order=False, "
+	            "precertificate=False, min_rsa_bits=None, "
 	            "max_sig_checks=None, max_candidates=None, max_certs=None, max_chain_bytes=None, "
 	            "max_cert_bytes=None)\n\n"
 	            "What a chain must satisfy. Immutable, hashable, shareable between threads.\n"
 	            "purpose: 'server', 'client', 'any' or a dotted EKU OID. at: unix seconds (int), "
 	            "a datetime (naive means UTC) or None (the clock at each verification). "
-	            "max_depth: intermediates between leaf and anchor (None: 8). An IP literal given "
+	            "max_depth: intermediates between leaf and anchor (None: 8). precertificate: verify "
+	            "the leaf as an RFC 6962 precertificate (its poison extension accepted, a "
+	            "Precertificate Signing Certificate as its issuer). An IP literal given "
 	            "as hostname is checked as an address; hostname and ip together are a ValueError."},
 	{0, NULL},
 };

@@ -127,11 +127,13 @@ class Scanner:
                     rec.error = "no certificates"
                 continue
             at = self.at if self.at is not None else rec.time
-            key = (rec.host, at)
+            precert = "precertificate" in rec.flags
+            key = (rec.host, at, precert)
             policy = policies.get(key)
             if policy is None:
                 try:
-                    policy = chainval.Policy(hostname=rec.host, at=at, repair_order=True)
+                    policy = chainval.Policy(hostname=rec.host, at=at, repair_order=True,
+                                             precertificate=precert)
                 except (ValueError, OverflowError, TypeError) as e:
                     rec.error = str(e)
                     continue

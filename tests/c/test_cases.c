@@ -155,6 +155,8 @@ static int apply_policy(chain_policy *p, chain_store *store, char *spec)
 			ret = add_distrust(store, v);
 		else if (strcmp(kv, "repair_order") == 0)
 			ret = chain_policy_set_repair_order(p, atoi(v));
+		else if (strcmp(kv, "precertificate") == 0)
+			ret = chain_policy_set_precertificate(p, atoi(v));
 		else if (strcmp(kv, "strict") == 0)
 			ret = chain_policy_set_strict(p, atoi(v));
 		else if (strcmp(kv, "allow_sha1") == 0)

@@ -47,7 +47,7 @@ REASONS = (
 # Policy keys and how their values are typed in expected.json.
 INT_KEYS = {"time", "max_depth", "min_rsa_bits", "limit_certs", "limit_sig_checks",
             "limit_candidates", "limit_chain_bytes", "limit_cert_bytes"}
-FLAG_KEYS = {"partial_chain", "cn_fallback", "allow_sha1", "repair_order"}
+FLAG_KEYS = {"partial_chain", "cn_fallback", "allow_sha1", "repair_order", "precertificate"}
 # Switches that are on by default: given only to turn them off (written as 0).
 OFF_KEYS = {"strict"}
 # crl: a CRL file added to the store; distrust: "<anchor sha256 hex>@<unix>" (distrust-after)
@@ -506,6 +506,28 @@ def build(fx: Fixtures) -> None:
             fx.write("chain-unknown-noncritical.pem",
                      int_a.leaf(dns=www, extensions=[(unknown, False)]), int_a),
             path_len=3)
+
+    # CT precertificates (RFC 6962 3.1): the poison is an unknown critical
+    # extension unless the policy verifies a precertificate, and then only on
+    # the leaf; a Precertificate Signing Certificate may sign it.
+    poison = [(x509.PrecertPoison(), True)]
+    chain_precert = fx.write("chain-precert.pem", int_a.leaf(dns=www, extensions=poison), int_a)
+    fx.fail("precert_refused", ROOT_A, chain_precert, "unknown_critical_extension",
+            ("unknown_critical_extension", 0))
+    fx.case("precert_ok", ROOT_A, chain_precert, precertificate=True, purpose="server", path_len=3)
+    ct_signer = root_a.intermediate("Test Precert Signer", key="rsa2048",
+                                    eku=["1.3.6.1.4.1.11129.2.4.4"])
+    chain_ct_signed = fx.write("chain-precert-signer.pem",
+                               ct_signer.leaf(dns=www, extensions=poison), ct_signer)
+    fx.case("precert_signing_certificate_ok", ROOT_A, chain_ct_signed, precertificate=True,
+            purpose="server", path_len=3)
+    fx.fail("precert_signing_certificate_needs_precert", ROOT_A, chain_ct_signed,
+            "unknown_critical_extension", ("unknown_critical_extension", 0),
+            ("purpose_mismatch", 1), purpose="server")
+    poisoned_int = root_a.intermediate("Test Poisoned Int", key="rsa2048", extensions=poison)
+    fx.fail("precert_poison_on_intermediate", ROOT_A,
+            fx.write("chain-poisoned-int.pem", poisoned_int.leaf(dns=www), poisoned_int),
+            "unknown_critical_extension", ("unknown_critical_extension", 1), precertificate=True)
 
     # A basicConstraints whose value is not DER: the certificate parses, the
     # extension does not, and that is reported as malformed, not ignored.

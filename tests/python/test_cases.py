@@ -171,7 +171,8 @@ def test_policy_mapping_helper():
 
 KNOWN_POLICY_KEYS = {
     "time", "crl", "distrust", "hostname", "ip", "purpose", "max_depth", "partial_chain", "cn_fallback",
-    "allow_sha1", "strict", "repair_order", "min_rsa_bits", "limit_certs", "limit_sig_checks",
+    "allow_sha1", "strict", "repair_order", "precertificate", "min_rsa_bits", "limit_certs",
+    "limit_sig_checks",
     "limit_candidates", "limit_chain_bytes", "limit_cert_bytes",
 }
 
