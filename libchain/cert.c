@@ -398,22 +398,6 @@ bool chain__cert_has_eku(const chain__cert *c, const char *oid)
 	return false;
 }
 
-/* gnutls_x509_rdn_get2 works on a datum, so it needs no parsed certificate
- * (and never touches a shared crt's DN cache: GNUTLS-NOTES 6). */
-char *chain__dn_string(chain__slice name)
-{
-	gnutls_datum_t in = {(unsigned char *)name.p, (unsigned int)name.len}, str = {NULL, 0};
-	if (gnutls_x509_rdn_get2(&in, &str, 0) < 0)
-		return NULL;
-	char *s = malloc(str.size + 1);
-	if (s) {
-		memcpy(s, str.data, str.size);
-		s[str.size] = '\0';
-	}
-	gnutls_free(str.data);
-	return s;
-}
-
 /* The serialNumber INTEGER's content as lower-case hex, leading zero
  * octets dropped (but at least one digit pair). */
 char *chain__serial_hex(chain__slice serial)

@@ -182,7 +182,8 @@ bool chain__san_next(chain__reader *r, unsigned int *type, chain__slice *value);
 enum { CHAIN__CN_OK, CHAIN__CN_SKIP, CHAIN__CN_END };
 int chain__cert_cn(const chain__cert *cert, unsigned int idx, char *buf, size_t *size);
 /* Newly allocated strings for results (NULL on failure), from DER slices. */
-char *chain__dn_string(chain__slice name);
+char *chain__dn_string(chain__slice name);   /* dn.c: RFC 4514 text */
+char *chain__dn_string_gnutls(chain__slice name); /* the same, always by GnuTLS (tests) */
 char *chain__serial_hex(chain__slice serial);
 bool chain__cert_has_eku(const chain__cert *cert, const char *oid);
 /* keyIdentifier and the presence of issuer/serial, from an AKI value. */

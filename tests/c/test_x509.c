@@ -4,7 +4,8 @@
  * reader first (falling back to GnuTLS where it declines) and with GnuTLS
  * alone. The reader must never accept what GnuTLS refuses, and every field
  * the checks read must come out the same; names.c's subjectAltName and
- * common-name readers are compared with GnuTLS's getters as well. Linked
+ * common-name readers and dn.c's name text are compared with GnuTLS's as
+ * well. Linked
  * with libchain's objects, to reach the internal functions. */
 #include "fixtures.h"
 #include "internal.h"
@@ -183,6 +184,18 @@ static const char *names_differ(const chain__cert *c, gnutls_x509_crt_t crt)
 	}
 }
 
+/* dn.c's text of a name against GnuTLS's. */
+static const char *dn_differs(chain__slice name)
+{
+	char *mine = chain__dn_string(name), *theirs = chain__dn_string_gnutls(name);
+	bool same = same_str(mine, theirs);
+	if (!same && getenv("CHAIN_TEST_DUMP"))
+		printf("# dn: mine %s, GnuTLS %s\n", mine ? mine : "(none)", theirs ? theirs : "(none)");
+	free(mine);
+	free(theirs);
+	return same ? NULL : "distinguished name text";
+}
+
 /* Parse @der both ways and compare. */
 static void compare(const unsigned char *der, size_t len, const char *what)
 {
@@ -201,7 +214,8 @@ static void compare(const unsigned char *der, size_t len, const char *what)
 		refused_by_both++;
 	} else if ((why = differs(a, b))) {
 		fail("%s: %s differs", what, why);
-	} else if ((why = names_differ(a, chain__cert_crt(b)))) {
+	} else if ((why = names_differ(a, chain__cert_crt(b))) ||
+	           (why = dn_differs(a->parts.subject)) || (why = dn_differs(a->parts.issuer))) {
 		fail("%s: %s", what, why);
 	}
 	if (failures != failures_before)
@@ -463,6 +477,61 @@ static void time_variants(void)
 	}
 }
 
+/* Synthetic names: each attribute type of the usual ones under each string
+ * type, with values that need escaping, alone and in two- and
+ * three-RDN names and in a multi-valued RDN, against GnuTLS's text. */
+static size_t name_variants(void)
+{
+	static const char *const oids[] = {
+		"\x55\x04\x03", "\x55\x04\x0a", "\x55\x04\x0b", "\x55\x04\x07", "\x55\x04\x08",
+		"\x55\x04\x06", "\x55\x04\x05", "\x55\x04\x09", "\x55\x04\x0c", "\x55\x04\x2a",
+		"\x09\x92\x26\x89\x93\xf2\x2c\x64\x01\x19", "\x09\x92\x26\x89\x93\xf2\x2c\x64\x01\x01",
+		"\x2a\x86\x48\x86\xf7\x0d\x01\x09\x01", "\x2b\x06\x01\x04\x01\x82\x37\x3c\x02\x01\x03",
+		"\x2a\x03\x04"};
+	static const unsigned char tags[] = {0x13, 0x0c, 0x16, 0x14, 0x1e, 0x1a, 0x12};
+	static const char *const values[] = {"abc", "Example Org, Inc.", " lead", "trail ", "#x",
+	                                     "a+b=c;d<e>\\f\"g", "caf\xc3\xa9", "", "x", "US",
+	                                     "a\x01b"};
+	size_t checked = 0;
+	for (size_t o = 0; o < sizeof(oids) / sizeof(oids[0]); o++)
+		for (size_t t = 0; t < sizeof(tags); t++)
+			for (size_t v = 0; v < sizeof(values) / sizeof(values[0]); v++)
+				for (int shape = 0; shape < 3; shape++) {
+					buf atv = {0}, atv2 = {0}, set = {0}, rdns = {0}, name = {0}, tmp = {0};
+					put_tlv(&atv, 0x06, (const unsigned char *)oids[o], strlen(oids[o]));
+					put_tlv(&atv, tags[t], (const unsigned char *)values[v], strlen(values[v]));
+					put_tlv(&tmp, 0x30, atv.p, atv.n);
+					/* shape 0: one RDN; 1: C=US, the RDN, CN=x; 2: a multi-valued RDN */
+					put_tlv(&atv2, 0x06, (const unsigned char *)"\x55\x04\x06", 3);
+					put_tlv(&atv2, 0x13, (const unsigned char *)"US", 2);
+					buf other = {0};
+					put_tlv(&other, 0x30, atv2.p, atv2.n);
+					if (shape == 2) {
+						buf both = {0};
+						put(&both, other.p, other.n);
+						put(&both, tmp.p, tmp.n);
+						put_tlv(&set, 0x31, both.p, both.n);
+						free(both.p);
+					} else {
+						put_tlv(&set, 0x31, tmp.p, tmp.n);
+					}
+					if (shape == 1)
+						put_tlv(&rdns, 0x31, other.p, other.n);
+					put(&rdns, set.p, set.n);
+					if (shape == 1)
+						put_tlv(&rdns, 0x31, (const unsigned char *)"\x30\x08\x06\x03\x55\x04\x03\x0c\x01x",
+						        10);
+					put_tlv(&name, 0x30, rdns.p, rdns.n);
+					const char *why = dn_differs((chain__slice){name.p, name.n});
+					if (why)
+						fail("synthetic name %zu/%zu/%zu/%d: %s", o, t, v, shape, why);
+					checked++;
+					free(atv.p), free(atv2.p), free(set.p), free(rdns.p), free(name.p);
+					free(tmp.p), free(other.p);
+				}
+	return checked;
+}
+
 int main(int argc, char **argv)
 {
 	const char *data_dir = argc > 1 ? argv[1] : "tests/data";
@@ -505,6 +574,9 @@ int main(int argc, char **argv)
 	      "%zu mutations: none accepted by the own reader alone, none read differently (own "
 	      "reader took %zu, both refused %zu)%s%s",
 	      parsed - before, own - own_before, refused_by_both - both_before,
+	      failures ? ": " : "", first_failure);
+	size_t names = name_variants();
+	CHECK(failures == 0, "%zu synthetic names: the same text as GnuTLS's%s%s", names,
 	      failures ? ": " : "", first_failure);
 	before = parsed;
 	own_before = own;

@@ -399,6 +399,24 @@ def test_certificate_times(world, store):
     assert r.certificates[1].not_after == datetime.datetime(2099, 12, 31, 23, 59, 59, tzinfo=utc)
 
 
+@pytest.mark.parametrize("when", [
+    datetime.datetime(1950, 1, 1), datetime.datetime(1969, 12, 31, 23, 59, 59),
+    datetime.datetime(1970, 1, 1), datetime.datetime(2000, 2, 29, 12, 30, 1),
+    datetime.datetime(2049, 12, 31, 23, 59, 59), datetime.datetime(2050, 1, 1),
+    datetime.datetime(2100, 3, 1), datetime.datetime(9999, 12, 31, 23, 59, 59)])
+def test_certificate_times_across_encodings(world, store, when):
+    """Validity bounds read back exactly, UTCTime and GeneralizedTime, up to the end
+    of datetime's range (the datetime is built in C). A time before 1970 reads as
+    1970-01-01: GnuTLS, which reads those certificates, has no earlier time."""
+    utc = datetime.timezone.utc
+    when = when.replace(tzinfo=utc)
+    leaf = world.inter.leaf(dns=["www.example.com"], not_before=when,
+                            not_after=datetime.datetime(9999, 12, 31, 23, 59, 59, tzinfo=utc))
+    r = verify([leaf.der, world.inter.der], store=store, policy=Policy(at=T))
+    assert r.certificates[0].not_before == max(when, datetime.datetime(1970, 1, 1, tzinfo=utc))
+    assert r.certificates[0].not_after == datetime.datetime(9999, 12, 31, 23, 59, 59, tzinfo=utc)
+
+
 def test_raise_for_status(world, store, policy):
     r = verify([world.leaf.der], store=store, policy=policy)
     with pytest.raises(chainval.VerificationError) as info:
