@@ -21,8 +21,10 @@
 
 #define SHARDS 16
 #define DEFAULT_MAX_BYTES (256u * 1024u * 1024u)
-/* What a parsed certificate costs besides its DER (GnuTLS object, key). */
-#define CERT_OVERHEAD 32768u
+/* What a parsed certificate costs besides its DER: the struct, its strings
+ * and the issuer key. (The GnuTLS certificate object, ~25 KB, is made only
+ * for RSA-PSS and CRL signatures and certificates x509.c leaves to GnuTLS.) */
+#define CERT_OVERHEAD 4096u
 /* An edge entry and its index slots. */
 #define EDGE_BYTES (sizeof(edge_entry) + 16u)
 
@@ -162,9 +164,9 @@ static uint64_t key64(const unsigned char *sha)
 	return h;
 }
 
-/* Room for @size more bytes in the shard's current generation, rotating
+/* The shard's current generation with room for @size more bytes, rotating
  * generations when it is full; NULL when one entry alone is too big.
- * Called with the shard locked. */
+ * Called with the shard locked; charge() the entry once it is added. */
 static generation *make_room(chain_cache *c, shard *s, size_t size)
 {
 	size_t half = c->max_bytes / SHARDS / 2;
@@ -176,12 +178,15 @@ static generation *make_room(chain_cache *c, shard *s, size_t size)
 		atomic_fetch_add_explicit(&c->stat[CHAIN_CACHE_EVICTIONS], dropped,
 		                          memory_order_relaxed);
 	}
-	generation *g = &s->gen[s->cur];
+	return &s->gen[s->cur];
+}
+
+static void charge(chain_cache *c, generation *g, size_t size)
+{
 	g->bytes += size;
 	g->entries++;
 	atomic_fetch_add(&c->bytes, size);
 	atomic_fetch_add(&c->entries, 1);
-	return g;
 }
 
 /* ---- certificates -------------------------------------------------------- */
@@ -198,12 +203,15 @@ static chain__cert *find_cert(const generation *g, const unsigned char sha256[32
 
 static void add_cert(chain_cache *c, shard *s, chain__cert *cert)
 {
-	generation *g = make_room(c, s, cert->der_len + CERT_OVERHEAD);
+	size_t size = cert->der_len + CERT_OVERHEAD;
+	generation *g = make_room(c, s, size);
 	if (!g)
 		return;
 	if (chain__grow(&g->certs, &g->cap_certs, g->n_certs, sizeof(*g->certs)) == CHAIN_OK &&
-	    chain__index_add(&g->cert_index, key64(cert->sha256), (uint32_t)g->n_certs) == CHAIN_OK)
+	    chain__index_add(&g->cert_index, key64(cert->sha256), (uint32_t)g->n_certs) == CHAIN_OK) {
 		g->certs[g->n_certs++] = chain__cert_ref(cert);
+		charge(c, g, size);
+	}
 }
 
 chain__cert *chain__cache_get_cert(chain_cache *c, const unsigned char sha256[32])
@@ -254,9 +262,8 @@ static const edge_entry *find_edge(const generation *g, const chain__cert *issue
 	uint32_t i;
 	while (chain__index_next(&g->edge_index, edge_key(issuer->spki_sha256, subject->sha256),
 	                         &pos, &i)) {
-		const edge_entry *e = &g->edges[i];
-		if (i < g->n_edges &&
-		    memcmp(e->issuer_key, issuer->spki_sha256, CHAIN__SHA256_LEN) == 0 &&
+		const edge_entry *e = i < g->n_edges ? &g->edges[i] : NULL;
+		if (e && memcmp(e->issuer_key, issuer->spki_sha256, CHAIN__SHA256_LEN) == 0 &&
 		    memcmp(e->subject, subject->sha256, CHAIN__SHA256_LEN) == 0)
 			return e;
 	}
@@ -270,8 +277,10 @@ static void add_edge(chain_cache *c, shard *s, const edge_entry *e)
 		return;
 	if (chain__grow(&g->edges, &g->cap_edges, g->n_edges, sizeof(*g->edges)) == CHAIN_OK &&
 	    chain__index_add(&g->edge_index, edge_key(e->issuer_key, e->subject),
-	                     (uint32_t)g->n_edges) == CHAIN_OK)
+	                     (uint32_t)g->n_edges) == CHAIN_OK) {
 		g->edges[g->n_edges++] = *e;
+		charge(c, g, EDGE_BYTES);
+	}
 }
 
 bool chain__cache_get_edge(chain_cache *c, const chain__cert *issuer, const chain__cert *subject,
@@ -299,7 +308,8 @@ bool chain__cache_get_edge(chain_cache *c, const chain__cert *issuer, const chai
 void chain__cache_put_edge(chain_cache *c, const chain__cert *issuer, const chain__cert *subject,
                            chain__edge result)
 {
-	/* Only the mathematical facts: "unsupported" may depend on GnuTLS state. */
+	/* Only the mathematical facts (the caller leaves out edges that depend on
+	 * more: chain__edge_cacheable()); "unsupported" may depend on GnuTLS state. */
 	if (!(c->kinds & CHAIN_CACHE_EDGES) || result == CHAIN__EDGE_UNSUPPORTED)
 		return;
 	edge_entry e;
@@ -337,6 +347,7 @@ static void add_verdict(chain_cache *c, shard *s, verdict *v)
 	    chain__index_add(&g->verdict_index, key64(v->key), (uint32_t)g->n_verdicts) == CHAIN_OK) {
 		atomic_fetch_add_explicit(&v->refs, 1, memory_order_relaxed);
 		g->verdicts[g->n_verdicts++] = v;
+		charge(c, g, v->bytes);
 	}
 }
 

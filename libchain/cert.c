@@ -347,7 +347,7 @@ static gnutls_x509_crt_t crt_locked(chain__cert *c)
 		gnutls_datum_t d = {c->der, (unsigned int)c->der_len};
 		gnutls_x509_crt_t crt;
 		if (gnutls_x509_crt_init(&crt) < 0) {
-			c->crt_err = true;
+			/* out of memory: not remembered, a later call may succeed */
 		} else if (gnutls_x509_crt_import(crt, &d, GNUTLS_X509_FMT_DER) < 0) {
 			gnutls_x509_crt_deinit(crt);
 			c->crt_err = true;
@@ -369,23 +369,34 @@ gnutls_x509_crt_t chain__cert_crt(const chain__cert *cert)
 	return crt;
 }
 
+/* The key from the SubjectPublicKeyInfo alone (GnuTLS decodes it with the
+ * same code as from a certificate, and signature checks read nothing else
+ * of it), so an issuer needs no GnuTLS certificate object (~25 KB); from
+ * the certificate object if that fails. */
+static gnutls_pubkey_t import_key(chain__cert *c)
+{
+	gnutls_datum_t spki = {(unsigned char *)c->parts.spki.p, (unsigned int)c->parts.spki.len};
+	gnutls_pubkey_t key;
+	gnutls_x509_crt_t crt;
+
+	if (gnutls_pubkey_init(&key) < 0)
+		return NULL;
+	if (gnutls_pubkey_import(key, &spki, GNUTLS_X509_FMT_DER) >= 0)
+		return key;
+	if ((crt = crt_locked(c)) && gnutls_pubkey_import_x509(key, crt, 0) >= 0)
+		return key;
+	gnutls_pubkey_deinit(key);
+	return NULL;
+}
+
 gnutls_pubkey_t chain__cert_pubkey(chain__cert *c)
 {
-	gnutls_pubkey_t key;
-
 	pthread_mutex_lock(&c->key_lock);
 	if (!c->pubkey && !c->pubkey_err) {
-		gnutls_x509_crt_t crt = crt_locked(c);
-		if (!crt || gnutls_pubkey_init(&key) < 0) {
-			c->pubkey_err = true;
-		} else if (gnutls_pubkey_import_x509(key, crt, 0) < 0) {
-			gnutls_pubkey_deinit(key);
-			c->pubkey_err = true;
-		} else {
-			c->pubkey = key;
-		}
+		c->pubkey = import_key(c);
+		c->pubkey_err = !c->pubkey;
 	}
-	key = c->pubkey;
+	gnutls_pubkey_t key = c->pubkey;
 	pthread_mutex_unlock(&c->key_lock);
 	return key;
 }
@@ -402,12 +413,12 @@ bool chain__cert_has_eku(const chain__cert *c, const char *oid)
  * octets dropped (but at least one digit pair). */
 char *chain__serial_hex(chain__slice serial)
 {
-	const unsigned char *p = serial.p, *end = serial.p + serial.len;
-	size_t header = 2 + ((p[1] & 0x80) ? (p[1] & 0x7f) : 0);
+	chain__slice v = chain__der_value(serial);
+	const unsigned char *p = v.p, *end = v.p + v.len;
 
-	if (serial.len <= header)
+	if (v.len == 0)
 		return strdup("");
-	for (p += header; p + 1 < end && *p == 0; p++)
+	for (; p + 1 < end && *p == 0; p++)
 		;
 	char *hex = malloc(2 * (size_t)(end - p) + 1), *w = hex;
 	if (!hex)

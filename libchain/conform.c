@@ -43,10 +43,9 @@ static bool empty_name(chain__slice name)
 /* RFC 5280 4.1.2.2: a positive INTEGER of at most 20 octets. */
 static void check_serial(conf *k, size_t i)
 {
-	chain__slice s = at(k, i)->parts.serial;
-	size_t header = 2 + ((s.p[1] & 0x80) ? (s.p[1] & 0x7f) : 0);
-	const unsigned char *v = s.p + header;
-	size_t len = s.len - header;
+	chain__slice s = chain__der_value(at(k, i)->parts.serial);
+	const unsigned char *v = s.p;
+	size_t len = s.len;
 	bool zero = true;
 
 	for (size_t j = 0; j < len; j++)

@@ -104,9 +104,8 @@ static chain__slice serial_value(const unsigned char *p, size_t len)
 
 static bool lists(const chain__crl *crl, const chain__cert *cert, chain__clock *clock)
 {
-	chain__slice s = cert->parts.serial;
-	size_t header = 2 + ((s.p[1] & 0x80) ? (s.p[1] & 0x7f) : 0);
-	chain__slice mine = serial_value(s.p + header, s.len - header);
+	chain__slice s = chain__der_value(cert->parts.serial);
+	chain__slice mine = serial_value(s.p, s.len);
 	int n = gnutls_x509_crl_get_crt_count(crl->crl);
 
 	for (int i = 0; i < n; i++) {
@@ -122,6 +121,11 @@ static bool lists(const chain__crl *crl, const chain__cert *cert, chain__clock *
 	return false;
 }
 
+/* Status of a CRL whose issuer has no GnuTLS certificate object (out of
+ * memory): the CRL cannot be checked, which must not read as "not this
+ * issuer's CRL". Not a GNUTLS_CERT_* bit. */
+#define ISSUER_UNREADABLE (1u << 31)
+
 /* Did @issuer sign @crl? Time-related status bits are GnuTLS reading its own
  * clock: they are masked, and currency is checked at the policy time. */
 static unsigned int crl_signature_status(const chain__crl *crl, const chain__cert *issuer)
@@ -129,7 +133,9 @@ static unsigned int crl_signature_status(const chain__crl *crl, const chain__cer
 	unsigned int status = 0;
 	gnutls_x509_crt_t ca = chain__cert_crt(issuer);
 	const unsigned int flags = GNUTLS_VERIFY_ALLOW_SIGN_WITH_SHA1 | GNUTLS_VERIFY_ALLOW_BROKEN;
-	if (!ca || gnutls_x509_crl_verify(crl->crl, &ca, 1, flags, &status) < 0)
+	if (!ca)
+		return ISSUER_UNREADABLE;
+	if (gnutls_x509_crl_verify(crl->crl, &ca, 1, flags, &status) < 0)
 		return GNUTLS_CERT_INVALID | GNUTLS_CERT_SIGNATURE_FAILURE;
 	status &= ~(unsigned int)(GNUTLS_CERT_REVOCATION_DATA_SUPERSEDED |
 	                          GNUTLS_CERT_REVOCATION_DATA_ISSUED_IN_FUTURE);
@@ -150,6 +156,11 @@ int chain__check_revocation(chain__problems *out, const chain__path *path,
 			    memcmp(crl->issuer, cert->parts.issuer.p, crl->issuer_len) != 0)
 				continue;
 			unsigned int status = crl_signature_status(crl, issuer);
+			if (status == ISSUER_UNREADABLE) {
+				ret = chain__problems_add(out, CHAIN_REASON_REVOCATION_UNKNOWN, (int)i,
+				                          "the CRL could not be checked against its issuer");
+				continue;
+			}
 			if (status & GNUTLS_CERT_SIGNATURE_FAILURE)
 				continue; /* another key's CRL under the same name: not this issuer's */
 			if (status & GNUTLS_CERT_SIGNER_CONSTRAINTS_FAILURE)

@@ -122,6 +122,12 @@ bool chain__der_only(chain__slice s, unsigned char tag, chain__slice *content)
 	return chain__reader_tlv(&r, &t, content) && t == tag && chain__reader_done(&r);
 }
 
+chain__slice chain__der_value(chain__slice tlv)
+{
+	size_t header = 2 + ((tlv.p[1] & 0x80) ? (tlv.p[1] & 0x7f) : 0);
+	return (chain__slice){tlv.p + header, tlv.len - header};
+}
+
 bool chain__oid_text(chain__slice oid, char *out, size_t cap)
 {
 	size_t used = 0;

@@ -1,6 +1,7 @@
 /* One signature edge: does the issuer's key verify the subject's signature?
- * Only the mathematical fact is decided here (so a future edge cache can hold
- * it); whether the algorithm is acceptable is policy, decided in check.c. */
+ * For every algorithm but RSA-PSS only the mathematical fact is decided here
+ * (so the edge cache, keyed by the issuer's key, can hold it); whether the
+ * algorithm is acceptable is policy, decided in check.c. */
 #include "internal.h"
 
 static bool is_rsa_pss(gnutls_sign_algorithm_t algo)
@@ -26,6 +27,14 @@ static chain__edge verify_pss(const chain__cert *issuer, const chain__cert *subj
 	if (status & GNUTLS_CERT_SIGNATURE_FAILURE)
 		return CHAIN__EDGE_BAD;
 	return status == 0 ? CHAIN__EDGE_OK : CHAIN__EDGE_UNSUPPORTED;
+}
+
+bool chain__edge_cacheable(const chain__cert *subject)
+{
+	/* GnuTLS's full check (verify_pss) also wants the subject's AKI to match
+	 * the issuer's SKI and applies the issuer's name constraints: its answer
+	 * depends on the issuer certificate, not only on its key. */
+	return !is_rsa_pss(subject->sign_algo);
 }
 
 chain__edge chain__edge_verify(chain__cert *issuer, const chain__cert *subject)

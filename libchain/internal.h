@@ -16,6 +16,12 @@
 
 /* ---- util.c --------------------------------------------------------------- */
 
+/* Make room for element n of the array *array (capacity *cap, elements of
+ * @elem bytes), doubling it when full. */
+int chain__grow(void *array, size_t *cap, size_t n, size_t elem);
+
+/* ---- clock.c --------------------------------------------------------------- */
+
 /* The verification time, and the interval [lo, hi] around it over which
  * every time comparison made so far comes out the same. Verification reads
  * the time only through these two predicates, so its outcome at `now` holds
@@ -28,10 +34,6 @@ typedef struct {
 chain__clock chain__clock_at(int64_t now);
 bool chain__clock_reached(chain__clock *clock, int64_t t);   /* now >= t */
 bool chain__clock_not_past(chain__clock *clock, int64_t t);  /* now <= t */
-
-/* Make room for element n of the array *array (capacity *cap, elements of
- * @elem bytes), doubling it when full. */
-int chain__grow(void *array, size_t *cap, size_t n, size_t elem);
 
 /* ---- der.c: just enough DER to slice a certificate ---------------------- */
 
@@ -64,6 +66,8 @@ bool chain__reader_done(const chain__reader *r);
 bool chain__reader_tlv(chain__reader *r, unsigned char *tag, chain__slice *content);
 /* The content of a TLV that must fill @s exactly and carry @tag. */
 bool chain__der_only(chain__slice s, unsigned char tag, chain__slice *content);
+/* The content of @tlv, a well-formed TLV (a slice der.c cut). */
+chain__slice chain__der_value(chain__slice tlv);
 /* An OBJECT IDENTIFIER's content as dotted text; false when it is not a
  * minimally encoded OID or does not fit @cap. */
 bool chain__oid_text(chain__slice oid, char *out, size_t cap);
@@ -306,6 +310,9 @@ typedef enum {
 } chain__edge;
 
 chain__edge chain__edge_verify(chain__cert *issuer, const chain__cert *subject);
+/* Whether the edge's answer depends only on the issuer's key (and so may be
+ * cached under it): not for RSA-PSS subjects. */
+bool chain__edge_cacheable(const chain__cert *subject);
 
 /* ---- verify.c ----------------------------------------------------------- */
 

@@ -39,15 +39,17 @@ bool chain__san_next(chain__reader *r, unsigned int *type, chain__slice *value)
 /* id-at-commonName */
 static const unsigned char oid_cn[] = {0x55, 0x04, 0x03};
 
-/* A value GnuTLS's getter hands back unchanged: a UTF8String or
- * PrintableString (the CHOICE of X520CommonName that are 8-bit) of
- * printable ASCII. Anything else goes through GnuTLS itself. */
+/* A value GnuTLS's getter hands back byte for byte: a UTF8String or
+ * PrintableString (the 8-bit choices of X520CommonName) of printable ASCII
+ * that its RFC 4514 escaping leaves alone (no ,+"\<>; anywhere, no # or
+ * space first, no space last). Anything else goes through GnuTLS itself. */
 static bool plain_text(unsigned char tag, chain__slice v)
 {
-	if (tag != 0x0c && tag != 0x13)
+	if ((tag != 0x0c && tag != 0x13) || v.len == 0 || v.p[0] == '#' || v.p[0] == ' ' ||
+	    v.p[v.len - 1] == ' ')
 		return false;
 	for (size_t i = 0; i < v.len; i++)
-		if (v.p[i] < 0x20 || v.p[i] > 0x7e)
+		if (v.p[i] < 0x20 || v.p[i] > 0x7e || strchr(",+\"\\<>;", v.p[i]))
 			return false;
 	return true;
 }
@@ -56,7 +58,7 @@ static int cn_from_gnutls(const chain__cert *c, unsigned int idx, char *buf, siz
 {
 	gnutls_x509_crt_t crt = chain__cert_crt(c);
 	if (!crt)
-		return CHAIN__CN_END;
+		return CHAIN__CN_END; /* out of memory: GnuTLS imports every certificate read here */
 	int ret = gnutls_x509_crt_get_dn_by_oid(crt, GNUTLS_OID_X520_COMMON_NAME, idx, 0, buf, size);
 	if (ret == GNUTLS_E_REQUESTED_DATA_NOT_AVAILABLE)
 		return CHAIN__CN_END;

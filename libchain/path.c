@@ -163,10 +163,11 @@ static chain__edge check_edge(walk *w, chain__cert *issuer, const chain__cert *s
 	if (budget_spent(w))
 		return CHAIN__EDGE_UNSUPPORTED;
 	chain__edge e;
-	if (!w->s->cache || !chain__cache_get_edge(w->s->cache, issuer, subject, &e)) {
+	chain_cache *cache = chain__edge_cacheable(subject) ? w->s->cache : NULL;
+	if (!cache || !chain__cache_get_edge(cache, issuer, subject, &e)) {
 		e = chain__edge_verify(issuer, subject);
-		if (w->s->cache)
-			chain__cache_put_edge(w->s->cache, issuer, subject, e);
+		if (cache)
+			chain__cache_put_edge(cache, issuer, subject, e);
 	}
 	if (chain__grow(&w->memo, &w->cap_memo, w->n_memo, sizeof(*w->memo)) < 0)
 		return e; /* memoising is an optimisation only */

@@ -211,8 +211,10 @@ static int copy_result(chain_result **out, const chain_result *src, const unsign
 		if (ders && s->input_index >= 0 && (size_t)s->input_index < n &&
 		    lens[s->input_index] == s->der_len)
 			der = ders[s->input_index];
-		else if (ders && !s->cert)
-			goto fail; /* not the served chain the template was made from */
+		else if (ders && !s->cert) {
+			chain_result_free(r);
+			return CHAIN_ERROR; /* not the served chain the template was made from */
+		}
 		if (take_der(d, s->cert, der) < 0)
 			goto fail;
 		r->n_certs++;

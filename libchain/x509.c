@@ -336,7 +336,7 @@ static void read_ski(chain__cert *c, chain__slice value)
 }
 
 /* ExtKeyUsageSyntax ::= SEQUENCE OF KeyPurposeId, as dotted OIDs. */
-static int read_eku(chain__cert *c, chain__slice value)
+static int read_eku_value(chain__cert *c, chain__slice value)
 {
 	chain__slice seq, oid;
 	unsigned char tag;
@@ -413,10 +413,10 @@ static int read_known(chain__cert *c)
 			return CHAIN_ENOMEM;
 		c->malformed = problem;
 	}
-	return CHAIN__HAS(c, CHAIN__EXT_EKU) ? read_eku(c, c->ext[CHAIN__EXT_EKU]) : CHAIN_OK;
+	return CHAIN__HAS(c, CHAIN__EXT_EKU) ? read_eku_value(c, c->ext[CHAIN__EXT_EKU]) : CHAIN_OK;
 }
 
-static int note_extension(chain__cert *c, chain__slice oid, bool critical, chain__slice value)
+static int note_extension_der(chain__cert *c, chain__slice oid, bool critical, chain__slice value)
 {
 	for (size_t i = 0; i < CHAIN__EXT_COUNT; i++) {
 		const chain__known_ext *k = &chain__known_extensions[i];
@@ -467,7 +467,7 @@ static int read_extensions(chain__cert *c, chain__slice explicit)
 			if (chain__same_slice(seen[i], oid))
 				return OTHER; /* a duplicate: GnuTLS's reading names it */
 		seen[n++] = oid;
-		int ret = note_extension(c, oid, critical, value);
+		int ret = note_extension_der(c, oid, critical, value);
 		if (ret != CHAIN_OK)
 			return ret;
 	}

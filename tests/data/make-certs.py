@@ -14,6 +14,7 @@ policy says time=...
 
 from __future__ import annotations
 
+import datetime
 import json
 import sys
 from dataclasses import dataclass, field
@@ -26,6 +27,8 @@ from _factory import factory  # noqa: E402  (chainval.testing, by path)
 
 from cryptography import x509  # noqa: E402
 from cryptography.hazmat.primitives import hashes, serialization  # noqa: E402
+from cryptography.hazmat.primitives.asymmetric import padding, rsa  # noqa: E402
+from cryptography.x509.oid import NameOID  # noqa: E402
 from cryptography.x509.oid import ObjectIdentifier  # noqa: E402
 
 PKI, CA, Cert = factory.PKI, factory.CA, factory.Cert
@@ -506,6 +509,41 @@ def build(fx: Fixtures) -> None:
             fx.write("chain-unknown-noncritical.pem",
                      int_a.leaf(dns=www, extensions=[(unknown, False)]), int_a),
             path_len=3)
+
+    # RSA-PSS under two roots with one key and name but other key ids: GnuTLS's
+    # PSS check also matches the leaf's AKI against the issuer's SKI, so the
+    # answer depends on the issuer certificate (the edge cache must not share
+    # it between the two). The leaf's AKI names the expired root.
+    pss_key = rsa.generate_private_key(65537, 2048)
+    pss_name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "Test PSS Root")])
+
+    def pss_root(ski: bytes, nb: datetime.datetime, na: datetime.datetime) -> x509.Certificate:
+        return (x509.CertificateBuilder().subject_name(pss_name).issuer_name(pss_name)
+                .public_key(pss_key.public_key()).serial_number(int.from_bytes(ski[:8], "big"))
+                .not_valid_before(nb).not_valid_after(na)
+                .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+                .add_extension(x509.KeyUsage(True, False, False, False, False, True, True, False,
+                                             False), critical=True)
+                .add_extension(x509.SubjectKeyIdentifier(ski), critical=False)
+                .sign(pss_key, hashes.SHA256()))
+
+    pss_old = pss_root(b"\x11" * 20, utc(2010), utc(2015))
+    pss_new = pss_root(b"\x22" * 20, utc(2020), utc(2040))
+    pss_leaf_key = rsa.generate_private_key(65537, 2048)
+    pss_leaf = (x509.CertificateBuilder()
+                .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "www.example.com")]))
+                .issuer_name(pss_name).public_key(pss_leaf_key.public_key()).serial_number(77)
+                .not_valid_before(utc(2021)).not_valid_after(utc(2035))
+                .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+                .add_extension(x509.SubjectAlternativeName([x509.DNSName("www.example.com")]),
+                               critical=False)
+                .add_extension(x509.AuthorityKeyIdentifier(b"\x11" * 20, None, None),
+                               critical=False)
+                .sign(pss_key, hashes.SHA256(),
+                      rsa_padding=padding.PSS(mgf=padding.MGF1(hashes.SHA256()), salt_length=32)))
+    fx.fail("pss_issuer_by_key_id", [fx.write("root-pss-old.pem", pss_old),
+                                     fx.write("root-pss-new.pem", pss_new)],
+            fx.write("chain-pss.pem", pss_leaf), "expired", ("expired", 1))
 
     # CT precertificates (RFC 6962 3.1): the poison is an unknown critical
     # extension unless the policy verifies a precertificate, and then only on
