@@ -268,11 +268,11 @@ static int read_with_gnutls(chain__cert *c, const char **why)
 int chain__cert_parse(chain__cert **out, const unsigned char *der, size_t len,
                       const char **why)
 {
-	return chain__cert_parse_with(out, der, len, why, true);
+	return chain__cert_parse_with(out, der, len, NULL, why, true);
 }
 
 int chain__cert_parse_with(chain__cert **out, const unsigned char *der, size_t len,
-                           const char **why, bool own_reader)
+                           const unsigned char *sha256, const char **why, bool own_reader)
 {
 	const char *dummy;
 	chain__cert *c;
@@ -302,7 +302,9 @@ int chain__cert_parse_with(chain__cert **out, const unsigned char *der, size_t l
 		ret = CHAIN_EPARSE;
 		goto fail;
 	}
-	if (gnutls_hash_fast(GNUTLS_DIG_SHA256, c->der, len, c->sha256) < 0 ||
+	if (sha256)
+		memcpy(c->sha256, sha256, CHAIN__SHA256_LEN);
+	if ((!sha256 && gnutls_hash_fast(GNUTLS_DIG_SHA256, c->der, len, c->sha256) < 0) ||
 	    gnutls_hash_fast(GNUTLS_DIG_SHA256, c->parts.spki.p, c->parts.spki.len,
 	                     c->spki_sha256) < 0) {
 		ret = CHAIN_EBACKEND;

@@ -155,10 +155,11 @@ typedef struct chain__cert {
  * description. The new certificate has one reference. */
 int chain__cert_parse(chain__cert **out, const unsigned char *der, size_t len,
                       const char **why);
-/* The same, with libchain's own reader tried first only when @own_reader
- * (tests compare the two readings). */
+/* The same, with @der's SHA-256 already known (NULL: compute it), and
+ * libchain's own reader tried first only when @own_reader (tests compare
+ * the two readings). */
 int chain__cert_parse_with(chain__cert **out, const unsigned char *der, size_t len,
-                           const char **why, bool own_reader);
+                           const unsigned char *sha256, const char **why, bool own_reader);
 chain__cert *chain__cert_ref(chain__cert *cert);
 void chain__cert_unref(chain__cert *cert);
 /* The issuer's public key, imported once; NULL if it cannot be imported. */

@@ -66,23 +66,50 @@ static PyObject *str_or_none(const char *s)
 	return s ? PyUnicode_FromString(s) : Py_NewRef(Py_None);
 }
 
-/* Unix seconds as an aware UTC datetime; None beyond datetime's years
- * 1..9999. */
-static PyObject *utc_datetime(chainval_state *st, int64_t t)
+typedef struct {
+	int year, month, day, hour, minute, second;
+} civil_time;
+
+/* Unix seconds as a UTC calendar time (proleptic Gregorian); false beyond
+ * datetime's years 1..9999. */
+static bool civil(int64_t t, civil_time *out)
 {
-	/* 0001-01-01 and 9999-12-31T23:59:59 */
+	/* 0001-01-01T00:00:00 and 9999-12-31T23:59:59 */
 	if (t < -62135596800LL || t > 253402300799LL)
-		return Py_NewRef(Py_None);
+		return false;
 	int64_t days = t >= 0 ? t / 86400 : -((-t + 86399) / 86400), secs = t - days * 86400;
-	/* Civil date from days since 1970-01-01 (proleptic Gregorian). */
 	int64_t z = days + 719468, era = (z >= 0 ? z : z - 146096) / 146097;
 	int64_t doe = z - era * 146097, yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
 	int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100), mp = (5 * doy + 2) / 153;
-	int d = (int)(doy - (153 * mp + 2) / 5 + 1), m = (int)(mp < 10 ? mp + 3 : mp - 9);
-	int y = (int)(yoe + era * 400 + (m <= 2));
-	return PyDateTimeAPI->DateTime_FromDateAndTime(y, m, d, (int)(secs / 3600), (int)(secs / 60 % 60),
-	                                               (int)(secs % 60), 0, st->utc,
+	out->day = (int)(doy - (153 * mp + 2) / 5 + 1);
+	out->month = (int)(mp < 10 ? mp + 3 : mp - 9);
+	out->year = (int)(yoe + era * 400 + (out->month <= 2));
+	out->hour = (int)(secs / 3600);
+	out->minute = (int)(secs / 60 % 60);
+	out->second = (int)(secs % 60);
+	return true;
+}
+
+/* Unix seconds as an aware UTC datetime; None beyond years 1..9999. */
+static PyObject *utc_datetime(chainval_state *st, int64_t t)
+{
+	civil_time c;
+	if (!civil(t, &c))
+		return Py_NewRef(Py_None);
+	return PyDateTimeAPI->DateTime_FromDateAndTime(c.year, c.month, c.day, c.hour, c.minute,
+	                                               c.second, 0, st->utc,
 	                                               PyDateTimeAPI->DateTimeType);
+}
+
+/* Unix seconds as RFC 3339 text ("2030-01-01T00:00:00Z"); None beyond
+ * years 1..9999. */
+static PyObject *rfc3339(int64_t t)
+{
+	civil_time c;
+	if (!civil(t, &c))
+		return Py_NewRef(Py_None);
+	return PyUnicode_FromFormat("%04d-%02d-%02dT%02d:%02d:%02dZ", c.year, c.month, c.day, c.hour,
+	                            c.minute, c.second);
 }
 
 static PyObject *make_problems(ResultObject *r)
@@ -273,9 +300,38 @@ static PyGetSetDef result_getset[] = {
 	{NULL, NULL, NULL, NULL, NULL},
 };
 
+/* What a chainval scan row reports of the path, without building the
+ * Certificate objects (subject, issuer, serial, times and DER of each). */
+static PyObject *row_fields(ResultObject *r, PyObject *unused)
+{
+	(void)unused;
+	const chain_result *res = r->res;
+	size_t n = chain_result_cert_count(res);
+	bool pool = false;
+	PyObject *fingerprints = PyList_New((Py_ssize_t)n);
+	for (size_t i = 0; fingerprints && i < n; i++) {
+		PyList_SET_ITEM(fingerprints, (Py_ssize_t)i, str_or_none(chain_result_cert_fingerprint(res, i)));
+		pool = pool || chain_result_cert_source(res, i) == CHAIN_SOURCE_POOL;
+	}
+	if (!fingerprints || PyErr_Occurred()) {
+		Py_XDECREF(fingerprints);
+		return NULL;
+	}
+	PyObject *anchor = n && chain_result_anchored(res)
+	                           ? str_or_none(chain_result_cert_subject(res, n - 1)) : Py_NewRef(Py_None);
+	PyObject *issuer = n ? str_or_none(chain_result_cert_issuer(res, 0)) : Py_NewRef(Py_None);
+	PyObject *not_after = n ? rfc3339(chain_result_cert_not_after(res, 0)) : Py_NewRef(Py_None);
+	return Py_BuildValue("(NNNNO)", fingerprints, anchor, issuer, not_after,
+	                     pool ? Py_True : Py_False);
+}
+
 static PyMethodDef result_methods[] = {
 	{"raise_for_status", (PyCFunction)raise_for_status, METH_NOARGS,
 	 "raise_for_status() -> None\n\nRaise VerificationError (with .result and .code) unless ok."},
+	{"_row_fields", (PyCFunction)row_fields, METH_NOARGS,
+	 "_row_fields() -> (fingerprints, anchor, issuer, not_after, pool_used)\n\nFor chainval.scan: "
+	 "the path's SHA-256 fingerprints, the anchor's subject (None when not anchored), the "
+	 "leaf's issuer and notAfter (RFC 3339), and whether the pool supplied a certificate."},
 	{NULL, NULL, 0, NULL},
 };
 

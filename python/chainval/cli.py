@@ -63,6 +63,10 @@ def _parser() -> argparse.ArgumentParser:
                    "RFC 3339); default: each row's own time, else now")
     s.add_argument("--threads", type=int, metavar="N", help="verification threads "
                    "(default: all cores)")
+    s.add_argument("--cache-size", type=int, metavar="MIB",
+                   default=Scanner.CACHE_BYTES >> 20,
+                   help="bound of the cache of CA certificates, signature checks and verdicts "
+                   "of chains already seen, in MiB (default %(default)s; 0: no cache)")
     s.add_argument("-o", "--output", metavar="OUT", default="-", help="output file "
                    "(default: stdout)")
     s.add_argument("--format", choices=("jsonl", "csv"), default="jsonl",
@@ -287,6 +291,8 @@ def _scan(args, stdout: TextIO, stderr: TextIO, stdin) -> int:
         raise UsageError("--batch must be at least 1")
     if args.threads is not None and args.threads < 1:
         raise UsageError("--threads must be at least 1")
+    if args.cache_size < 0:
+        raise UsageError("--cache-size must be at least 0")
     if args.resume and args.output == "-":
         raise UsageError("--resume needs -o OUT")
     if args.inputs.count("-") > 1:
@@ -338,7 +344,8 @@ def _scan(args, stdout: TextIO, stderr: TextIO, stdin) -> int:
     with_source = len(inputs) > 1
     names = [n for n, _ in stores]
     summary = Summary(names)
-    scanner = Scanner(stores, pool=pool, at=at, threads=args.threads, with_source=with_source)
+    scanner = Scanner(stores, pool=pool, at=at, threads=args.threads, with_source=with_source,
+                      cache_bytes=args.cache_size << 20)
 
     resumed = 0
     out: TextIO
@@ -421,6 +428,7 @@ def _scan(args, stdout: TextIO, stderr: TextIO, stdin) -> int:
                    for inp, n in zip(inputs, counts)],
         "output": None if args.output == "-" else args.output,
         "at": at,
+        "cache": scanner.cache.stats() if scanner.cache else None,
     }
     if args.summary:
         with open(args.summary, "w", encoding="utf-8") as f:

@@ -10,7 +10,6 @@ module also writes rows (JSONL or CSV), reads them back (``--resume``,
 from __future__ import annotations
 
 import csv
-import datetime
 import io
 import json
 import os
@@ -66,12 +65,6 @@ def load_pool(path: str) -> chainval.Pool:
     return pool
 
 
-def rfc3339(dt: Optional[datetime.datetime]) -> Optional[str]:
-    if dt is None:
-        return None
-    return dt.astimezone(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
 class Scanner:
     """Verifies batches of records against one or more named trust stores.
 
@@ -81,9 +74,14 @@ class Scanner:
     or at the current time when it has none.
     """
 
+    # The default bound of the scan's cache: CA certificates, signature edges
+    # and verdicts of rows already seen (docs/scan.md, "Memory").
+    CACHE_BYTES = 96 << 20
+
     def __init__(self, stores: list[tuple[str, chainval.TrustStore]], *,
                  pool: Optional[chainval.Pool] = None, at: Optional[int] = None,
-                 threads: Optional[int] = None, with_source: bool = False) -> None:
+                 threads: Optional[int] = None, with_source: bool = False,
+                 cache_bytes: int = CACHE_BYTES) -> None:
         if not stores:
             raise ValueError("at least one trust store is needed")
         self.stores = stores
@@ -92,24 +90,13 @@ class Scanner:
         self.at = at
         self.threads = threads
         self.with_source = with_source
-        # chainval.Cache (when this chainval has it): one per store, reused by every batch.
-        self._extra: list[dict] = [{} for _ in stores]
-        if hasattr(chainval, "Cache"):
-            try:
-                self._extra = [{"cache": chainval.Cache()} for _ in stores]
-            except TypeError:
-                pass
+        # One cache for every store and batch: certificates and signature edges
+        # do not depend on the store, and verdicts are keyed on it. 0: none.
+        self.cache = chainval.Cache(max_bytes=cache_bytes) if cache_bytes else None
 
     def _verify(self, k: int, items: list) -> list:
-        kw = dict(store=self.stores[k][1], intermediates=self.pool, threads=self.threads)
-        if self._extra[k]:
-            try:
-                return chainval.verify_many(items, **kw, **self._extra[k])
-            except TypeError as e:
-                if "cache" not in str(e):
-                    raise
-                self._extra = [{} for _ in self.stores]  # no cache= in this chainval
-        return chainval.verify_many(items, **kw)
+        return chainval.verify_many(items, store=self.stores[k][1], intermediates=self.pool,
+                                    threads=self.threads, cache=self.cache)
 
     def prepare(self, records: list[Record]) -> tuple[list[Record], list, list[int]]:
         """The Python half of a batch: policies and leaf-order repair.
@@ -168,11 +155,12 @@ class Scanner:
 
     def _row(self, rec: Record, results: list) -> dict:
         r = results[0]
-        certs = r.certificates
+        # What the row needs of the path, in one C call (no Certificate objects).
+        path, anchor, issuer, not_after, pool_used = r._row_fields()
         flags = list(rec.flags)
         if r.order_repaired:
             flags.append("order_repaired")
-        if any(c.source == "pool" for c in certs):
+        if pool_used:
             flags.append("pool_used")
         if not r.ok and r.reasons and all(p.code in EXPIRY_CODES for p in r.reasons):
             flags.append("valid_apart_from_expiry")
@@ -183,10 +171,10 @@ class Scanner:
             "code": r.code,
             "reasons": [{"code": p.code, "depth": p.depth, "message": p.message}
                         for p in r.reasons],
-            "path": [c.fingerprint_sha256 for c in certs],
-            "anchor": certs[-1].subject if (r.anchored and certs) else None,
-            "issuer": certs[0].issuer if certs else None,
-            "not_after": rfc3339(certs[0].not_after) if certs else None,
+            "path": path,
+            "anchor": anchor,
+            "issuer": issuer,
+            "not_after": not_after,
             "stores": {name: {"ok": x.ok, "code": x.code}
                        for name, x in zip(self.names, results)},
             "flags": flags,

@@ -204,8 +204,8 @@ static void compare(const unsigned char *der, size_t len, const char *what)
 {
 	chain__cert *a = NULL, *b = NULL;
 	const char *wa = NULL, *wb = NULL, *why;
-	int ra = chain__cert_parse_with(&a, der, len, &wa, true);
-	int rb = chain__cert_parse_with(&b, der, len, &wb, false);
+	int ra = chain__cert_parse_with(&a, der, len, NULL, &wa, true);
+	int rb = chain__cert_parse_with(&b, der, len, NULL, &wb, false);
 
 	parsed++;
 	if (ra == CHAIN_OK && a->own_reader)

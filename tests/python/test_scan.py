@@ -444,6 +444,20 @@ def test_at_overrides_row_times(pki, paths, tmp_path, capsys):
     assert scan(capsys, paths, src, "--at", "soon").status == 2
 
 
+def test_cache_size_changes_no_row(pki, paths, tmp_path, capsys):
+    """The same rows with the default cache, a tiny one and none."""
+    chains = [pki.ok_chain, [pki.expired.der, pki.inter.der], [pki.leaf.der],
+              [pki.short.der, pki.inter.der]]
+    src = write(tmp_path / "in.jsonl", [jsonl_line(chains[k % 4], id=f"r{k}",
+                                                    time=T_ROW + 86400 * (k % 3))
+                                        for k in range(40)])
+    runs = [scan(capsys, paths, src, *extra) for extra in
+            ((), ("--cache-size", "1"), ("--cache-size", "0"))]
+    assert all(r.status == 0 for r in runs)
+    assert runs[0].rows == runs[1].rows == runs[2].rows
+    assert scan(capsys, paths, src, "--cache-size", "-1").status == 2
+
+
 def test_order_repair(pki, paths, tmp_path, capsys):
     """Leaf detection is libchain's (Policy(repair_order=True)): the one
     non-CA certificate that issues none of the others; else the first."""
@@ -576,6 +590,9 @@ def test_summary_json(pki, paths, tmp_path, capsys):
                                         {"issuer": "CN=Scan Test Int", "count": 1}]
     assert s["top_anchors"][0] == {"anchor": "CN=Scan Test Root", "count": 5}
     assert s["inputs"] == [{"path": str(src), "format": "jsonl", "rows": 7}]
+    # Six rows verified against two stores share one cache.
+    assert s["cache"]["verdict_misses"] + s["cache"]["verdict_hits"] == 12
+    assert s["cache"]["bytes"] <= 96 << 20
     assert "chainval scan: 7 rows" in r.err and "top failing issuers" in r.err
 
 
@@ -708,29 +725,23 @@ def test_python_m_chainval_subprocess(pki, paths, tmp_path):
     assert proc.returncode == 0 and b"scan" in proc.stdout and b"report" in proc.stdout
 
 
-def test_scanner_uses_cache_when_chainval_has_one(pki, monkeypatch):
+def test_scanner_shares_one_cache_across_stores_and_batches(pki, monkeypatch):
     seen = []
-
-    class Cache:
-        pass
-
     real = chainval.verify_many
 
     def verify_many(items, **kw):
         seen.append(kw.get("cache"))
-        kw.pop("cache", None)
         return real(items, **kw)
 
-    monkeypatch.setattr(chainval, "Cache", Cache, raising=False)
     monkeypatch.setattr(chainval, "verify_many", verify_many)
     stores = [("a", chainval.TrustStore.from_pem(pki.root.pem)),
               ("b", chainval.TrustStore.from_pem(pki.other_root.pem))]
     scanner = Scanner(stores, at=T_ROW)
-    rec = formats.Record("x", 1, host="www.example.com", chain=pki.ok_chain)
     for _ in range(2):
         rows = scanner.rows([formats.Record("x", 1, host="www.example.com",
                                             chain=pki.ok_chain)])
         assert rows[0]["stores"]["a"]["code"] == "ok"
-    assert len(seen) == 4 and all(isinstance(c, Cache) for c in seen)
-    assert seen[0] is seen[2] and seen[1] is seen[3] and seen[0] is not seen[1]
-    del rec
+        assert rows[0]["stores"]["b"]["code"] == "missing_issuer"
+    assert len(seen) == 4 and all(c is seen[0] for c in seen)
+    assert isinstance(seen[0], chainval.Cache) and seen[0].stats()["verdict_hits"] == 2
+    assert Scanner(stores, cache_bytes=0).cache is None

@@ -191,3 +191,21 @@ def test_verify_many_bad_arguments(world, store):
             verify_many([chain, bad_item], store=store)
     with pytest.raises(TypeError):
         verify_many([chain], store=store, hostname="www.example.com")
+
+
+def test_row_fields_match_certificates(corpus, corpus_store, world, store):
+    """Result._row_fields() (what a scan row reports, read in C) says what the
+    Certificate objects say."""
+    pool = chainval.Pool([world.inter.der])
+    results = chainval.verify_many(corpus.items, store=corpus_store, policy=corpus.policy)
+    results += chainval.verify_many([[world.leaf.der]], store=store, intermediates=pool)
+    for r in results:
+        certs = r.certificates
+        want = ([c.fingerprint_sha256 for c in certs],
+                certs[-1].subject if (r.anchored and certs) else None,
+                certs[0].issuer if certs else None,
+                certs[0].not_after.strftime("%Y-%m-%dT%H:%M:%SZ")
+                if certs and certs[0].not_after else None,
+                any(c.source == "pool" for c in certs))
+        assert r._row_fields() == want
+    assert results[-1]._row_fields()[4] is True  # the pool supplied the intermediate
