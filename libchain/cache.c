@@ -25,8 +25,10 @@
  * and the issuer key. (The GnuTLS certificate object, ~25 KB, is made only
  * for RSA-PSS and CRL signatures and certificates x509.c leaves to GnuTLS.) */
 #define CERT_OVERHEAD 4096u
-/* An edge entry and its index slots. */
-#define EDGE_BYTES (sizeof(edge_entry) + 16u)
+/* An entry's share of its table's growth slack and index slots (arrays
+ * double, the index stays under half full), on top of the entry itself. */
+#define SLOT_BYTES 48u
+#define EDGE_BYTES (sizeof(edge_entry) + SLOT_BYTES)
 
 typedef struct {
 	unsigned char issuer_key[CHAIN__SHA256_LEN]; /* SHA-256 of the issuer's SPKI */
@@ -203,7 +205,7 @@ static chain__cert *find_cert(const generation *g, const unsigned char sha256[32
 
 static void add_cert(chain_cache *c, shard *s, chain__cert *cert)
 {
-	size_t size = cert->der_len + CERT_OVERHEAD;
+	size_t size = cert->der_len + CERT_OVERHEAD + SLOT_BYTES;
 	generation *g = make_room(c, s, size);
 	if (!g)
 		return;
@@ -391,7 +393,7 @@ void chain__cache_put_verdict(chain_cache *c, const unsigned char key[32],
 	memcpy(v->key, key, CHAIN__SHA256_LEN);
 	v->lo = clock->lo;
 	v->hi = clock->hi;
-	v->bytes = sizeof(*v) + chain__result_footprint(v->tmpl) + 16;
+	v->bytes = sizeof(*v) + chain__result_footprint(v->tmpl) + SLOT_BYTES;
 	shard *s = &c->shards[key[31] % SHARDS];
 	pthread_mutex_lock(&s->lock);
 	add_verdict(c, s, v);

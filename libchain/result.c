@@ -244,14 +244,19 @@ int chain__result_instantiate(chain_result **out, const chain_result *tmpl,
 	return copy_result(out, tmpl, ders, lens, n, now);
 }
 
+/* What malloc adds to each block (header and rounding), on average: the
+ * cache's bound is about real memory, and a result is many small blocks. */
+#define MALLOC_OVERHEAD 24u
+
 size_t chain__result_footprint(const chain_result *r)
 {
 	size_t bytes = sizeof(*r) + r->n_certs * sizeof(*r->certs) +
-	               r->n_problems * sizeof(*r->problems);
+	               r->n_problems * sizeof(*r->problems) + 3 * MALLOC_OVERHEAD;
 	for (size_t i = 0; i < r->n_certs; i++)
-		bytes += r->certs[i].cert ? 0 : r->certs[i].der ? r->certs[i].der_len : 0;
+		if (!r->certs[i].cert && r->certs[i].der)
+			bytes += r->certs[i].der_len + MALLOC_OVERHEAD;
 	for (size_t i = 0; i < r->n_problems; i++)
-		bytes += strlen(r->problems[i].message) + 1;
+		bytes += strlen(r->problems[i].message) + 1 + MALLOC_OVERHEAD;
 	return bytes;
 }
 

@@ -76,7 +76,7 @@ class Scanner:
 
     # The default bound of the scan's cache: CA certificates, signature edges
     # and verdicts of rows already seen (docs/scan.md, "Memory").
-    CACHE_BYTES = 96 << 20
+    CACHE_BYTES = 64 << 20
 
     def __init__(self, stores: list[tuple[str, chainval.TrustStore]], *,
                  pool: Optional[chainval.Pool] = None, at: Optional[int] = None,
