@@ -249,13 +249,31 @@ static void clear_fields(chain__cert *c)
 	c->path_len = -1;
 }
 
+/* c->crt, imported on first use; key_lock is held (or the certificate is
+ * not shared yet: while it is parsed). */
+static gnutls_x509_crt_t crt_locked(chain__cert *c)
+{
+	if (!c->crt && !c->crt_err) {
+		gnutls_datum_t d = {c->der, (unsigned int)c->der_len};
+		gnutls_x509_crt_t crt;
+		if (gnutls_x509_crt_init(&crt) < 0) {
+			/* out of memory: not remembered, a later call may succeed */
+		} else if (gnutls_x509_crt_import(crt, &d, GNUTLS_X509_FMT_DER) < 0) {
+			gnutls_x509_crt_deinit(crt);
+			c->crt_err = true;
+		} else {
+			c->crt = crt;
+		}
+	}
+	return c->crt;
+}
+
 static int read_with_gnutls(chain__cert *c, const char **why)
 {
 	clear_fields(c);
-	if (gnutls_x509_crt_init(&c->crt) < 0)
-		return CHAIN_ENOMEM;
-	gnutls_datum_t d = {c->der, (unsigned int)c->der_len};
-	if (gnutls_x509_crt_import(c->crt, &d, GNUTLS_X509_FMT_DER) < 0) {
+	if (!crt_locked(c)) {
+		if (!c->crt_err)
+			return CHAIN_ENOMEM;
 		*why = "GnuTLS cannot parse the certificate";
 		return CHAIN_EPARSE;
 	}
@@ -340,24 +358,6 @@ void chain__cert_unref(chain__cert *c)
 	free(c->der);
 	pthread_mutex_destroy(&c->key_lock);
 	free(c);
-}
-
-/* c->crt, imported on first use; key_lock is held. */
-static gnutls_x509_crt_t crt_locked(chain__cert *c)
-{
-	if (!c->crt && !c->crt_err) {
-		gnutls_datum_t d = {c->der, (unsigned int)c->der_len};
-		gnutls_x509_crt_t crt;
-		if (gnutls_x509_crt_init(&crt) < 0) {
-			/* out of memory: not remembered, a later call may succeed */
-		} else if (gnutls_x509_crt_import(crt, &d, GNUTLS_X509_FMT_DER) < 0) {
-			gnutls_x509_crt_deinit(crt);
-			c->crt_err = true;
-		} else {
-			c->crt = crt;
-		}
-	}
-	return c->crt;
 }
 
 gnutls_x509_crt_t chain__cert_crt(const chain__cert *cert)

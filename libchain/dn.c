@@ -36,17 +36,20 @@ static const char *type_name(chain__slice oid, unsigned char tag)
 	return NULL;
 }
 
-/* GnuTLS's escaping (str_escape in lib/x509/common.c): a backslash before
- * ,+"\<>; anywhere, # and space first, and space last. */
+bool chain__dn_escaped(chain__slice v, size_t i)
+{
+	char ch = (char)v.p[i];
+	return (ch && strchr(",+\"\\<>;", ch)) || (i == 0 && (ch == '#' || ch == ' ')) ||
+	       (i + 1 == v.len && ch == ' ');
+}
+
 static size_t escape(char *out, chain__slice v)
 {
 	size_t n = 0;
 	for (size_t i = 0; i < v.len; i++) {
-		char ch = (char)v.p[i];
-		if (strchr(",+\"\\<>;", ch) || (i == 0 && (ch == '#' || ch == ' ')) ||
-		    (i + 1 == v.len && ch == ' '))
+		if (chain__dn_escaped(v, i))
 			out[n++] = '\\';
-		out[n++] = ch;
+		out[n++] = (char)v.p[i];
 	}
 	return n;
 }

@@ -189,6 +189,10 @@ int chain__cert_cn(const chain__cert *cert, unsigned int idx, char *buf, size_t 
 /* Newly allocated strings for results (NULL on failure), from DER slices. */
 char *chain__dn_string(chain__slice name);   /* dn.c: RFC 4514 text */
 char *chain__dn_string_gnutls(chain__slice name); /* the same, always by GnuTLS (tests) */
+/* Whether GnuTLS's RFC 4514 escaping (str_escape in lib/x509/common.c)
+ * puts a backslash before byte @i of attribute value @v: ,+"\<>; anywhere,
+ * # and space first, space last. */
+bool chain__dn_escaped(chain__slice v, size_t i);
 char *chain__serial_hex(chain__slice serial);
 bool chain__cert_has_eku(const chain__cert *cert, const char *oid);
 /* keyIdentifier and the presence of issuer/serial, from an AKI value. */

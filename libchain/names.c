@@ -45,11 +45,10 @@ static const unsigned char oid_cn[] = {0x55, 0x04, 0x03};
  * space first, no space last). Anything else goes through GnuTLS itself. */
 static bool plain_text(unsigned char tag, chain__slice v)
 {
-	if ((tag != 0x0c && tag != 0x13) || v.len == 0 || v.p[0] == '#' || v.p[0] == ' ' ||
-	    v.p[v.len - 1] == ' ')
+	if ((tag != 0x0c && tag != 0x13) || v.len == 0)
 		return false;
 	for (size_t i = 0; i < v.len; i++)
-		if (v.p[i] < 0x20 || v.p[i] > 0x7e || strchr(",+\"\\<>;", v.p[i]))
+		if (v.p[i] < 0x20 || v.p[i] > 0x7e || chain__dn_escaped(v, i))
 			return false;
 	return true;
 }

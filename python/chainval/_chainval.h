@@ -18,7 +18,6 @@ typedef struct {
 	PyObject *error, *parse_error, *verification_error, *backend_error;
 	PyObject *epoch;       /* datetime(1970, 1, 1, tzinfo=timezone.utc) */
 	PyObject *naive_epoch; /* datetime(1970, 1, 1) */
-	PyObject *timedelta; /* datetime.timedelta */
 	PyObject *datetime;  /* datetime.datetime */
 	PyObject *utc;       /* datetime.timezone.utc */
 	PyObject *default_policy;

@@ -11,10 +11,9 @@ static int exec_datetime(PyObject *m)
 	PyObject *tz = PyObject_GetAttrString(mod, "timezone");
 	st->utc = tz ? PyObject_GetAttrString(tz, "utc") : NULL;
 	st->datetime = PyObject_GetAttrString(mod, "datetime");
-	st->timedelta = PyObject_GetAttrString(mod, "timedelta");
 	Py_XDECREF(tz);
 	Py_DECREF(mod);
-	if (!st->utc || !st->datetime || !st->timedelta)
+	if (!st->utc || !st->datetime)
 		return -1;
 	st->epoch = PyObject_CallFunction(st->datetime, "iiiiiiiO", 1970, 1, 1, 0, 0, 0, 0, st->utc);
 	st->naive_epoch = PyObject_CallFunction(st->datetime, "iii", 1970, 1, 1);
@@ -52,7 +51,6 @@ static int module_traverse(PyObject *m, visitproc visit, void *arg)
 	Py_VISIT(st->backend_error);
 	Py_VISIT(st->epoch);
 	Py_VISIT(st->naive_epoch);
-	Py_VISIT(st->timedelta);
 	Py_VISIT(st->datetime);
 	Py_VISIT(st->utc);
 	Py_VISIT(st->default_policy);
@@ -75,7 +73,6 @@ static int module_clear(PyObject *m)
 	Py_CLEAR(st->backend_error);
 	Py_CLEAR(st->epoch);
 	Py_CLEAR(st->naive_epoch);
-	Py_CLEAR(st->timedelta);
 	Py_CLEAR(st->datetime);
 	Py_CLEAR(st->utc);
 	Py_CLEAR(st->default_policy);

@@ -294,103 +294,104 @@ static bool next_tlv(const unsigned char **p, const unsigned char *end, unsigned
 	return chain__der_read(p, end, tag, tlv, content);
 }
 
-/* @der with extension @oid's extnValue replaced by @value, its critical flag
- * encoded as @critical (0: absent, 1: TRUE, 2: explicit FALSE), and the
- * extension written twice when @twice; NULL when there is no such
- * extension. Every enclosing length is re-encoded. */
-static unsigned char *with_extension(const cert_der *c, const unsigned char *oid, size_t oid_len,
-                                     const unsigned char *value, size_t vlen, int critical,
-                                     bool twice, size_t *out_len)
+/* The TBS of @c and what follows it in the Certificate (the signature
+ * algorithm and value). */
+static bool split_cert(const cert_der *c, chain__slice *tbs, chain__slice *rest)
 {
-	chain__slice tlv, cert, tbs, f, exts, list, e, eoid;
+	chain__slice whole, cert;
 	unsigned char tag;
-	const unsigned char *p = c->der, *end = c->der + c->len;
-	buf ext = {0}, seq = {0}, tbsb = {0}, out = {0};
-	bool found = false;
+	const unsigned char *p = c->der;
 
-	if (!next_tlv(&p, end, &tag, &tlv, &cert))
-		return NULL;
+	if (!next_tlv(&p, c->der + c->len, &tag, &whole, &cert))
+		return false;
 	p = cert.p;
-	if (!next_tlv(&p, cert.p + cert.len, &tag, &tlv, &tbs))
-		return NULL;
-	const unsigned char *rest = p, *rest_end = cert.p + cert.len;
-	const unsigned char *q = tbs.p, *tend = tbs.p + tbs.len;
-	while (q < tend && next_tlv(&q, tend, &tag, &f, &exts)) {
-		if (tag != 0xa3) {
-			put(&tbsb, f.p, f.len);
-			continue;
-		}
-		const unsigned char *r = exts.p;
-		if (!next_tlv(&r, exts.p + exts.len, &tag, &tlv, &list))
-			break;
-		for (const unsigned char *s = list.p; s < list.p + list.len;) {
-			if (!next_tlv(&s, list.p + list.len, &tag, &tlv, &e))
-				break;
-			const unsigned char *t = e.p;
-			if (!next_tlv(&t, e.p + e.len, &tag, &f, &eoid) || eoid.len != oid_len ||
-			    memcmp(eoid.p, oid, oid_len) != 0) {
-				put(&seq, tlv.p, tlv.len);
-				continue;
-			}
-			buf one = {0};
-			put(&one, f.p, f.len);
-			if (critical)
-				put(&one, critical == 1 ? "\x01\x01\xff" : "\x01\x01\x00", 3);
-			put_tlv(&one, 0x04, value, vlen);
-			put_tlv(&ext, 0x30, one.p, one.n);
-			free(one.p);
-			put(&seq, ext.p, ext.n);
-			if (twice)
-				put(&seq, ext.p, ext.n);
-			found = true;
-		}
-		buf wrapped = {0};
-		put_tlv(&wrapped, 0x30, seq.p, seq.n);
-		put_tlv(&tbsb, 0xa3, wrapped.p, wrapped.n);
-		free(wrapped.p);
-	}
-	unsigned char *result = NULL;
-	if (found) {
-		buf body = {0};
-		put_tlv(&body, 0x30, tbsb.p, tbsb.n);
-		put(&body, rest, (size_t)(rest_end - rest));
-		put_tlv(&out, 0x30, body.p, body.n);
-		free(body.p);
-		result = out.p;
-		*out_len = out.n;
-	} else {
-		free(out.p);
-	}
-	free(ext.p);
-	free(seq.p);
-	free(tbsb.p);
-	return result;
+	if (!next_tlv(&p, cert.p + cert.len, &tag, &whole, tbs))
+		return false;
+	*rest = (chain__slice){p, (size_t)(cert.p + cert.len - p)};
+	return true;
 }
 
-/* @c with its TBS field number @index (0: version) replaced by @tlv. */
+/* @c with its TBS field number @index (0: version) replaced by @tlv; every
+ * enclosing length is re-encoded. */
 static unsigned char *with_tbs_field(const cert_der *c, size_t index, const unsigned char *tlv,
                                      size_t tlv_len, size_t *out_len)
 {
-	chain__slice whole, cert, tbs, f, content;
+	chain__slice tbs, rest, f, content;
 	unsigned char tag;
-	const unsigned char *p = c->der, *end = c->der + c->len;
 	buf tbsb = {0}, body = {0}, out = {0};
 
-	if (!next_tlv(&p, end, &tag, &whole, &cert))
+	if (!split_cert(c, &tbs, &rest))
 		return NULL;
-	p = cert.p;
-	if (!next_tlv(&p, cert.p + cert.len, &tag, &whole, &tbs))
-		return NULL;
-	const unsigned char *rest = p, *rest_end = cert.p + cert.len, *q = tbs.p;
+	const unsigned char *q = tbs.p;
 	for (size_t i = 0; q < tbs.p + tbs.len && next_tlv(&q, tbs.p + tbs.len, &tag, &f, &content); i++)
 		put(&tbsb, i == index ? tlv : f.p, i == index ? tlv_len : f.len);
 	put_tlv(&body, 0x30, tbsb.p, tbsb.n);
-	put(&body, rest, (size_t)(rest_end - rest));
+	put(&body, rest.p, rest.len);
 	put_tlv(&out, 0x30, body.p, body.n);
 	free(tbsb.p);
 	free(body.p);
 	*out_len = out.n;
 	return out.p;
+}
+
+/* @der with extension @oid's extnValue replaced by @value, its critical flag
+ * encoded as @critical (0: absent, 1: TRUE, 2: explicit FALSE), and the
+ * extension written twice when @twice; NULL when there is no such
+ * extension. */
+static unsigned char *with_extension(const cert_der *c, const unsigned char *oid, size_t oid_len,
+                                     const unsigned char *value, size_t vlen, int critical,
+                                     bool twice, size_t *out_len)
+{
+	chain__slice tbs, rest, f, exts, tlv, list, e, eoid;
+	unsigned char tag;
+	size_t index = 0;
+
+	if (!split_cert(c, &tbs, &rest))
+		return NULL;
+	/* The [3] extensions field: its position and its list. */
+	for (const unsigned char *q = tbs.p;; index++) {
+		if (q >= tbs.p + tbs.len || !next_tlv(&q, tbs.p + tbs.len, &tag, &f, &exts))
+			return NULL;
+		if (tag == 0xa3)
+			break;
+	}
+	const unsigned char *r = exts.p;
+	if (!next_tlv(&r, exts.p + exts.len, &tag, &tlv, &list))
+		return NULL;
+	buf ext = {0}, seq = {0}, wrapped = {0}, field = {0};
+	bool found = false;
+	for (const unsigned char *s = list.p; s < list.p + list.len;) {
+		if (!next_tlv(&s, list.p + list.len, &tag, &tlv, &e))
+			break;
+		const unsigned char *t = e.p;
+		if (!next_tlv(&t, e.p + e.len, &tag, &f, &eoid) || eoid.len != oid_len ||
+		    memcmp(eoid.p, oid, oid_len) != 0) {
+			put(&seq, tlv.p, tlv.len);
+			continue;
+		}
+		buf one = {0};
+		put(&one, f.p, f.len);
+		if (critical)
+			put(&one, critical == 1 ? "\x01\x01\xff" : "\x01\x01\x00", 3);
+		put_tlv(&one, 0x04, value, vlen);
+		put_tlv(&ext, 0x30, one.p, one.n);
+		free(one.p);
+		put(&seq, ext.p, ext.n);
+		if (twice)
+			put(&seq, ext.p, ext.n);
+		found = true;
+	}
+	unsigned char *result = NULL;
+	if (found) {
+		put_tlv(&wrapped, 0x30, seq.p, seq.n);
+		put_tlv(&field, 0xa3, wrapped.p, wrapped.n);
+		result = with_tbs_field(c, index, field.p, field.n, out_len);
+	}
+	free(ext.p);
+	free(seq.p);
+	free(wrapped.p);
+	free(field.p);
+	return result;
 }
 
 /* extnValue variants of known extensions: well-formed, edge and broken. */
