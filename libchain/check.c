@@ -149,7 +149,7 @@ static void check_name_constraints(checker *k, size_t i)
 		const chain__cert *c = cert_at(k, j);
 		if (j > 0 && c->self_issued)
 			continue;
-		if (!chain__nc_permits(ca->nc, c, j == 0))
+		if (!chain__nc_permits(ca->nc, c, j == 0, k->policy->cn_fallback))
 			ADD(k, CHAIN_REASON_NAME_CONSTRAINTS, j,
 			    "a name is outside the constraints of the CA at depth %zu", i);
 	}

@@ -6,6 +6,7 @@
 #include "internal.h"
 
 #include <arpa/inet.h>
+#include <ctype.h>
 #include <libpsl.h>
 #include <string.h>
 #include <strings.h>
@@ -262,8 +263,13 @@ static bool wildcard_over_suffix(unsigned int type, const char *v, size_t len, c
 	(void)arg;
 	if (type != GNUTLS_SAN_DNSNAME || len < 3 || v[0] != '*' || v[1] != '.' || len - 2 >= sizeof(rest))
 		return false;
-	memcpy(rest, v + 2, len - 2);
-	rest[len - 2] = '\0';
+	/* As hostname.c matches it: any case, one trailing dot dropped. */
+	size_t n = len - 2;
+	if (n > 1 && v[len - 1] == '.')
+		n--;
+	for (size_t i = 0; i < n; i++)
+		rest[i] = (char)tolower((unsigned char)v[2 + i]);
+	rest[n] = '\0';
 	/* The ICANN section: registry-controlled suffixes. The PRIVATE section
 	 * lists names whose owner may hold wildcards (*.s3.amazonaws.com). */
 	return suffixes && psl_is_public_suffix2(suffixes, rest, PSL_TYPE_ICANN | PSL_TYPE_NO_STAR_RULE);
@@ -332,6 +338,35 @@ static void check_key(conf *k, size_t i)
 	}
 }
 
+/* X.690 8.23: each string of the subject holds what its type allows (a
+ * UTF8String is UTF-8, a BMPString UCS-2). OpenSSL and Go refuse such a
+ * certificate at parse time: so it is malformed here, under strict. */
+static void check_name_strings(conf *k, size_t i)
+{
+	chain__slice rdns, rdn, atv, oid, value;
+	unsigned char tag;
+
+	if (!chain__der_only(at(k, i)->parts.subject, 0x30, &rdns))
+		return; /* its own reader refused it already */
+	for (chain__reader r = chain__reader_of(rdns); !chain__reader_done(&r);) {
+		if (!chain__reader_tlv(&r, &tag, &rdn))
+			return;
+		for (chain__reader a = chain__reader_of(rdn); !chain__reader_done(&a);) {
+			if (!chain__reader_tlv(&a, &tag, &atv))
+				return;
+			chain__reader f = chain__reader_of(atv);
+			if (chain__reader_tlv(&f, &tag, &oid) && chain__reader_tlv(&f, &tag, &value) &&
+			    !chain__string_valid(tag, value)) {
+				FLAG(k, CHAIN_REASON_MALFORMED, i,
+				     "subject holds a %s that is not valid %s (X.690 8.23)",
+				     tag == 0x0c ? "UTF8String" : tag == 0x1e ? "BMPString" : "UniversalString",
+				     tag == 0x0c ? "UTF-8" : tag == 0x1e ? "UCS-2" : "UCS-4");
+				return;
+			}
+		}
+	}
+}
+
 int chain__check_conformance(chain__problems *out, const chain__path *path,
                              const chain_policy *policy)
 {
@@ -343,8 +378,10 @@ int chain__check_conformance(chain__problems *out, const chain__path *path,
 	for (size_t i = 0; i < path->len; i++) {
 		/* An anchor is trusted as configured (RFC 5280 6.1.1 d): its serial
 		 * and issuer linkage are not checked; its own structure is. */
-		if (!is_anchor(&k, i))
+		if (!is_anchor(&k, i)) {
 			check_serial(&k, i);
+			check_name_strings(&k, i);
+		}
 		check_key_ids(&k, i);
 		check_ca_structure(&k, i);
 		check_aia(&k, i);

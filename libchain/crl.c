@@ -1,9 +1,21 @@
 /* Revocation by CRL: CRLs are part of a trust store; each certificate on a
  * path is checked against the CRLs its issuer signed, at the policy time.
- * A CRL that names the issuer but cannot be relied on (malformed, not signed
- * with the issuer's key... is skipped; signed but by an issuer not allowed to
- * sign CRLs, or not current) makes the status unknown, which fails the path:
- * when the caller supplied revocation data, silence is not a pass. */
+ * A CRL that names the issuer but was signed by another key is not this
+ * issuer's and is skipped; one signed by an issuer not allowed to sign CRLs,
+ * or not current, makes the status unknown, which fails the path: when the
+ * caller supplied revocation data, silence is not a pass.
+ *
+ * Hostile stores and served chains must not turn CRLs into unbounded work
+ * or memory (docs/security.md):
+ * - a CRL is read once, at load: its revoked serials go into a sorted array
+ *   of slices into its DER (any serial length), and GnuTLS's parsed object,
+ *   which costs hundreds of bytes per entry, is not kept;
+ * - its signature is checked once per issuer certificate and remembered in
+ *   the CRL (the answer depends on nothing else), and per verification each
+ *   (CRL, issuer) pair is charged once to the signature budget, weighted by
+ *   the CRL's size, whether or not the answer was remembered: the budget,
+ *   and so the verdict, never depends on what earlier calls did;
+ * - a store's CRLs are bounded in memory (chain_store_set_crl_limit()). */
 #include "internal.h"
 
 #include <stdlib.h>
@@ -11,23 +23,59 @@
 
 #define OID_CRL_NUMBER "2.5.29.20"
 #define OID_AKI "2.5.29.35"
+/* Signature-budget units one CRL check costs: one, plus one per 64 KiB
+ * hashed (about a signature check's time at SHA-256 speed). */
+#define CRL_BYTES_PER_UNIT 65536
+/* Issuer certificates whose answer a CRL remembers. */
+#define CRL_MEMO 4
+
+typedef struct {
+	chain__slice serial; /* content, leading zero octets dropped; into der */
+	int64_t revoked_at;
+} crl_entry;
+
+/* Why a CRL signature check failed, or 0. */
+enum {
+	SIG_OK = 0,
+	SIG_OTHER_KEY,     /* another key's CRL under the same name: not this issuer's */
+	SIG_NOT_CA,        /* the issuer is not a CA */
+	SIG_NO_CRL_SIGN,   /* keyUsage without cRLSign */
+	SIG_UNSUPPORTED,   /* the algorithm or key cannot be checked */
+};
 
 struct chain__crl {
-	gnutls_x509_crl_t crl;
-	unsigned char *issuer; /* raw issuer DN */
-	size_t issuer_len;
+	unsigned char *der;
+	size_t der_len;
+	chain__slice issuer, tbs, signature; /* into der */
+	gnutls_sign_algorithm_t sign_algo;
 	int64_t this_update, next_update; /* next_update -1 when absent */
-	char *problem;                    /* why the CRL itself is unusable, or NULL */
+	crl_entry *entries;               /* sorted by serial */
+	size_t n_entries;
+	char *problem; /* why the CRL itself is unusable, or NULL */
+	size_t cost;   /* bytes counted against the store's CRL limit */
+
+	pthread_mutex_t memo_lock;
+	struct {
+		unsigned char issuer[CHAIN__SHA256_LEN];
+		int status;
+	} memo[CRL_MEMO];
+	size_t n_memo;
 };
 
 void chain__crl_free(chain__crl *c)
 {
 	if (!c)
 		return;
-	gnutls_x509_crl_deinit(c->crl);
-	free(c->issuer);
+	pthread_mutex_destroy(&c->memo_lock);
+	free(c->der);
+	free(c->entries);
 	free(c->problem);
 	free(c);
+}
+
+size_t chain__crl_cost(const chain__crl *c)
+{
+	return c->cost;
 }
 
 /* RFC 5280 5.2: cRLNumber MUST be present and non-critical; a critical
@@ -55,129 +103,350 @@ static const char *extension_problem(gnutls_x509_crl_t crl)
 	return has_number ? NULL : "CRL without cRLNumber (RFC 5280 5.2.3)";
 }
 
-int chain__crl_parse(chain__crl **out, const unsigned char *der, size_t len)
+/* What GnuTLS reads well: the dates, the extensions, the signature
+ * algorithm (with RSA-PSS parameters). Its object is dropped afterwards. */
+static int read_header(chain__crl *c, const char **why)
 {
-	chain__crl *c = calloc(1, sizeof(*c));
-	gnutls_datum_t d = {(unsigned char *)der, (unsigned int)len}, dn = {NULL, 0};
-	int ret = CHAIN_EPARSE;
+	gnutls_x509_crl_t crl;
+	gnutls_datum_t d = {c->der, (unsigned int)c->der_len};
 
-	if (!c)
+	if (gnutls_x509_crl_init(&crl) < 0)
 		return CHAIN_ENOMEM;
-	if (len > UINT_MAX || gnutls_x509_crl_init(&c->crl) < 0) {
-		ret = len > UINT_MAX ? CHAIN_EPARSE : CHAIN_ENOMEM;
-		goto fail;
+	int ret = CHAIN_OK;
+	if (gnutls_x509_crl_import(crl, &d, GNUTLS_X509_FMT_DER) < 0) {
+		*why = "not a CRL";
+		ret = CHAIN_EPARSE;
+	} else {
+		c->this_update = (int64_t)gnutls_x509_crl_get_this_update(crl);
+		c->next_update = (int64_t)gnutls_x509_crl_get_next_update(crl);
+		int algo = gnutls_x509_crl_get_signature_algorithm(crl);
+		c->sign_algo = algo < 0 ? GNUTLS_SIGN_UNKNOWN : (gnutls_sign_algorithm_t)algo;
+		const char *problem = extension_problem(crl);
+		if (problem && !(c->problem = strdup(problem)))
+			ret = CHAIN_ENOMEM;
 	}
-	if (gnutls_x509_crl_import(c->crl, &d, GNUTLS_X509_FMT_DER) < 0 ||
-	    gnutls_x509_crl_get_raw_issuer_dn(c->crl, &dn) < 0)
-		goto fail;
-	if (!(c->issuer = malloc(dn.size ? dn.size : 1))) {
-		ret = CHAIN_ENOMEM;
-		goto fail;
-	}
-	memcpy(c->issuer, dn.data, dn.size);
-	c->issuer_len = dn.size;
-	c->this_update = (int64_t)gnutls_x509_crl_get_this_update(c->crl);
-	c->next_update = (int64_t)gnutls_x509_crl_get_next_update(c->crl);
-	const char *problem = extension_problem(c->crl);
-	if (problem && !(c->problem = strdup(problem))) {
-		ret = CHAIN_ENOMEM;
-		goto fail;
-	}
-	gnutls_free(dn.data);
-	*out = c;
-	return CHAIN_OK;
-fail:
-	gnutls_free(dn.data);
-	chain__crl_free(c);
+	gnutls_x509_crl_deinit(crl);
 	return ret;
 }
 
 /* The serialNumber content without leading zero octets. */
-static chain__slice serial_value(const unsigned char *p, size_t len)
+static chain__slice serial_value(chain__slice s)
 {
-	while (len > 1 && *p == 0) {
-		p++;
-		len--;
+	while (s.len > 1 && *s.p == 0) {
+		s.p++;
+		s.len--;
 	}
-	return (chain__slice){p, len};
+	return s;
 }
 
+static int compare_serials(chain__slice a, chain__slice b)
+{
+	if (a.len != b.len)
+		return a.len < b.len ? -1 : 1;
+	return memcmp(a.p, b.p, a.len);
+}
+
+static int by_serial(const void *a, const void *b)
+{
+	return compare_serials(((const crl_entry *)a)->serial, ((const crl_entry *)b)->serial);
+}
+
+/* revokedCertificates: SEQUENCE OF SEQUENCE { userCertificate INTEGER,
+ * revocationDate Time, crlEntryExtensions OPTIONAL }. A date libchain cannot
+ * read counts as the earliest possible: an entry is never dropped. */
+static int read_entries(chain__crl *c, chain__slice list, const char **why)
+{
+	chain__slice entry, serial;
+	unsigned char tag;
+	size_t n = 0;
+
+	for (chain__reader r = chain__reader_of(list); !chain__reader_done(&r); n++)
+		if (!chain__reader_tlv(&r, &tag, &entry) || tag != 0x30) {
+			*why = "revokedCertificates is not DER";
+			return CHAIN_EPARSE;
+		}
+	if (n && !(c->entries = malloc(n * sizeof(*c->entries))))
+		return CHAIN_ENOMEM;
+	for (chain__reader r = chain__reader_of(list); !chain__reader_done(&r);) {
+		chain__reader_tlv(&r, &tag, &entry);
+		chain__reader f = chain__reader_of(entry);
+		if (!chain__reader_tlv(&f, &tag, &serial) || tag != 0x02 || serial.len == 0) {
+			*why = "a revoked entry without a serial number";
+			return CHAIN_EPARSE;
+		}
+		crl_entry *e = &c->entries[c->n_entries++];
+		e->serial = serial_value(serial);
+		if (!chain__der_time(&f, &e->revoked_at))
+			e->revoked_at = INT64_MIN;
+	}
+	qsort(c->entries, c->n_entries, sizeof(*c->entries), by_serial);
+	return CHAIN_OK;
+}
+
+/* CertificateList ::= SEQUENCE { tbsCertList, signatureAlgorithm,
+ * signatureValue }, tbsCertList ::= SEQUENCE { version OPTIONAL, signature,
+ * issuer, thisUpdate, nextUpdate OPTIONAL, revokedCertificates OPTIONAL,
+ * [0] crlExtensions OPTIONAL }. */
+static int read_body(chain__crl *c, const char **why)
+{
+	chain__slice whole = {c->der, c->der_len}, body, tbs_body, alg, sig, field;
+	unsigned char tag;
+
+	*why = "CRL is not DER";
+	chain__reader outer;
+	if (!chain__der_only(whole, 0x30, &body))
+		return CHAIN_EPARSE;
+	outer = chain__reader_of(body);
+	c->tbs.p = outer.p;
+	if (!chain__reader_tlv(&outer, &tag, &tbs_body) || tag != 0x30)
+		return CHAIN_EPARSE;
+	c->tbs.len = (size_t)(tbs_body.p + tbs_body.len - c->tbs.p);
+	if (!chain__reader_tlv(&outer, &tag, &alg) || tag != 0x30 ||
+	    !chain__reader_tlv(&outer, &tag, &sig) || tag != 0x03 || !chain__reader_done(&outer) ||
+	    sig.len < 2 || sig.p[0] != 0)
+		return CHAIN_EPARSE;
+	c->signature = (chain__slice){sig.p + 1, sig.len - 1};
+
+	chain__reader r = chain__reader_of(tbs_body);
+	if (!chain__reader_done(&r) && *r.p == 0x02 && !chain__reader_tlv(&r, &tag, &field))
+		return CHAIN_EPARSE;
+	if (!chain__reader_tlv(&r, &tag, &field) || tag != 0x30) /* signature */
+		return CHAIN_EPARSE;
+	c->issuer.p = r.p;
+	if (!chain__reader_tlv(&r, &tag, &field) || tag != 0x30)
+		return CHAIN_EPARSE;
+	c->issuer.len = (size_t)(field.p + field.len - c->issuer.p);
+	for (int i = 0; i < 2 && !chain__reader_done(&r) && (*r.p == 0x17 || *r.p == 0x18); i++)
+		if (!chain__reader_tlv(&r, &tag, &field)) /* thisUpdate, nextUpdate: GnuTLS read them */
+			return CHAIN_EPARSE;
+	if (!chain__reader_done(&r) && *r.p == 0x30) {
+		if (!chain__reader_tlv(&r, &tag, &field))
+			return CHAIN_EPARSE;
+		int ret = read_entries(c, field, why);
+		if (ret < 0)
+			return ret;
+	}
+	if (!chain__reader_done(&r) && (!chain__reader_tlv(&r, &tag, &field) || tag != 0xa0))
+		return CHAIN_EPARSE;
+	*why = NULL;
+	return chain__reader_done(&r) ? CHAIN_OK : CHAIN_EPARSE;
+}
+
+int chain__crl_parse(chain__crl **out, const unsigned char *der, size_t len, const char **why)
+{
+	chain__crl *c = calloc(1, sizeof(*c));
+	int ret;
+
+	*why = "not a CRL";
+	if (!c)
+		return CHAIN_ENOMEM;
+	pthread_mutex_init(&c->memo_lock, NULL);
+	if (len == 0 || len > UINT_MAX) {
+		ret = CHAIN_EPARSE;
+		goto fail;
+	}
+	if (!(c->der = malloc(len))) {
+		ret = CHAIN_ENOMEM;
+		goto fail;
+	}
+	memcpy(c->der, der, len);
+	c->der_len = len;
+	if ((ret = read_header(c, why)) < 0 || (ret = read_body(c, why)) < 0)
+		goto fail;
+	c->cost = sizeof(*c) + len + c->n_entries * sizeof(*c->entries) +
+	          (c->problem ? strlen(c->problem) + 1 : 0);
+	*out = c;
+	return CHAIN_OK;
+fail:
+	chain__crl_free(c);
+	return ret;
+}
+
+/* Is @cert listed with a revocation date reached at the clock's time? */
 static bool lists(const chain__crl *crl, const chain__cert *cert, chain__clock *clock)
 {
-	chain__slice s = chain__der_value(cert->parts.serial);
-	chain__slice mine = serial_value(s.p, s.len);
-	int n = gnutls_x509_crl_get_crt_count(crl->crl);
+	chain__slice mine = serial_value(chain__der_value(cert->parts.serial));
+	size_t lo = 0, hi = crl->n_entries;
 
-	for (int i = 0; i < n; i++) {
-		unsigned char serial[64];
-		size_t size = sizeof(serial);
-		time_t when = 0;
-		if (gnutls_x509_crl_get_crt_serial(crl->crl, i, serial, &size, &when) < 0)
-			continue;
-		chain__slice theirs = serial_value(serial, size);
-		if (chain__same_slice(mine, theirs) && chain__clock_reached(clock, (int64_t)when))
-			return true;
+	while (lo < hi) { /* the first entry not below mine */
+		size_t mid = lo + (hi - lo) / 2;
+		if (compare_serials(crl->entries[mid].serial, mine) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
 	}
+	for (size_t i = lo; i < crl->n_entries && compare_serials(crl->entries[i].serial, mine) == 0;
+	     i++)
+		if (chain__clock_reached(clock, crl->entries[i].revoked_at))
+			return true;
 	return false;
 }
 
-/* Status of a CRL whose issuer has no GnuTLS certificate object (out of
- * memory): the CRL cannot be checked, which must not read as "not this
- * issuer's CRL". Not a GNUTLS_CERT_* bit. */
-#define ISSUER_UNREADABLE (1u << 31)
-
-/* Did @issuer sign @crl? Time-related status bits are GnuTLS reading its own
- * clock: they are masked, and currency is checked at the policy time. */
-static unsigned int crl_signature_status(const chain__crl *crl, const chain__cert *issuer)
+static bool is_rsa_pss(gnutls_sign_algorithm_t algo)
 {
-	unsigned int status = 0;
+	return gnutls_sign_get_pk_algorithm(algo) == GNUTLS_PK_RSA_PSS;
+}
+
+/* RSA-PSS: only GnuTLS's full CRL check matches the signature's parameters
+ * against the issuer's key, so the CRL is imported again for it. */
+static int pss_signature(const chain__crl *crl, const chain__cert *issuer)
+{
 	gnutls_x509_crt_t ca = chain__cert_crt(issuer);
-	const unsigned int flags = GNUTLS_VERIFY_ALLOW_SIGN_WITH_SHA1 | GNUTLS_VERIFY_ALLOW_BROKEN;
-	if (!ca)
-		return ISSUER_UNREADABLE;
-	if (gnutls_x509_crl_verify(crl->crl, &ca, 1, flags, &status) < 0)
-		return GNUTLS_CERT_INVALID | GNUTLS_CERT_SIGNATURE_FAILURE;
-	status &= ~(unsigned int)(GNUTLS_CERT_REVOCATION_DATA_SUPERSEDED |
-	                          GNUTLS_CERT_REVOCATION_DATA_ISSUED_IN_FUTURE);
-	/* GnuTLS adds INVALID to any other bit, time bits included. */
-	return status == GNUTLS_CERT_INVALID ? 0 : status;
+	gnutls_x509_crl_t obj;
+	gnutls_datum_t d = {crl->der, (unsigned int)crl->der_len};
+	unsigned int status = 0;
+	int ret = SIG_UNSUPPORTED;
+
+	if (!ca || gnutls_x509_crl_init(&obj) < 0)
+		return SIG_UNSUPPORTED;
+	if (gnutls_x509_crl_import(obj, &d, GNUTLS_X509_FMT_DER) >= 0 &&
+	    gnutls_x509_crl_verify(obj, &ca, 1, GNUTLS_VERIFY_DISABLE_CA_SIGN, &status) >= 0) {
+		/* Time bits are GnuTLS reading its own clock: currency is checked
+		 * at the policy time instead. */
+		status &= ~(unsigned int)(GNUTLS_CERT_INVALID |
+		                          GNUTLS_CERT_REVOCATION_DATA_SUPERSEDED |
+		                          GNUTLS_CERT_REVOCATION_DATA_ISSUED_IN_FUTURE);
+		ret = status & GNUTLS_CERT_SIGNATURE_FAILURE ? SIG_OTHER_KEY
+		      : status                               ? SIG_UNSUPPORTED
+		                                             : SIG_OK;
+	}
+	gnutls_x509_crl_deinit(obj);
+	return ret;
+}
+
+/* Did @issuer's key sign @crl? */
+static int key_signed(const chain__crl *crl, chain__cert *issuer)
+{
+	if (crl->sign_algo == GNUTLS_SIGN_UNKNOWN)
+		return SIG_UNSUPPORTED;
+	if (is_rsa_pss(crl->sign_algo))
+		return pss_signature(crl, issuer);
+	gnutls_pubkey_t key = chain__cert_pubkey(issuer);
+	if (!key)
+		return SIG_UNSUPPORTED;
+	gnutls_datum_t tbs = {(unsigned char *)crl->tbs.p, (unsigned int)crl->tbs.len};
+	gnutls_datum_t sig = {(unsigned char *)crl->signature.p, (unsigned int)crl->signature.len};
+	/* Weak algorithms are verified too, as for certificates (edge.c). */
+	int ret = gnutls_pubkey_verify_data2(key, crl->sign_algo,
+	                                     GNUTLS_VERIFY_ALLOW_BROKEN |
+	                                             GNUTLS_VERIFY_ALLOW_SIGN_WITH_SHA1,
+	                                     &tbs, &sig);
+	if (ret >= 0)
+		return SIG_OK;
+	return ret == GNUTLS_E_PK_SIG_VERIFY_FAILED ? SIG_OTHER_KEY : SIG_UNSUPPORTED;
+}
+
+/* Did @issuer sign @crl, and may it sign CRLs? What gnutls_x509_crl_verify()
+ * decides, without its clock; another key's signature first, so that a
+ * same-name CRL of another CA is skipped whatever the issuer may do. */
+static int signature_status(const chain__crl *crl, chain__cert *issuer)
+{
+	int status = key_signed(crl, issuer);
+	if (status != SIG_OK)
+		return status;
+	if (!issuer->bc_ca)
+		return SIG_NOT_CA;
+	if (issuer->has_ku && !(issuer->ku & GNUTLS_KEY_CRL_SIGN))
+		return SIG_NO_CRL_SIGN;
+	return SIG_OK;
+}
+
+/* signature_status(), remembered per issuer certificate in the CRL. */
+static int remembered_status(chain__crl *crl, chain__cert *issuer)
+{
+	int status = -1;
+
+	pthread_mutex_lock(&crl->memo_lock);
+	for (size_t i = 0; i < crl->n_memo && status < 0; i++)
+		if (memcmp(crl->memo[i].issuer, issuer->sha256, CHAIN__SHA256_LEN) == 0)
+			status = crl->memo[i].status;
+	pthread_mutex_unlock(&crl->memo_lock);
+	if (status >= 0)
+		return status;
+	status = signature_status(crl, issuer);
+	pthread_mutex_lock(&crl->memo_lock);
+	size_t slot = crl->n_memo < CRL_MEMO ? crl->n_memo++ : (size_t)(issuer->sha256[0] % CRL_MEMO);
+	memcpy(crl->memo[slot].issuer, issuer->sha256, CHAIN__SHA256_LEN);
+	crl->memo[slot].status = status;
+	pthread_mutex_unlock(&crl->memo_lock);
+	return status;
+}
+
+/* The status of (crl, issuer) for this verification, charged to the budget
+ * the first time the pair is met; -1 when the budget is spent. */
+static int charged_status(chain__crl_checks *checks, chain__crl *crl, chain__cert *issuer)
+{
+	for (size_t i = 0; i < checks->n; i++)
+		if (checks->v[i].crl == crl && checks->v[i].issuer == issuer)
+			return checks->v[i].status;
+	uint64_t units = 1 + crl->der_len / CRL_BYTES_PER_UNIT;
+	if (*checks->sig_checks + units > checks->max_sig_checks) {
+		*checks->sig_checks = checks->max_sig_checks + 1; /* the search stops too */
+		return -1;
+	}
+	*checks->sig_checks += units;
+	int status = remembered_status(crl, issuer);
+	if (chain__grow(&checks->v, &checks->cap, checks->n, sizeof(*checks->v)) == 0)
+		checks->v[checks->n++] = (chain__crl_check){crl, issuer, status};
+	return status;
+}
+
+void chain__crl_checks_free(chain__crl_checks *checks)
+{
+	free(checks->v);
+	checks->v = NULL;
+	checks->n = checks->cap = 0;
+}
+
+static int check_one(chain__problems *out, const chain__crl *crl, int status, int depth,
+                     const chain__cert *cert, chain__clock *clock)
+{
+	switch (status) {
+	case SIG_OTHER_KEY:
+		return CHAIN_OK;
+	case SIG_NOT_CA:
+		return chain__problems_add(out, CHAIN_REASON_REVOCATION_UNKNOWN, depth,
+		                           "unusable CRL: its issuer is not a CA");
+	case SIG_NO_CRL_SIGN:
+		return chain__problems_add(out, CHAIN_REASON_REVOCATION_UNKNOWN, depth,
+		                           "the CRL's issuer may not sign CRLs (keyUsage without "
+		                           "cRLSign, RFC 5280 4.2.1.3)");
+	case SIG_UNSUPPORTED:
+		return chain__problems_add(out, CHAIN_REASON_REVOCATION_UNKNOWN, depth,
+		                           "the CRL could not be checked against its issuer");
+	}
+	if (crl->problem)
+		return chain__problems_add(out, CHAIN_REASON_REVOCATION_UNKNOWN, depth,
+		                           "unusable CRL: %s", crl->problem);
+	if (!chain__clock_reached(clock, crl->this_update) ||
+	    (crl->next_update >= 0 && !chain__clock_not_past(clock, crl->next_update)))
+		return chain__problems_add(out, CHAIN_REASON_REVOCATION_UNKNOWN, depth,
+		                           "the issuer's CRL is not current at the verification time");
+	if (lists(crl, cert, clock))
+		return chain__problems_add(out, CHAIN_REASON_REVOKED, depth,
+		                           "certificate revoked by its issuer's CRL");
+	return CHAIN_OK;
 }
 
 int chain__check_revocation(chain__problems *out, const chain__path *path,
-                            chain__clock *clock, const chain__set *store)
+                            chain__clock *clock, const chain__set *store,
+                            chain__crl_checks *checks)
 {
 	int ret = CHAIN_OK;
 
 	for (size_t i = 0; i + 1 < path->len && ret == CHAIN_OK; i++) {
-		const chain__cert *cert = path->nodes[i].cert, *issuer = path->nodes[i + 1].cert;
+		const chain__cert *cert = path->nodes[i].cert;
+		chain__cert *issuer = path->nodes[i + 1].cert;
 		for (size_t k = 0; k < store->n_crls && ret == CHAIN_OK; k++) {
-			const chain__crl *crl = store->crls[k];
-			if (crl->issuer_len != cert->parts.issuer.len ||
-			    memcmp(crl->issuer, cert->parts.issuer.p, crl->issuer_len) != 0)
+			chain__crl *crl = store->crls[k];
+			if (!chain__same_slice(crl->issuer, cert->parts.issuer))
 				continue;
-			unsigned int status = crl_signature_status(crl, issuer);
-			if (status == ISSUER_UNREADABLE) {
-				ret = chain__problems_add(out, CHAIN_REASON_REVOCATION_UNKNOWN, (int)i,
-				                          "the CRL could not be checked against its issuer");
-				continue;
-			}
-			if (status & GNUTLS_CERT_SIGNATURE_FAILURE)
-				continue; /* another key's CRL under the same name: not this issuer's */
-			if (status & GNUTLS_CERT_SIGNER_CONSTRAINTS_FAILURE)
-				ret = chain__problems_add(out, CHAIN_REASON_REVOCATION_UNKNOWN, (int)i,
-				                          "the CRL's issuer may not sign CRLs (keyUsage without "
-				                          "cRLSign, RFC 5280 4.2.1.3)");
-			else if (status || crl->problem)
-				ret = chain__problems_add(out, CHAIN_REASON_REVOCATION_UNKNOWN, (int)i,
-				                          "unusable CRL: %s",
-				                          crl->problem ? crl->problem : "rejected by its issuer");
-			else if (!chain__clock_reached(clock, crl->this_update) ||
-			         (crl->next_update >= 0 && !chain__clock_not_past(clock, crl->next_update)))
-				ret = chain__problems_add(out, CHAIN_REASON_REVOCATION_UNKNOWN, (int)i,
-				                          "the issuer's CRL is not current at the verification time");
-			else if (lists(crl, cert, clock))
-				ret = chain__problems_add(out, CHAIN_REASON_REVOKED, (int)i,
-				                          "certificate revoked by its issuer's CRL");
+			int status = charged_status(checks, crl, issuer);
+			if (status < 0)
+				return chain__problems_add(out, CHAIN_REASON_BUDGET_EXCEEDED, (int)i,
+				                           "revocation not checked: the signature budget "
+				                           "is spent");
+			ret = check_one(out, crl, status, (int)i, cert, clock);
 		}
 	}
 	return ret;

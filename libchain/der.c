@@ -160,3 +160,64 @@ bool chain__oid_text(chain__slice oid, char *out, size_t cap)
 	}
 	return true;
 }
+
+static bool two_digits(const unsigned char *p, int *out)
+{
+	if (p[0] < '0' || p[0] > '9' || p[1] < '0' || p[1] > '9')
+		return false;
+	*out = (p[0] - '0') * 10 + (p[1] - '0');
+	return true;
+}
+
+/* Days from 1970-01-01 to y-m-d (proleptic Gregorian). */
+static int64_t days_from_civil(int64_t y, int m, int d)
+{
+	y -= m <= 2;
+	int64_t era = (y >= 0 ? y : y - 399) / 400;
+	int64_t yoe = y - era * 400;
+	int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+	int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+	return era * 146097 + doe - 719468;
+}
+
+static int days_in_month(int y, int m)
+{
+	static const int days[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+	bool leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+	return m == 2 && leap ? 29 : days[m - 1];
+}
+
+/* RFC 5280 4.1.2.5: UTCTime YYMMDDHHMMSSZ or GeneralizedTime
+ * YYYYMMDDHHMMSSZ, nothing else. Years before 1970 are left to GnuTLS
+ * (whose error value is -1, one second before 1970). */
+bool chain__der_time(chain__reader *r, int64_t *out)
+{
+	chain__slice v;
+	unsigned char tag;
+	int hi = 19, lo, mo, d, h, mi, s;
+
+	if (!chain__reader_tlv(r, &tag, &v))
+		return false;
+	const unsigned char *p = v.p;
+	if (tag == 0x17 && v.len == 13) {
+		if (!two_digits(p, &lo))
+			return false;
+		hi = lo >= 50 ? 19 : 20;
+		p += 2;
+	} else if (tag == 0x18 && v.len == 15) {
+		if (!two_digits(p, &hi) || !two_digits(p + 2, &lo))
+			return false;
+		p += 4;
+	} else {
+		return false;
+	}
+	if (!two_digits(p, &mo) || !two_digits(p + 2, &d) || !two_digits(p + 4, &h) ||
+	    !two_digits(p + 6, &mi) || !two_digits(p + 8, &s) || p[10] != 'Z')
+		return false;
+	int year = hi * 100 + lo;
+	if (year < 1970 || mo < 1 || mo > 12 || d < 1 || d > days_in_month(year, mo) || h > 23 ||
+	    mi > 59 || s > 59)
+		return false;
+	*out = days_from_civil(year, mo, d) * 86400 + h * 3600 + mi * 60 + s;
+	return true;
+}

@@ -117,14 +117,16 @@ static char *format_gnutls(chain__slice name)
 	return s;
 }
 
+/* GnuTLS passes string bytes through as they are (an invalid UTF8String,
+ * a Teletex or control byte): chain__text_safe() escapes what is not text. */
 char *chain__dn_string(chain__slice name)
 {
 	bool fallback;
 	char *s = format_plain(name, &fallback);
-	return fallback ? format_gnutls(name) : s;
+	return fallback ? chain__text_safe(format_gnutls(name)) : s;
 }
 
 char *chain__dn_string_gnutls(chain__slice name)
 {
-	return format_gnutls(name);
+	return chain__text_safe(format_gnutls(name));
 }

@@ -68,6 +68,9 @@ bool chain__reader_tlv(chain__reader *r, unsigned char *tag, chain__slice *conte
 bool chain__der_only(chain__slice s, unsigned char tag, chain__slice *content);
 /* The content of @tlv, a well-formed TLV (a slice der.c cut). */
 chain__slice chain__der_value(chain__slice tlv);
+/* The next TLV as an RFC 5280 4.1.2.5 time: UTCTime YYMMDDHHMMSSZ or
+ * GeneralizedTime YYYYMMDDHHMMSSZ, years 1970 and later; false otherwise. */
+bool chain__der_time(chain__reader *r, int64_t *out);
 /* An OBJECT IDENTIFIER's content as dotted text; false when it is not a
  * minimally encoded OID or does not fit @cap. */
 bool chain__oid_text(chain__slice oid, char *out, size_t cap);
@@ -75,6 +78,18 @@ bool chain__oid_text(chain__slice oid, char *out, size_t cap);
  * counts them all. CHAIN_EPARSE unless @der is exactly one SEQUENCE. */
 int chain__der_children(const unsigned char *der, size_t len, chain__slice *out, size_t max,
                         size_t *n);
+
+/* ---- text.c: strings from certificates ------------------------------------ */
+
+/* Well-formed UTF-8 (RFC 3629: shortest forms, no surrogates, <= U+10FFFF). */
+bool chain__utf8_valid(const unsigned char *p, size_t len);
+/* Whether a DER string of type @tag holds what its type allows (UTF8String,
+ * BMPString, UniversalString are checked; other types pass). */
+bool chain__string_valid(unsigned char tag, chain__slice v);
+/* @text (malloc'd, taken) as valid UTF-8 without control characters: each
+ * byte that is neither becomes RFC 4514's "\XX". Returns @text itself when
+ * nothing needed escaping, else a new string; NULL on allocation failure. */
+char *chain__text_safe(char *text);
 
 /* ---- cert.c: a parsed certificate, immutable and shared ------------------ */
 
@@ -206,9 +221,11 @@ bool chain__same_slice(chain__slice a, chain__slice b);
  * Returns CHAIN_OK or CHAIN_ENOMEM. */
 int chain__nc_parse(chain__nc **out, chain__slice value, bool critical, char **problem);
 void chain__nc_free(chain__nc *nc); /* NULL is a no-op */
-/* Are all names of @cert (subject, SANs; the leaf's DNS-like CNs when it has
- * no dNSName SAN) allowed by @nc? NULL @nc allows everything. */
-bool chain__nc_permits(const chain__nc *nc, const chain__cert *cert, bool is_leaf);
+/* Are all names of @cert (subject, SANs; the leaf's dotted CNs when it has
+ * no dNSName SAN, and with @cn_fallback every CN a host name could match)
+ * allowed by @nc? NULL @nc allows everything. */
+bool chain__nc_permits(const chain__nc *nc, const chain__cert *cert, bool is_leaf,
+                       bool cn_fallback);
 
 /* ---- index.c: a multimap from a 64-bit key hash to small integers -------- */
 
@@ -242,6 +259,7 @@ typedef struct chain__set {
 	size_t n_rejected, cap_rejected;
 	chain__crl **crls; /* stores only */
 	size_t n_crls, cap_crls;
+	size_t crl_bytes, crl_limit; /* stores only: chain__crl_cost() summed, and its bound */
 	struct {
 		unsigned char sha256[CHAIN__SHA256_LEN];
 		int64_t after;
@@ -421,10 +439,30 @@ int chain__check_path(chain__problems *out, const chain__path *path,
 
 /* ---- crl.c: revocation by CRLs held in the store ------------------------ */
 
-int chain__crl_parse(chain__crl **out, const unsigned char *der, size_t len);
+/* Read a DER CRL (copied). On CHAIN_EPARSE *why says why. */
+int chain__crl_parse(chain__crl **out, const unsigned char *der, size_t len, const char **why);
 void chain__crl_free(chain__crl *crl);
+/* Bytes the CRL holds in memory (what the store's CRL limit counts). */
+size_t chain__crl_cost(const chain__crl *crl);
+
+/* The CRL signature checks of one verification: each (CRL, issuer) pair is
+ * charged once to the signature budget, which it shares with the search. */
+typedef struct {
+	chain__crl *crl;
+	const chain__cert *issuer;
+	int status;
+} chain__crl_check;
+typedef struct {
+	chain__crl_check *v;
+	size_t n, cap;
+	uint64_t *sig_checks; /* the search's count (chain__search_stats) */
+	uint64_t max_sig_checks;
+} chain__crl_checks;
+void chain__crl_checks_free(chain__crl_checks *checks);
+
 int chain__check_revocation(chain__problems *out, const chain__path *path,
-                            chain__clock *clock, const chain__set *store);
+                            chain__clock *clock, const chain__set *store,
+                            chain__crl_checks *checks);
 
 /* ---- distrust.c ---------------------------------------------------------- */
 

@@ -309,18 +309,31 @@ int chain__load_system(chain__set *set, size_t *added)
 	return CHAIN_ENOTFOUND;
 }
 
-/* CRLs, for stores: DER, or PEM "X509 CRL" blocks. */
+/* CRLs, for stores: DER, or PEM "X509 CRL" blocks. A CRL that would take
+ * the store past its CRL memory limit is refused (CHAIN_ELIMIT). */
 static int add_crl(chain__set *set, const unsigned char *der, size_t len, size_t *added)
 {
 	chain__crl *crl = NULL;
-	int ret = chain__crl_parse(&crl, der, len);
+	const char *why = NULL;
+	int ret = chain__crl_parse(&crl, der, len, &why);
 	if (ret < 0)
-		return ret == CHAIN_EPARSE ? chain__set_reject(set, "crl", "not a CRL") : ret;
+		return ret == CHAIN_EPARSE ? chain__set_reject(set, "crl", why) : ret;
+	size_t cost = chain__crl_cost(crl);
+	if (cost > set->crl_limit - set->crl_bytes || set->crl_bytes > set->crl_limit) {
+		char reason[160];
+		snprintf(reason, sizeof(reason),
+		         "CRL of %zu bytes in memory would pass the store's CRL limit of %zu bytes "
+		         "(%zu in use)", cost, set->crl_limit, set->crl_bytes);
+		chain__crl_free(crl);
+		ret = chain__set_reject(set, "crl", reason);
+		return ret < 0 ? ret : CHAIN_ELIMIT;
+	}
 	if (chain__grow(&set->crls, &set->cap_crls, set->n_crls, sizeof(*set->crls)) < 0) {
 		chain__crl_free(crl);
 		return CHAIN_ENOMEM;
 	}
 	set->crls[set->n_crls++] = crl;
+	set->crl_bytes += cost;
 	chain__set_changed(set);
 	(*added)++;
 	return CHAIN_OK;

@@ -539,6 +539,24 @@ static bool attrs_permitted(const chain__nc *nc, chain__slice rdns, chain__slice
 	return true;
 }
 
+/* Under cn_fallback, hostname.c may match any common name of a leaf without
+ * a DNS or IP SAN, dotted or not ("localhost"): each one it could match (as
+ * it reads them, chain__cert_cn(); a valid host name once one trailing dot
+ * is dropped) must lie within the DNS constraints. */
+static bool fallback_cns_permitted(const chain__nc *nc, const chain__cert *cert)
+{
+	for (unsigned int i = 0;; i++) {
+		char buf[MAX_DNS + 2];
+		size_t size = sizeof(buf);
+		int ret = chain__cert_cn(cert, i, buf, &size);
+		if (ret == CHAIN__CN_END)
+			return true;
+		chain__slice cn = dns_trim((chain__slice){(const unsigned char *)buf, size});
+		if (ret == CHAIN__CN_OK && dns_valid(cn) && !name_permitted(nc, GN_DNS, cn))
+			return false;
+	}
+}
+
 static size_t count_tlvs(chain__slice s)
 {
 	chain__slice content;
@@ -557,7 +575,8 @@ static bool within_budget(const chain__nc *nc, chain__slice rdns, chain__slice n
 	return count_tlvs(rdns) + count_tlvs(names) <= MAX_COMPARISONS / nc->n;
 }
 
-bool chain__nc_permits(const chain__nc *nc, const chain__cert *cert, bool is_leaf)
+bool chain__nc_permits(const chain__nc *nc, const chain__cert *cert, bool is_leaf,
+                       bool cn_fallback)
 {
 	chain__slice rdns, names = {NULL, 0};
 	bool has_dns = false;
@@ -574,6 +593,7 @@ bool chain__nc_permits(const chain__nc *nc, const chain__cert *cert, bool is_lea
 	          (!(nc->types & (1u << GN_EMAIL)) ||
 	           attrs_permitted(nc, rdns, oid_email_address, GN_EMAIL)) &&
 	          (!is_leaf || has_dns || !(nc->types & (1u << GN_DNS)) ||
-	           attrs_permitted(nc, rdns, oid_common_name, GN_DNS));
+	           (attrs_permitted(nc, rdns, oid_common_name, GN_DNS) &&
+	            (!cn_fallback || fallback_cns_permitted(nc, cert))));
 	return ok;
 }

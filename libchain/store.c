@@ -41,7 +41,10 @@ int chain_store_new(chain_store **out)
 	if (!out)
 		return CHAIN_EINVAL;
 	*out = calloc(1, sizeof(**out));
-	return *out ? CHAIN_OK : CHAIN_ENOMEM;
+	if (!*out)
+		return CHAIN_ENOMEM;
+	(*out)->set.crl_limit = CHAIN_DEFAULT_CRL_BYTES;
+	return CHAIN_OK;
 }
 
 void chain_store_free(chain_store *store)
@@ -96,6 +99,19 @@ int chain_store_add_crl(chain_store *store, const char *data, size_t len, unsign
 size_t chain_store_crl_count(const chain_store *store)
 {
 	return store ? store->set.n_crls : 0;
+}
+
+int chain_store_set_crl_limit(chain_store *store, size_t bytes)
+{
+	if (!store)
+		return CHAIN_EINVAL;
+	store->set.crl_limit = bytes;
+	return CHAIN_OK;
+}
+
+size_t chain_store_crl_bytes(const chain_store *store)
+{
+	return store ? store->set.crl_bytes : 0;
 }
 
 size_t chain_store_count(const chain_store *store)

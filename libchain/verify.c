@@ -20,6 +20,7 @@ typedef struct {
 	chain__edge edges[CHAIN__MAX_PATH];
 	chain__path best_path;
 	bool has_best;
+	chain__crl_checks crl_checks;
 	int error;
 } evaluation;
 
@@ -50,7 +51,7 @@ static bool evaluate(void *ctx, const chain__path *p)
 	chain__problems_clear(&e->scratch);
 	int ret = chain__check_path(&e->scratch, p, e->policy, &e->clock);
 	if (ret == CHAIN_OK && e->store->n_crls)
-		ret = chain__check_revocation(&e->scratch, p, &e->clock, e->store);
+		ret = chain__check_revocation(&e->scratch, p, &e->clock, e->store, &e->crl_checks);
 	if (ret == CHAIN_OK && e->store->n_distrust)
 		ret = chain__check_distrust(&e->scratch, p, e->store);
 	if (ret < 0) {
@@ -291,12 +292,16 @@ static int search_and_report(chain_result **out, evaluation *e, served_set *serv
 		.ctx = e,
 		.cache = cache,
 	};
+	/* CRL signature checks draw on the search's signature budget. */
+	e->crl_checks.sig_checks = &stats.sig_checks;
+	e->crl_checks.max_sig_checks = search.max_sig_checks;
 	bool repaired = p->repair_order && served->n > 1 && repair_order(served);
 	if ((ret = make_nodes(&search, &nodes, served, &store->set)) < 0)
 		goto cleanup;
 	if ((ret = chain__path_search(&search, &stats)) < 0 || (ret = e->error) < 0)
 		goto cleanup;
 	if (stats.budget_exceeded && !stats.found &&
+	    !chain__problems_has(&e->best, CHAIN_REASON_BUDGET_EXCEEDED) &&
 	    (ret = chain__problems_add(&e->best, CHAIN_REASON_BUDGET_EXCEEDED, -1,
 	                               "search stopped after %llu signature checks and %llu "
 	                               "candidates",
@@ -354,6 +359,7 @@ cleanup:
 	chain__problems_clear(&e.best);
 	free(e.scratch.v);
 	free(e.best.v);
+	chain__crl_checks_free(&e.crl_checks);
 	served_free(&served);
 	free(sha);
 	return ret;

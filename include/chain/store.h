@@ -87,6 +87,9 @@ CHAIN_API int chain_store_add_dir(chain_store *store, const char *path,
 CHAIN_API int chain_store_add_system(chain_store *store, unsigned int flags,
                                      size_t *added);
 
+/* Default bound on the memory a store's CRLs take (chain_store_set_crl_limit()). */
+#define CHAIN_DEFAULT_CRL_BYTES (256u * 1024u * 1024u)
+
 /** Add certificate revocation lists: @data is DER (one CRL) or PEM text with
  * "X509 CRL" blocks. From then on every verification with this store checks
  * each path certificate against the CRLs of its issuer (same issuer name,
@@ -94,9 +97,14 @@ CHAIN_API int chain_store_add_system(chain_store *store, unsigned int flags,
  * date not after that time gives reason "revoked"; a CRL of the issuer that
  * cannot be relied on (its issuer lacks cRLSign, no or critical cRLNumber,
  * an unsupported critical extension, not current at that time) gives
- * "revocation_unknown". The number of CRLs read goes to *added. Returns
+ * "revocation_unknown". Each CRL signature check costs the verification's
+ * signature budget one unit plus one per 64 KiB of CRL (CHAIN_LIMIT_SIG_CHECKS),
+ * once per CRL and issuer. The number of CRLs read goes to *added. Returns
  * CHAIN_OK, CHAIN_EPARSE when none could be read (rejections are listed),
- * CHAIN_EINVAL or CHAIN_ENOMEM. @flags is reserved and must be 0. Since: 0.1 */
+ * CHAIN_ELIMIT when a CRL would take the store past its CRL memory limit
+ * (that CRL and those after it in @data are not added; the CRL is listed as
+ * rejected with the sizes), CHAIN_EINVAL or CHAIN_ENOMEM. @flags is reserved
+ * and must be 0. Threads: as the other add functions. Since: 0.1 */
 CHAIN_API int chain_store_add_crl(chain_store *store, const char *data, size_t len,
                                   unsigned int flags, size_t *added);
 
@@ -111,6 +119,18 @@ CHAIN_API int chain_store_set_distrust_after(chain_store *store, const unsigned 
 
 /** Number of CRLs in the store. Since: 0.1 */
 CHAIN_API size_t chain_store_crl_count(const chain_store *store);
+
+/** Bound the memory the store's CRLs may take to @bytes (default
+ * CHAIN_DEFAULT_CRL_BYTES, 256 MiB). A CRL costs its DER size, plus 24 bytes
+ * per revoked entry, plus about 200 bytes (chain_store_crl_bytes() tells the
+ * total); chain_store_add_crl() refuses one that would pass the bound. CRLs
+ * already added stay. Returns CHAIN_OK or CHAIN_EINVAL (@store is NULL).
+ * Threads: as the add functions (exclusive access). Since: 0.2 */
+CHAIN_API int chain_store_set_crl_limit(chain_store *store, size_t bytes);
+
+/** Bytes the store's CRLs take, as counted against the CRL limit. NULL gives 0.
+ * Since: 0.2 */
+CHAIN_API size_t chain_store_crl_bytes(const chain_store *store);
 
 /** Number of distinct certificates in the store. NULL gives 0. Since: 0.1 */
 CHAIN_API size_t chain_store_count(const chain_store *store);

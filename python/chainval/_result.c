@@ -61,9 +61,12 @@ static void result_dealloc(ResultObject *r)
 	Py_DECREF(tp);
 }
 
+/* libchain promises UTF-8 text; should a byte ever slip through, it shows
+ * as \xNN rather than raising in the middle of a scan. */
 static PyObject *str_or_none(const char *s)
 {
-	return s ? PyUnicode_FromString(s) : Py_NewRef(Py_None);
+	return s ? PyUnicode_DecodeUTF8(s, (Py_ssize_t)strlen(s), "backslashreplace")
+	         : Py_NewRef(Py_None);
 }
 
 typedef struct {

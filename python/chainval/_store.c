@@ -30,6 +30,14 @@ static void wrlock(CertSetObject *s)
 	Py_END_ALLOW_THREADS
 }
 
+/* The GIL is released while waiting: a writer may need it to finish. */
+static void rdlock(CertSetObject *s)
+{
+	Py_BEGIN_ALLOW_THREADS
+	pthread_rwlock_rdlock(&s->lock);
+	Py_END_ALLOW_THREADS
+}
+
 static size_t count(CertSetObject *s)
 {
 	return is_store(s) ? chain_store_count(s->store) : chain_pool_count(s->pool);
@@ -147,7 +155,43 @@ static PyObject *certset_add_pem(CertSetObject *s, PyObject *data)
 
 static PyObject *store_add_crl(CertSetObject *s, PyObject *data)
 {
-	return add_text(s, data, ADD_CRL, "no CRL could be read");
+	PyObject *n = add_text(s, data, ADD_CRL, "no CRL could be read");
+	if (!n && PyErr_ExceptionMatches(PyExc_ValueError) && !PyErr_ExceptionMatches(
+	                                                         state_of_type(Py_TYPE(s))->parse_error)) {
+		/* CHAIN_ELIMIT: say which limit, as the rejected list does. */
+		rdlock(s);
+		size_t last = chain_store_rejected_count(s->store);
+		const char *why = last ? chain_store_rejected_reason(s->store, last - 1) : NULL;
+		PyObject *msg = why ? PyUnicode_FromFormat("add_crl: %s (TrustStore.set_crl_limit() "
+		                                           "raises the limit)", why)
+		                    : NULL;
+		pthread_rwlock_unlock(&s->lock);
+		if (msg) {
+			PyErr_SetObject(PyExc_ValueError, msg);
+			Py_DECREF(msg);
+		}
+	}
+	return n;
+}
+
+static PyObject *store_set_crl_limit(CertSetObject *s, PyObject *arg)
+{
+	size_t bytes = PyLong_AsSize_t(arg);
+	if (bytes == (size_t)-1 && PyErr_Occurred())
+		return NULL;
+	wrlock(s);
+	chain_store_set_crl_limit(s->store, bytes);
+	pthread_rwlock_unlock(&s->lock);
+	Py_RETURN_NONE;
+}
+
+static PyObject *store_crl_bytes(CertSetObject *s, void *closure)
+{
+	(void)closure;
+	rdlock(s);
+	size_t n = chain_store_crl_bytes(s->store);
+	pthread_rwlock_unlock(&s->lock);
+	return PyLong_FromSize_t(n);
 }
 
 static PyObject *certset_add_der(CertSetObject *s, PyObject *data)
@@ -383,7 +427,12 @@ static PyMethodDef store_methods[] = {
 	{"add_crl", (PyCFunction)store_add_crl, METH_O,
 	 "add_crl(data) -> int\n\nAdd certificate revocation lists (DER bytes, or PEM with X509 CRL "
 	 "blocks). Verifications then check each path certificate against its issuer's CRLs at "
-	 "the policy time: codes 'revoked' and 'revocation_unknown'. Returns how many were read."},
+	 "the policy time: codes 'revoked' and 'revocation_unknown'. Returns how many were read. "
+	 "ValueError when a CRL would pass the store's CRL memory limit (set_crl_limit())."},
+	{"set_crl_limit", (PyCFunction)store_set_crl_limit, METH_O,
+	 "set_crl_limit(nbytes) -> None\n\nBound the memory this store's CRLs may take (default "
+	 "256 MiB; a CRL costs its DER size plus 24 bytes per revoked entry). add_crl() refuses "
+	 "a CRL that would pass it."},
 	{"distrust_after", (PyCFunction)(void (*)(void))store_distrust_after, METH_FASTCALL,
 	 "distrust_after(fingerprint, at) -> None\n\nTrust the anchor with this SHA-256 "
 	 "fingerprint (hex or 32 bytes) only for leaves whose notBefore is before `at` (unix "
@@ -403,11 +452,19 @@ static PyGetSetDef certset_getset[] = {
 	{NULL, NULL, NULL, NULL, NULL},
 };
 
+static PyGetSetDef store_getset[] = {
+	{"rejected", (getter)certset_rejected, NULL,
+	 "Inputs that could not be used, as (source, reason) tuples.", NULL},
+	{"crl_bytes", (getter)store_crl_bytes, NULL,
+	 "Bytes this store's CRLs take, as counted against set_crl_limit().", NULL},
+	{NULL, NULL, NULL, NULL, NULL},
+};
+
 static PyType_Slot store_slots[] = {
 	{Py_tp_new, store_new},
 	{Py_tp_dealloc, certset_dealloc},
 	{Py_tp_methods, store_methods},
-	{Py_tp_getset, certset_getset},
+	{Py_tp_getset, store_getset},
 	{Py_tp_repr, certset_repr},
 	{Py_sq_length, certset_len},
 	{Py_tp_doc, "TrustStore()\n\nTrust anchors for verify(). Fill it with add_pem(), add_der(), "

@@ -68,8 +68,11 @@ __all__ = [
     "der_to_pem",
     "generate_key",
     "key_bits",
+    "make_crl",
     "pem_bundle",
     "resign",
+    "set_serial",
+    "patch_tbs",
     "tamper_signature",
     "utc",
 ]
@@ -347,6 +350,113 @@ def resign(cert: Union["Cert", x509.Certificate, bytes], issuer_key: PrivateKey,
         sig = issuer_key.sign(tbs, ec.ECDSA(hash_alg))
     out = encode_tlv(0x30, tbs + alg + encode_tlv(0x03, b"\x00" + sig))
     return x509.load_der_x509_certificate(out)
+
+
+def _der_time(when: datetime.datetime) -> bytes:
+    """RFC 5280 Time: UTCTime through 2049, GeneralizedTime after."""
+    when = when.astimezone(datetime.timezone.utc)
+    if when.year < 2050:
+        return encode_tlv(0x17, when.strftime("%y%m%d%H%M%SZ").encode())
+    return encode_tlv(0x18, when.strftime("%Y%m%d%H%M%SZ").encode())
+
+
+def _der_integer(value: Union[int, bytes]) -> bytes:
+    """An INTEGER from an int (two's complement) or from its raw content octets."""
+    if isinstance(value, int):
+        value = value.to_bytes(value.bit_length() // 8 + 1, "big", signed=True)
+    return encode_tlv(0x02, bytes(value))
+
+
+def _sign_sha256(key: PrivateKey, tbs: bytes) -> tuple[bytes, bytes]:
+    """(AlgorithmIdentifier, signature) of ``tbs`` with SHA-256 (or EdDSA)."""
+    if isinstance(key, rsa.RSAPrivateKey):
+        alg = encode_tlv(0x30, encode_oid("1.2.840.113549.1.1.11") + b"\x05\x00")
+        return alg, key.sign(tbs, padding.PKCS1v15(), hashes.SHA256())
+    if isinstance(key, ec.EllipticCurvePrivateKey):
+        return encode_tlv(0x30, encode_oid("1.2.840.10045.4.3.2")), key.sign(
+            tbs, ec.ECDSA(hashes.SHA256()))
+    if isinstance(key, ed25519.Ed25519PrivateKey):
+        return encode_tlv(0x30, encode_oid("1.3.101.112")), key.sign(tbs)
+    raise ValueError(f"cannot sign with a {type(key).__name__}")
+
+
+def make_crl(issuer: "CA", revoked: Iterable[Union[int, bytes, tuple]] = (), *,
+             this_update: Optional[datetime.datetime] = None,
+             next_update: Optional[datetime.datetime] = None,
+             number: Optional[int] = 1, key: Optional[PrivateKey] = None) -> bytes:
+    """A DER CRL of ``issuer``, built by hand so that it can hold what
+    ``cryptography``'s builder refuses (serials of any length, tens of
+    thousands of entries quickly).
+
+    ``revoked`` holds serials (an int, or the INTEGER's raw content octets)
+    or ``(serial, revocation datetime)`` pairs; the default date is 2021-01-01.
+    ``number`` is the cRLNumber (``None``: no extension). ``key`` signs
+    instead of the issuer's key (a same-name CRL of another CA). Validity
+    defaults to 2020-01-01 .. 2099-12-31, as certificates.
+    """
+    signer = key or issuer.key
+    entry_date = _der_time(utc(2021))
+    entries = []
+    for item in revoked:
+        serial, when = item if isinstance(item, tuple) else (item, None)
+        date = _der_time(when) if when is not None else entry_date
+        entries.append(encode_tlv(0x30, _der_integer(serial) + date))
+    alg, _ = _sign_sha256(signer, b"")
+    fields = [
+        _der_integer(1),  # v2
+        alg,
+        issuer.name.public_bytes(),
+        _der_time(this_update or DEFAULT_NOT_BEFORE),
+        _der_time(next_update or DEFAULT_NOT_AFTER),
+    ]
+    if entries:
+        fields.append(encode_tlv(0x30, b"".join(entries)))
+    if number is not None:
+        ext = encode_tlv(0x30, encode_oid("2.5.29.20") + encode_tlv(0x04, _der_integer(number)))
+        fields.append(encode_tlv(0xA0, encode_tlv(0x30, ext)))
+    tbs = encode_tlv(0x30, b"".join(fields))
+    alg, sig = _sign_sha256(signer, tbs)
+    return encode_tlv(0x30, tbs + alg + encode_tlv(0x03, b"\x00" + sig))
+
+
+def _resign_tbs(der: bytes, tbs: bytes, issuer_key: PrivateKey) -> bytes:
+    parts, _ = _cert_parts(der)
+    alg, sig = _sign_sha256(issuer_key, tbs)
+    if der[parts[1][1]:parts[1][3]] != alg:
+        raise ValueError("only certificates signed with SHA-256 (or EdDSA) are re-signed")
+    return encode_tlv(0x30, tbs + alg + encode_tlv(0x03, b"\x00" + sig))
+
+
+def set_serial(cert: Union["Cert", x509.Certificate, bytes], serial: Union[int, bytes],
+               issuer_key: PrivateKey) -> bytes:
+    """DER of ``cert`` with another serialNumber (an int, or the INTEGER's
+    raw content octets: any length, which ``cryptography`` refuses past
+    159 bits), re-signed with SHA-256 (or EdDSA) by ``issuer_key``."""
+    der = der_of(cert)
+    parts, _ = _cert_parts(der)
+    _, _, tbs_cstart, tbs_end = parts[0]
+    fields = _children(der, tbs_cstart, tbs_end)
+    idx = 1 if fields and fields[0][0] == 0xA0 else 0
+    new_fields = [der[f[1]:f[3]] for f in fields]
+    new_fields[idx] = _der_integer(serial)
+    return _resign_tbs(der, encode_tlv(0x30, b"".join(new_fields)), issuer_key)
+
+
+def patch_tbs(cert: Union["Cert", x509.Certificate, bytes], old: bytes, new: bytes,
+              issuer_key: PrivateKey) -> bytes:
+    """DER of ``cert`` with every ``old`` in its TBSCertificate replaced by
+    ``new`` (the same length, so no DER length changes), re-signed by
+    ``issuer_key``: bytes ``cryptography`` will not write, such as invalid
+    UTF-8 inside a UTF8String."""
+    if len(old) != len(new) or not old:
+        raise ValueError("patch_tbs replaces bytes by as many bytes")
+    der = der_of(cert)
+    parts, _ = _cert_parts(der)
+    _, tbs_start, _, tbs_end = parts[0]
+    tbs = der[tbs_start:tbs_end]
+    if old not in tbs:
+        raise ValueError("the bytes to replace are not in the TBSCertificate")
+    return _resign_tbs(der, tbs.replace(old, new), issuer_key)
 
 
 def der_to_pem(der: bytes, label: str = "CERTIFICATE") -> bytes:

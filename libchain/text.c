@@ -1,0 +1,117 @@
+/* Text from certificates: whether a DER string holds what its type says
+ * (X.690 8.23: UTF8String is UTF-8, BMPString UCS-2, UniversalString
+ * UCS-4), and making any text safe to hand out: results promise valid
+ * UTF-8, and a hostile name must not smuggle control characters into a
+ * terminal or a log. */
+#include "internal.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+/* Length of the well-formed UTF-8 sequence at @p (RFC 3629: shortest form,
+ * no surrogates, at most U+10FFFF), or 0. */
+static size_t utf8_sequence(const unsigned char *p, size_t len)
+{
+	unsigned char c = p[0];
+	size_t n;
+	uint32_t cp, min;
+
+	if (c < 0x80)
+		return 1;
+	if (c >= 0xc2 && c <= 0xdf) {
+		n = 2, cp = c & 0x1f, min = 0x80;
+	} else if (c >= 0xe0 && c <= 0xef) {
+		n = 3, cp = c & 0x0f, min = 0x800;
+	} else if (c >= 0xf0 && c <= 0xf4) {
+		n = 4, cp = c & 0x07, min = 0x10000;
+	} else {
+		return 0;
+	}
+	if (len < n)
+		return 0;
+	for (size_t i = 1; i < n; i++) {
+		if ((p[i] & 0xc0) != 0x80)
+			return 0;
+		cp = (cp << 6) | (p[i] & 0x3f);
+	}
+	if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+		return 0;
+	return n;
+}
+
+bool chain__utf8_valid(const unsigned char *p, size_t len)
+{
+	for (size_t i = 0, n; i < len; i += n)
+		if (!(n = utf8_sequence(p + i, len - i)))
+			return false;
+	return true;
+}
+
+static bool code_point_valid(uint32_t cp)
+{
+	return cp <= 0x10ffff && (cp < 0xd800 || cp > 0xdfff);
+}
+
+bool chain__string_valid(unsigned char tag, chain__slice v)
+{
+	switch (tag) {
+	case 0x0c: /* UTF8String */
+		return chain__utf8_valid(v.p, v.len);
+	case 0x1e: /* BMPString: UCS-2, so no surrogate halves */
+		if (v.len % 2)
+			return false;
+		for (size_t i = 0; i < v.len; i += 2)
+			if (!code_point_valid((uint32_t)v.p[i] << 8 | v.p[i + 1]))
+				return false;
+		return true;
+	case 0x1c: /* UniversalString: UCS-4 */
+		if (v.len % 4)
+			return false;
+		for (size_t i = 0; i < v.len; i += 4)
+			if (!code_point_valid((uint32_t)v.p[i] << 24 | (uint32_t)v.p[i + 1] << 16 |
+			                      (uint32_t)v.p[i + 2] << 8 | v.p[i + 3]))
+				return false;
+		return true;
+	default:
+		return true;
+	}
+}
+
+/* A byte that goes out as RFC 4514's \XX: one that starts no valid UTF-8
+ * sequence, and the C0 controls and DEL. */
+static size_t safe_run(const unsigned char *p, size_t len)
+{
+	if (p[0] < 0x20 || p[0] == 0x7f)
+		return 0;
+	return utf8_sequence(p, len);
+}
+
+char *chain__text_safe(char *text)
+{
+	const unsigned char *s = (const unsigned char *)text;
+	size_t len, escapes = 0;
+
+	if (!text)
+		return NULL;
+	len = strlen(text);
+	for (size_t i = 0, n; i < len; i += n ? n : 1)
+		escapes += !(n = safe_run(s + i, len - i));
+	if (!escapes)
+		return text;
+	char *out = malloc(len + 2 * escapes + 1), *w = out;
+	for (size_t i = 0, n; out && i < len; i += n ? n : 1) {
+		if ((n = safe_run(s + i, len - i))) {
+			memcpy(w, s + i, n);
+			w += n;
+		} else {
+			static const char hex[] = "0123456789ABCDEF";
+			*w++ = '\\';
+			*w++ = hex[s[i] >> 4];
+			*w++ = hex[s[i] & 15];
+		}
+	}
+	if (out)
+		*w = '\0';
+	free(text);
+	return out;
+}

@@ -1,0 +1,282 @@
+"""Regression tests for the security findings on hostile inputs (issue 10).
+
+Each test names its finding; each failed on the code before its fix. The
+certificates and CRLs are made here by chainval.testing, the generator
+behind tests/data.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+import chainval
+from chainval import Policy, TrustStore, verify
+from chainval.testing import PKI, make_crl, patch_tbs, set_serial, utc
+from cryptography.hazmat.primitives.serialization import Encoding
+
+_DER = Encoding.DER
+
+from _support import T
+
+
+def codes(result):
+    return [(p.code, p.depth) for p in result.reasons]
+
+
+# ---------------------------------------------------------------------------
+# Finding 1: CRL checks inside the work budget, CRL memory bounded
+
+
+@pytest.fixture(scope="module")
+def crl_pki():
+    """root -> inter -> leaf, and the pieces of a CRL-heavy store."""
+    pki = PKI()
+    root = pki.root("CRL Root")
+    inter = root.intermediate("CRL Int")
+    leaf = inter.leaf(dns=["www.example.com"])
+    return pki, root, inter, leaf
+
+
+def big_crl(issuer, n, *, key=None, first=1):
+    return make_crl(issuer, range(first, first + n), key=key)
+
+
+def test_crl_signature_checks_count_against_the_budget(crl_pki):
+    """A CRL is charged to the signature budget by its size: a store whose
+    CRLs cost more than the budget ends in budget_exceeded, not in unbounded
+    work (before: CRL checks were free, whatever their number and size)."""
+    pki, root, inter, leaf = crl_pki
+    store = TrustStore.from_pem(root.pem)
+    # 40k entries, ~850 kB: 13 units of the budget for one check.
+    crl = big_crl(inter, 40_000)
+    assert len(crl) > 12 * 65536
+    store.add_crl(crl)
+    chain = [leaf.der, inter.der]
+    assert verify(chain, store=store, policy=Policy(at=T)).ok
+    r = verify(chain, store=store, policy=Policy(at=T, max_sig_checks=10))
+    assert r.code == "budget_exceeded", codes(r)
+    assert not r.ok
+
+
+def test_crl_checks_are_charged_once_per_crl_and_issuer(crl_pki):
+    """Sixteen CRLs under the intermediate's name (other keys: skipped) and
+    eight served copies of the CA above it, seven of which fail: the
+    (CRL, intermediate) pairs are met on eight evaluated paths but charged
+    once each, so the one good path is found within the default budget of
+    100 (charged per path they would cost 128)."""
+    pki, root, _, _ = crl_pki
+    mid_key = pki.key()
+    bad = [root.issue("CRL Mid", mid_key, ca=True, eku=["client"]) for _ in range(7)]
+    good = root.issue("CRL Mid", mid_key, ca=True)
+    from chainval.testing import CA
+    mid = CA(pki, "CRL Mid", mid_key, good)
+    inter = mid.intermediate("CRL Int 2")
+    leaf = inter.leaf(dns=["www.example.com"])
+    store = TrustStore.from_pem(root.pem)
+    for _ in range(16):
+        store.add_crl(make_crl(inter, [leaf.cert.serial_number], key=pki.key()))
+    served = [leaf.der, inter.der, *(c.public_bytes(_DER) for c in bad), mid.der]
+    r = verify(served, store=store, policy=Policy(at=T))
+    assert r.ok, codes(r)
+    assert len(r.chain) == 4
+
+
+def test_crl_revokes_a_serial_longer_than_64_bytes(crl_pki):
+    """Finding 6: a revoked serial is found whatever its length (before: a
+    fixed 64-byte buffer skipped longer serials, so the leaf verified ok)."""
+    pki, root, inter, leaf = crl_pki
+    for size in (64, 65, 80, 200):
+        serial = b"\x5a" * size
+        long_leaf = set_serial(leaf, serial, inter.key)
+        store = TrustStore.from_pem(root.pem)
+        store.add_crl(make_crl(inter, [1, serial, 2]))
+        r = verify([long_leaf, inter.der], store=store, policy=Policy(at=T, strict=False))
+        assert r.code == "revoked", (size, codes(r))
+        other = TrustStore.from_pem(root.pem)
+        other.add_crl(make_crl(inter, [1, serial[:-1] + b"\x5b", 2]))
+        assert verify([long_leaf, inter.der], store=other, policy=Policy(at=T, strict=False)).ok
+
+
+def test_crl_memory_limit(crl_pki):
+    pki, root, inter, _ = crl_pki
+    store = TrustStore.from_pem(root.pem)
+    crl = big_crl(inter, 1000)
+    store.set_crl_limit(len(crl) + 1000 * 24 + 4096)
+    assert store.add_crl(crl) == 1
+    used = store.crl_bytes
+    assert len(crl) + 1000 * 24 <= used <= len(crl) + 1000 * 24 + 4096
+    with pytest.raises(ValueError, match="CRL limit"):
+        store.add_crl(big_crl(inter, 1000, first=5000))
+    assert store.crl_bytes == used
+    assert any("CRL limit" in why for _, why in store.rejected)
+    store.set_crl_limit(10 * len(crl))
+    assert store.add_crl(big_crl(inter, 1000, first=5000)) == 1
+
+
+# ---------------------------------------------------------------------------
+# Finding 2: a CN the hostname check may match is subject to name constraints
+
+
+@pytest.fixture(scope="module")
+def constrained():
+    pki = PKI()
+    root = pki.root("NC Root")
+    inter = root.intermediate("NC Int", permitted_dns=["example.com"])
+    return pki, root, inter
+
+
+@pytest.mark.parametrize("cn, host", [
+    ("localhost", "localhost"),
+    ("LOCALHOST", "localhost"),
+    ("localhost.", "localhost"),
+    ("intranet", "INTRANET."),
+])
+def test_cn_fallback_name_is_constrained(constrained, cn, host):
+    """Before: nc.c checked only CNs with a dot, hostname.c matched any CN,
+    so a CA permitted only example.com could vouch for "localhost"."""
+    pki, root, inter = constrained
+    leaf = inter.leaf(cn)  # no SAN
+    store = TrustStore.from_pem(root.pem)
+    r = verify([leaf.der, inter.der], store=store,
+               policy=Policy(at=T, hostname=host, cn_fallback=True, strict=False))
+    assert r.code == "name_constraints", codes(r)
+    assert ("name_constraints", 0) in codes(r)
+
+
+def test_cn_fallback_inside_the_constraints_still_verifies(constrained):
+    pki, root, inter = constrained
+    leaf = inter.leaf("www.example.com")
+    store = TrustStore.from_pem(root.pem)
+    r = verify([leaf.der, inter.der], store=store,
+               policy=Policy(at=T, hostname="www.example.com", cn_fallback=True, strict=False))
+    assert r.ok, codes(r)
+    # without cn_fallback an undotted CN is not a host name (as before)
+    r = verify([inter.leaf("localhost").der, inter.der], store=store,
+               policy=Policy(at=T, strict=False))
+    assert r.ok, codes(r)
+
+
+# ---------------------------------------------------------------------------
+# Findings 3 and 4: invalid UTF-8 in names
+
+
+@pytest.fixture(scope="module")
+def bad_utf8():
+    """An intermediate whose subject O= holds ff fe (not UTF-8) and a leaf it
+    issued (whose issuer name holds the same bytes), plus a leaf whose own
+    subject O= holds ff fe c0 80."""
+    pki = PKI()
+    root = pki.root("UTF8 Root")
+    inter_key = pki.key()
+    inter_cert = root.issue(x509_name(cn="UTF8 Int", o="@@"), inter_key, ca=True)
+    inter_der = patch_tbs(inter_cert, b"\x0c\x02@@", b"\x0c\x02\xff\xfe", root.key)
+    from chainval.testing import CA
+    inter = CA(pki, x509_name(cn="UTF8 Int", o="@@"), inter_key, inter_cert)
+    leaf_cert = inter.issue("www.example.com", pki.key(), dns=["www.example.com"])
+    leaf_der = patch_tbs(leaf_cert, b"\x0c\x02@@", b"\x0c\x02\xff\xfe", inter_key)
+    clean = root.intermediate("UTF8 Clean Int")
+    own = clean.issue(x509_name(cn="www.example.com", o="@@@@"), pki.key(),
+                      dns=["www.example.com"])
+    own_der = patch_tbs(own, b"\x0c\x04@@@@", b"\x0c\x04\xff\xfe\xc0\x80", clean.key)
+    return root, inter_der, leaf_der, (clean.der, own_der)
+
+
+def x509_name(*, cn, o):
+    from cryptography import x509 as cx509
+    from cryptography.x509.oid import NameOID
+    return cx509.Name([cx509.NameAttribute(NameOID.ORGANIZATION_NAME, o),
+                       cx509.NameAttribute(NameOID.COMMON_NAME, cn)])
+
+
+def test_invalid_utf8_issuer_name_is_escaped_text(bad_utf8):
+    """Finding 3: before, result.certificates raised UnicodeDecodeError."""
+    root, inter, leaf, _ = bad_utf8
+    store = TrustStore.from_pem(root.pem)
+    r = verify([leaf, inter], store=store, policy=Policy(at=T, strict=False))
+    certs = r.certificates
+    assert certs[0].issuer == "CN=UTF8 Int,O=\\FF\\FE"
+    assert certs[1].subject == "CN=UTF8 Int,O=\\FF\\FE"
+    assert r.ok, codes(r)
+
+
+def test_invalid_utf8_row_does_not_stop_a_scan(bad_utf8, tmp_path):
+    """Finding 3: one such row stopped a whole `chainval scan`."""
+    import base64
+    import json
+
+    from chainval.cli import main
+
+    root, inter, leaf, _ = bad_utf8
+    (tmp_path / "roots.pem").write_bytes(root.pem)
+    rows = [{"id": i, "host": "www.example.com", "time": T,
+             "chain": [base64.b64encode(d).decode() for d in (leaf, inter)]} for i in range(3)]
+    src = tmp_path / "in.jsonl"
+    src.write_text("\n".join(json.dumps(r) for r in rows) + "\n")
+    out = tmp_path / "out.jsonl"
+    status = main(["scan", str(src), "--store", f"roots={tmp_path / 'roots.pem'}",
+                   "-o", str(out)])
+    assert status == 0
+    got = [json.loads(line) for line in out.read_text().splitlines()]
+    assert [g["id"] for g in got] == [0, 1, 2]
+    assert all(g["issuer"] == "CN=UTF8 Int,O=\\FF\\FE" for g in got)
+
+
+def test_invalid_utf8_in_a_utf8string_is_malformed_under_strict(bad_utf8):
+    """Finding 4: before, the leaf verified ok under the strict policy."""
+    root, bad_inter, bad_leaf, (inter, own) = bad_utf8
+    store = TrustStore.from_pem(root.pem)
+    r = verify([own, inter], store=store, policy=Policy(at=T, strict=True))
+    assert r.code == "malformed", codes(r)
+    assert codes(r) == [("malformed", 0)]
+    # the intermediate's own subject is checked too (depth 1)
+    r = verify([bad_leaf, bad_inter], store=store, policy=Policy(at=T, strict=True))
+    assert ("malformed", 1) in codes(r) and ("malformed", 0) not in codes(r)
+    lax = verify([own, inter], store=store, policy=Policy(at=T, strict=False))
+    assert lax.ok, codes(lax)
+    assert lax.certificates[0].subject == "CN=www.example.com,O=\\FF\\FE\\C0\\80"
+
+
+@pytest.mark.parametrize("tag, value, valid", [
+    (0x1E, b"\x00A\x00B", True),           # BMPString "AB"
+    (0x1E, b"\x00A\x00", False),           # odd length
+    (0x1E, b"\xd8\x00\x00A", False),       # a surrogate half
+    (0x1C, b"\x00\x00\x00A", True),        # UniversalString "A"
+    (0x1C, b"\x00\x00\x00A\x00", False),   # not a multiple of 4
+    (0x1C, b"\x00\x11\x00\x00", False),    # beyond U+10FFFF
+])
+def test_bmp_and_universal_string_lengths(tag, value, valid):
+    """Finding 4: BMPString / UniversalString contents are checked too."""
+    pki = PKI()
+    root = pki.root("Str Root")
+    inter = root.intermediate("Str Int")
+    placeholder = b"@" * len(value)
+    cert = inter.issue(x509_name(cn="www.example.com", o=placeholder.decode()), pki.key(),
+                       dns=["www.example.com"])
+    der = patch_tbs(cert, b"\x0c" + bytes([len(value)]) + placeholder,
+                    bytes([tag, len(value)]) + value, inter.key)
+    r = verify([der, inter.der], store=TrustStore.from_pem(root.pem), policy=Policy(at=T))
+    if valid:
+        assert r.ok, codes(r)
+    else:
+        assert r.code == "malformed", codes(r)
+
+
+# ---------------------------------------------------------------------------
+# Finding 5: the public-suffix wildcard rule in any case
+
+
+@pytest.mark.parametrize("pattern", ["*.co.uk", "*.CO.UK", "*.Co.Uk", "*.co.uk."])
+def test_wildcard_over_public_suffix_in_any_case(pattern):
+    pki = PKI()
+    root = pki.root("PSL Root")
+    inter = root.intermediate("PSL Int")
+    leaf = inter.leaf(dns=[pattern]) if not pattern.endswith(".") else None
+    if leaf is None:
+        cert = inter.issue("psl", pki.key(), dns=["*.co.ukX"])
+        der = patch_tbs(cert, b"*.co.ukX", b"*.co.uk.", inter.key)
+    else:
+        der = leaf.der
+    r = verify([der, inter.der], store=TrustStore.from_pem(root.pem),
+               policy=Policy(at=T, hostname="victim.co.uk"))
+    assert r.code == "nonconforming", codes(r)
+    assert any("public suffix" in p.message for p in r.reasons)
