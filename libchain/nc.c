@@ -121,6 +121,13 @@ static bool email_split(chain__slice s, chain__slice *local, chain__slice *domai
 	return dns_valid(*domain);
 }
 
+/* RFC 3986 3.2: unreserved, pct-encoded, sub-delims, ':', '@', '[', ']'. */
+static bool authority_char(unsigned char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+	       (c && strchr("-._~%!$&'()*+,;=:@[]", c));
+}
+
 /* RFC 3986: scheme "://" [userinfo "@"] host [":" port] [path...]. A URI
  * without an authority, or whose host is an IP literal, has no DNS host. */
 static bool uri_host(chain__slice uri, chain__slice *host)
@@ -132,9 +139,19 @@ static bool uri_host(chain__slice uri, chain__slice *host)
 	const unsigned char *a = colon + 3, *ae = a;
 	while (ae < end && *ae != '/' && *ae != '?' && *ae != '#')
 		ae++;
-	for (const unsigned char *q = a; q < ae; q++)
+	/* Only RFC 3986 authority characters, and at most one '@': WHATWG URL
+	 * parsing reads "https://evil.com\\@good.com/" as host evil.com, this
+	 * parser as good.com; a URI the two could read differently is refused
+	 * (it then fails URI constraints: nothing shows it is allowed). */
+	const unsigned char *at = NULL;
+	for (const unsigned char *q = a; q < ae; q++) {
+		if (!authority_char(*q) || (*q == '@' && at))
+			return false;
 		if (*q == '@')
-			a = q + 1;
+			at = q;
+	}
+	if (at)
+		a = at + 1;
 	if (a < ae && *a == '[')
 		return false;
 	const unsigned char *he = memchr(a, ':', (size_t)(ae - a));
@@ -241,6 +258,17 @@ static bool ip_matches(chain__slice base, chain__slice addr)
 	return true;
 }
 
+/* An IPv4-mapped IPv6 address (::ffff:a.b.c.d, RFC 4291 2.5.5.2) is the
+ * IPv4 address for IPv4 subtrees too, so that it cannot step round an
+ * excluded IPv4 range; an empty slice for any other address. */
+static chain__slice ipv4_mapped(chain__slice addr)
+{
+	static const unsigned char prefix[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+	if (addr.len != 16 || memcmp(addr.p, prefix, sizeof(prefix)) != 0)
+		return (chain__slice){NULL, 0};
+	return (chain__slice){addr.p + 12, 4};
+}
+
 /* The name's RDNs start with the base's RDNs, compared as DER bytes. */
 static bool dir_matches(chain__slice base, chain__slice name)
 {
@@ -271,7 +299,7 @@ static bool subtree_matches(const subtree *s, chain__slice name)
 	case GN_URI:
 		return uri_host(name, &host) && host_matches(s->base, host);
 	case GN_IP:
-		return ip_matches(s->base, name);
+		return ip_matches(s->base, name) || ip_matches(s->base, ipv4_mapped(name));
 	case GN_DIR:
 		return dir_matches(s->base, name);
 	}

@@ -108,6 +108,9 @@ static int push_candidate(walk *w, candidates *cs, const chain__cert *subject,
 		return CHAIN_ENOMEM;
 	candidate *c = &cs->v[cs->n];
 	c->node = (chain__node){cert, source, input_index};
+	/* Set by extend() before it is read; a candidate never checked (past
+	 * the depth cap) is skipped in both passes. */
+	c->edge = CHAIN__EDGE_UNSUPPORTED;
 	c->score = score(w, subject, &c->node);
 	c->order = cs->n++;
 	return CHAIN_OK;

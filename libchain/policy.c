@@ -108,6 +108,17 @@ int chain_policy_set_ip(chain_policy *policy, const char *ip)
 	return CHAIN_OK;
 }
 
+/* WHATWG URL "ends in a number": the last label is decimal digits or 0x
+ * followed by hex digits, which makes the host an IPv4 address. */
+static bool ends_in_a_number(const char *name)
+{
+	const char *label = strrchr(name, '.');
+	label = label ? label + 1 : name;
+	if ((label[0] == '0' && label[1] == 'x'))
+		return label[2 + strspn(label + 2, "0123456789abcdef")] == '\0';
+	return label[0] && label[strspn(label, "0123456789")] == '\0';
+}
+
 int chain_policy_set_hostname(chain_policy *policy, const char *dns_or_ip)
 {
 	unsigned char addr[16];
@@ -121,6 +132,15 @@ int chain_policy_set_hostname(chain_policy *policy, const char *dns_or_ip)
 		return CHAIN_OK;
 	}
 	char *name = chain__normalize_hostname(dns_or_ip);
+	if (name && ends_in_a_number(name)) {
+		/* "192.0.2.1." is that address; other numeric forms ("127.1",
+		 * "0x7f.0.0.1") are IPv4 addresses to URL parsers but not to
+		 * inet_pton(): refused rather than matched as DNS names. */
+		int ret = chain__parse_ip(addr, name) == 4 ? chain_policy_set_ip(policy, name)
+		                                          : CHAIN_EINVAL;
+		free(name);
+		return ret;
+	}
 	if (!name)
 		return CHAIN_EINVAL;
 	clear_name(policy);

@@ -69,7 +69,10 @@ CHAIN_API int chain_policy_clear_time(chain_policy *policy);
  * clears the name. Returns CHAIN_EINVAL for an empty or over-long name (253
  * characters) or one with characters outside letters, digits, '-', '_',
  * '.' and a leading '*'-free label set; internationalised names must be
- * given as A-labels ("xn--..."). Since: 0.1 */
+ * given as A-labels ("xn--..."). A name whose last label is a number (URL
+ * parsers' IPv4 forms: "127.1", "0x7f.0.0.1") is refused too, except a
+ * dotted-quad address with a trailing dot ("192.0.2.1."), which is that
+ * address. Since: 0.1 */
 CHAIN_API int chain_policy_set_hostname(chain_policy *policy, const char *dns_or_ip);
 
 /** The address the leaf must be valid for, as text ("192.0.2.1", "2001:db8::1").

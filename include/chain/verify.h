@@ -43,7 +43,10 @@ CHAIN_API int chain_verify(chain_result **out, const chain_store *store,
  * chain_verify() with everything else as documented there. Text outside the
  * blocks is ignored. A block whose base64 does not decode is an unparsable
  * certificate (CHAIN_EPARSE, with its index); no block at all is CHAIN_EPARSE
- * with index -1. Since: 0.1 */
+ * with index -1. Work is bounded by the policy's CHAIN_LIMIT_CHAIN_BYTES:
+ * decoding stops at the block that passes it, and a text longer than twice
+ * that limit plus 64 KiB is refused unread; both give CHAIN_ELIMIT with an
+ * "input_limit" result. Since: 0.1 */
 CHAIN_API int chain_verify_pem(chain_result **out, const chain_store *store,
                                const chain_policy *policy, const char *pem, size_t len,
                                const chain_pool *pool);

@@ -7,6 +7,7 @@
 
 #include <chain/chain.h>
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -124,12 +125,13 @@ static void test_too_many(const test_chain *c)
 static void test_hostile_pem(void)
 {
 	chain_result *res = NULL;
-	size_t n = 200000;
+	/* 70000 lines: under the text bound of the default chain limit. */
+	size_t n = 70000;
 	char *pem = malloc(n * 30 + 1), *w = pem;
 	for (size_t i = 0; i < n; i++)
 		w += sprintf(w, "-----BEGIN CERTIFICATE-----\n");
 	int ret = chain_verify_pem(&res, store, policy, pem, (size_t)(w - pem), NULL);
-	CHECK(ret == CHAIN_EPARSE && res, "200000 unterminated BEGIN lines: a parse error");
+	CHECK(ret == CHAIN_EPARSE && res, "70000 unterminated BEGIN lines: a parse error");
 	chain_result_free(res);
 	w = pem;
 	for (size_t i = 0; i < 50000; i++)
@@ -143,6 +145,45 @@ static void test_hostile_pem(void)
 	CHECK(ret == CHAIN_EPARSE, "binary junk around PEM markers");
 	chain_result_free(res);
 	free(pem);
+}
+
+/* Finding 7: chain_verify_pem() stops decoding at the block that passes the
+ * chain limit (before: it decoded every block, work proportional to the
+ * input), and refuses unread a text over twice the limit plus 64 KiB. */
+static void test_pem_stops_at_the_limit(const char *dir)
+{
+	size_t block_len, copies = 0;
+	char *block = test_read_file(dir, "pki/chain-a-leaf.pem", &block_len);
+	chain_policy *small = NULL;
+	chain_result *res = NULL;
+	unsigned long long reported = 0;
+
+	chain_policy_copy(&small, policy);
+	chain_policy_set_limit(small, CHAIN_LIMIT_CHAIN_BYTES, 20000);
+	size_t cap = 2 * 20000 + 65536;
+	char *pem = malloc(cap + 1), *w = pem;
+	while ((size_t)(w - pem) + block_len <= cap) { /* just under the text bound */
+		memcpy(w, block, block_len);
+		w += block_len;
+		copies++;
+	}
+	int ret = chain_verify_pem(&res, store, small, pem, (size_t)(w - pem), NULL);
+	const char *msg = chain_result_error_message(res);
+	if (msg)
+		sscanf(msg, "served chain of %llu", &reported);
+	CHECK(ret == CHAIN_ELIMIT && reported > 20000 && reported < 20000 + block_len,
+	      "%zu blocks: decoding stopped at the block past the limit (%llu bytes seen)",
+	      copies, reported);
+	chain_result_free(res);
+	memset(pem, '#', cap + 1);
+	ret = chain_verify_pem(&res, store, small, pem, cap + 1, NULL);
+	msg = chain_result_error_message(res);
+	CHECK(ret == CHAIN_ELIMIT && msg && strstr(msg, "PEM text of"),
+	      "a text over twice the chain limit + 64 KiB is refused unread: %s", msg ? msg : "-");
+	chain_result_free(res);
+	chain_policy_free(small);
+	free(pem);
+	free(block);
 }
 
 int main(int argc, char **argv)
@@ -165,6 +206,7 @@ int main(int argc, char **argv)
 	test_garbage();
 	test_too_many(&c);
 	test_hostile_pem();
+	test_pem_stops_at_the_limit(dir);
 	test_chain_free(&c);
 	chain_policy_free(policy);
 	chain_store_free(store);

@@ -280,3 +280,74 @@ def test_wildcard_over_public_suffix_in_any_case(pattern):
                policy=Policy(at=T, hostname="victim.co.uk"))
     assert r.code == "nonconforming", codes(r)
     assert any("public suffix" in p.message for p in r.reasons)
+
+
+# ---------------------------------------------------------------------------
+# Finding 8
+
+
+def test_ipv4_mapped_ipv6_san_meets_ipv4_constraints():
+    """Before: SAN ::ffff:10.0.0.1 stepped round an excluded 10.0.0.0/8."""
+    pki = PKI()
+    root = pki.root("IP Root")
+    store = TrustStore.from_pem(root.pem)
+    excl = root.intermediate("IP Excl", excluded_ips=["10.0.0.0/8"])
+    leaf = excl.leaf(ips=["::ffff:10.0.0.1"])
+    r = verify([leaf.der, excl.der], store=store, policy=Policy(at=T, strict=False))
+    assert r.code == "name_constraints", codes(r)
+    other = excl.leaf(ips=["::ffff:192.0.2.1", "2001:db8::1"])
+    assert verify([other.der, excl.der], store=store, policy=Policy(at=T, strict=False)).ok
+    perm = root.intermediate("IP Perm", permitted_ips=["10.0.0.0/8", "2001:db8::/32"])
+    inside = perm.leaf(ips=["::ffff:10.1.2.3"])
+    assert verify([inside.der, perm.der], store=store, policy=Policy(at=T, strict=False)).ok
+    outside = perm.leaf(ips=["::ffff:192.0.2.1"])
+    r = verify([outside.der, perm.der], store=store, policy=Policy(at=T, strict=False))
+    assert r.code == "name_constraints", codes(r)
+
+
+@pytest.mark.parametrize("uri, ok", [
+    ("https://good.com/", True),
+    ("https://user@good.com:443/x", True),
+    ("https://evil.com\\@good.com/", False),   # WHATWG: host evil.com
+    ("https://evil.com@x@good.com/", False),   # two '@'
+    ("https://evil.com good.com/", False),
+])
+def test_uri_constraints_refuse_ambiguous_authorities(uri, ok):
+    """Before: uri_host read https://evil.com\\@good.com/ as good.com."""
+    from cryptography import x509 as cx509
+
+    pki = PKI()
+    root = pki.root("URI Root")
+    inter = root.intermediate("URI Int", extensions=[(cx509.NameConstraints(
+        permitted_subtrees=[cx509.UniformResourceIdentifier("good.com")],
+        excluded_subtrees=None), True)])
+    leaf = inter.issue("uri leaf", pki.key(), extensions=[
+        (cx509.SubjectAlternativeName([cx509.DNSName("www.example.com"),
+                                       cx509.UniformResourceIdentifier(uri)]), False)])
+    der = leaf.public_bytes(_DER)
+    r = verify([der, inter.der], store=TrustStore.from_pem(root.pem),
+               policy=Policy(at=T, strict=False))
+    assert r.ok is ok, codes(r)
+    if not ok:
+        assert r.code == "name_constraints"
+
+
+@pytest.mark.parametrize("host", ["127.1", "0x7f.0.0.1", "192.0.2.1.1", "www.123", "10.0.0.0x1"])
+def test_numeric_host_names_are_refused(host):
+    """Before: "127.1" was a DNS name that could match dNSName "127.1"."""
+    with pytest.raises(ValueError):
+        Policy(hostname=host)
+
+
+def test_dotted_quad_with_trailing_dot_is_the_address():
+    pki = PKI()
+    root = pki.root("Quad Root")
+    inter = root.intermediate("Quad Int")
+    store = TrustStore.from_pem(root.pem)
+    by_ip = inter.leaf(ips=["192.0.2.1"])
+    as_dns = inter.leaf(dns=["192.0.2.1"])
+    policy = Policy(at=T, hostname="192.0.2.1.", strict=False)
+    assert verify([by_ip.der, inter.der], store=store, policy=policy).ok
+    r = verify([as_dns.der, inter.der], store=store, policy=policy)
+    assert r.code == "hostname_mismatch", codes(r)
+    assert Policy(hostname="a1.b2.c3x").hostname == "a1.b2.c3x"
