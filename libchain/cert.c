@@ -371,6 +371,41 @@ gnutls_x509_crt_t chain__cert_crt(const chain__cert *cert)
 	return crt;
 }
 
+/* Two certificates' locks are taken in address order, so that two threads
+ * checking A->B and B->A cannot wait on each other. */
+static void order(const chain__cert **a, const chain__cert **b)
+{
+	if (*b == *a)
+		*b = NULL;
+	if (*b && (uintptr_t)*b < (uintptr_t)*a) {
+		const chain__cert *t = *a;
+		*a = *b;
+		*b = t;
+	}
+}
+
+void chain__cert_crt_acquire(const chain__cert *a, const chain__cert *b, gnutls_x509_crt_t *crt_a,
+                             gnutls_x509_crt_t *crt_b)
+{
+	const chain__cert *first = a, *second = b;
+	order(&first, &second);
+	pthread_mutex_lock(&((chain__cert *)first)->key_lock);
+	if (second)
+		pthread_mutex_lock(&((chain__cert *)second)->key_lock);
+	*crt_a = crt_locked((chain__cert *)a);
+	if (crt_b)
+		*crt_b = b ? crt_locked((chain__cert *)b) : NULL;
+}
+
+void chain__cert_crt_release(const chain__cert *a, const chain__cert *b)
+{
+	const chain__cert *first = a, *second = b;
+	order(&first, &second);
+	if (second)
+		pthread_mutex_unlock(&((chain__cert *)second)->key_lock);
+	pthread_mutex_unlock(&((chain__cert *)first)->key_lock);
+}
+
 /* The key from the SubjectPublicKeyInfo alone (GnuTLS decodes it with the
  * same code as from a certificate, and signature checks read nothing else
  * of it), so an issuer needs no GnuTLS certificate object (~25 KB); from

@@ -291,15 +291,16 @@ static bool is_rsa_pss(gnutls_sign_algorithm_t algo)
  * against the issuer's key, so the CRL is imported again for it. */
 static int pss_signature(const chain__crl *crl, const chain__cert *issuer)
 {
-	gnutls_x509_crt_t ca = chain__cert_crt(issuer);
+	gnutls_x509_crt_t ca;
 	gnutls_x509_crl_t obj;
 	gnutls_datum_t d = {crl->der, (unsigned int)crl->der_len};
 	unsigned int status = 0;
 	int ret = SIG_UNSUPPORTED;
 
-	if (!ca || gnutls_x509_crl_init(&obj) < 0)
+	if (gnutls_x509_crl_init(&obj) < 0)
 		return SIG_UNSUPPORTED;
-	if (gnutls_x509_crl_import(obj, &d, GNUTLS_X509_FMT_DER) >= 0 &&
+	chain__cert_crt_acquire(issuer, NULL, &ca, NULL);
+	if (ca && gnutls_x509_crl_import(obj, &d, GNUTLS_X509_FMT_DER) >= 0 &&
 	    gnutls_x509_crl_verify(obj, &ca, 1, GNUTLS_VERIFY_DISABLE_CA_SIGN, &status) >= 0) {
 		/* Time bits are GnuTLS reading its own clock: currency is checked
 		 * at the policy time instead. */
@@ -310,6 +311,7 @@ static int pss_signature(const chain__crl *crl, const chain__cert *issuer)
 		      : status                               ? SIG_UNSUPPORTED
 		                                             : SIG_OK;
 	}
+	chain__cert_crt_release(issuer, NULL);
 	gnutls_x509_crl_deinit(obj);
 	return ret;
 }

@@ -20,9 +20,12 @@ static chain__edge verify_pss(const chain__cert *issuer, const chain__cert *subj
 	                           GNUTLS_VERIFY_IGNORE_UNKNOWN_CRIT_EXTENSIONS |
 	                           GNUTLS_VERIFY_ALLOW_BROKEN | GNUTLS_VERIFY_ALLOW_SIGN_WITH_SHA1;
 	unsigned int status = 0;
-	gnutls_x509_crt_t ca = chain__cert_crt(issuer), crt = chain__cert_crt(subject);
+	gnutls_x509_crt_t ca, crt;
 
-	if (!ca || !crt || gnutls_x509_crt_verify(crt, &ca, 1, flags, &status) < 0)
+	chain__cert_crt_acquire(issuer, subject, &ca, &crt);
+	int ret = ca && crt ? gnutls_x509_crt_verify(crt, &ca, 1, flags, &status) : -1;
+	chain__cert_crt_release(issuer, subject);
+	if (ret < 0)
 		return CHAIN__EDGE_UNSUPPORTED;
 	if (status & GNUTLS_CERT_SIGNATURE_FAILURE)
 		return CHAIN__EDGE_BAD;

@@ -183,6 +183,15 @@ gnutls_pubkey_t chain__cert_pubkey(chain__cert *cert);
  * leaves to GnuTLS: RSA-PSS and CRL signatures, unusual name strings);
  * NULL if GnuTLS cannot import it. Thread-safe. */
 gnutls_x509_crt_t chain__cert_crt(const chain__cert *cert);
+/* The GnuTLS objects of @a and of @b (NULL, or the same certificate, for
+ * one), with their locks held until chain__cert_crt_release(a, b): GnuTLS
+ * does not promise that even its getters may use one object from two
+ * threads at once, so the library calls GnuTLS on a certificate object only
+ * between these two (chain__cert_crt() alone is for single-threaded tests).
+ * An object that cannot be imported is NULL. */
+void chain__cert_crt_acquire(const chain__cert *a, const chain__cert *b, gnutls_x509_crt_t *crt_a,
+                             gnutls_x509_crt_t *crt_b);
+void chain__cert_crt_release(const chain__cert *a, const chain__cert *b);
 
 /* ---- x509.c: libchain's reader of the common certificate shapes ---------- */
 

@@ -55,10 +55,13 @@ static bool plain_text(unsigned char tag, chain__slice v)
 
 static int cn_from_gnutls(const chain__cert *c, unsigned int idx, char *buf, size_t *size)
 {
-	gnutls_x509_crt_t crt = chain__cert_crt(c);
-	if (!crt)
-		return CHAIN__CN_END; /* out of memory: GnuTLS imports every certificate read here */
-	int ret = gnutls_x509_crt_get_dn_by_oid(crt, GNUTLS_OID_X520_COMMON_NAME, idx, 0, buf, size);
+	gnutls_x509_crt_t crt;
+	chain__cert_crt_acquire(c, NULL, &crt, NULL);
+	/* No object: out of memory (GnuTLS imports every certificate read here). */
+	int ret = crt ? gnutls_x509_crt_get_dn_by_oid(crt, GNUTLS_OID_X520_COMMON_NAME, idx, 0, buf,
+	                                              size)
+	              : GNUTLS_E_REQUESTED_DATA_NOT_AVAILABLE;
+	chain__cert_crt_release(c, NULL);
 	if (ret == GNUTLS_E_REQUESTED_DATA_NOT_AVAILABLE)
 		return CHAIN__CN_END;
 	return ret < 0 ? CHAIN__CN_SKIP : CHAIN__CN_OK;
