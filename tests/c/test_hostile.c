@@ -134,11 +134,11 @@ static void test_hostile_pem(void)
 	CHECK(ret == CHAIN_EPARSE && res, "70000 unterminated BEGIN lines: a parse error");
 	chain_result_free(res);
 	w = pem;
-	for (size_t i = 0; i < 50000; i++)
+	for (size_t i = 0; i < 30000; i++) /* 62 bytes each: fits the buffer and the text bound */
 		w += sprintf(w, "-----BEGIN CERTIFICATE-----\nMAA=\n-----END CERTIFICATE-----\n");
 	ret = chain_verify_pem(&res, store, policy, pem, (size_t)(w - pem), NULL);
 	CHECK((ret == CHAIN_ELIMIT || ret == CHAIN_EPARSE) && res,
-	      "50000 tiny blocks end in an input error (%d)", ret);
+	      "30000 tiny blocks end in an input error (%d)", ret);
 	chain_result_free(res);
 	const char binary[] = "\x00\xff-----BEGIN \x00\x01-----END";
 	ret = chain_verify_pem(&res, store, policy, binary, sizeof(binary) - 1, NULL);
