@@ -32,7 +32,7 @@ from ._chainval import (
     verify_many,
 )
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
 
 
 class Reason(enum.IntEnum):
