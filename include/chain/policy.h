@@ -36,7 +36,8 @@ typedef enum {
 	CHAIN_LIMIT_CHAIN_BYTES = 1, /* total DER bytes of a served chain; default 1 MiB */
 	CHAIN_LIMIT_CERT_BYTES = 2,  /* DER bytes of one certificate; default 64 KiB */
 	CHAIN_LIMIT_CERTS = 3,       /* distinct certificates in a served chain; default 32 */
-	CHAIN_LIMIT_SIG_CHECKS = 4,  /* signature checks per verification; default 100 */
+	CHAIN_LIMIT_SIG_CHECKS = 4,  /* signature checks per verification, CRL checks
+	                              * included (chain_store_add_crl()); default 100 */
 	CHAIN_LIMIT_CANDIDATES = 5   /* issuer candidates considered; default 2000 */
 } chain_limit;
 

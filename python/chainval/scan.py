@@ -135,7 +135,10 @@ class Scanner:
         per_store = [self._verify(k, items) for k in range(len(self.stores))] if items else []
         rows: list[Optional[dict]] = [None] * len(records)
         for j, i in enumerate(where):
-            rows[i] = self._row(records[i], [res[j] for res in per_store])
+            try:
+                rows[i] = self._row(records[i], [res[j] for res in per_store])
+            except ValueError as e:  # UnicodeError included: one row never stops a scan
+                records[i].error = f"the result could not be written as a row: {e}"
         for i, rec in enumerate(records):
             if rows[i] is None:
                 rows[i] = self._malformed_row(rec)
