@@ -34,11 +34,6 @@ const chain__known_ext chain__known_extensions[CHAIN__EXT_COUNT] = {
 	    true),
 };
 
-bool chain__same_slice(chain__slice a, chain__slice b)
-{
-	return a.len == b.len && memcmp(a.p, b.p, a.len) == 0;
-}
-
 /* Record a known extension; returns whether it may be critical. */
 static bool note_extension(chain__cert *c, const char *oid, bool critical)
 {
@@ -108,32 +103,6 @@ static int read_eku(chain__cert *c)
 			return CHAIN_ENOMEM;
 		c->n_eku++;
 		c->has_eku = true;
-	}
-}
-
-/* AuthorityKeyIdentifier ::= SEQUENCE { keyIdentifier [0], authorityCertIssuer
- * [1], authorityCertSerialNumber [2] }, read from the extension's DER in one
- * pass: the key id for issuer lookup, and whether the other two are there
- * for the conformance rules. An AKI without key id is absence, not damage
- * (as GnuTLS's getter, which refuses it, would leave it). */
-void chain__read_aki(chain__cert *c, chain__slice value)
-{
-	size_t n = 0;
-	chain__slice kids[4];
-
-	if (chain__der_children(value.p, value.len, kids, 4, &n) < 0)
-		return;
-	for (size_t i = 0; i < n && i < 4; i++) {
-		const unsigned char *p = kids[i].p;
-		chain__slice tlv, id;
-		unsigned char tag;
-		if (p[0] == 0xa1 || p[0] == 0x82)
-			c->aki_has_issuer_serial = true;
-		else if (p[0] == 0x80 && chain__der_read(&p, kids[i].p + kids[i].len, &tag, &tlv, &id) &&
-		         id.len <= sizeof(c->aki)) {
-			memcpy(c->aki, id.p, id.len);
-			c->aki_len = id.len;
-		}
 	}
 }
 

@@ -5,6 +5,7 @@
 #include "internal.h"
 
 #include <stdio.h>
+#include <string.h>
 
 /* Read one TLV at *p (bounded by end). On success, *tlv covers the whole
  * element, *content its value, and *p moves past it. */
@@ -120,6 +121,11 @@ bool chain__der_only(chain__slice s, unsigned char tag, chain__slice *content)
 	chain__reader r = chain__reader_of(s);
 	unsigned char t;
 	return chain__reader_tlv(&r, &t, content) && t == tag && chain__reader_done(&r);
+}
+
+bool chain__same_slice(chain__slice a, chain__slice b)
+{
+	return a.len == b.len && memcmp(a.p, b.p, a.len) == 0;
 }
 
 chain__slice chain__der_value(chain__slice tlv)

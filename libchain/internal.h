@@ -66,6 +66,7 @@ bool chain__reader_done(const chain__reader *r);
 bool chain__reader_tlv(chain__reader *r, unsigned char *tag, chain__slice *content);
 /* The content of a TLV that must fill @s exactly and carry @tag. */
 bool chain__der_only(chain__slice s, unsigned char tag, chain__slice *content);
+bool chain__same_slice(chain__slice a, chain__slice b); /* same bytes */
 /* The content of @tlv, a well-formed TLV (a slice der.c cut). */
 chain__slice chain__der_value(chain__slice tlv);
 /* The next TLV as an RFC 5280 4.1.2.5 time: UTCTime YYMMDDHHMMSSZ or
@@ -198,6 +199,9 @@ void chain__cert_crt_release(const chain__cert *a, const chain__cert *b);
 /* Fill @c's fields from c->der and c->parts. CHAIN_EPARSE when the
  * certificate is outside the shapes read here (GnuTLS then reads it). */
 int chain__x509_read(chain__cert *c);
+/* keyIdentifier and the presence of issuer/serial, from an AKI value (for
+ * the GnuTLS path too). */
+void chain__read_aki(chain__cert *cert, chain__slice value);
 
 /* ---- names.c: a certificate's names as the checks read them -------------- */
 
@@ -219,17 +223,32 @@ char *chain__dn_string_gnutls(chain__slice name); /* the same, always by GnuTLS 
 bool chain__dn_escaped(chain__slice v, size_t i);
 char *chain__serial_hex(chain__slice serial);
 bool chain__cert_has_eku(const chain__cert *cert, const char *oid);
-/* keyIdentifier and the presence of issuer/serial, from an AKI value. */
-void chain__read_aki(chain__cert *cert, chain__slice value);
-bool chain__same_slice(chain__slice a, chain__slice b);
 
 /* ---- nc.c: name constraints (RFC 5280 4.2.1.10) ------------------------- */
+
+#define CHAIN__DNS_MAX 253
+/* GeneralName alternatives, by context-specific tag number (RFC 5280 4.2.1.6). */
+enum { CHAIN__GN_OTHER = 0, CHAIN__GN_EMAIL = 1, CHAIN__GN_DNS = 2, CHAIN__GN_DIR = 4 };
 
 /* Read a nameConstraints extension value (copied). When it is invalid,
  * *out is NULL and *problem a new string saying why (the caller frees it).
  * Returns CHAIN_OK or CHAIN_ENOMEM. */
 int chain__nc_parse(chain__nc **out, chain__slice value, bool critical, char **problem);
 void chain__nc_free(chain__nc *nc); /* NULL is a no-op */
+/* The GeneralName type (CHAIN__GN_*, 0..8) of a GeneralName TLV's tag, or -1. */
+int chain__nc_gn_type(unsigned char tag);
+/* Whether @name (a GeneralName's content, of @type) lies within @nc: no
+ * excluded subtree of its type matches it and, if there are permitted
+ * subtrees of its type, one does. A name of a type with no subtree passes;
+ * a syntactically invalid one of a constrained type fails. */
+bool chain__nc_name_permitted(const chain__nc *nc, unsigned int type, chain__slice name);
+bool chain__nc_constrains(const chain__nc *nc, unsigned int type); /* any subtree of @type */
+size_t chain__nc_count(const chain__nc *nc);                       /* subtrees */
+/* A valid DNS name (a leading "*." allowed) once one trailing dot is dropped. */
+bool chain__nc_dns_name(chain__slice name);
+
+/* ---- nc_names.c: name constraints on a certificate's names -------------- */
+
 /* Are all names of @cert (subject, SANs; the leaf's dotted CNs when it has
  * no dNSName SAN, and with @cn_fallback every CN a host name could match)
  * allowed by @nc? NULL @nc allows everything. */

@@ -1,5 +1,6 @@
-/* Name constraints (RFC 5280 4.2.1.10), read from the extension's DER and
- * enforced here rather than by GnuTLS 3.7.9, which takes the subject CN of
+/* Name constraints (RFC 5280 4.2.1.10): the extension read from its DER,
+ * and whether one name lies within it (nc_names.c applies it to each name
+ * of a certificate). Enforced here rather than by GnuTLS 3.7.9, which takes the subject CN of
  * any certificate without a dNSName SAN for a DNS name (so a SAN-less
  * intermediate fails under a permitted subtree), refuses a whole extension
  * over one subtree type it does not know, and never applies excluded subtrees
@@ -10,18 +11,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define MAX_DNS 253
-#define MAX_COMPARISONS (1u << 20)
+#define MAX_DNS CHAIN__DNS_MAX
 
-/* The attribute types read from the subject, as DER OBJECT IDENTIFIER contents. */
-static const chain__slice oid_common_name = {(const unsigned char *)"\x55\x04\x03", 3};
-static const chain__slice oid_email_address = {
-	(const unsigned char *)"\x2a\x86\x48\x86\xf7\x0d\x01\x09\x01", 9};
-
-/* GeneralName alternatives, by context-specific tag number. */
+/* GeneralName alternatives (internal.h), short. */
 enum {
-	GN_OTHER = 0, GN_EMAIL = 1, GN_DNS = 2, GN_X400 = 3, GN_DIR = 4,
-	GN_EDI = 5, GN_URI = 6, GN_IP = 7, GN_RID = 8, GN_COUNT = 9,
+	GN_OTHER = CHAIN__GN_OTHER, GN_EMAIL = CHAIN__GN_EMAIL, GN_DNS = CHAIN__GN_DNS,
+	GN_X400 = 3, GN_DIR = CHAIN__GN_DIR, GN_EDI = 5, GN_URI = 6, GN_IP = 7, GN_RID = 8,
+	GN_COUNT = 9,
 };
 /* Their full tags: IMPLICIT strings and octets are primitive, the others
  * constructed ([4] is EXPLICIT: Name is a CHOICE). */
@@ -46,7 +42,7 @@ struct chain__nc {
 	unsigned int types; /* one bit per GeneralName type that has a subtree */
 };
 
-static int gn_type(unsigned char tag)
+int chain__nc_gn_type(unsigned char tag)
 {
 	for (int t = 0; t < GN_COUNT; t++)
 		if (gn_tags[t] == tag)
@@ -306,9 +302,7 @@ static bool subtree_matches(const subtree *s, chain__slice name)
 	return false;
 }
 
-/* A name of @type passes when no excluded subtree of its type matches it
- * and, if there are permitted subtrees of its type, one of them does. */
-static bool name_permitted(const chain__nc *nc, unsigned int type, chain__slice name)
+bool chain__nc_name_permitted(const chain__nc *nc, unsigned int type, chain__slice name)
 {
 	bool has_permitted = false, in_permitted = false;
 
@@ -390,7 +384,7 @@ static const char *parse_subtree(subtree *s, chain__slice seq)
 	int type;
 	chain__reader r = chain__reader_of(seq);
 
-	if (!chain__reader_tlv(&r, &tag, &s->base) || (type = gn_type(tag)) < 0)
+	if (!chain__reader_tlv(&r, &tag, &s->base) || (type = chain__nc_gn_type(tag)) < 0)
 		return "malformed GeneralSubtree base";
 	s->type = (unsigned int)type;
 	if (!chain__reader_done(&r) && *r.p == 0x80 &&
@@ -482,146 +476,17 @@ void chain__nc_free(chain__nc *nc)
 	free(nc);
 }
 
-/* ---- a certificate's names -------------------------------------------------- */
-
-/* The GeneralNames of a subjectAltName (the SEQUENCE's content); an unknown
- * GeneralName tag or broken DER fails. */
-static bool sans_permitted(const chain__nc *nc, chain__slice names, bool *has_dns)
+bool chain__nc_constrains(const chain__nc *nc, unsigned int type)
 {
-	chain__slice name;
-	unsigned char tag;
-
-	for (chain__reader r = chain__reader_of(names); !chain__reader_done(&r);) {
-		int type = chain__reader_tlv(&r, &tag, &name) ? gn_type(tag) : -1;
-		*has_dns = *has_dns || type == GN_DNS;
-		if (type < 0 || !name_permitted(nc, (unsigned int)type, name))
-			return false;
-	}
-	return true;
+	return (nc->types >> type) & 1u;
 }
 
-/* An attribute value as ASCII: the 8-bit string types as they are, BMP and
- * Universal strings when every character is ASCII (GnuTLS would hand
- * hostname.c their UTF-8). False for anything else. */
-static bool attr_text(unsigned char tag, chain__slice v, unsigned char *buf, size_t cap,
-                      chain__slice *out)
+size_t chain__nc_count(const chain__nc *nc)
 {
-	size_t width = tag == 0x1e ? 2 : tag == 0x1c ? 4 : 1;
-
-	if (width == 1) {
-		*out = v;
-		return tag == 0x0c || tag == 0x13 || tag == 0x14 || tag == 0x16;
-	}
-	if (v.len % width || v.len / width > cap)
-		return false;
-	for (size_t i = 0; i < v.len / width; i++) {
-		const unsigned char *ch = v.p + i * width;
-		for (size_t k = 0; k + 1 < width; k++)
-			if (ch[k])
-				return false;
-		if ((buf[i] = ch[width - 1]) >= 0x80)
-			return false;
-	}
-	*out = (chain__slice){buf, v.len / width};
-	return true;
+	return nc->n;
 }
 
-/* The attributes of type @oid in one RDN as names of @type (see below). */
-static bool rdn_permitted(const chain__nc *nc, chain__slice rdn, chain__slice oid,
-                          unsigned int type)
+bool chain__nc_dns_name(chain__slice name)
 {
-	unsigned char buf[MAX_DNS + 2], tag;
-	chain__slice atv, id, value, name;
-
-	for (chain__reader a = chain__reader_of(rdn); !chain__reader_done(&a);) {
-		if (!chain__reader_tlv(&a, &tag, &atv))
-			return false;
-		chain__reader f = chain__reader_of(atv);
-		if (!chain__reader_tlv(&f, &tag, &id) || tag != 0x06 || !chain__reader_tlv(&f, &tag, &value))
-			return false;
-		if (!chain__same_slice(id, oid))
-			continue;
-		bool text = attr_text(tag, value, buf, sizeof(buf), &name);
-		if (type == GN_DNS && (!text || !memchr(name.p, '.', name.len) ||
-		                       !name_valid(type, dns_trim(name))))
-			continue;
-		if (!text || !name_permitted(nc, type, name))
-			return false;
-	}
-	return true;
-}
-
-/* Subject attributes as names: emailAddress for rfc822Name subtrees (RFC
- * 5280 4.2.1.10), and on a leaf without dNSName SAN each common name that
- * looks like a DNS name (what cn_fallback may match: never intermediates).
- * Read from the DER: GnuTLS's getter rescans the DN for each index. */
-static bool attrs_permitted(const chain__nc *nc, chain__slice rdns, chain__slice oid,
-                            unsigned int type)
-{
-	chain__slice rdn;
-	unsigned char tag;
-
-	for (chain__reader r = chain__reader_of(rdns); !chain__reader_done(&r);)
-		if (!chain__reader_tlv(&r, &tag, &rdn) || !rdn_permitted(nc, rdn, oid, type))
-			return false;
-	return true;
-}
-
-/* Under cn_fallback, hostname.c may match any common name of a leaf without
- * a DNS or IP SAN, dotted or not ("localhost"): each one it could match (as
- * it reads them, chain__cert_cn(); a valid host name once one trailing dot
- * is dropped) must lie within the DNS constraints. */
-static bool fallback_cns_permitted(const chain__nc *nc, const chain__cert *cert)
-{
-	for (unsigned int i = 0;; i++) {
-		char buf[MAX_DNS + 2];
-		size_t size = sizeof(buf);
-		int ret = chain__cert_cn(cert, i, buf, &size);
-		if (ret == CHAIN__CN_END)
-			return true;
-		chain__slice cn = dns_trim((chain__slice){(const unsigned char *)buf, size});
-		if (ret == CHAIN__CN_OK && dns_valid(cn) && !name_permitted(nc, GN_DNS, cn))
-			return false;
-	}
-}
-
-static size_t count_tlvs(chain__slice s)
-{
-	chain__slice content;
-	unsigned char tag;
-	size_t n = 0;
-
-	for (chain__reader r = chain__reader_of(s); !chain__reader_done(&r) && chain__reader_tlv(&r, &tag, &content);)
-		n++;
-	return n;
-}
-
-/* Names x subtrees beyond OpenSSL's bound (2^20) fail rather than cost
- * quadratic time (x509-limbo pathological::nc-dos-*). */
-static bool within_budget(const chain__nc *nc, chain__slice rdns, chain__slice names)
-{
-	return count_tlvs(rdns) + count_tlvs(names) <= MAX_COMPARISONS / nc->n;
-}
-
-bool chain__nc_permits(const chain__nc *nc, const chain__cert *cert, bool is_leaf,
-                       bool cn_fallback)
-{
-	chain__slice rdns, names = {NULL, 0};
-	bool has_dns = false;
-
-	if (!nc)
-		return true;
-	bool has_san = CHAIN__HAS(cert, CHAIN__EXT_SAN);
-	/* RFC 5280: directoryName subtrees apply to a non-empty subject. */
-	bool ok = chain__der_only(cert->parts.subject, 0x30, &rdns) &&
-	          (!has_san || chain__der_only(cert->ext[CHAIN__EXT_SAN], 0x30, &names)) &&
-	          within_budget(nc, rdns, names) &&
-	          (rdns.len == 0 || name_permitted(nc, GN_DIR, cert->parts.subject)) &&
-	          sans_permitted(nc, names, &has_dns) &&
-	          (!(nc->types & (1u << GN_EMAIL)) ||
-	           attrs_permitted(nc, rdns, oid_email_address, GN_EMAIL)) &&
-	          (!is_leaf || has_dns || !(nc->types & (1u << GN_DNS)) ||
-	           (attrs_permitted(nc, rdns, oid_common_name, GN_DNS) &&
-	            (!cn_fallback || fallback_cns_permitted(nc, cert))));
-	return ok;
+	return name_valid(GN_DNS, dns_trim(name));
 }

@@ -265,6 +265,32 @@ static bool read_key_usage(chain__cert *c, chain__slice value)
 
 /* SubjectKeyIdentifier ::= OCTET STRING; GnuTLS's getter (64-octet buffer in
  * cert.c) gives nothing for one that does not decode or fit. */
+/* AuthorityKeyIdentifier ::= SEQUENCE { keyIdentifier [0], authorityCertIssuer
+ * [1], authorityCertSerialNumber [2] }, read from the extension's DER in one
+ * pass: the key id for issuer lookup, and whether the other two are there
+ * for the conformance rules. An AKI without key id is absence, not damage
+ * (as GnuTLS's getter, which refuses it, would leave it). */
+void chain__read_aki(chain__cert *c, chain__slice value)
+{
+	size_t n = 0;
+	chain__slice kids[4];
+
+	if (chain__der_children(value.p, value.len, kids, 4, &n) < 0)
+		return;
+	for (size_t i = 0; i < n && i < 4; i++) {
+		const unsigned char *p = kids[i].p;
+		chain__slice tlv, id;
+		unsigned char tag;
+		if (p[0] == 0xa1 || p[0] == 0x82)
+			c->aki_has_issuer_serial = true;
+		else if (p[0] == 0x80 && chain__der_read(&p, kids[i].p + kids[i].len, &tag, &tlv, &id) &&
+		         id.len <= sizeof(c->aki)) {
+			memcpy(c->aki, id.p, id.len);
+			c->aki_len = id.len;
+		}
+	}
+}
+
 static void read_ski(chain__cert *c, chain__slice value)
 {
 	chain__slice id;
