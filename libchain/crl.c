@@ -282,11 +282,6 @@ static bool lists(const chain__crl *crl, const chain__cert *cert, chain__clock *
 	return false;
 }
 
-static bool is_rsa_pss(gnutls_sign_algorithm_t algo)
-{
-	return gnutls_sign_get_pk_algorithm(algo) == GNUTLS_PK_RSA_PSS;
-}
-
 /* RSA-PSS: only GnuTLS's full CRL check matches the signature's parameters
  * against the issuer's key, so the CRL is imported again for it. */
 static int pss_signature(const chain__crl *crl, const chain__cert *issuer)
@@ -319,23 +314,16 @@ static int pss_signature(const chain__crl *crl, const chain__cert *issuer)
 /* Did @issuer's key sign @crl? */
 static int key_signed(const chain__crl *crl, chain__cert *issuer)
 {
-	if (crl->sign_algo == GNUTLS_SIGN_UNKNOWN)
-		return SIG_UNSUPPORTED;
-	if (is_rsa_pss(crl->sign_algo))
+	if (chain__sign_is_rsa_pss(crl->sign_algo))
 		return pss_signature(crl, issuer);
-	gnutls_pubkey_t key = chain__cert_pubkey(issuer);
-	if (!key)
-		return SIG_UNSUPPORTED;
-	gnutls_datum_t tbs = {(unsigned char *)crl->tbs.p, (unsigned int)crl->tbs.len};
-	gnutls_datum_t sig = {(unsigned char *)crl->signature.p, (unsigned int)crl->signature.len};
-	/* Weak algorithms are verified too, as for certificates (edge.c). */
-	int ret = gnutls_pubkey_verify_data2(key, crl->sign_algo,
-	                                     GNUTLS_VERIFY_ALLOW_BROKEN |
-	                                             GNUTLS_VERIFY_ALLOW_SIGN_WITH_SHA1,
-	                                     &tbs, &sig);
-	if (ret >= 0)
+	switch (chain__signature_verify(issuer, crl->sign_algo, crl->tbs, crl->signature)) {
+	case CHAIN__EDGE_OK:
 		return SIG_OK;
-	return ret == GNUTLS_E_PK_SIG_VERIFY_FAILED ? SIG_OTHER_KEY : SIG_UNSUPPORTED;
+	case CHAIN__EDGE_BAD:
+		return SIG_OTHER_KEY;
+	default:
+		return SIG_UNSUPPORTED;
+	}
 }
 
 /* Did @issuer sign @crl, and may it sign CRLs? What gnutls_x509_crl_verify()

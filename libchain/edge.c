@@ -4,7 +4,7 @@
  * algorithm is acceptable is policy, decided in check.c. */
 #include "internal.h"
 
-static bool is_rsa_pss(gnutls_sign_algorithm_t algo)
+bool chain__sign_is_rsa_pss(gnutls_sign_algorithm_t algo)
 {
 	return gnutls_sign_get_pk_algorithm(algo) == GNUTLS_PK_RSA_PSS;
 }
@@ -37,27 +37,22 @@ bool chain__edge_cacheable(const chain__cert *subject)
 	/* GnuTLS's full check (verify_pss) also wants the subject's AKI to match
 	 * the issuer's SKI and applies the issuer's name constraints: its answer
 	 * depends on the issuer certificate, not only on its key. */
-	return !is_rsa_pss(subject->sign_algo);
+	return !chain__sign_is_rsa_pss(subject->sign_algo);
 }
 
-chain__edge chain__edge_verify(chain__cert *issuer, const chain__cert *subject)
+chain__edge chain__signature_verify(chain__cert *issuer, gnutls_sign_algorithm_t algo,
+                                    chain__slice signed_data, chain__slice signature)
 {
-	if (subject->sign_algo == GNUTLS_SIGN_UNKNOWN)
-		return CHAIN__EDGE_UNSUPPORTED;
-	if (is_rsa_pss(subject->sign_algo))
-		return verify_pss(issuer, subject);
 	gnutls_pubkey_t key = chain__cert_pubkey(issuer);
-	if (!key)
+	if (algo == GNUTLS_SIGN_UNKNOWN || !key)
 		return CHAIN__EDGE_UNSUPPORTED;
-	gnutls_datum_t tbs = {(unsigned char *)subject->parts.tbs.p,
-	                      (unsigned int)subject->parts.tbs.len};
-	gnutls_datum_t sig = {(unsigned char *)subject->parts.signature.p,
-	                      (unsigned int)subject->parts.signature.len};
+	gnutls_datum_t data = {(unsigned char *)signed_data.p, (unsigned int)signed_data.len};
+	gnutls_datum_t sig = {(unsigned char *)signature.p, (unsigned int)signature.len};
 	/* Weak algorithms are verified too: refusing them is the policy's call. */
-	int ret = gnutls_pubkey_verify_data2(key, subject->sign_algo,
+	int ret = gnutls_pubkey_verify_data2(key, algo,
 	                                     GNUTLS_VERIFY_ALLOW_BROKEN |
 	                                             GNUTLS_VERIFY_ALLOW_SIGN_WITH_SHA1,
-	                                     &tbs, &sig);
+	                                     &data, &sig);
 	if (ret >= 0)
 		return CHAIN__EDGE_OK;
 	switch (ret) {
@@ -69,4 +64,12 @@ chain__edge chain__edge_verify(chain__cert *issuer, const chain__cert *subject)
 	default:
 		return CHAIN__EDGE_BAD; /* includes a key of the wrong type for the signature */
 	}
+}
+
+chain__edge chain__edge_verify(chain__cert *issuer, const chain__cert *subject)
+{
+	if (chain__sign_is_rsa_pss(subject->sign_algo))
+		return verify_pss(issuer, subject);
+	return chain__signature_verify(issuer, subject->sign_algo, subject->parts.tbs,
+	                               subject->parts.signature);
 }

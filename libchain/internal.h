@@ -361,6 +361,12 @@ typedef enum {
 } chain__edge;
 
 chain__edge chain__edge_verify(chain__cert *issuer, const chain__cert *subject);
+/* Does @issuer's key verify @signature over @signed_data with @algo? The
+ * mathematics only (also for CRLs, crl.c); not for RSA-PSS, whose
+ * parameters need GnuTLS's full certificate or CRL check. */
+chain__edge chain__signature_verify(chain__cert *issuer, gnutls_sign_algorithm_t algo,
+                                    chain__slice signed_data, chain__slice signature);
+bool chain__sign_is_rsa_pss(gnutls_sign_algorithm_t algo);
 /* Whether the edge's answer depends only on the issuer's key (and so may be
  * cached under it): not for RSA-PSS subjects. */
 bool chain__edge_cacheable(const chain__cert *subject);
