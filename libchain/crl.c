@@ -10,11 +10,14 @@
  * - a CRL is read once, at load: its revoked serials go into a sorted array
  *   of slices into its DER (any serial length), and GnuTLS's parsed object,
  *   which costs hundreds of bytes per entry, is not kept;
- * - its signature is checked once per issuer certificate and remembered in
- *   the CRL (the answer depends on nothing else), and per verification each
- *   (CRL, issuer) pair is charged once to the signature budget, weighted by
- *   the CRL's size, whether or not the answer was remembered: the budget,
- *   and so the verdict, never depends on what earlier calls did;
+ * - the digest of what its signature covers is computed once, so checking
+ *   it against an issuer's key is one signature operation; the answer is
+ *   remembered in the CRL per issuer certificate (it depends on nothing
+ *   else); per verification each (CRL, issuer) pair is charged once to the
+ *   signature budget, whether or not the answer was remembered: the budget,
+ *   and so the verdict, never depends on what earlier calls did. A CRL that
+ *   cannot be checked over a digest (EdDSA, RSA-PSS) costs one unit more
+ *   per 64 KiB;
  * - a store's CRLs are bounded in memory (chain_store_set_crl_limit()). */
 #include "internal.h"
 
@@ -23,11 +26,12 @@
 
 #define OID_CRL_NUMBER "2.5.29.20"
 #define OID_AKI "2.5.29.35"
-/* Signature-budget units one CRL check costs: one, plus one per 64 KiB
- * hashed (about a signature check's time at SHA-256 speed). */
+/* Signature-budget units one CRL check costs: one, plus, when the check
+ * hashes the whole CRL, one per 64 KiB (about a signature check's time at
+ * SHA-256 speed). */
 #define CRL_BYTES_PER_UNIT 65536
 /* Issuer certificates whose answer a CRL remembers. */
-#define CRL_MEMO 4
+#define CRL_MEMO 16
 
 typedef struct {
 	chain__slice serial; /* content, leading zero octets dropped; into der */
@@ -48,6 +52,8 @@ struct chain__crl {
 	size_t der_len;
 	chain__slice issuer, tbs, signature; /* into der */
 	gnutls_sign_algorithm_t sign_algo;
+	unsigned char digest[64]; /* of tbs, with sign_algo's hash; digest_len 0: none */
+	size_t digest_len;
 	int64_t this_update, next_update; /* next_update -1 when absent */
 	crl_entry *entries;               /* sorted by serial */
 	size_t n_entries;
@@ -103,9 +109,11 @@ static const char *extension_problem(gnutls_x509_crl_t crl)
 	return has_number ? NULL : "CRL without cRLNumber (RFC 5280 5.2.3)";
 }
 
-/* What GnuTLS reads well: the dates, the extensions, the signature
- * algorithm (with RSA-PSS parameters). Its object is dropped afterwards. */
-static int read_header(chain__crl *c, const char **why)
+/* The header by GnuTLS, for what read_body() leaves to it (times before
+ * 1970 or in other forms, RSA-PSS parameters, BER in the extensions): the
+ * dates, the extensions, the signature algorithm. GnuTLS builds a tree of
+ * the whole CRL (hundreds of bytes per entry), dropped at once. */
+static int read_header_gnutls(chain__crl *c, const char **why)
 {
 	gnutls_x509_crl_t crl;
 	gnutls_datum_t d = {c->der, (unsigned int)c->der_len};
@@ -122,7 +130,7 @@ static int read_header(chain__crl *c, const char **why)
 		int algo = gnutls_x509_crl_get_signature_algorithm(crl);
 		c->sign_algo = algo < 0 ? GNUTLS_SIGN_UNKNOWN : (gnutls_sign_algorithm_t)algo;
 		const char *problem = extension_problem(crl);
-		if (problem && !(c->problem = strdup(problem)))
+		if (problem && !c->problem && !(c->problem = strdup(problem)))
 			ret = CHAIN_ENOMEM;
 	}
 	gnutls_x509_crl_deinit(crl);
@@ -183,16 +191,76 @@ static int read_entries(chain__crl *c, chain__slice list, const char **why)
 	return CHAIN_OK;
 }
 
+/* crlExtensions ([0] EXPLICIT Extensions) by the rules of extension_problem();
+ * false when they are not DER that libchain reads (GnuTLS then reads them). */
+static bool read_extensions(chain__slice explicit, const char **problem)
+{
+	static const chain__slice crl_number = {(const unsigned char *)"\x55\x1d\x14", 3};
+	static const chain__slice aki = {(const unsigned char *)"\x55\x1d\x23", 3};
+	chain__slice list, ext, oid, field;
+	unsigned char tag;
+	bool has_number = false;
+
+	*problem = NULL;
+	if (!chain__der_only(explicit, 0x30, &list))
+		return false;
+	for (chain__reader r = chain__reader_of(list); !chain__reader_done(&r);) {
+		if (!chain__reader_tlv(&r, &tag, &ext) || tag != 0x30)
+			return false;
+		chain__reader f = chain__reader_of(ext);
+		bool critical = false;
+		if (!chain__reader_tlv(&f, &tag, &oid) || tag != 0x06 || !chain__reader_tlv(&f, &tag, &field))
+			return false;
+		if (tag == 0x01) { /* DER: present only when TRUE */
+			if (field.len != 1 || field.p[0] != 0xff || !chain__reader_tlv(&f, &tag, &field))
+				return false;
+			critical = true;
+		}
+		if (tag != 0x04 || !chain__reader_done(&f))
+			return false;
+		if (chain__same_slice(oid, crl_number)) {
+			if (critical && !*problem)
+				*problem = "cRLNumber is critical (RFC 5280 5.2.3)";
+			has_number = true;
+		} else if (critical && !chain__same_slice(oid, aki) && !*problem) {
+			*problem = "CRL has an unsupported critical extension";
+		}
+	}
+	if (!has_number && !*problem)
+		*problem = "CRL without cRLNumber (RFC 5280 5.2.3)";
+	return true;
+}
+
+/* The next TLV if it is a Time, read into *out; *read false when its form
+ * is not one libchain reads (GnuTLS then reads the header). */
+static bool optional_time(chain__reader *r, int64_t *out, bool *read)
+{
+	if (chain__reader_done(r) || (*r->p != 0x17 && *r->p != 0x18))
+		return false;
+	chain__reader peek = *r;
+	chain__slice skip;
+	unsigned char tag;
+	if (!chain__der_time(r, out)) {
+		*read = false;
+		*r = peek;
+		return chain__reader_tlv(r, &tag, &skip);
+	}
+	return true;
+}
+
 /* CertificateList ::= SEQUENCE { tbsCertList, signatureAlgorithm,
  * signatureValue }, tbsCertList ::= SEQUENCE { version OPTIONAL, signature,
  * issuer, thisUpdate, nextUpdate OPTIONAL, revokedCertificates OPTIONAL,
- * [0] crlExtensions OPTIONAL }. */
-static int read_body(chain__crl *c, const char **why)
+ * [0] crlExtensions OPTIONAL }. *complete says whether the header was read
+ * too (else read_header_gnutls() reads it). */
+static int read_body(chain__crl *c, const char **why, bool *complete)
 {
-	chain__slice whole = {c->der, c->der_len}, body, tbs_body, alg, sig, field;
+	chain__slice whole = {c->der, c->der_len}, body, tbs_body, alg, inner_alg, sig, field;
 	unsigned char tag;
+	const char *problem = NULL;
 
 	*why = "CRL is not DER";
+	*complete = true;
 	chain__reader outer;
 	if (!chain__der_only(whole, 0x30, &body))
 		return CHAIN_EPARSE;
@@ -206,19 +274,24 @@ static int read_body(chain__crl *c, const char **why)
 	    sig.len < 2 || sig.p[0] != 0)
 		return CHAIN_EPARSE;
 	c->signature = (chain__slice){sig.p + 1, sig.len - 1};
+	c->sign_algo = chain__sign_algorithm(alg);
+	*complete = c->sign_algo != GNUTLS_SIGN_UNKNOWN;
 
 	chain__reader r = chain__reader_of(tbs_body);
 	if (!chain__reader_done(&r) && *r.p == 0x02 && !chain__reader_tlv(&r, &tag, &field))
 		return CHAIN_EPARSE;
-	if (!chain__reader_tlv(&r, &tag, &field) || tag != 0x30) /* signature */
+	if (!chain__reader_tlv(&r, &tag, &inner_alg) || tag != 0x30)
 		return CHAIN_EPARSE;
+	if (!chain__same_slice(inner_alg, alg))
+		problem = "the two signature algorithm fields differ (RFC 5280 5.1.1.2)";
 	c->issuer.p = r.p;
 	if (!chain__reader_tlv(&r, &tag, &field) || tag != 0x30)
 		return CHAIN_EPARSE;
 	c->issuer.len = (size_t)(field.p + field.len - c->issuer.p);
-	for (int i = 0; i < 2 && !chain__reader_done(&r) && (*r.p == 0x17 || *r.p == 0x18); i++)
-		if (!chain__reader_tlv(&r, &tag, &field)) /* thisUpdate, nextUpdate: GnuTLS read them */
-			return CHAIN_EPARSE;
+	if (!optional_time(&r, &c->this_update, complete))
+		return CHAIN_EPARSE;
+	c->next_update = -1;
+	optional_time(&r, &c->next_update, complete);
 	if (!chain__reader_done(&r) && *r.p == 0x30) {
 		if (!chain__reader_tlv(&r, &tag, &field))
 			return CHAIN_EPARSE;
@@ -226,10 +299,33 @@ static int read_body(chain__crl *c, const char **why)
 		if (ret < 0)
 			return ret;
 	}
-	if (!chain__reader_done(&r) && (!chain__reader_tlv(&r, &tag, &field) || tag != 0xa0))
-		return CHAIN_EPARSE;
+	const char *ext_problem = "CRL without cRLNumber (RFC 5280 5.2.3)";
+	if (!chain__reader_done(&r)) {
+		if (!chain__reader_tlv(&r, &tag, &field) || tag != 0xa0 || !chain__reader_done(&r))
+			return CHAIN_EPARSE;
+		*complete = *complete && read_extensions(field, &ext_problem);
+	}
+	if (!problem && *complete)
+		problem = ext_problem;
+	if (problem && !(c->problem = strdup(problem)))
+		return CHAIN_ENOMEM;
 	*why = NULL;
-	return chain__reader_done(&r) ? CHAIN_OK : CHAIN_EPARSE;
+	return CHAIN_OK;
+}
+
+/* The digest of tbsCertList that the signature covers, made once: checking
+ * the CRL against another issuer key is then one signature operation, not
+ * a pass over megabytes. EdDSA signs the data itself: no digest. */
+static void digest_tbs(chain__crl *c)
+{
+	gnutls_digest_algorithm_t hash = gnutls_sign_get_hash_algorithm(c->sign_algo);
+	gnutls_pk_algorithm_t pk = gnutls_sign_get_pk_algorithm(c->sign_algo);
+	size_t len = gnutls_hash_get_len(hash);
+	if ((pk != GNUTLS_PK_RSA && pk != GNUTLS_PK_ECDSA) || hash == GNUTLS_DIG_UNKNOWN || len == 0 ||
+	    len > sizeof(c->digest) ||
+	    gnutls_hash_fast(hash, c->tbs.p, c->tbs.len, c->digest) < 0)
+		return;
+	c->digest_len = len;
 }
 
 int chain__crl_parse(chain__crl **out, const unsigned char *der, size_t len, const char **why)
@@ -251,8 +347,11 @@ int chain__crl_parse(chain__crl **out, const unsigned char *der, size_t len, con
 	}
 	memcpy(c->der, der, len);
 	c->der_len = len;
-	if ((ret = read_header(c, why)) < 0 || (ret = read_body(c, why)) < 0)
+	bool complete;
+	if ((ret = read_body(c, why, &complete)) < 0 ||
+	    (!complete && (ret = read_header_gnutls(c, why)) < 0))
 		goto fail;
+	digest_tbs(c);
 	c->cost = sizeof(*c) + len + c->n_entries * sizeof(*c->entries) +
 	          (c->problem ? strlen(c->problem) + 1 : 0);
 	*out = c;
@@ -316,7 +415,11 @@ static int key_signed(const chain__crl *crl, chain__cert *issuer)
 {
 	if (chain__sign_is_rsa_pss(crl->sign_algo))
 		return pss_signature(crl, issuer);
-	switch (chain__signature_verify(issuer, crl->sign_algo, crl->tbs, crl->signature)) {
+	chain__slice digest = {crl->digest, crl->digest_len};
+	switch (crl->digest_len ? chain__signature_verify_hash(issuer, crl->sign_algo, digest,
+	                                                       crl->signature)
+	                        : chain__signature_verify(issuer, crl->sign_algo, crl->tbs,
+	                                                  crl->signature)) {
 	case CHAIN__EDGE_OK:
 		return SIG_OK;
 	case CHAIN__EDGE_BAD:
@@ -369,7 +472,7 @@ static int charged_status(chain__crl_checks *checks, chain__crl *crl, chain__cer
 	for (size_t i = 0; i < checks->n; i++)
 		if (checks->v[i].crl == crl && checks->v[i].issuer == issuer)
 			return checks->v[i].status;
-	uint64_t units = 1 + crl->der_len / CRL_BYTES_PER_UNIT;
+	uint64_t units = 1 + (crl->digest_len ? 0 : crl->der_len / CRL_BYTES_PER_UNIT);
 	if (*checks->sig_checks + units > checks->max_sig_checks) {
 		*checks->sig_checks = checks->max_sig_checks + 1; /* the search stops too */
 		return -1;

@@ -40,19 +40,9 @@ bool chain__edge_cacheable(const chain__cert *subject)
 	return !chain__sign_is_rsa_pss(subject->sign_algo);
 }
 
-chain__edge chain__signature_verify(chain__cert *issuer, gnutls_sign_algorithm_t algo,
-                                    chain__slice signed_data, chain__slice signature)
+/* GnuTLS's answer as an edge: good, bad, or not checkable. */
+static chain__edge edge_of(int ret)
 {
-	gnutls_pubkey_t key = chain__cert_pubkey(issuer);
-	if (algo == GNUTLS_SIGN_UNKNOWN || !key)
-		return CHAIN__EDGE_UNSUPPORTED;
-	gnutls_datum_t data = {(unsigned char *)signed_data.p, (unsigned int)signed_data.len};
-	gnutls_datum_t sig = {(unsigned char *)signature.p, (unsigned int)signature.len};
-	/* Weak algorithms are verified too: refusing them is the policy's call. */
-	int ret = gnutls_pubkey_verify_data2(key, algo,
-	                                     GNUTLS_VERIFY_ALLOW_BROKEN |
-	                                             GNUTLS_VERIFY_ALLOW_SIGN_WITH_SHA1,
-	                                     &data, &sig);
 	if (ret >= 0)
 		return CHAIN__EDGE_OK;
 	switch (ret) {
@@ -64,6 +54,31 @@ chain__edge chain__signature_verify(chain__cert *issuer, gnutls_sign_algorithm_t
 	default:
 		return CHAIN__EDGE_BAD; /* includes a key of the wrong type for the signature */
 	}
+}
+
+/* Weak algorithms are verified too: refusing them is the policy's call. */
+#define VERIFY_FLAGS (GNUTLS_VERIFY_ALLOW_BROKEN | GNUTLS_VERIFY_ALLOW_SIGN_WITH_SHA1)
+
+chain__edge chain__signature_verify(chain__cert *issuer, gnutls_sign_algorithm_t algo,
+                                    chain__slice signed_data, chain__slice signature)
+{
+	gnutls_pubkey_t key = chain__cert_pubkey(issuer);
+	if (algo == GNUTLS_SIGN_UNKNOWN || !key)
+		return CHAIN__EDGE_UNSUPPORTED;
+	gnutls_datum_t data = {(unsigned char *)signed_data.p, (unsigned int)signed_data.len};
+	gnutls_datum_t sig = {(unsigned char *)signature.p, (unsigned int)signature.len};
+	return edge_of(gnutls_pubkey_verify_data2(key, algo, VERIFY_FLAGS, &data, &sig));
+}
+
+chain__edge chain__signature_verify_hash(chain__cert *issuer, gnutls_sign_algorithm_t algo,
+                                         chain__slice digest, chain__slice signature)
+{
+	gnutls_pubkey_t key = chain__cert_pubkey(issuer);
+	if (algo == GNUTLS_SIGN_UNKNOWN || !key)
+		return CHAIN__EDGE_UNSUPPORTED;
+	gnutls_datum_t hash = {(unsigned char *)digest.p, (unsigned int)digest.len};
+	gnutls_datum_t sig = {(unsigned char *)signature.p, (unsigned int)signature.len};
+	return edge_of(gnutls_pubkey_verify_hash2(key, algo, VERIFY_FLAGS, &hash, &sig));
 }
 
 chain__edge chain__edge_verify(chain__cert *issuer, const chain__cert *subject)

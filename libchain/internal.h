@@ -196,6 +196,10 @@ void chain__cert_crt_release(const chain__cert *a, const chain__cert *b);
 
 /* ---- x509.c: libchain's reader of the common certificate shapes ---------- */
 
+/* The signature algorithm of an AlgorithmIdentifier's content, for the
+ * shapes read here (PKCS #1 v1.5 with NULL parameters, ECDSA, EdDSA);
+ * GNUTLS_SIGN_UNKNOWN for anything else (RSA-PSS: GnuTLS reads those). */
+gnutls_sign_algorithm_t chain__sign_algorithm(chain__slice alg);
 /* Fill @c's fields from c->der and c->parts. CHAIN_EPARSE when the
  * certificate is outside the shapes read here (GnuTLS then reads it). */
 int chain__x509_read(chain__cert *c);
@@ -366,6 +370,10 @@ chain__edge chain__edge_verify(chain__cert *issuer, const chain__cert *subject);
  * parameters need GnuTLS's full certificate or CRL check. */
 chain__edge chain__signature_verify(chain__cert *issuer, gnutls_sign_algorithm_t algo,
                                     chain__slice signed_data, chain__slice signature);
+/* The same over a digest of the signed data made with @algo's hash (not for
+ * EdDSA, which signs the data itself). */
+chain__edge chain__signature_verify_hash(chain__cert *issuer, gnutls_sign_algorithm_t algo,
+                                         chain__slice digest, chain__slice signature);
 bool chain__sign_is_rsa_pss(gnutls_sign_algorithm_t algo);
 /* Whether the edge's answer depends only on the issuer's key (and so may be
  * cached under it): not for RSA-PSS subjects. */

@@ -114,14 +114,14 @@ static bool algorithm(chain__slice alg, chain__slice *oid, bool *null_params)
 	       chain__reader_done(&r);
 }
 
-static int read_signature_algorithm(chain__cert *c, chain__slice alg)
+gnutls_sign_algorithm_t chain__sign_algorithm(chain__slice alg)
 {
 	chain__slice oid;
 	bool null_params;
 	char text[64];
 
 	if (!algorithm(alg, &oid, &null_params))
-		return OTHER;
+		return GNUTLS_SIGN_UNKNOWN;
 	bool pkcs1 = starts(oid, oid_pkcs1, sizeof(oid_pkcs1)) &&
 	             (oid.p[8] == 4 || oid.p[8] == 5 || (oid.p[8] >= 11 && oid.p[8] <= 14));
 	bool ecdsa = IS(oid, oid_ecdsa_sha1) ||
@@ -129,10 +129,15 @@ static int read_signature_algorithm(chain__cert *c, chain__slice alg)
 	              oid.p[7] <= 4);
 	bool eddsa = IS(oid, oid_ed25519) || IS(oid, oid_ed448);
 	if (!(pkcs1 && null_params) && !((ecdsa || eddsa) && !null_params))
-		return OTHER;
+		return GNUTLS_SIGN_UNKNOWN;
 	if (!chain__oid_text(oid, text, sizeof(text)))
-		return OTHER;
-	c->sign_algo = gnutls_oid_to_sign(text);
+		return GNUTLS_SIGN_UNKNOWN;
+	return gnutls_oid_to_sign(text);
+}
+
+static int read_signature_algorithm(chain__cert *c, chain__slice alg)
+{
+	c->sign_algo = chain__sign_algorithm(alg);
 	return c->sign_algo == GNUTLS_SIGN_UNKNOWN ? OTHER : CHAIN_OK;
 }
 

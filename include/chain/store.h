@@ -98,8 +98,9 @@ CHAIN_API int chain_store_add_system(chain_store *store, unsigned int flags,
  * cannot be relied on (its issuer lacks cRLSign, no or critical cRLNumber,
  * an unsupported critical extension, not current at that time) gives
  * "revocation_unknown". Each CRL signature check costs the verification's
- * signature budget one unit plus one per 64 KiB of CRL (CHAIN_LIMIT_SIG_CHECKS),
- * once per CRL and issuer. The number of CRLs read goes to *added. Returns
+ * signature budget (CHAIN_LIMIT_SIG_CHECKS) one unit, once per CRL and issuer
+ * (EdDSA and RSA-PSS CRLs, checked over their whole data, one more per
+ * 64 KiB). The number of CRLs read goes to *added. Returns
  * CHAIN_OK, CHAIN_EPARSE when none could be read (rejections are listed),
  * CHAIN_ELIMIT when a CRL would take the store past its CRL memory limit
  * (that CRL and those after it in @data are not added; the CRL is listed as

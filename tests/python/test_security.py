@@ -42,12 +42,29 @@ def big_crl(issuer, n, *, key=None, first=1):
 
 
 def test_crl_signature_checks_count_against_the_budget(crl_pki):
-    """A CRL is charged to the signature budget by its size: a store whose
-    CRLs cost more than the budget ends in budget_exceeded, not in unbounded
-    work (before: CRL checks were free, whatever their number and size)."""
+    """Each (CRL, issuer) check is charged to the signature budget: sixteen
+    same-name CRLs of other keys on the intermediate's edge cost 16 units,
+    so a budget of 10 ends in budget_exceeded (before: CRL checks were
+    free, whatever their number and size)."""
     pki, root, inter, leaf = crl_pki
     store = TrustStore.from_pem(root.pem)
-    # 40k entries, ~850 kB: 13 units of the budget for one check.
+    for _ in range(16):
+        store.add_crl(make_crl(inter, [leaf.cert.serial_number], key=pki.key()))
+    chain = [leaf.der, inter.der]
+    assert verify(chain, store=store, policy=Policy(at=T)).ok
+    r = verify(chain, store=store, policy=Policy(at=T, max_sig_checks=10))
+    assert r.code == "budget_exceeded", codes(r)
+    assert not r.ok
+
+
+def test_crl_checked_over_the_whole_data_is_charged_by_size():
+    """An Ed25519 CRL cannot be checked over a digest made once: each check
+    hashes it all, so it costs one unit more per 64 KiB (850 kB: 13)."""
+    pki = PKI(key_type="ed25519")
+    root = pki.root("Ed Root")
+    inter = root.intermediate("Ed Int")
+    leaf = inter.leaf(dns=["www.example.com"])
+    store = TrustStore.from_pem(root.pem)
     crl = big_crl(inter, 40_000)
     assert len(crl) > 12 * 65536
     store.add_crl(crl)
@@ -55,7 +72,27 @@ def test_crl_signature_checks_count_against_the_budget(crl_pki):
     assert verify(chain, store=store, policy=Policy(at=T)).ok
     r = verify(chain, store=store, policy=Policy(at=T, max_sig_checks=10))
     assert r.code == "budget_exceeded", codes(r)
-    assert not r.ok
+    # and it is checked for real: one that lists the leaf revokes it
+    store.add_crl(make_crl(inter, [leaf.cert.serial_number]))
+    r = verify(chain, store=store, policy=Policy(at=T, max_sig_checks=1000))
+    assert r.code == "revoked", codes(r)
+
+
+@pytest.mark.parametrize("key_type", ["p256", "p384", "rsa2048", "ed25519"])
+def test_crl_of_each_key_type_revokes(key_type):
+    """Digest made once (RSA, ECDSA) or the whole data (EdDSA): either way
+    a CRL listing the leaf revokes it, and one of another key is skipped."""
+    pki = PKI(key_type=key_type)
+    root = pki.root("Kt Root")
+    inter = root.intermediate("Kt Int")
+    leaf = inter.leaf(dns=["www.example.com"])
+    other = TrustStore.from_pem(root.pem)
+    other.add_crl(make_crl(inter, [leaf.cert.serial_number], key=pki.key()))
+    assert verify([leaf.der, inter.der], store=other, policy=Policy(at=T)).ok
+    store = TrustStore.from_pem(root.pem)
+    store.add_crl(make_crl(inter, [leaf.cert.serial_number]))
+    r = verify([leaf.der, inter.der], store=store, policy=Policy(at=T))
+    assert r.code == "revoked", codes(r)
 
 
 def test_crl_checks_are_charged_once_per_crl_and_issuer(crl_pki):
