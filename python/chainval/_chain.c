@@ -34,6 +34,17 @@ static int push(chainval_ders *d, const unsigned char *der, size_t len)
 	return 0;
 }
 
+/* pem_block()'s answer once the chain limit is passed: chain_pem_foreach()
+ * stops, and libchain reports input_limit from the lengths alone. */
+#define STOP 1
+
+/* An entry that only carries a length over the chain limit: libchain
+ * refuses the chain from the lengths before it reads a byte. */
+static int push_over_limit(chainval_ders *d, size_t len)
+{
+	return push(d, (const unsigned char *)"", len) < 0 ? CHAIN_ENOMEM : STOP;
+}
+
 static int pem_block(void *ctx, size_t index, const unsigned char *der, size_t len)
 {
 	chainval_ders *d = ctx;
@@ -41,6 +52,9 @@ static int pem_block(void *ctx, size_t index, const unsigned char *der, size_t l
 	(void)index;
 	if (!der)
 		return push(d, (const unsigned char *)"", 0) < 0 ? CHAIN_ENOMEM : 0;
+	d->bytes += len;
+	if (d->bytes > d->max_bytes)
+		return push_over_limit(d, len);
 	if (grow(&d->owned, &d->cap_owned, d->n_owned, sizeof(*d->owned)) < 0 ||
 	    !(copy = malloc(len ? len : 1)))
 		return CHAIN_ENOMEM;
@@ -62,6 +76,7 @@ static int add_item(chainval_ders *d, PyObject *item)
 		buf = PyBytes_AS_STRING(item);
 		len = PyBytes_GET_SIZE(item);
 		if (len > 0 && (unsigned char)buf[0] == 0x30) {
+			d->bytes += (size_t)len;
 			if (PyList_Append(d->keep, item) < 0)
 				return -1;
 			return push(d, (const unsigned char *)buf, (size_t)len) < 0 ? (PyErr_NoMemory(), -1) : 0;
@@ -72,6 +87,14 @@ static int add_item(chainval_ders *d, PyObject *item)
 		             Py_TYPE(item)->tp_name);
 		return -1;
 	}
+	/* As chain_verify_pem(): a text over twice the limit plus 64 KiB is not
+	 * read at all. */
+	uint64_t max_text = d->max_bytes > (UINT64_MAX - 65536) / 2 ? UINT64_MAX
+	                                                             : 2 * d->max_bytes + 65536;
+	if ((uint64_t)len > max_text) {
+		d->bytes += (size_t)len;
+		return push_over_limit(d, (size_t)len) < 0 ? (PyErr_NoMemory(), -1) : 0;
+	}
 	long blocks = chain_pem_foreach(buf, (size_t)len, pem_block, d);
 	if (blocks < 0)
 		return PyErr_NoMemory(), -1;
@@ -80,9 +103,10 @@ static int add_item(chainval_ders *d, PyObject *item)
 	return 0;
 }
 
-int chainval_ders_from(chainval_ders *d, PyObject *chain)
+int chainval_ders_from(chainval_ders *d, PyObject *chain, uint64_t max_bytes)
 {
 	memset(d, 0, sizeof(*d));
+	d->max_bytes = max_bytes;
 	if (!(d->keep = PyList_New(0)))
 		return -1;
 	if (PyBytes_Check(chain) || PyUnicode_Check(chain))
@@ -102,7 +126,7 @@ int chainval_ders_from(chainval_ders *d, PyObject *chain)
 		PyErr_SetString(PyExc_ValueError, "chain is empty: it needs at least the leaf");
 		ret = -1;
 	}
-	for (Py_ssize_t i = 0; i < n && ret == 0; i++)
+	for (Py_ssize_t i = 0; i < n && ret == 0 && d->bytes <= d->max_bytes; i++)
 		ret = add_item(d, PySequence_Fast_GET_ITEM(seq, i));
 	Py_DECREF(seq);
 	return ret;

@@ -75,8 +75,12 @@ typedef struct {
 	unsigned char **owned; /* decoded PEM, freed with the list */
 	size_t n_owned, cap_owned;
 	PyObject *keep; /* list of bytes objects whose buffers are borrowed */
+	uint64_t bytes, max_bytes; /* DER so far; past max_bytes, nothing more is decoded */
 } chainval_ders;
-int chainval_ders_from(chainval_ders *out, PyObject *chain);
+/* @max_bytes: the policy's CHAIN_LIMIT_CHAIN_BYTES (UINT64_MAX: no bound).
+ * Past it the chain is cut short with an entry over the limit, so that
+ * libchain reports input_limit without this decoding a 100 MB bundle. */
+int chainval_ders_from(chainval_ders *out, PyObject *chain, uint64_t max_bytes);
 void chainval_ders_free(chainval_ders *d);
 
 /* _cache.c */

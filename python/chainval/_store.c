@@ -306,7 +306,7 @@ static PyObject *store_from_pem(PyTypeObject *cls, PyObject *data)
 static int pool_add_items(CertSetObject *s, PyObject *items)
 {
 	chainval_ders d;
-	if (chainval_ders_from(&d, items) < 0)
+	if (chainval_ders_from(&d, items, UINT64_MAX) < 0)
 		return -1;
 	wrlock(s);
 	Py_BEGIN_ALLOW_THREADS

@@ -112,7 +112,8 @@ PyObject *chainval_verify(PyObject *module, PyObject *const *args, Py_ssize_t na
 
 	if (parse_args(&a, args, nargs, kwnames, "verify", false) < 0 || resolve(st, &a, &t) < 0)
 		return NULL;
-	if (chainval_ders_from(&d, a.chain) < 0) {
+	if (chainval_ders_from(&d, a.chain, chain_policy_get_limit(t.policy->policy,
+	                                                          CHAIN_LIMIT_CHAIN_BYTES)) < 0) {
 		chainval_ders_free(&d);
 		Py_XDECREF(t.owned_pool);
 		return NULL;
@@ -207,7 +208,8 @@ PyObject *chainval_verify_many(PyObject *module, PyObject *const *args, Py_ssize
 		PyObject *chain;
 		PolicyObject *policy = t.policy;
 		split_item(st, PyList_GET_ITEM(items, i), &chain, &policy);
-		if (chainval_ders_from(&ders[i], chain) < 0) {
+		if (chainval_ders_from(&ders[i], chain,
+		                       chain_policy_get_limit(policy->policy, CHAIN_LIMIT_CHAIN_BYTES)) < 0) {
 			/* Type errors are misuse; an empty chain or bad PEM is a malformed row. */
 			if (!PyErr_ExceptionMatches(PyExc_ValueError))
 				goto done;

@@ -388,3 +388,34 @@ def test_dotted_quad_with_trailing_dot_is_the_address():
     r = verify([as_dns.der, inter.der], store=store, policy=policy)
     assert r.code == "hostname_mismatch", codes(r)
     assert Policy(hostname="a1.b2.c3x").hostname == "a1.b2.c3x"
+
+
+# ---------------------------------------------------------------------------
+# Finding 7 in the Python layer: a PEM bundle is decoded only up to the limit
+
+
+def test_python_pem_bundle_stops_at_the_chain_limit(crl_pki):
+    """Before: verify() decoded and copied every block of a bundle (100 MB:
+    0.5 s and 70 MiB) before libchain applied its limit. The byte count
+    libchain reports shows where decoding stopped."""
+    import re
+
+    _, root, inter, leaf = crl_pki
+    store = TrustStore.from_pem(root.pem)
+    block = leaf.pem
+    bundle = block * (3 * 20000 // len(leaf.der) + 2)
+    limit = 2 * 20000 + 65536
+    bundle = bundle[: limit - limit % len(block)]  # whole blocks, under the text bound
+    policy = Policy(at=T, max_chain_bytes=20000)
+    for form in (bundle, bundle.decode(), [bundle]):
+        r = verify(form, store=store, policy=policy)
+        assert r.code == "input_limit", codes(r)
+        seen = int(re.search(r"served chain of (\d+) bytes", r.error_message).group(1))
+        assert 20000 < seen <= 20000 + len(leaf.der), seen
+    # a text over twice the limit plus 64 KiB is not read at all
+    r = verify(b"#" * (limit + 1), store=store, policy=policy)
+    assert r.code == "input_limit"
+    # within the limit, a bundle verifies as before
+    assert verify(leaf.pem + inter.pem, store=store, policy=policy).ok
+    many = chainval.verify_many([bundle, [leaf.der, inter.der]], store=store, policy=policy)
+    assert [x.code for x in many] == ["input_limit", "ok"]
