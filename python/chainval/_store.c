@@ -23,24 +23,41 @@ void chainval_set_unlock(CertSetObject *s)
 	pthread_rwlock_unlock(&s->lock);
 }
 
-static void wrlock(CertSetObject *s)
+/* The one way this file takes an object's lock. The rule that keeps the
+ * GIL and the lock from deadlocking: never wait for the lock while holding
+ * the GIL, never wait for the GIL while holding the lock. So @fn runs with
+ * the GIL released, between taking the lock and giving it back, and must
+ * not touch a Python object: it copies what the caller needs into C data.
+ * (_verify.c follows the same rule through chainval_set_rdlock().) */
+static void under_lock(CertSetObject *s, bool write, void (*fn)(CertSetObject *, void *),
+                       void *ctx)
 {
 	Py_BEGIN_ALLOW_THREADS
-	pthread_rwlock_wrlock(&s->lock);
+	if (write)
+		pthread_rwlock_wrlock(&s->lock);
+	else
+		pthread_rwlock_rdlock(&s->lock);
+	fn(s, ctx);
+	pthread_rwlock_unlock(&s->lock);
 	Py_END_ALLOW_THREADS
 }
 
-/* The GIL is released while waiting: a writer may need it to finish. */
-static void rdlock(CertSetObject *s)
+/* Without the lock: for callers that hold it. */
+static size_t count_unlocked(CertSetObject *s)
 {
-	Py_BEGIN_ALLOW_THREADS
-	pthread_rwlock_rdlock(&s->lock);
-	Py_END_ALLOW_THREADS
+	return is_store(s) ? chain_store_count(s->store) : chain_pool_count(s->pool);
+}
+
+static void read_count(CertSetObject *s, void *out)
+{
+	*(size_t *)out = count_unlocked(s);
 }
 
 static size_t count(CertSetObject *s)
 {
-	return is_store(s) ? chain_store_count(s->store) : chain_pool_count(s->pool);
+	size_t n;
+	under_lock(s, false, read_count, &n);
+	return n;
 }
 
 static CertSetObject *certset_alloc(PyTypeObject *type)
@@ -79,43 +96,53 @@ typedef struct {
 	const char *data;
 	size_t len;
 	size_t added;
+	int ret;
+	char why[256];
 } add_op;
 
-static int run_add(CertSetObject *s, add_op *op)
+static void do_add(CertSetObject *s, void *ctx)
 {
-	int ret = CHAIN_EINVAL;
-	wrlock(s);
-	Py_BEGIN_ALLOW_THREADS
-	size_t before = count(s);
+	add_op *op = ctx;
+	size_t before = count_unlocked(s);
 	switch (op->kind) {
 	case ADD_DER:
-		ret = is_store(s) ? chain_store_add_der(s->store, (const unsigned char *)op->data, op->len, 0)
+		op->ret = is_store(s)
+		                  ? chain_store_add_der(s->store, (const unsigned char *)op->data, op->len, 0)
 		                  : chain_pool_add_der(s->pool, (const unsigned char *)op->data, op->len, 0);
 		break;
 	case ADD_PEM:
-		ret = is_store(s) ? chain_store_add_pem(s->store, op->data, op->len, 0, NULL)
-		                  : chain_pool_add_pem(s->pool, op->data, op->len, 0, NULL);
+		op->ret = is_store(s) ? chain_store_add_pem(s->store, op->data, op->len, 0, NULL)
+		                      : chain_pool_add_pem(s->pool, op->data, op->len, 0, NULL);
 		break;
 	case ADD_FILE:
-		ret = is_store(s) ? chain_store_add_file(s->store, op->data, 0, NULL)
-		                  : chain_pool_add_file(s->pool, op->data, 0, NULL);
+		op->ret = is_store(s) ? chain_store_add_file(s->store, op->data, 0, NULL)
+		                      : chain_pool_add_file(s->pool, op->data, 0, NULL);
 		break;
 	case ADD_DIR:
-		ret = is_store(s) ? chain_store_add_dir(s->store, op->data, 0, NULL)
-		                  : chain_pool_add_dir(s->pool, op->data, 0, NULL);
+		op->ret = is_store(s) ? chain_store_add_dir(s->store, op->data, 0, NULL)
+		                      : chain_pool_add_dir(s->pool, op->data, 0, NULL);
 		break;
 	case ADD_SYSTEM:
-		ret = is_store(s) ? chain_store_add_system(s->store, 0, NULL) : CHAIN_EINVAL;
+		op->ret = is_store(s) ? chain_store_add_system(s->store, 0, NULL) : CHAIN_EINVAL;
 		break;
 	case ADD_CRL:
 		before = chain_store_crl_count(s->store);
-		ret = chain_store_add_crl(s->store, op->data, op->len, 0, NULL);
+		op->ret = chain_store_add_crl(s->store, op->data, op->len, 0, NULL);
+		/* The reason of a CRL refused over the limit, for the exception. */
+		size_t n = chain_store_rejected_count(s->store);
+		if (op->ret == CHAIN_ELIMIT && n)
+			snprintf(op->why, sizeof(op->why), "%s", chain_store_rejected_reason(s->store, n - 1));
 		break;
 	}
-	op->added = (op->kind == ADD_CRL ? chain_store_crl_count(s->store) : count(s)) - before;
-	pthread_rwlock_unlock(&s->lock);
-	Py_END_ALLOW_THREADS
-	return ret;
+	op->added = (op->kind == ADD_CRL ? chain_store_crl_count(s->store) : count_unlocked(s)) - before;
+}
+
+static int run_add(CertSetObject *s, add_op *op)
+{
+	op->ret = CHAIN_EINVAL;
+	op->why[0] = '\0';
+	under_lock(s, true, do_add, op);
+	return op->ret;
 }
 
 static PyObject *finish_add(CertSetObject *s, add_op *op, int ret, const char *what)
@@ -126,52 +153,48 @@ static PyObject *finish_add(CertSetObject *s, add_op *op, int ret, const char *w
 }
 
 /* PEM text (bytes or str) or DER bytes, for add_pem() and add_crl(). */
-static PyObject *add_text(CertSetObject *s, PyObject *data, int kind, const char *fail)
+static PyObject *add_text_op(CertSetObject *s, PyObject *data, add_op *op, const char *fail)
 {
-	add_op op = {kind, NULL, 0, 0};
 	Py_ssize_t len;
 	if (PyUnicode_Check(data)) {
-		op.data = PyUnicode_AsUTF8AndSize(data, &len);
+		op->data = PyUnicode_AsUTF8AndSize(data, &len);
 	} else if (PyBytes_Check(data)) {
-		op.data = PyBytes_AS_STRING(data);
+		op->data = PyBytes_AS_STRING(data);
 		len = PyBytes_GET_SIZE(data);
 	} else {
 		return PyErr_Format(PyExc_TypeError, "needs bytes or str, not %.100s",
 		                    Py_TYPE(data)->tp_name);
 	}
-	if (!op.data)
+	if (!op->data)
 		return NULL;
-	op.len = (size_t)len;
+	op->len = (size_t)len;
 	Py_INCREF(data); /* the buffer is read without the GIL */
-	int ret = run_add(s, &op);
+	int ret = run_add(s, op);
 	Py_DECREF(data);
-	return finish_add(s, &op, ret, fail);
+	return finish_add(s, op, ret, fail);
 }
 
 static PyObject *certset_add_pem(CertSetObject *s, PyObject *data)
 {
-	return add_text(s, data, ADD_PEM, "no certificate could be read from the PEM data");
+	add_op op = {.kind = ADD_PEM};
+	return add_text_op(s, data, &op, "no certificate could be read from the PEM data");
 }
 
 static PyObject *store_add_crl(CertSetObject *s, PyObject *data)
 {
-	PyObject *n = add_text(s, data, ADD_CRL, "no CRL could be read");
-	if (!n && PyErr_ExceptionMatches(PyExc_ValueError) && !PyErr_ExceptionMatches(
-	                                                         state_of_type(Py_TYPE(s))->parse_error)) {
-		/* CHAIN_ELIMIT: say which limit, as the rejected list does. */
-		rdlock(s);
-		size_t last = chain_store_rejected_count(s->store);
-		const char *why = last ? chain_store_rejected_reason(s->store, last - 1) : NULL;
-		PyObject *msg = why ? PyUnicode_FromFormat("add_crl: %s (TrustStore.set_crl_limit() "
-		                                           "raises the limit)", why)
-		                    : NULL;
-		pthread_rwlock_unlock(&s->lock);
-		if (msg) {
-			PyErr_SetObject(PyExc_ValueError, msg);
-			Py_DECREF(msg);
-		}
+	add_op op = {.kind = ADD_CRL};
+	PyObject *n = add_text_op(s, data, &op, "no CRL could be read");
+	if (!n && op.ret == CHAIN_ELIMIT && op.why[0]) {
+		PyErr_Clear(); /* say which limit, as the rejected list does */
+		PyErr_Format(PyExc_ValueError, "add_crl: %s (TrustStore.set_crl_limit() raises the limit)",
+		             op.why);
 	}
 	return n;
+}
+
+static void set_crl_limit(CertSetObject *s, void *bytes)
+{
+	chain_store_set_crl_limit(s->store, *(size_t *)bytes);
 }
 
 static PyObject *store_set_crl_limit(CertSetObject *s, PyObject *arg)
@@ -179,18 +202,20 @@ static PyObject *store_set_crl_limit(CertSetObject *s, PyObject *arg)
 	size_t bytes = PyLong_AsSize_t(arg);
 	if (bytes == (size_t)-1 && PyErr_Occurred())
 		return NULL;
-	wrlock(s);
-	chain_store_set_crl_limit(s->store, bytes);
-	pthread_rwlock_unlock(&s->lock);
+	under_lock(s, true, set_crl_limit, &bytes);
 	Py_RETURN_NONE;
+}
+
+static void read_crl_bytes(CertSetObject *s, void *out)
+{
+	*(size_t *)out = chain_store_crl_bytes(s->store);
 }
 
 static PyObject *store_crl_bytes(CertSetObject *s, void *closure)
 {
+	size_t n;
 	(void)closure;
-	rdlock(s);
-	size_t n = chain_store_crl_bytes(s->store);
-	pthread_rwlock_unlock(&s->lock);
+	under_lock(s, false, read_crl_bytes, &n);
 	return PyLong_FromSize_t(n);
 }
 
@@ -199,7 +224,8 @@ static PyObject *certset_add_der(CertSetObject *s, PyObject *data)
 	if (!PyBytes_Check(data))
 		return PyErr_Format(PyExc_TypeError, "add_der() needs bytes, not %.100s",
 		                    Py_TYPE(data)->tp_name);
-	add_op op = {ADD_DER, PyBytes_AS_STRING(data), (size_t)PyBytes_GET_SIZE(data), 0};
+	add_op op = {.kind = ADD_DER, .data = PyBytes_AS_STRING(data),
+	             .len = (size_t)PyBytes_GET_SIZE(data)};
 	Py_INCREF(data);
 	int ret = run_add(s, &op);
 	Py_DECREF(data);
@@ -211,7 +237,7 @@ static PyObject *add_path(CertSetObject *s, PyObject *path, int kind, const char
 	PyObject *bytes = NULL;
 	if (!PyUnicode_FSConverter(path, &bytes))
 		return NULL;
-	add_op op = {kind, PyBytes_AS_STRING(bytes), 0, 0};
+	add_op op = {.kind = kind, .data = PyBytes_AS_STRING(bytes)};
 	int ret = run_add(s, &op);
 	PyObject *out = ret < 0 ? NULL : PyLong_FromSize_t(op.added);
 	if (ret < 0) {
@@ -238,25 +264,49 @@ static Py_ssize_t certset_len(CertSetObject *s)
 	return (Py_ssize_t)count(s);
 }
 
-static PyObject *certset_rejected(CertSetObject *s, void *closure)
+/* The rejected list copied out under the lock (the strings live in the
+ * store, which another thread may grow meanwhile). */
+typedef struct {
+	char **v; /* source, reason, source, reason, ... */
+	size_t n;
+	bool failed;
+} rejected_copy;
+
+static void copy_rejected(CertSetObject *s, void *ctx)
 {
-	(void)closure;
-	pthread_rwlock_rdlock(&s->lock);
+	rejected_copy *c = ctx;
 	size_t n = is_store(s) ? chain_store_rejected_count(s->store) : chain_pool_rejected_count(s->pool);
-	PyObject *list = PyList_New((Py_ssize_t)n);
-	for (size_t i = 0; list && i < n; i++) {
+	if (n && !(c->v = calloc(2 * n, sizeof(*c->v)))) {
+		c->failed = true;
+		return;
+	}
+	for (size_t i = 0; i < n && !c->failed; i++) {
 		const char *src = is_store(s) ? chain_store_rejected_source(s->store, i)
 		                              : chain_pool_rejected_source(s->pool, i);
 		const char *why = is_store(s) ? chain_store_rejected_reason(s->store, i)
 		                              : chain_pool_rejected_reason(s->pool, i);
-		PyObject *t = Py_BuildValue("(ss)", src, why);
+		c->failed = !(c->v[2 * i] = strdup(src)) || !(c->v[2 * i + 1] = strdup(why));
+		c->n = i + 1;
+	}
+}
+
+static PyObject *certset_rejected(CertSetObject *s, void *closure)
+{
+	rejected_copy c = {NULL, 0, false};
+	(void)closure;
+	under_lock(s, false, copy_rejected, &c);
+	PyObject *list = c.failed ? PyErr_NoMemory() : PyList_New((Py_ssize_t)c.n);
+	for (size_t i = 0; list && i < c.n; i++) {
+		PyObject *t = Py_BuildValue("(ss)", c.v[2 * i], c.v[2 * i + 1]);
 		if (!t) {
 			Py_CLEAR(list);
 			break;
 		}
 		PyList_SET_ITEM(list, (Py_ssize_t)i, t);
 	}
-	pthread_rwlock_unlock(&s->lock);
+	for (size_t i = 0; i < 2 * c.n; i++)
+		free(c.v[i]);
+	free(c.v);
 	return list;
 }
 
@@ -279,7 +329,7 @@ static PyObject *store_system(PyTypeObject *cls, PyObject *unused)
 	CertSetObject *s = certset_alloc(cls);
 	if (!s)
 		return NULL;
-	add_op op = {ADD_SYSTEM, NULL, 0, 0};
+	add_op op = {.kind = ADD_SYSTEM};
 	int ret = run_add(s, &op);
 	if (ret < 0) {
 		Py_DECREF(s);
@@ -302,18 +352,20 @@ static PyObject *store_from_pem(PyTypeObject *cls, PyObject *data)
 	return (PyObject *)s;
 }
 
+static void add_ders(CertSetObject *s, void *ctx)
+{
+	chainval_ders *d = ctx;
+	for (size_t i = 0; i < d->n; i++)
+		chain_pool_add_der(s->pool, d->ders[i], d->lens[i], 0); /* rejections are recorded */
+}
+
 /* Items of a list: DER bytes, or PEM bytes/str (each may hold several). */
 static int pool_add_items(CertSetObject *s, PyObject *items)
 {
 	chainval_ders d;
 	if (chainval_ders_from(&d, items, UINT64_MAX) < 0)
 		return -1;
-	wrlock(s);
-	Py_BEGIN_ALLOW_THREADS
-	for (size_t i = 0; i < d.n; i++)
-		chain_pool_add_der(s->pool, d.ders[i], d.lens[i], 0); /* rejections are recorded */
-	pthread_rwlock_unlock(&s->lock);
-	Py_END_ALLOW_THREADS
+	under_lock(s, true, add_ders, &d);
 	chainval_ders_free(&d);
 	return 0;
 }
@@ -374,6 +426,18 @@ static int hex_value(char ch)
 	return -1;
 }
 
+typedef struct {
+	const unsigned char *sha;
+	long long when;
+	int ret;
+} distrust_op;
+
+static void set_distrust(CertSetObject *s, void *ctx)
+{
+	distrust_op *op = ctx;
+	op->ret = chain_store_set_distrust_after(s->store, op->sha, op->when);
+}
+
 /* distrust_after(fingerprint, at): fingerprint as 32 bytes or 64 hex digits
  * (colons allowed), at as for Policy(at=...). */
 static PyObject *store_distrust_after(CertSetObject *s, PyObject *const *args, Py_ssize_t n)
@@ -416,10 +480,9 @@ static PyObject *store_distrust_after(CertSetObject *s, PyObject *const *args, P
 	}
 	long long when = PyLong_AsLongLong(t);
 	Py_DECREF(t);
-	wrlock(s);
-	int ret = chain_store_set_distrust_after(s->store, sha, when);
-	pthread_rwlock_unlock(&s->lock);
-	return ret < 0 ? chainval_raise(st, ret, "distrust_after") : Py_NewRef(Py_None);
+	distrust_op op = {sha, when, CHAIN_OK};
+	under_lock(s, true, set_distrust, &op);
+	return op.ret < 0 ? chainval_raise(st, op.ret, "distrust_after") : Py_NewRef(Py_None);
 }
 
 static PyMethodDef store_methods[] = {
