@@ -43,11 +43,13 @@ static void check_validity_period(checker *k, size_t i)
 	const chain__cert *c = cert_at(k, i);
 	/* Messages name the certificate's dates, not the verification time: a
 	 * result must read the same at every time its verdict holds for. */
+	char when[CHAIN__ISO8601_MAX];
 	if (!chain__clock_not_past(k->clock, c->not_after))
-		ADD(k, CHAIN_REASON_EXPIRED, i, "certificate expired at %lld", (long long)c->not_after);
+		ADD(k, CHAIN_REASON_EXPIRED, i, "certificate expired at %s",
+		    chain__iso8601(c->not_after, when));
 	if (!chain__clock_reached(k->clock, c->not_before))
-		ADD(k, CHAIN_REASON_NOT_YET_VALID, i, "certificate not valid before %lld",
-		    (long long)c->not_before);
+		ADD(k, CHAIN_REASON_NOT_YET_VALID, i, "certificate not valid before %s",
+		    chain__iso8601(c->not_before, when));
 }
 
 static void check_well_formed(checker *k, size_t i)

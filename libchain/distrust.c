@@ -34,12 +34,13 @@ int chain__check_distrust(chain__problems *out, const chain__path *path, const c
 	for (size_t i = 0; i < store->n_distrust; i++) {
 		if (memcmp(store->distrust[i].sha256, anchor->sha256, CHAIN__SHA256_LEN) != 0)
 			continue;
+		char after[CHAIN__ISO8601_MAX], issued[CHAIN__ISO8601_MAX];
 		if (leaf->not_before >= store->distrust[i].after)
 			return chain__problems_add(out, CHAIN_REASON_DISTRUSTED, (int)path->len - 1,
-			                           "anchor distrusted for certificates issued from %lld "
-			                           "(leaf notBefore %lld)",
-			                           (long long)store->distrust[i].after,
-			                           (long long)leaf->not_before);
+			                           "anchor distrusted for certificates issued from %s "
+			                           "(leaf notBefore %s)",
+			                           chain__iso8601(store->distrust[i].after, after),
+			                           chain__iso8601(leaf->not_before, issued));
 	}
 	return CHAIN_OK;
 }

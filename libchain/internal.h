@@ -19,6 +19,10 @@
 /* Make room for element n of the array *array (capacity *cap, elements of
  * @elem bytes), doubling it when full. */
 int chain__grow(void *array, size_t *cap, size_t n, size_t elem);
+/* @t as ISO 8601 UTC ("2024-04-26T23:59:59Z"), for messages; the number
+ * with "(unix seconds)" outside years 0..9999. Returns @out. */
+#define CHAIN__ISO8601_MAX 48
+const char *chain__iso8601(int64_t t, char out[CHAIN__ISO8601_MAX]);
 
 /* ---- clock.c --------------------------------------------------------------- */
 

@@ -276,9 +276,15 @@ static PyObject *raise_for_status(ResultObject *r, PyObject *unused)
 	if (chain_result_ok(r->res))
 		Py_RETURN_NONE;
 	chainval_state *st = state_of_type(Py_TYPE(r));
-	const char *msg = chain_result_problem_count(r->res) ? chain_result_problem_message(r->res, 0)
-	                                                      : "not trusted";
-	const char *code = chain_reason_str(chain_result_reason(r->res));
+	chain_reason primary = chain_result_reason(r->res);
+	const char *code = chain_reason_str(primary);
+	/* The message of the primary reason, which need not be listed first. */
+	const char *msg = chain_result_error_message(r->res);
+	for (size_t i = 0; !msg && i < chain_result_problem_count(r->res); i++)
+		if (chain_result_problem_reason(r->res, i) == primary)
+			msg = chain_result_problem_message(r->res, i);
+	if (!msg)
+		msg = "not trusted";
 	PyObject *exc = PyObject_CallFunction(st->verification_error, "s", msg);
 	PyObject *code_obj = PyUnicode_FromString(code);
 	if (exc && code_obj && PyObject_SetAttrString(exc, "result", (PyObject *)r) == 0 &&
