@@ -180,6 +180,17 @@ int chain__result_input_error(chain_result **out, chain_reason reason, int index
 	return ret;
 }
 
+int chain_result_new_input_error(chain_result **out, const chain_policy *policy,
+                                 chain_reason reason, int index, const char *message)
+{
+	if (out)
+		*out = NULL;
+	if (!out || !message || (reason != CHAIN_REASON_MALFORMED && reason != CHAIN_REASON_INPUT_LIMIT))
+		return CHAIN_EINVAL;
+	int64_t when = chain__verification_time(policy ? policy : &chain__default_policy);
+	return chain__result_input_error(out, reason, index < -1 ? -1 : index, message, when);
+}
+
 /* A copy of @src at @now. Served certificates' DER comes from @ders (by
  * their input index), or is left out when @ders is NULL; lazily formatted
  * strings are not copied (they are formatted again on first use). */

@@ -18,6 +18,7 @@
 
 #include "common.h"
 #include "error.h"
+#include "policy.h"
 
 CHAIN_BEGIN_DECLS
 
@@ -69,6 +70,20 @@ CHAIN_API int chain_result_error_index(const chain_result *result);
 /** For results of CHAIN_EPARSE / CHAIN_ELIMIT: what was wrong; NULL otherwise.
  * Since: 0.1 */
 CHAIN_API const char *chain_result_error_message(const chain_result *result);
+
+/** A result for a served chain that could not be read at all, made by a
+ * caller whose own decoding failed (a bulk reader's row, a language
+ * binding's item): not trusted, primary reason @reason (CHAIN_REASON_MALFORMED
+ * or CHAIN_REASON_INPUT_LIMIT) with @message as its problem,
+ * chain_result_error_index() @index (-1: the whole chain),
+ * chain_result_error_message() @message (copied), chain_result_time() the
+ * time @policy would verify at (its time, else the clock; NULL: the
+ * defaults). It reads like the results chain_verify() gives for CHAIN_EPARSE
+ * and CHAIN_ELIMIT. The caller owns *out (chain_result_free()). Returns
+ * CHAIN_OK, CHAIN_EINVAL (@out or @message NULL, another reason) or
+ * CHAIN_ENOMEM. Thread-safe. Since: 0.2 */
+CHAIN_API int chain_result_new_input_error(chain_result **out, const chain_policy *policy,
+                                           chain_reason reason, int index, const char *message);
 
 /** Number of certificates in the reported path (leaf first, anchor last when
  * one was reached). 0 for CHAIN_EPARSE / CHAIN_ELIMIT results. Since: 0.1 */

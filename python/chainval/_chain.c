@@ -1,10 +1,13 @@
 /* A Python chain argument (a list of DER/PEM items, or one PEM bundle, or
  * one DER certificate) as DER pointers for libchain. DER bytes are borrowed
- * from the Python objects (kept alive in `keep`); PEM is decoded once. A
- * PEM item or block that does not decode becomes an empty entry, so that
- * libchain reports it as an unparsable certificate at its position. */
+ * from bytes objects (kept alive in `keep`) and copied from other buffers;
+ * PEM is decoded once. An item that holds no certificate, or a PEM block
+ * that does not decode, makes the whole chain unreadable (d->bad, with the
+ * position and why): never a shorter chain verified in its place. */
 #include "_chainval.h"
 
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -45,13 +48,29 @@ static int push_over_limit(chainval_ders *d, size_t len)
 	return push(d, (const unsigned char *)"", len) < 0 ? CHAIN_ENOMEM : STOP;
 }
 
+/* The chain cannot be read: say why and where (a malformed result, or
+ * ParseError for verify()); nothing more is read. */
+static int bad(chainval_ders *d, const char *fmt, ...)
+{
+	va_list ap;
+	if (d->lenient) /* a pool: an empty entry, which libchain lists as rejected */
+		return push(d, (const unsigned char *)"", 0) < 0 ? CHAIN_ENOMEM : 0;
+	va_start(ap, fmt);
+	vsnprintf(d->why, sizeof(d->why), fmt, ap);
+	va_end(ap);
+	d->bad = true;
+	d->bad_index = (int)d->n;
+	return 0;
+}
+
 static int pem_block(void *ctx, size_t index, const unsigned char *der, size_t len)
 {
 	chainval_ders *d = ctx;
 	unsigned char *copy;
-	(void)index;
-	if (!der)
-		return push(d, (const unsigned char *)"", 0) < 0 ? CHAIN_ENOMEM : 0;
+	if (!der) {
+		int ret = bad(d, "item %zd: PEM block %zu does not decode (bad base64)", d->item, index);
+		return ret < 0 ? ret : d->bad ? STOP : 0;
+	}
 	d->bytes += len;
 	if (d->bytes > d->max_bytes)
 		return push_over_limit(d, len);
@@ -63,30 +82,61 @@ static int pem_block(void *ctx, size_t index, const unsigned char *der, size_t l
 	return push(d, copy, len) < 0 ? CHAIN_ENOMEM : 0;
 }
 
-/* One item: DER (first byte 0x30) or PEM with one or more blocks. */
-static int add_item(chainval_ders *d, PyObject *item)
+/* Text that is only base64 (what a JSONL dataset holds): a common mistake
+ * worth naming. */
+static bool looks_like_base64(const char *p, Py_ssize_t len)
 {
-	const char *buf;
-	Py_ssize_t len;
-
-	if (PyUnicode_Check(item)) {
-		if (!(buf = PyUnicode_AsUTF8AndSize(item, &len)))
-			return -1;
-	} else if (PyBytes_Check(item)) {
-		buf = PyBytes_AS_STRING(item);
-		len = PyBytes_GET_SIZE(item);
-		if (len > 0 && (unsigned char)buf[0] == 0x30) {
-			d->bytes += (size_t)len;
-			if (PyList_Append(d->keep, item) < 0)
-				return -1;
-			return push(d, (const unsigned char *)buf, (size_t)len) < 0 ? (PyErr_NoMemory(), -1) : 0;
-		}
-	} else {
-		PyErr_Format(PyExc_TypeError,
-		             "a certificate must be bytes (DER or PEM) or str (PEM), not %.100s",
-		             Py_TYPE(item)->tp_name);
-		return -1;
+	Py_ssize_t n = 0;
+	for (Py_ssize_t i = 0; i < len; i++) {
+		unsigned char ch = (unsigned char)p[i];
+		if (ch == '\n' || ch == '\r' || ch == ' ')
+			continue;
+		if (!((ch >= 'A' && ch <= 'Z') || (ch >= 'a' && ch <= 'z') || (ch >= '0' && ch <= '9') ||
+		      ch == '+' || ch == '/' || ch == '='))
+			return false;
+		n++;
 	}
+	return n >= 16 && n % 4 == 0;
+}
+
+/* No certificate in the bytes or text of one item: what was seen instead. */
+static int nothing_readable(chainval_ders *d, const char *buf, Py_ssize_t len, bool text)
+{
+	if (len == 0)
+		return bad(d, "item %zd is empty", d->item);
+	if (looks_like_base64(buf, len))
+		return bad(d, "item %zd looks like base64 text: decode it (base64.b64decode) or wrap "
+		              "it in a PEM CERTIFICATE block", d->item);
+	if (text)
+		return bad(d, "item %zd: no PEM CERTIFICATE block in the text", d->item);
+	return bad(d, "item %zd is not DER (first byte 0x%02x) and has no PEM CERTIFICATE block",
+	           d->item, (unsigned char)buf[0]);
+}
+
+/* DER bytes kept by reference (@owner stays alive in d->keep) or, when
+ * @owner is NULL, copied (a bytearray may change while libchain reads). */
+static int add_der(chainval_ders *d, const char *buf, Py_ssize_t len, PyObject *owner)
+{
+	unsigned char *copy = NULL;
+	d->bytes += (size_t)len;
+	if (d->bytes > d->max_bytes)
+		return push_over_limit(d, (size_t)len) < 0 ? (PyErr_NoMemory(), -1) : 0;
+	if (owner && PyList_Append(d->keep, owner) < 0)
+		return -1;
+	if (!owner) {
+		if (grow(&d->owned, &d->cap_owned, d->n_owned, sizeof(*d->owned)) < 0 ||
+		    !(copy = malloc((size_t)len)))
+			return PyErr_NoMemory(), -1;
+		memcpy(copy, buf, (size_t)len);
+		d->owned[d->n_owned++] = copy;
+	}
+	const unsigned char *der = copy ? copy : (const unsigned char *)buf;
+	return push(d, der, (size_t)len) < 0 ? (PyErr_NoMemory(), -1) : 0;
+}
+
+/* PEM text with one or more CERTIFICATE blocks. */
+static int add_pem(chainval_ders *d, const char *buf, Py_ssize_t len, bool text)
+{
 	/* As chain_verify_pem(): a text over twice the limit plus 64 KiB is not
 	 * read at all. */
 	uint64_t max_text = d->max_bytes > (UINT64_MAX - 65536) / 2 ? UINT64_MAX
@@ -98,18 +148,61 @@ static int add_item(chainval_ders *d, PyObject *item)
 	long blocks = chain_pem_foreach(buf, (size_t)len, pem_block, d);
 	if (blocks < 0)
 		return PyErr_NoMemory(), -1;
-	if (blocks == 0 && push(d, (const unsigned char *)"", 0) < 0)
-		return PyErr_NoMemory(), -1; /* neither DER nor PEM: unparsable at this position */
-	return 0;
+	return blocks == 0 ? nothing_readable(d, buf, len, text) : 0;
 }
 
-int chainval_ders_from(chainval_ders *d, PyObject *chain, uint64_t max_bytes)
+static int add_bytes(chainval_ders *d, const char *buf, Py_ssize_t len, PyObject *owner)
+{
+	if (len > 0 && (unsigned char)buf[0] == 0x30)
+		return add_der(d, buf, len, owner);
+	return add_pem(d, buf, len, false);
+}
+
+/* One item: DER (first byte 0x30) or PEM with one or more blocks, as bytes,
+ * any bytes-like object, or str. -1 with an exception for a caller's
+ * mistake (a type that is no certificate); 0 otherwise, d->bad telling
+ * whether the chain could be read. */
+static int add_item(chainval_ders *d, PyObject *item)
+{
+	Py_ssize_t len;
+
+	if (PyBytes_Check(item))
+		return add_bytes(d, PyBytes_AS_STRING(item), PyBytes_GET_SIZE(item), item);
+	if (PyUnicode_Check(item)) {
+		const char *buf = PyUnicode_AsUTF8AndSize(item, &len);
+		if (!buf) {
+			if (!PyErr_ExceptionMatches(PyExc_UnicodeError))
+				return -1;
+			PyErr_Clear();
+			return bad(d, "item %zd is not valid text (it holds a lone surrogate), so not PEM",
+			           d->item);
+		}
+		return add_pem(d, buf, len, true);
+	}
+	if (PyObject_CheckBuffer(item)) {
+		Py_buffer view;
+		if (PyObject_GetBuffer(item, &view, PyBUF_SIMPLE) < 0)
+			return -1;
+		int ret = add_bytes(d, view.buf, view.len, NULL);
+		PyBuffer_Release(&view);
+		return ret;
+	}
+	PyErr_Format(PyExc_TypeError,
+	             "item %zd: a certificate is bytes, bytearray or memoryview (DER or PEM) or "
+	             "str (PEM), not %.100s", d->item, Py_TYPE(item)->tp_name);
+	return -1;
+}
+
+int chainval_ders_from(chainval_ders *d, PyObject *chain, uint64_t max_bytes, bool lenient)
 {
 	memset(d, 0, sizeof(*d));
 	d->max_bytes = max_bytes;
+	d->lenient = lenient;
+	d->bad_index = -1;
 	if (!(d->keep = PyList_New(0)))
 		return -1;
-	if (PyBytes_Check(chain) || PyUnicode_Check(chain))
+	if (PyBytes_Check(chain) || PyUnicode_Check(chain) || PyByteArray_Check(chain) ||
+	    PyMemoryView_Check(chain))
 		return add_item(d, chain);
 	if (!PyList_Check(chain) && !PyTuple_Check(chain)) {
 		PyErr_Format(PyExc_TypeError,
@@ -117,18 +210,21 @@ int chainval_ders_from(chainval_ders *d, PyObject *chain, uint64_t max_bytes)
 		             Py_TYPE(chain)->tp_name);
 		return -1;
 	}
-	PyObject *seq = PySequence_Fast(chain, "chain must be a sequence");
-	if (!seq)
-		return -1;
-	Py_ssize_t n = PySequence_Fast_GET_SIZE(seq);
-	int ret = 0;
+	Py_ssize_t n = PySequence_Fast_GET_SIZE(chain);
 	if (n == 0) {
-		PyErr_SetString(PyExc_ValueError, "chain is empty: it needs at least the leaf");
-		ret = -1;
+		d->bad = true;
+		snprintf(d->why, sizeof(d->why), "chain is empty: it needs at least the leaf");
+		return 0;
 	}
-	for (Py_ssize_t i = 0; i < n && ret == 0 && d->bytes <= d->max_bytes; i++)
-		ret = add_item(d, PySequence_Fast_GET_ITEM(seq, i));
-	Py_DECREF(seq);
+	int ret = 0;
+	for (Py_ssize_t i = 0; i < n && ret == 0; i++) {
+		PyObject *item = PySequence_Fast_GET_ITEM(chain, i);
+		d->item = i;
+		if (!d->bad && d->bytes <= d->max_bytes)
+			ret = add_item(d, item);
+		else if (!PyBytes_Check(item) && !PyUnicode_Check(item) && !PyObject_CheckBuffer(item))
+			ret = add_item(d, item); /* past the end of reading, a wrong type is still a mistake */
+	}
 	return ret;
 }
 

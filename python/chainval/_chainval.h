@@ -38,6 +38,9 @@ static inline chainval_state *state_of_module(PyObject *m)
 
 /* _errors.c: the single mapper from chain_error to exceptions. */
 PyObject *chainval_raise(chainval_state *st, int err, const char *context);
+/* Put "@fmt % i" before the message of the TypeError being raised (other
+ * exceptions are left as they are). */
+void chainval_prefix_error(const char *fmt, Py_ssize_t i);
 PyObject *chainval_raise_parse(chainval_state *st, const char *message, int index);
 int chainval_exec_errors(PyObject *m);
 
@@ -76,11 +79,18 @@ typedef struct {
 	size_t n_owned, cap_owned;
 	PyObject *keep; /* list of bytes objects whose buffers are borrowed */
 	uint64_t bytes, max_bytes; /* DER so far; past max_bytes, nothing more is decoded */
+	Py_ssize_t item;           /* the item being read */
+	bool lenient;              /* unreadable items become empty entries (pools) */
+	bool bad;                  /* the chain cannot be read: bad_index and why say where and why */
+	int bad_index;
+	char why[200];
 } chainval_ders;
 /* @max_bytes: the policy's CHAIN_LIMIT_CHAIN_BYTES (UINT64_MAX: no bound).
  * Past it the chain is cut short with an entry over the limit, so that
- * libchain reports input_limit without this decoding a 100 MB bundle. */
-int chainval_ders_from(chainval_ders *out, PyObject *chain, uint64_t max_bytes);
+ * libchain reports input_limit without this decoding a 100 MB bundle.
+ * Returns -1 with an exception for a caller's mistake (TypeError: no
+ * certificate type), else 0; then out->bad says the chain is unreadable. */
+int chainval_ders_from(chainval_ders *out, PyObject *chain, uint64_t max_bytes, bool lenient);
 void chainval_ders_free(chainval_ders *d);
 
 /* _cache.c */

@@ -22,6 +22,25 @@ PyObject *chainval_raise(chainval_state *st, int err, const char *context)
 	}
 }
 
+void chainval_prefix_error(const char *fmt, Py_ssize_t i)
+{
+	PyObject *type, *value, *tb;
+	PyErr_Fetch(&type, &value, &tb);
+	PyErr_NormalizeException(&type, &value, &tb);
+	PyObject *prefix = PyUnicode_FromFormat(fmt, i);
+	PyObject *text = value ? PyObject_Str(value) : NULL;
+	if (prefix && text && PyErr_GivenExceptionMatches(type, PyExc_TypeError)) {
+		PyErr_Format(type, "%U%U", prefix, text);
+		Py_XDECREF(type);
+		Py_XDECREF(value);
+		Py_XDECREF(tb);
+	} else {
+		PyErr_Restore(type, value, tb); /* memory errors and the like, as they are */
+	}
+	Py_XDECREF(prefix);
+	Py_XDECREF(text);
+}
+
 PyObject *chainval_raise_parse(chainval_state *st, const char *message, int index)
 {
 	PyObject *exc = PyObject_CallFunction(st->parse_error, "s", message);

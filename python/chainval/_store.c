@@ -363,7 +363,7 @@ static void add_ders(CertSetObject *s, void *ctx)
 static int pool_add_items(CertSetObject *s, PyObject *items)
 {
 	chainval_ders d;
-	if (chainval_ders_from(&d, items, UINT64_MAX) < 0)
+	if (chainval_ders_from(&d, items, UINT64_MAX, true) < 0)
 		return -1;
 	under_lock(s, true, add_ders, &d);
 	chainval_ders_free(&d);

@@ -112,8 +112,12 @@ PyObject *chainval_verify(PyObject *module, PyObject *const *args, Py_ssize_t na
 
 	if (parse_args(&a, args, nargs, kwnames, "verify", false) < 0 || resolve(st, &a, &t) < 0)
 		return NULL;
-	if (chainval_ders_from(&d, a.chain, chain_policy_get_limit(t.policy->policy,
-	                                                          CHAIN_LIMIT_CHAIN_BYTES)) < 0) {
+	int read = chainval_ders_from(&d, a.chain, chain_policy_get_limit(t.policy->policy,
+	                                                                 CHAIN_LIMIT_CHAIN_BYTES),
+	                              false);
+	if (read == 0 && d.bad)
+		chainval_raise_parse(st, d.why, d.bad_index);
+	if (read < 0 || d.bad) {
 		chainval_ders_free(&d);
 		Py_XDECREF(t.owned_pool);
 		return NULL;
@@ -138,17 +142,19 @@ PyObject *chainval_verify(PyObject *module, PyObject *const *args, Py_ssize_t na
 	return chainval_result_wrap(st, res);
 }
 
-/* One verify_many item: a chain, or a (chain, Policy) pair. */
-static int split_item(chainval_state *st, PyObject *item, PyObject **chain, PolicyObject **policy)
+/* One verify_many item: a chain, or a (chain, Policy or None) pair; None
+ * means the call's policy. */
+static void split_item(chainval_state *st, PyObject *item, PyObject **chain, PolicyObject **policy)
 {
 	if (PyTuple_Check(item) && PyTuple_GET_SIZE(item) == 2 &&
-	    PyObject_TypeCheck(PyTuple_GET_ITEM(item, 1), st->policy_type)) {
+	    (PyTuple_GET_ITEM(item, 1) == Py_None ||
+	     PyObject_TypeCheck(PyTuple_GET_ITEM(item, 1), st->policy_type))) {
 		*chain = PyTuple_GET_ITEM(item, 0);
-		*policy = (PolicyObject *)PyTuple_GET_ITEM(item, 1);
+		if (PyTuple_GET_ITEM(item, 1) != Py_None)
+			*policy = (PolicyObject *)PyTuple_GET_ITEM(item, 1);
 	} else {
 		*chain = item;
 	}
-	return 0;
 }
 
 static int thread_count(PyObject *threads, unsigned int *out)
@@ -178,6 +184,7 @@ PyObject *chainval_verify_many(PyObject *module, PyObject *const *args, Py_ssize
 	chainval_state *st = state_of_module(module);
 	PyObject *items = NULL, *out = NULL;
 	chainval_ders *ders = NULL;
+	PolicyObject **policies = NULL; /* each item's, borrowed from items */
 	chain_batch *batch = NULL;
 	Py_ssize_t n = 0;
 	unsigned int threads;
@@ -196,10 +203,17 @@ PyObject *chainval_verify_many(PyObject *module, PyObject *const *args, Py_ssize
 		}
 		cache = ((CacheObject *)a.cache)->cache;
 	}
+	if (PyUnicode_Check(a.chain) || PyBytes_Check(a.chain) || PyByteArray_Check(a.chain)) {
+		PyErr_Format(PyExc_TypeError,
+		             "verify_many() takes a list of chains, not one %.50s: for one chain use "
+		             "verify(), or pass [chain]", Py_TYPE(a.chain)->tp_name);
+		goto done;
+	}
 	if (!(items = PySequence_List(a.chain)))
 		goto done;
 	n = PyList_GET_SIZE(items);
-	if (!(ders = PyMem_Calloc((size_t)n + 1, sizeof(*ders))) || chain_batch_new(&batch) < 0) {
+	if (!(ders = PyMem_Calloc((size_t)n + 1, sizeof(*ders))) ||
+	    !(policies = PyMem_Calloc((size_t)n + 1, sizeof(*policies))) || chain_batch_new(&batch) < 0) {
 		PyErr_NoMemory();
 		goto done;
 	}
@@ -208,14 +222,18 @@ PyObject *chainval_verify_many(PyObject *module, PyObject *const *args, Py_ssize
 		PyObject *chain;
 		PolicyObject *policy = t.policy;
 		split_item(st, PyList_GET_ITEM(items, i), &chain, &policy);
+		/* A type that is no chain is a caller's mistake, named with its
+		 * index; a chain that cannot be read is a malformed row. */
 		if (chainval_ders_from(&ders[i], chain,
-		                       chain_policy_get_limit(policy->policy, CHAIN_LIMIT_CHAIN_BYTES)) < 0) {
-			/* Type errors are misuse; an empty chain or bad PEM is a malformed row. */
-			if (!PyErr_ExceptionMatches(PyExc_ValueError))
-				goto done;
-			PyErr_Clear();
+		                       chain_policy_get_limit(policy->policy, CHAIN_LIMIT_CHAIN_BYTES),
+		                       false) < 0) {
+			chainval_prefix_error("verify_many() chain %zd: ", i);
+			goto done;
 		}
-		if (chain_batch_add(batch, ders[i].ders, ders[i].lens, ders[i].n, policy->policy) < 0) {
+		policies[i] = policy;
+		/* An unreadable chain gets an empty entry: its result is made below. */
+		if (chain_batch_add(batch, ders[i].ders, ders[i].lens, ders[i].bad ? 0 : ders[i].n,
+		                    policy->policy) < 0) {
 			PyErr_NoMemory();
 			goto done;
 		}
@@ -235,12 +253,10 @@ PyObject *chainval_verify_many(PyObject *module, PyObject *const *args, Py_ssize
 	for (Py_ssize_t i = 0; i < n; i++) {
 		chain_result *res = chain_batch_take_result(batch, (size_t)i);
 		int status = chain_batch_status(batch, (size_t)i);
-		if (!res && status == CHAIN_EINVAL && ders[i].n == 0) {
-			/* An empty chain: report it as a malformed row, like an unparsable one. */
-			const unsigned char *none[1] = {(const unsigned char *)""};
-			size_t zero[1] = {0};
-			chain_verify(&res, t.store->store, t.policy->policy, none, zero, 1, NULL);
-		}
+		if (ders[i].bad)
+			status = chain_result_new_input_error(&res, policies[i]->policy,
+			                                      CHAIN_REASON_MALFORMED, ders[i].bad_index,
+			                                      ders[i].why);
 		PyObject *r = res ? chainval_result_wrap(st, res) : chainval_raise(st, status, "verify_many");
 		if (!r) {
 			Py_CLEAR(out);
@@ -252,6 +268,7 @@ done:
 	for (Py_ssize_t i = 0; ders && i < n; i++)
 		chainval_ders_free(&ders[i]);
 	PyMem_Free(ders);
+	PyMem_Free(policies);
 	chain_batch_free(batch);
 	Py_XDECREF(items);
 	Py_XDECREF(t.owned_pool);

@@ -171,6 +171,38 @@ static void test_result_accessors(void)
 	free(pem);
 }
 
+/* chain_result_new_input_error(): a caller's own decoding failure as a result. */
+static void test_input_error_result(void)
+{
+	chain_result *res = NULL;
+	chain_policy *p = NULL;
+
+	chain_policy_new(&p);
+	chain_policy_set_time(p, 1893456000);
+	CHECK(chain_result_new_input_error(&res, p, CHAIN_REASON_MALFORMED, 2, "item 2: not base64") ==
+	              CHAIN_OK && res && !chain_result_ok(res) &&
+	              chain_result_reason(res) == CHAIN_REASON_MALFORMED &&
+	              chain_result_error_index(res) == 2 &&
+	              strcmp(chain_result_error_message(res), "item 2: not base64") == 0 &&
+	              chain_result_problem_count(res) == 1 &&
+	              strcmp(chain_result_problem_message(res, 0), "item 2: not base64") == 0 &&
+	              chain_result_time(res) == 1893456000 && chain_result_cert_count(res) == 0,
+	      "an input-error result reads like chain_verify()'s for CHAIN_EPARSE");
+	chain_result_free(res);
+	CHECK(chain_result_new_input_error(&res, NULL, CHAIN_REASON_INPUT_LIMIT, -5, "too big") ==
+	              CHAIN_OK && chain_result_error_index(res) == -1 &&
+	              chain_result_reason(res) == CHAIN_REASON_INPUT_LIMIT,
+	      "input_limit, default policy, index below -1 is -1");
+	chain_result_free(res);
+	CHECK(chain_result_new_input_error(&res, p, CHAIN_REASON_EXPIRED, 0, "x") == CHAIN_EINVAL &&
+	              !res && chain_result_new_input_error(&res, p, CHAIN_REASON_MALFORMED, 0, NULL) ==
+	                              CHAIN_EINVAL &&
+	              chain_result_new_input_error(NULL, p, CHAIN_REASON_MALFORMED, 0, "x") ==
+	                      CHAIN_EINVAL,
+	      "other reasons and NULL arguments are CHAIN_EINVAL");
+	chain_policy_free(p);
+}
+
 int main(int argc, char **argv)
 {
 	dir = argc > 1 ? argv[1] : "tests/data";
@@ -178,5 +210,6 @@ int main(int argc, char **argv)
 	test_policy();
 	test_verify_misuse();
 	test_result_accessors();
+	test_input_error_result();
 	return tap_done();
 }

@@ -51,3 +51,92 @@ def test_messages_show_iso_8601_times(expired_wrong_purpose):
     assert r.code == "distrusted"
     assert r.reasons[-1].message == ("anchor distrusted for certificates issued from "
                                      "2024-06-01T00:00:00Z (leaf notBefore 2025-01-02T00:00:00Z)")
+
+
+@pytest.fixture(scope="module")
+def world2():
+    pki = PKI()
+    root = pki.root("Items Root")
+    inter = root.intermediate("Items Int")
+    leaf = inter.leaf(dns=["www.example.com"])
+    return TrustStore.from_pem(root.pem), leaf, inter
+
+
+def test_unconvertible_item_makes_the_whole_chain_malformed(world2):
+    """Defect 2: [leaf, inter, "\\udc80"] came back ok from verify_many (the
+    items after the bad one were dropped and a shorter chain verified)."""
+    store, leaf, inter = world2
+    policy = Policy(at=T)
+    for bad in ("\udc80", "not pem", b"", b"hello"):
+        [r] = chainval.verify_many([[leaf.der, inter.der, bad]], store=store, policy=policy)
+        assert not r.ok and r.code == "malformed", bad
+        assert r.error_index == 2 and "item 2" in r.error_message
+        with pytest.raises(chainval.ParseError) as e:
+            verify([leaf.der, inter.der, bad], store=store, policy=policy)
+        assert e.value.index == 2
+        assert not isinstance(e.value, UnicodeError)
+    # the bad item first: the rest is never verified as a chain
+    [r] = chainval.verify_many([["\udc80", leaf.der, inter.der]], store=store, policy=policy)
+    assert r.code == "malformed" and r.error_index == 0
+
+
+@pytest.mark.parametrize("chain, says", [
+    (b"hello world", "item 0 is not DER (first byte 0x68) and has no PEM CERTIFICATE block"),
+    ("not a pem", "item 0: no PEM CERTIFICATE block in the text"),
+    (b"", "item 0 is empty"),
+    ([], "chain is empty: it needs at least the leaf"),
+])
+def test_parse_errors_say_what_was_seen(world2, chain, says):
+    """Defect 4: all of these said "empty or oversized certificate"."""
+    store, _, _ = world2
+    with pytest.raises(chainval.ParseError, match="^" + says.replace("(", r"\(").replace(")", r"\)")):
+        verify(chain, store=store)
+
+
+def test_base64_items_are_named(world2):
+    import base64
+
+    store, leaf, inter = world2
+    items = [base64.b64encode(leaf.der).decode(), base64.b64encode(inter.der).decode()]
+    with pytest.raises(chainval.ParseError, match="item 0 looks like base64 text: decode it"):
+        verify(items, store=store)
+    with pytest.raises(chainval.ParseError, match="item 1 looks like base64"):
+        verify([leaf.der, base64.b64encode(inter.der)], store=store)
+
+
+def test_bad_pem_block_is_named(world2):
+    store, leaf, _ = world2
+    pem = leaf.pem + b"-----BEGIN CERTIFICATE-----\n!!!!\n-----END CERTIFICATE-----\n"
+    with pytest.raises(chainval.ParseError, match="item 0: PEM block 1 does not decode") as e:
+        verify(pem, store=store)
+    assert e.value.index == 1
+
+
+@pytest.mark.parametrize("arg", ["-----BEGIN CERTIFICATE-----", b"0\x82", bytearray(b"0")])
+def test_verify_many_refuses_one_chain(world2, arg):
+    """Defect 6: verify_many(pem_str) iterated characters; bytes said "not int"."""
+    store, _, _ = world2
+    with pytest.raises(TypeError, match="verify_many\\(\\) takes a list of chains"):
+        chainval.verify_many(arg, store=store)
+
+
+def test_verify_many_policy_none_and_bad_items(world2):
+    store, leaf, inter = world2
+    chain = [leaf.der, inter.der]
+    # (chain, None) is the call's policy (said "must be bytes ... not list")
+    r = chainval.verify_many([(chain, None), (chain, Policy(at=T, hostname="x.example.org"))],
+                             store=store, policy=Policy(at=T))
+    assert [x.code for x in r] == ["ok", "hostname_mismatch"]
+    # a None item is a TypeError that names its index (said nothing of where)
+    with pytest.raises(TypeError, match="verify_many\\(\\) chain 1: "):
+        chainval.verify_many([chain, None], store=store)
+    with pytest.raises(TypeError, match="verify_many\\(\\) chain 0: item 1: "):
+        chainval.verify_many([[leaf.der, 5]], store=store)
+
+
+def test_buffer_items(world2):
+    """bytearray and memoryview are bytes (the buffer protocol), copied."""
+    store, leaf, inter = world2
+    r = verify([bytearray(leaf.der), memoryview(inter.der)], store=store, policy=Policy(at=T))
+    assert r.ok, r.code
+    assert verify(bytearray(leaf.pem + inter.pem), store=store, policy=Policy(at=T)).ok
