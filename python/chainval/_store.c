@@ -3,8 +3,12 @@
  * so a store may grow while other threads verify with it. */
 #include "_chainval.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 typedef int (*add_der_fn)(CertSetObject *, const unsigned char *, size_t);
 
@@ -100,10 +104,27 @@ typedef struct {
 	char why[256];
 } add_op;
 
+static size_t rejected_count(CertSetObject *s)
+{
+	return is_store(s) ? chain_store_rejected_count(s->store) : chain_pool_rejected_count(s->pool);
+}
+
+static const char *rejected_source(CertSetObject *s, size_t i)
+{
+	return is_store(s) ? chain_store_rejected_source(s->store, i)
+	                   : chain_pool_rejected_source(s->pool, i);
+}
+
+static const char *rejected_reason(CertSetObject *s, size_t i)
+{
+	return is_store(s) ? chain_store_rejected_reason(s->store, i)
+	                   : chain_pool_rejected_reason(s->pool, i);
+}
+
 static void do_add(CertSetObject *s, void *ctx)
 {
 	add_op *op = ctx;
-	size_t before = count_unlocked(s);
+	size_t before = count_unlocked(s), rejected_before = rejected_count(s);
 	switch (op->kind) {
 	case ADD_DER:
 		op->ret = is_store(s)
@@ -128,12 +149,15 @@ static void do_add(CertSetObject *s, void *ctx)
 	case ADD_CRL:
 		before = chain_store_crl_count(s->store);
 		op->ret = chain_store_add_crl(s->store, op->data, op->len, 0, NULL);
-		/* The reason of a CRL refused over the limit, for the exception. */
-		size_t n = chain_store_rejected_count(s->store);
-		if (op->ret == CHAIN_ELIMIT && n)
-			snprintf(op->why, sizeof(op->why), "%s", chain_store_rejected_reason(s->store, n - 1));
 		break;
 	}
+	/* Why a failing call failed, from what it rejected, for the exception. */
+	size_t now = rejected_count(s);
+	if (op->ret < 0 && now > rejected_before)
+		snprintf(op->why, sizeof(op->why), "%s%s%s%s",
+		         op->kind == ADD_DIR ? rejected_source(s, rejected_before) : "",
+		         op->kind == ADD_DIR ? ": " : "", rejected_reason(s, rejected_before),
+		         now - rejected_before > 1 ? " (and more: see .rejected)" : "");
 	op->added = (op->kind == ADD_CRL ? chain_store_crl_count(s->store) : count_unlocked(s)) - before;
 }
 
@@ -147,9 +171,11 @@ static int run_add(CertSetObject *s, add_op *op)
 
 static PyObject *finish_add(CertSetObject *s, add_op *op, int ret, const char *what)
 {
-	if (ret < 0)
-		return chainval_raise(state_of_type(Py_TYPE(s)), ret, what);
-	return PyLong_FromSize_t(op->added);
+	char msg[512];
+	if (ret >= 0)
+		return PyLong_FromSize_t(op->added);
+	snprintf(msg, sizeof(msg), "%s%s%s", what, op->why[0] ? ": " : "", op->why);
+	return chainval_raise(state_of_type(Py_TYPE(s)), ret, msg);
 }
 
 /* PEM text (bytes or str) or DER bytes, for add_pem() and add_crl(). */
@@ -232,6 +258,25 @@ static PyObject *certset_add_der(CertSetObject *s, PyObject *data)
 	return finish_add(s, &op, ret, "not a DER certificate");
 }
 
+/* A file or directory libchain could not read: the OSError subclass and
+ * errno the operating system gives for it (FileNotFoundError,
+ * PermissionError, IsADirectoryError, ...), with the path. */
+static PyObject *raise_unreadable(PyObject *path, PyObject *fs_path, bool want_dir)
+{
+	struct stat st;
+	int err = EIO; /* when the system sees nothing wrong, libchain's own I/O failed */
+	int fd = open(PyBytes_AS_STRING(fs_path), O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		err = errno;
+	} else {
+		if (fstat(fd, &st) == 0 && want_dir != S_ISDIR(st.st_mode))
+			err = want_dir ? ENOTDIR : EISDIR;
+		close(fd);
+	}
+	errno = err;
+	return PyErr_SetFromErrnoWithFilenameObject(PyExc_OSError, path);
+}
+
 static PyObject *add_path(CertSetObject *s, PyObject *path, int kind, const char *what)
 {
 	PyObject *bytes = NULL;
@@ -239,11 +284,15 @@ static PyObject *add_path(CertSetObject *s, PyObject *path, int kind, const char
 		return NULL;
 	add_op op = {.kind = kind, .data = PyBytes_AS_STRING(bytes)};
 	int ret = run_add(s, &op);
-	PyObject *out = ret < 0 ? NULL : PyLong_FromSize_t(op.added);
-	if (ret < 0) {
+	PyObject *out = NULL;
+	if (ret == CHAIN_EIO) {
+		raise_unreadable(path, bytes, kind == ADD_DIR);
+	} else if (ret < 0) {
 		char msg[512];
 		snprintf(msg, sizeof(msg), "%s %s", what, PyBytes_AS_STRING(bytes));
-		chainval_raise(state_of_type(Py_TYPE(s)), ret, msg);
+		finish_add(s, &op, ret, msg);
+	} else {
+		out = PyLong_FromSize_t(op.added);
 	}
 	Py_DECREF(bytes);
 	return out;

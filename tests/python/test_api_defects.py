@@ -140,3 +140,36 @@ def test_buffer_items(world2):
     r = verify([bytearray(leaf.der), memoryview(inter.der)], store=store, policy=Policy(at=T))
     assert r.ok, r.code
     assert verify(bytearray(leaf.pem + inter.pem), store=store, policy=Policy(at=T)).ok
+
+
+@pytest.mark.parametrize("kind", [TrustStore, lambda: chainval.Pool([])])
+def test_unreadable_paths_raise_the_os_error(tmp_path, kind):
+    """Defect 5: a bare OSError with errno and filename None."""
+    s = kind()
+    missing = tmp_path / "missing.pem"
+    with pytest.raises(FileNotFoundError) as e:
+        s.add_file(str(missing))
+    assert e.value.filename == str(missing) and e.value.errno == 2
+    with pytest.raises(FileNotFoundError) as e:
+        s.add_dir(missing)  # PathLike: the filename is the object given
+    assert e.value.filename == missing
+    with pytest.raises(IsADirectoryError):
+        s.add_file(tmp_path)
+    (tmp_path / "f").write_text("x")
+    with pytest.raises(NotADirectoryError):
+        s.add_dir(tmp_path / "f")
+
+
+def test_files_without_certificates_say_why(tmp_path):
+    """Defect 5: add_file on a non-certificate file said only that it failed."""
+    s = TrustStore()
+    cases = {"notes.txt": (b"hello", "neither PEM nor DER"),
+             "bad.der": (b"\x30\x03\x02\x01\x01", "not a DER certificate"),
+             "bad.pem": (b"-----BEGIN CERTIFICATE-----\n!!\n-----END CERTIFICATE-----\n",
+                         "base64 does not decode")}
+    for name, (data, why) in cases.items():
+        (tmp_path / name).write_bytes(data)
+        with pytest.raises(chainval.ParseError, match=f"{name}: {why}"):
+            s.add_file(tmp_path / name)
+    with pytest.raises(chainval.ParseError, match=r"bad\.der: not a DER certificate.* \(and more"):
+        s.add_dir(tmp_path)
