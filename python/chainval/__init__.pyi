@@ -82,7 +82,7 @@ class Policy:
         hostname: str | None = None,
         ip: str | None = None,
         purpose: str = "server",
-        at: int | datetime.datetime | None = None,
+        at: int | float | datetime.datetime | None = None,
         max_depth: int | None = None,
         partial_chain: bool = False,
         cn_fallback: bool = False,

@@ -2,6 +2,7 @@
  * kept as a tuple too, for ==, hash() and repr(). */
 #include "_chainval.h"
 
+#include <math.h>
 #include <string.h>
 
 static const char *const field_names[] = {
@@ -46,19 +47,39 @@ PyObject *chainval_time_arg(chainval_state *st, PyObject *at)
 		return Py_NewRef(at);
 	if (PyLong_Check(at) && !PyBool_Check(at))
 		return get_int(at, "at", INT64_MIN, INT64_MAX, &t) < 0 ? NULL : Py_NewRef(at);
+	if (PyFloat_Check(at)) { /* unix seconds; the fraction is dropped (towards zero) */
+		double v = PyFloat_AS_DOUBLE(at);
+		if (!isfinite(v) || v >= 9223372036854775808.0 || v < -9223372036854775808.0)
+			return PyErr_Format(PyExc_ValueError, "at must be a finite number of seconds");
+		return PyLong_FromLongLong((long long)v);
+	}
 	int is_dt = PyObject_IsInstance(at, st->datetime);
 	if (is_dt <= 0)
 		return is_dt < 0 ? NULL
 		                 : PyErr_Format(PyExc_TypeError,
-		                                "at must be an int (unix seconds), a datetime or None, "
+		                                "at must be an int or float (unix seconds), a datetime or "
+		                                "None, "
 		                                "not %.100s", Py_TYPE(at)->tp_name);
-	PyObject *tz = PyObject_GetAttrString(at, "tzinfo");
-	if (!tz)
+	/* Naive by Python's rules (no tzinfo, or one whose utcoffset() is None)
+	 * means UTC: subtract the naive epoch; aware, the aware epoch. */
+	PyObject *offset = PyObject_CallMethod(at, "utcoffset", NULL);
+	if (!offset)
 		return NULL;
 	PyObject *delta, *days = NULL, *secs = NULL, *out = NULL;
-	/* A naive datetime is UTC: subtract the naive epoch; an aware one, the aware epoch. */
-	delta = PyNumber_Subtract(at, tz == Py_None ? st->naive_epoch : st->epoch);
-	Py_DECREF(tz);
+	if (offset == Py_None) {
+		PyObject *replace = PyObject_GetAttrString(at, "replace"), *args = PyTuple_New(0);
+		PyObject *kw = Py_BuildValue("{s:O}", "tzinfo", Py_None), *naive = NULL;
+		if (replace && args && kw)
+			naive = PyObject_Call(replace, args, kw);
+		delta = naive ? PyNumber_Subtract(naive, st->naive_epoch) : NULL;
+		Py_XDECREF(replace);
+		Py_XDECREF(args);
+		Py_XDECREF(kw);
+		Py_XDECREF(naive);
+	} else {
+		delta = PyNumber_Subtract(at, st->epoch);
+	}
+	Py_DECREF(offset);
 	/* timedelta keeps 0 <= seconds < 86400, so days*86400 + seconds floors. */
 	if (delta && (days = PyObject_GetAttrString(delta, "days")) &&
 	    (secs = PyObject_GetAttrString(delta, "seconds")))

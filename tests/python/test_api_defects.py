@@ -173,3 +173,29 @@ def test_files_without_certificates_say_why(tmp_path):
             s.add_file(tmp_path / name)
     with pytest.raises(chainval.ParseError, match=r"bad\.der: not a DER certificate.* \(and more"):
         s.add_dir(tmp_path)
+
+
+def test_tzinfo_without_offset_is_naive():
+    """Defect 7: a tzinfo whose utcoffset() is None raised a confusing TypeError."""
+    import datetime
+
+    class Floating(datetime.tzinfo):
+        def utcoffset(self, dt):
+            return None
+
+        def dst(self, dt):
+            return None
+
+    at = datetime.datetime(2030, 1, 1, tzinfo=Floating())
+    assert Policy(at=at).at == T
+    assert Policy(at=datetime.datetime(2030, 1, 1)).at == T
+    assert Policy(at=datetime.datetime(2030, 1, 1, 1, tzinfo=datetime.timezone(
+        datetime.timedelta(hours=1)))).at == T
+
+
+def test_at_accepts_float_seconds():
+    assert Policy(at=T + 0.9).at == T
+    assert Policy(at=-1.5).at == -1
+    for bad in (float("nan"), float("inf"), 1e30):
+        with pytest.raises(ValueError):
+            Policy(at=bad)

@@ -188,7 +188,7 @@ def test_hostname_and_ip_together():
         Policy(hostname="www.example.com", ip="192.0.2.1")
 
 
-@pytest.mark.parametrize("at", ["2030-01-01", b"1893456000", 1.5, float(T), [T], True,
+@pytest.mark.parametrize("at", ["2030-01-01", b"1893456000", [T], True,
                                 datetime.date(2030, 1, 1), datetime.timedelta(0)])
 def test_at_bad_type(at):
     with pytest.raises(TypeError):
