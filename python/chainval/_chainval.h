@@ -47,11 +47,12 @@ int chainval_exec_errors(PyObject *m);
 /* _store.c: TrustStore and Pool share one layout; exactly one of store/pool
  * is set. The rwlock lets Python threads add while others verify: adds
  * take it exclusively, verifications shared. */
-typedef struct {
+typedef struct CertSetObject {
 	PyObject_HEAD
 	chain_store *store;
 	chain_pool *pool;
 	pthread_rwlock_t lock;
+	struct CertSetObject *prev, *next; /* every live object, for fork() (_store.c) */
 } CertSetObject;
 int chainval_exec_store(PyObject *m);
 void chainval_set_rdlock(CertSetObject *set);

@@ -64,17 +64,94 @@ static size_t count(CertSetObject *s)
 	return n;
 }
 
+/* fork(): a child inherits each lock in the state it had in the parent,
+ * and a lock held by another thread would stay held for ever. So every
+ * live store and pool is listed, and the fork waits until it holds all
+ * their locks (their holders never wait for anything: under_lock()), so
+ * that no store is half-changed in the child; then the parent releases them
+ * and the child makes them anew. */
+static pthread_mutex_t live_lock = PTHREAD_MUTEX_INITIALIZER;
+static CertSetObject *live;
+static pthread_once_t atfork_once = PTHREAD_ONCE_INIT;
+
+static void before_fork(void)
+{
+	pthread_mutex_lock(&live_lock);
+	/* Stores before pools: the order a verification takes them in
+	 * (_verify.c), or a verification holding its store and waiting for its
+	 * pool would wait on this and this on it. */
+	for (int pools = 0; pools < 2; pools++)
+		for (CertSetObject *s = live; s; s = s->next)
+			if ((s->pool != NULL) == pools)
+				pthread_rwlock_wrlock(&s->lock);
+}
+
+static void init_lock(CertSetObject *s)
+{
+	pthread_rwlockattr_t attr;
+	pthread_rwlockattr_init(&attr);
+#ifdef __GLIBC__
+	/* Writers must not starve behind a stream of verifications (glibc only:
+	 * elsewhere the platform's default policy applies). */
+	pthread_rwlockattr_setkind_np(&attr, PTHREAD_RWLOCK_PREFER_WRITER_NONRECURSIVE_NP);
+#endif
+	pthread_rwlock_init(&s->lock, &attr);
+	pthread_rwlockattr_destroy(&attr);
+}
+
+static void after_fork_parent(void)
+{
+	for (CertSetObject *s = live; s; s = s->next)
+		pthread_rwlock_unlock(&s->lock);
+	pthread_mutex_unlock(&live_lock);
+}
+
+/* In the child, unlocking is not enough: a lock may still count the
+ * parent's threads that were waiting for it (glibc hands a released lock
+ * to a queued writer), and those threads do not exist here. No thread of
+ * the child uses the locks yet, so each is made anew. */
+static void after_fork_child(void)
+{
+	for (CertSetObject *s = live; s; s = s->next)
+		init_lock(s);
+	pthread_mutex_init(&live_lock, NULL);
+}
+
+static void register_atfork(void)
+{
+	pthread_atfork(before_fork, after_fork_parent, after_fork_child);
+}
+
+static void make_live(CertSetObject *s)
+{
+	pthread_once(&atfork_once, register_atfork);
+	pthread_mutex_lock(&live_lock);
+	s->next = live;
+	if (live)
+		live->prev = s;
+	live = s;
+	pthread_mutex_unlock(&live_lock);
+}
+
+static void unmake_live(CertSetObject *s)
+{
+	pthread_mutex_lock(&live_lock);
+	if (s->prev)
+		s->prev->next = s->next;
+	else if (live == s)
+		live = s->next;
+	if (s->next)
+		s->next->prev = s->prev;
+	pthread_mutex_unlock(&live_lock);
+}
+
 static CertSetObject *certset_alloc(PyTypeObject *type)
 {
 	CertSetObject *s = (CertSetObject *)type->tp_alloc(type, 0);
 	if (!s)
 		return NULL;
-	pthread_rwlockattr_t attr;
-	pthread_rwlockattr_init(&attr);
-	/* Writers must not starve behind a stream of verifications. */
-	pthread_rwlockattr_setkind_np(&attr, PTHREAD_RWLOCK_PREFER_WRITER_NONRECURSIVE_NP);
-	pthread_rwlock_init(&s->lock, &attr);
-	pthread_rwlockattr_destroy(&attr);
+	init_lock(s);
+	make_live(s);
 	chainval_state *st = state_of_type(type);
 	int ret = type == st->store_type ? chain_store_new(&s->store) : chain_pool_new(&s->pool);
 	if (ret < 0) {
@@ -87,6 +164,7 @@ static CertSetObject *certset_alloc(PyTypeObject *type)
 static void certset_dealloc(CertSetObject *s)
 {
 	PyTypeObject *tp = Py_TYPE(s);
+	unmake_live(s);
 	chain_store_free(s->store);
 	chain_pool_free(s->pool);
 	pthread_rwlock_destroy(&s->lock);

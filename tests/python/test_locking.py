@@ -87,3 +87,71 @@ def test_readers_and_writers_do_not_deadlock(tmp_path):
     assert out.returncode == 0, out.stdout + out.stderr
     # root + 8 leaves; the intermediate + 8 leaves; one junk block per store add
     assert out.stdout.split() == ["done", "9", "9", str(2 * int(rounds))], out.stdout
+
+
+FORK = textwrap.dedent("""
+    import os, sys, threading, time
+    import chainval
+    from chainval.testing import PKI, pem_bundle
+
+    pki = PKI()
+    root = pki.root("Fork Root")
+    inter = root.intermediate("Fork Int")
+    leaves = [inter.leaf(dns=["www.example.com"]) for _ in range(200)]
+    big = pem_bundle(*leaves) * 5      # an add that holds the lock for a while
+    store = chainval.TrustStore.from_pem(root.pem)
+    pool = chainval.Pool([inter.der])
+    stop = threading.Event()
+
+    def busy(target):
+        while not stop.is_set():
+            target.add_pem(big)
+
+    def verifying():
+        while not stop.is_set():
+            chainval.verify([leaves[0].der], store=store, intermediates=pool,
+                            policy=chainval.Policy(at=1893456000))
+
+    threads = [threading.Thread(target=busy, args=(store,)),
+               threading.Thread(target=busy, args=(pool,)),
+               threading.Thread(target=verifying)]
+    for t in threads:
+        t.start()
+    hung = 0
+    for i in range(int(sys.argv[1])):
+        time.sleep(0.01)
+        pid = os.fork()
+        if pid == 0:
+            # the child: every lock usable, whatever the parent's threads held
+            store.add_pem(leaves[1].pem)
+            pool.add_pem(leaves[2].pem)
+            r = chainval.verify([leaves[0].der], store=store, intermediates=pool,
+                                policy=chainval.Policy(at=1893456000))
+            os._exit(0 if r.ok else 3)
+        for _ in range(500):  # 10 s
+            done, status = os.waitpid(pid, os.WNOHANG)
+            if done:
+                break
+            time.sleep(0.02)
+        else:
+            os.kill(pid, 9)
+            os.waitpid(pid, 0)
+            hung += 1
+            continue
+        assert os.waitstatus_to_exitcode(status) == 0, status
+    stop.set()
+    for t in threads:
+        t.join()
+    print("hung", hung)
+""")
+
+
+def test_fork_while_other_threads_hold_locks(tmp_path):
+    """Defect 8: a fork() while another thread held a store's lock left the
+    child unable to add (the lock stayed held for ever in the child)."""
+    script = tmp_path / "fork.py"
+    script.write_text(FORK)
+    out = subprocess.run([sys.executable, "-W", "ignore::DeprecationWarning", str(script), "20"],
+                         capture_output=True, text=True, timeout=300, env=dict(os.environ))
+    assert out.returncode == 0, out.stdout + out.stderr
+    assert out.stdout.split() == ["hung", "0"], out.stdout
