@@ -187,7 +187,8 @@ static int read_entries(chain__crl *c, chain__slice list, const char **why)
 		if (!chain__der_time(&f, &e->revoked_at))
 			e->revoked_at = INT64_MIN;
 	}
-	qsort(c->entries, c->n_entries, sizeof(*c->entries), by_serial);
+	if (c->n_entries > 1) /* an empty list has no array (qsort() wants one) */
+		qsort(c->entries, c->n_entries, sizeof(*c->entries), by_serial);
 	return CHAIN_OK;
 }
 

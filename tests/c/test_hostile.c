@@ -186,6 +186,57 @@ static void test_pem_stops_at_the_limit(const char *dir)
 	free(block);
 }
 
+/* DER: tag, short or two-byte length, content. */
+static size_t tlv(unsigned char *out, unsigned char tag, const unsigned char *v, size_t n)
+{
+	size_t h = 0;
+	out[h++] = tag;
+	if (n < 0x80) {
+		out[h++] = (unsigned char)n;
+	} else {
+		out[h++] = 0x82;
+		out[h++] = (unsigned char)(n >> 8);
+		out[h++] = (unsigned char)n;
+	}
+	memmove(out + h, v, n);
+	return h + n;
+}
+
+/* A CRL whose revokedCertificates is present but empty (30 00), as
+ * fuzz_verify found: it was qsort()ed as a NULL array (undefined; UBSan
+ * reported it). Built here, unsigned: loading reads it before any
+ * signature is checked. */
+static void test_crl_with_empty_revoked_list(void)
+{
+	static const unsigned char alg[] = {0x30, 0x0a, 0x06, 0x08, 0x2a, 0x86, 0x48, 0xce,
+	                                    0x3d, 0x04, 0x03, 0x02}; /* ecdsa-with-SHA256 */
+	unsigned char tbs[256], body[512], crl[600], t[64];
+	size_t n = 0, m;
+	n += tlv(tbs + n, 0x02, (const unsigned char *)"\x01", 1);                 /* v2 */
+	memcpy(tbs + n, alg, sizeof(alg));
+	n += sizeof(alg);
+	n += tlv(tbs + n, 0x30, (const unsigned char *)"", 0);                     /* issuer */
+	n += tlv(tbs + n, 0x17, (const unsigned char *)"200101000000Z", 13);       /* thisUpdate */
+	n += tlv(tbs + n, 0x17, (const unsigned char *)"400101000000Z", 13);       /* nextUpdate */
+	n += tlv(tbs + n, 0x30, (const unsigned char *)"", 0);                     /* no entries */
+	static const unsigned char number[] = {0x30, 0x0b, 0x30, 0x09, 0x06, 0x03, 0x55, 0x1d,
+	                                       0x14, 0x04, 0x02, 0x02, 0x00};      /* cRLNumber 0 */
+	n += tlv(tbs + n, 0xa0, number, sizeof(number));
+	m = tlv(body, 0x30, tbs, n);
+	memcpy(body + m, alg, sizeof(alg));
+	m += sizeof(alg);
+	memset(t, 0, sizeof(t));
+	m += tlv(body + m, 0x03, t, 9); /* a BIT STRING: 0 unused bits, 8 bytes of signature */
+	size_t len = tlv(crl, 0x30, body, m);
+	chain_store *s = NULL;
+	size_t added = 0;
+	chain_store_new(&s);
+	int ret = chain_store_add_crl(s, (const char *)crl, len, 0, &added);
+	CHECK(ret == CHAIN_OK && added == 1 && chain_store_crl_count(s) == 1,
+	      "a CRL with an empty revokedCertificates list loads (%d)", ret);
+	chain_store_free(s);
+}
+
 int main(int argc, char **argv)
 {
 	const char *dir = argc > 1 ? argv[1] : "tests/data";
@@ -207,6 +258,7 @@ int main(int argc, char **argv)
 	test_too_many(&c);
 	test_hostile_pem();
 	test_pem_stops_at_the_limit(dir);
+	test_crl_with_empty_revoked_list();
 	test_chain_free(&c);
 	chain_policy_free(policy);
 	chain_store_free(store);
