@@ -250,6 +250,13 @@ int chain_verify(chain_result **out, const chain_store *store, const chain_polic
 	return chain__verify(out, store, policy, ders, lens, n, pool, NULL);
 }
 
+int chain_verify_cached(chain_result **out, const chain_store *store, const chain_policy *policy,
+                        const unsigned char *const *ders, const size_t *lens, size_t n,
+                        const chain_pool *pool, chain_cache *cache)
+{
+	return chain__verify(out, store, policy, ders, lens, n, pool, cache);
+}
+
 /* The verdict cache's key: everything that decides a result except the
  * time, which the cached verdict's window covers. */
 static int verdict_key(unsigned char out[CHAIN__SHA256_LEN], const chain_store *store,

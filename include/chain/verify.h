@@ -3,6 +3,7 @@
 #ifndef CHAIN_VERIFY_H
 #define CHAIN_VERIFY_H
 
+#include "cache.h"
 #include "common.h"
 #include "policy.h"
 #include "result.h"
@@ -37,6 +38,19 @@ CHAIN_API int chain_verify(chain_result **out, const chain_store *store,
                            const chain_policy *policy,
                            const unsigned char *const *ders, const size_t *lens,
                            size_t n, const chain_pool *pool);
+
+/** chain_verify() through @cache (NULL: none, which is chain_verify()):
+ * parsed CA certificates, signature edges and whole verdicts already in the
+ * cache are reused, and what this call computes is added (chain_cache_new()).
+ * The result is the one chain_verify() gives, field for field; arguments,
+ * returns and ownership are chain_verify()'s. For callers verifying one chain
+ * at a time against the same store (a batch, chain_batch_set_cache(), does
+ * the same for many). Threads: as chain_verify(); the cache may be used by
+ * any number of calls at once. Since: 0.2 */
+CHAIN_API int chain_verify_cached(chain_result **out, const chain_store *store,
+                                  const chain_policy *policy,
+                                  const unsigned char *const *ders, const size_t *lens,
+                                  size_t n, const chain_pool *pool, chain_cache *cache);
 
 /** Verify a served chain given as PEM text: the CERTIFICATE blocks of @pem
  * (@len bytes, need not be NUL-terminated), leaf first, are passed to

@@ -59,6 +59,7 @@ class TrustStore:
     def add_crl(self, data: CertLike) -> int: ...
     def distrust_after(self, fingerprint: str | bytes, at: int | datetime.datetime) -> None: ...
     def set_crl_limit(self, nbytes: int) -> None: ...
+    def set_cache_size(self, nbytes: int) -> None: ...
     @property
     def crl_bytes(self) -> int: ...
     @property
@@ -185,13 +186,14 @@ def verify(
     store: TrustStore,
     policy: Policy | None = None,
     intermediates: Pool | Sequence[CertLike] | None = None,
+    cache: Cache | None = ...,
 ) -> Result: ...
 def verify_many(
-    chains: Iterable[Union[ChainLike, tuple[ChainLike, Policy]]],
+    chains: Iterable[Union[ChainLike, tuple[ChainLike, Policy | None]]],
     *,
     store: TrustStore,
     policy: Policy | None = None,
     intermediates: Pool | Sequence[CertLike] | None = None,
     threads: int | None = None,
-    cache: Cache | None = None,
+    cache: Cache | None = ...,
 ) -> list[Result]: ...

@@ -53,7 +53,12 @@ typedef struct CertSetObject {
 	chain_pool *pool;
 	pthread_rwlock_t lock;
 	struct CertSetObject *prev, *next; /* every live object, for fork() (_store.c) */
+	/* Stores: the cache verify() and verify_many() use unless told otherwise
+	 * (NULL: none); replaced only under the write lock. */
+	chain_cache *cache;
 } CertSetObject;
+/* The default bound of a store's own cache (TrustStore.set_cache_size()). */
+#define CHAINVAL_STORE_CACHE_BYTES (16u * 1024u * 1024u)
 int chainval_exec_store(PyObject *m);
 void chainval_set_rdlock(CertSetObject *set);
 void chainval_set_unlock(CertSetObject *set);

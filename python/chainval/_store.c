@@ -154,6 +154,8 @@ static CertSetObject *certset_alloc(PyTypeObject *type)
 	make_live(s);
 	chainval_state *st = state_of_type(type);
 	int ret = type == st->store_type ? chain_store_new(&s->store) : chain_pool_new(&s->pool);
+	if (ret == CHAIN_OK && s->store)
+		ret = chain_cache_new(&s->cache, CHAINVAL_STORE_CACHE_BYTES);
 	if (ret < 0) {
 		Py_DECREF(s);
 		return (CertSetObject *)chainval_raise(st, ret, "cannot create");
@@ -165,6 +167,7 @@ static void certset_dealloc(CertSetObject *s)
 {
 	PyTypeObject *tp = Py_TYPE(s);
 	unmake_live(s);
+	chain_cache_free(s->cache);
 	chain_store_free(s->store);
 	chain_pool_free(s->pool);
 	pthread_rwlock_destroy(&s->lock);
@@ -307,6 +310,32 @@ static PyObject *store_set_crl_limit(CertSetObject *s, PyObject *arg)
 	if (bytes == (size_t)-1 && PyErr_Occurred())
 		return NULL;
 	under_lock(s, true, set_crl_limit, &bytes);
+	Py_RETURN_NONE;
+}
+
+typedef struct {
+	size_t bytes;
+	chain_cache *old;
+} cache_swap;
+
+static void swap_cache(CertSetObject *s, void *ctx)
+{
+	cache_swap *c = ctx;
+	chain_cache *new_cache = NULL;
+	if (c->bytes && chain_cache_new(&new_cache, c->bytes) < 0)
+		return; /* no room for a new one: the old one stays */
+	c->old = s->cache;
+	s->cache = new_cache;
+}
+
+static PyObject *store_set_cache_size(CertSetObject *s, PyObject *arg)
+{
+	cache_swap c = {PyLong_AsSize_t(arg), NULL};
+	if (c.bytes == (size_t)-1 && PyErr_Occurred())
+		return NULL;
+	/* Under the write lock no verification is using the old cache. */
+	under_lock(s, true, swap_cache, &c);
+	chain_cache_free(c.old);
 	Py_RETURN_NONE;
 }
 
@@ -619,6 +648,11 @@ static PyMethodDef store_methods[] = {
 	 "blocks). Verifications then check each path certificate against its issuer's CRLs at "
 	 "the policy time: codes 'revoked' and 'revocation_unknown'. Returns how many were read. "
 	 "ValueError when a CRL would pass the store's CRL memory limit (set_crl_limit())."},
+	{"set_cache_size", (PyCFunction)store_set_cache_size, METH_O,
+	 "set_cache_size(nbytes) -> None\n\nBound the store's own cache, which verify() and "
+	 "verify_many() use unless given cache=: parsed CA certificates, checked signatures and "
+	 "verdicts of chains already seen (default 16 MiB; 0 turns it off). The cache changes "
+	 "speed, never a result. Starts a new, empty cache."},
 	{"set_crl_limit", (PyCFunction)store_set_crl_limit, METH_O,
 	 "set_crl_limit(nbytes) -> None\n\nBound the memory this store's CRLs may take (default "
 	 "256 MiB; a CRL costs its DER size plus 24 bytes per revoked entry). add_crl() refuses "

@@ -12,9 +12,9 @@ typedef struct {
 static int parse_args(args_t *a, PyObject *const *args, Py_ssize_t nargs, PyObject *kwnames,
                       const char *fname, bool with_threads)
 {
-	static const char *const names[] = {"store", "policy", "intermediates", "threads", "cache"};
-	PyObject **slots[] = {&a->store, &a->policy, &a->intermediates, &a->threads, &a->cache};
-	size_t n_names = with_threads ? 5 : 3;
+	static const char *const names[] = {"store", "policy", "intermediates", "cache", "threads"};
+	PyObject **slots[] = {&a->store, &a->policy, &a->intermediates, &a->cache, &a->threads};
+	size_t n_names = with_threads ? 5 : 4;
 
 	memset(a, 0, sizeof(*a));
 	if (nargs != 1) {
@@ -86,6 +86,34 @@ static int resolve(chainval_state *st, const args_t *a, targets *t)
 	return 0;
 }
 
+/* cache=: not given, the store's own (read under its lock: it may be
+ * replaced); None, none; a Cache, that one. */
+typedef struct {
+	bool store_own;
+	chain_cache *given;
+} cache_choice;
+
+static int resolve_cache(chainval_state *st, PyObject *arg, cache_choice *c)
+{
+	c->store_own = !arg;
+	c->given = NULL;
+	if (!arg || arg == Py_None)
+		return 0;
+	if (!PyObject_TypeCheck(arg, st->cache_type)) {
+		PyErr_Format(PyExc_TypeError, "cache must be a chainval.Cache or None, not %.100s",
+		             Py_TYPE(arg)->tp_name);
+		return -1;
+	}
+	c->given = ((CacheObject *)arg)->cache;
+	return 0;
+}
+
+/* The cache to use, with the targets locked. */
+static chain_cache *chosen_cache(const cache_choice *c, const targets *t)
+{
+	return c->store_own ? t->store->cache : c->given;
+}
+
 static void lock_targets(const targets *t)
 {
 	chainval_set_rdlock(t->store);
@@ -110,7 +138,9 @@ PyObject *chainval_verify(PyObject *module, PyObject *const *args, Py_ssize_t na
 	args_t a;
 	int ret;
 
-	if (parse_args(&a, args, nargs, kwnames, "verify", false) < 0 || resolve(st, &a, &t) < 0)
+	cache_choice cache;
+	if (parse_args(&a, args, nargs, kwnames, "verify", false) < 0 ||
+	    resolve_cache(st, a.cache, &cache) < 0 || resolve(st, &a, &t) < 0)
 		return NULL;
 	int read = chainval_ders_from(&d, a.chain, chain_policy_get_limit(t.policy->policy,
 	                                                                 CHAIN_LIMIT_CHAIN_BYTES),
@@ -124,8 +154,8 @@ PyObject *chainval_verify(PyObject *module, PyObject *const *args, Py_ssize_t na
 	}
 	Py_BEGIN_ALLOW_THREADS
 	lock_targets(&t);
-	ret = chain_verify(&res, t.store->store, t.policy->policy, d.ders, d.lens, d.n,
-	                   t.pool ? t.pool->pool : NULL);
+	ret = chain_verify_cached(&res, t.store->store, t.policy->policy, d.ders, d.lens, d.n,
+	                          t.pool ? t.pool->pool : NULL, chosen_cache(&cache, &t));
 	unlock_targets(&t);
 	Py_END_ALLOW_THREADS
 	chainval_ders_free(&d);
@@ -194,15 +224,9 @@ PyObject *chainval_verify_many(PyObject *module, PyObject *const *args, Py_ssize
 	if (parse_args(&a, args, nargs, kwnames, "verify_many", true) < 0 ||
 	    thread_count(a.threads, &threads) < 0 || resolve(st, &a, &t) < 0)
 		return NULL;
-	chain_cache *cache = NULL;
-	if (a.cache && a.cache != Py_None) {
-		if (!PyObject_TypeCheck(a.cache, st->cache_type)) {
-			PyErr_Format(PyExc_TypeError, "cache must be a chainval.Cache or None, not %.100s",
-			             Py_TYPE(a.cache)->tp_name);
-			goto done;
-		}
-		cache = ((CacheObject *)a.cache)->cache;
-	}
+	cache_choice cache;
+	if (resolve_cache(st, a.cache, &cache) < 0)
+		goto done;
 	if (PyUnicode_Check(a.chain) || PyBytes_Check(a.chain) || PyByteArray_Check(a.chain)) {
 		PyErr_Format(PyExc_TypeError,
 		             "verify_many() takes a list of chains, not one %.50s: for one chain use "
@@ -217,7 +241,7 @@ PyObject *chainval_verify_many(PyObject *module, PyObject *const *args, Py_ssize
 		PyErr_NoMemory();
 		goto done;
 	}
-	chain_batch_set_cache(batch, cache);
+
 	for (Py_ssize_t i = 0; i < n; i++) {
 		PyObject *chain;
 		PolicyObject *policy = t.policy;
@@ -241,6 +265,7 @@ PyObject *chainval_verify_many(PyObject *module, PyObject *const *args, Py_ssize
 	int ret;
 	Py_BEGIN_ALLOW_THREADS
 	lock_targets(&t);
+	chain_batch_set_cache(batch, chosen_cache(&cache, &t));
 	ret = chain_batch_run(batch, t.store->store, t.pool ? t.pool->pool : NULL, threads);
 	unlock_targets(&t);
 	Py_END_ALLOW_THREADS

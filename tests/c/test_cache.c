@@ -230,6 +230,45 @@ static void test_results_outlive(const row *a)
 	chain_result_free(second);
 }
 
+/* chain_verify_cached(): one call at a time through a cache gives
+ * chain_verify()'s results, and the second time answers from verdicts. */
+static void test_verify_cached(const chain_store *store, const chain_pool *pool, row *rows,
+                               size_t n)
+{
+	chain_cache *own = NULL;
+	chain_policy *p = NULL;
+	size_t differ = 0;
+	char why[256];
+
+	chain_cache_new(&own, 0);
+	chain_policy_new(&p);
+	chain_policy_set_time(p, 1893456000);
+	chain_policy_set_hostname(p, "www.example.com");
+	for (int round = 0; round < 2; round++)
+		for (size_t i = 0; i < n; i++) {
+			chain_result *plain = NULL, *cached = NULL;
+			const unsigned char *const *d = (const unsigned char *const *)rows[i].chain.ders;
+			int a = chain_verify(&plain, store, p, d, rows[i].chain.lens, rows[i].chain.n, pool);
+			int b = chain_verify_cached(&cached, store, p, d, rows[i].chain.lens,
+			                            rows[i].chain.n, pool, own);
+			differ += a != b || test_results_differ(plain, cached, why, sizeof(why));
+			chain_result_free(plain);
+			chain_result_free(cached);
+		}
+	CHECK(differ == 0 && chain_cache_stat(own, CHAIN_CACHE_VERDICT_HITS) == n &&
+	              chain_cache_stat(own, CHAIN_CACHE_VERDICT_MISSES) == n,
+	      "chain_verify_cached: %zu of %zu results differ from chain_verify(); the second "
+	      "round came from verdicts", differ, 2 * n);
+	chain_result *res = NULL;
+	CHECK(chain_verify_cached(&res, store, p, (const unsigned char *const *)rows[0].chain.ders,
+	                          rows[0].chain.lens, rows[0].chain.n, pool, NULL) == CHAIN_OK &&
+	              chain_result_ok(res),
+	      "chain_verify_cached with no cache is chain_verify");
+	chain_result_free(res);
+	chain_policy_free(p);
+	chain_cache_free(own);
+}
+
 int main(int argc, char **argv)
 {
 	static const char *const files[] = {"pki/chain-a.pem", "pki/chain-a-leaf.pem",
@@ -256,6 +295,7 @@ int main(int argc, char **argv)
 	test_kinds(store, &rows[0]);
 	test_bound(store, pool, rows, 6);
 	test_results_outlive(&rows[0]);
+	test_verify_cached(store, pool, rows, 6);
 	CHECK(mismatches == 0, "every cached result equals the uncached one (%zu differ)", mismatches);
 
 	chain_cache_free(cache);

@@ -199,3 +199,40 @@ def test_at_accepts_float_seconds():
     for bad in (float("nan"), float("inf"), 1e30):
         with pytest.raises(ValueError):
             Policy(at=bad)
+
+
+# ---------------------------------------------------------------------------
+# One call at a time reuses the intermediate's parse and signature
+
+
+def test_verify_reuses_through_a_cache_without_changing_results():
+    pki = PKI()
+    root = pki.root("Reuse Root")
+    inter = root.intermediate("Reuse Int")
+    leaves = [inter.leaf(dns=["www.example.com"]) for _ in range(5)]
+    expired = inter.leaf(dns=["www.example.com"], not_after=utc(2025))
+    store = TrustStore.from_pem(root.pem)
+    chains = [[leaf.der, inter.der] for leaf in leaves] + [[expired.der, inter.der]]
+    policy = Policy(at=T, hostname="www.example.com")
+
+    def digest(r):
+        return (r.ok, r.code, [tuple(p) for p in r.reasons], r.chain, r.time)
+
+    plain = [digest(verify(c, store=store, policy=policy, cache=None)) for c in chains]
+    cache = chainval.Cache()
+    for _ in range(2):
+        assert [digest(verify(c, store=store, policy=policy, cache=cache))
+                for c in chains] == plain
+        assert [digest(verify(c, store=store, policy=policy)) for c in chains] == plain
+    stats = cache.stats()
+    # the intermediate was parsed once and its signature checked once; the
+    # second round was answered from verdicts
+    assert stats["cert_misses"] == 1 and stats["cert_hits"] >= 5
+    assert stats["edge_misses"] == 1 + len(chains)
+    assert stats["verdict_hits"] == len(chains)
+    store.set_cache_size(0)  # the store's own cache off: the same results
+    assert [digest(verify(c, store=store, policy=policy)) for c in chains] == plain
+    store.set_cache_size(1 << 20)
+    assert [digest(verify(c, store=store, policy=policy)) for c in chains] == plain
+    with pytest.raises(TypeError, match="cache must be a chainval.Cache or None"):
+        verify(chains[0], store=store, cache="yes")
