@@ -383,7 +383,8 @@ def _sign_sha256(key: PrivateKey, tbs: bytes) -> tuple[bytes, bytes]:
 def make_crl(issuer: "CA", revoked: Iterable[Union[int, bytes, tuple]] = (), *,
              this_update: Optional[datetime.datetime] = None,
              next_update: Optional[datetime.datetime] = None,
-             number: Optional[int] = 1, key: Optional[PrivateKey] = None) -> bytes:
+             number: Optional[int] = 1, key: Optional[PrivateKey] = None,
+             empty_list: bool = False) -> bytes:
     """A DER CRL of ``issuer``, built by hand so that it can hold what
     ``cryptography``'s builder refuses (serials of any length, tens of
     thousands of entries quickly).
@@ -391,7 +392,9 @@ def make_crl(issuer: "CA", revoked: Iterable[Union[int, bytes, tuple]] = (), *,
     ``revoked`` holds serials (an int, or the INTEGER's raw content octets)
     or ``(serial, revocation datetime)`` pairs; the default date is 2021-01-01.
     ``number`` is the cRLNumber (``None``: no extension). ``key`` signs
-    instead of the issuer's key (a same-name CRL of another CA). Validity
+    instead of the issuer's key (a same-name CRL of another CA).
+    ``empty_list`` writes revokedCertificates even when it is empty (``30 00``,
+    which encoders usually leave out). Validity
     defaults to 2020-01-01 .. 2099-12-31, as certificates.
     """
     signer = key or issuer.key
@@ -409,7 +412,7 @@ def make_crl(issuer: "CA", revoked: Iterable[Union[int, bytes, tuple]] = (), *,
         _der_time(this_update or DEFAULT_NOT_BEFORE),
         _der_time(next_update or DEFAULT_NOT_AFTER),
     ]
-    if entries:
+    if entries or empty_list:
         fields.append(encode_tlv(0x30, b"".join(entries)))
     if number is not None:
         ext = encode_tlv(0x30, encode_oid("2.5.29.20") + encode_tlv(0x04, _der_integer(number)))

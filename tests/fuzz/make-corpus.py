@@ -220,6 +220,11 @@ def signed_chains() -> list[tuple[str, list[bytes], list[bytes]]]:
     leaf = inter.leaf(dns=["www.example.com"], key=key)
     chains = [("basic", [root, leaf, inter], [])]
 
+    def tbs_of_crl(der):  # the TBSCertList of a DER CRL
+        _, start, end = t._read_tlv(der, 0)
+        _, tbs_start, tbs_end = t._read_tlv(der, start, end)
+        return der[start:tbs_end]
+
     def crl(issuer, revoked_serials, *, number=True, this=2029, next_=2031):
         b = (x509.CertificateRevocationListBuilder().issuer_name(issuer.name)
              .last_update(t.utc(this)).next_update(t.utc(next_)))
@@ -271,6 +276,9 @@ def signed_chains() -> list[tuple[str, list[bytes], list[bytes]]]:
             ("crl-empty-no-number", [root, leaf, inter], [crl(inter, [], number=False),
                                                           crl(root, [inter.cert.serial_number])]),
             ("crl-stale", [root, leaf, inter], [crl(inter, [], this=2020, next_=2021)]),
+            # revokedCertificates present but empty (30 00): once undefined behaviour
+            ("crl-empty-list", [root, leaf, inter], [tbs_of_crl(t.make_crl(
+                inter, [], key=key, empty_list=True))]),
         ]
     except Exception as e:  # a shape this cryptography cannot make: the rest stay
         print(f"make-corpus: some signed-mode seeds skipped ({e})", file=sys.stderr)
