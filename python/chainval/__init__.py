@@ -35,31 +35,49 @@ from ._chainval import (
 __version__ = "0.2.0"
 
 
-class Reason(enum.IntEnum):
-    """libchain's reason codes (chain_reason); ``Reason[result.code.upper()]``."""
+class Reason(enum.StrEnum):
+    """libchain's reason codes: strings equal to the codes results carry
+    (``result.code == Reason.EXPIRED``), each with its C value
+    (``Reason.EXPIRED.number == 10``, ``Reason.from_number(10)``)."""
 
-    OK = 0
-    EXPIRED = 10
-    NOT_YET_VALID = 11
-    MISSING_ISSUER = 20
-    UNTRUSTED_ROOT = 21
-    NOT_CA = 22
-    PATH_LENGTH = 23
-    KEY_USAGE = 24
-    NAME_CONSTRAINTS = 25
-    DISTRUSTED = 26
-    BAD_SIGNATURE = 30
-    INSECURE_ALGORITHM = 31
-    REVOKED = 32
-    REVOCATION_UNKNOWN = 33
-    HOSTNAME_MISMATCH = 40
-    PURPOSE_MISMATCH = 41
-    DEPTH_EXCEEDED = 50
-    BUDGET_EXCEEDED = 51
-    INPUT_LIMIT = 52
-    MALFORMED = 60
-    UNKNOWN_CRITICAL_EXTENSION = 61
-    NONCONFORMING = 62
+    number: int
+
+    def __new__(cls, code: str, number: int) -> "Reason":
+        member = str.__new__(cls, code)
+        member._value_ = code
+        member.number = number
+        return member
+
+    @classmethod
+    def from_number(cls, number: int) -> "Reason":
+        """The member whose C value (chain_reason) is ``number``."""
+        for member in cls:
+            if member.number == number:
+                return member
+        raise ValueError(f"{number!r} is not a chainval reason number")
+
+    OK = "ok", 0
+    EXPIRED = "expired", 10
+    NOT_YET_VALID = "not_yet_valid", 11
+    MISSING_ISSUER = "missing_issuer", 20
+    UNTRUSTED_ROOT = "untrusted_root", 21
+    NOT_CA = "not_ca", 22
+    PATH_LENGTH = "path_length", 23
+    KEY_USAGE = "key_usage", 24
+    NAME_CONSTRAINTS = "name_constraints", 25
+    DISTRUSTED = "distrusted", 26
+    BAD_SIGNATURE = "bad_signature", 30
+    INSECURE_ALGORITHM = "insecure_algorithm", 31
+    REVOKED = "revoked", 32
+    REVOCATION_UNKNOWN = "revocation_unknown", 33
+    HOSTNAME_MISMATCH = "hostname_mismatch", 40
+    PURPOSE_MISMATCH = "purpose_mismatch", 41
+    DEPTH_EXCEEDED = "depth_exceeded", 50
+    BUDGET_EXCEEDED = "budget_exceeded", 51
+    INPUT_LIMIT = "input_limit", 52
+    MALFORMED = "malformed", 60
+    UNKNOWN_CRITICAL_EXTENSION = "unknown_critical_extension", 61
+    NONCONFORMING = "nonconforming", 62
 
 
 __all__ = [

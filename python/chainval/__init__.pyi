@@ -22,29 +22,33 @@ class VerificationError(Error):
 
 class BackendError(Error): ...
 
-class Reason(enum.IntEnum):
-    OK = 0
-    EXPIRED = 10
-    NOT_YET_VALID = 11
-    MISSING_ISSUER = 20
-    UNTRUSTED_ROOT = 21
-    NOT_CA = 22
-    PATH_LENGTH = 23
-    KEY_USAGE = 24
-    NAME_CONSTRAINTS = 25
-    DISTRUSTED = 26
-    BAD_SIGNATURE = 30
-    INSECURE_ALGORITHM = 31
-    REVOKED = 32
-    REVOCATION_UNKNOWN = 33
-    HOSTNAME_MISMATCH = 40
-    PURPOSE_MISMATCH = 41
-    DEPTH_EXCEEDED = 50
-    BUDGET_EXCEEDED = 51
-    INPUT_LIMIT = 52
-    MALFORMED = 60
-    UNKNOWN_CRITICAL_EXTENSION = 61
-    NONCONFORMING = 62
+class Reason(enum.StrEnum):
+    @property
+    def number(self) -> int: ...
+    @classmethod
+    def from_number(cls, number: int) -> Reason: ...
+    OK = "ok"
+    EXPIRED = "expired"
+    NOT_YET_VALID = "not_yet_valid"
+    MISSING_ISSUER = "missing_issuer"
+    UNTRUSTED_ROOT = "untrusted_root"
+    NOT_CA = "not_ca"
+    PATH_LENGTH = "path_length"
+    KEY_USAGE = "key_usage"
+    NAME_CONSTRAINTS = "name_constraints"
+    DISTRUSTED = "distrusted"
+    BAD_SIGNATURE = "bad_signature"
+    INSECURE_ALGORITHM = "insecure_algorithm"
+    REVOKED = "revoked"
+    REVOCATION_UNKNOWN = "revocation_unknown"
+    HOSTNAME_MISMATCH = "hostname_mismatch"
+    PURPOSE_MISMATCH = "purpose_mismatch"
+    DEPTH_EXCEEDED = "depth_exceeded"
+    BUDGET_EXCEEDED = "budget_exceeded"
+    INPUT_LIMIT = "input_limit"
+    MALFORMED = "malformed"
+    UNKNOWN_CRITICAL_EXTENSION = "unknown_critical_extension"
+    NONCONFORMING = "nonconforming"
 
 class TrustStore:
     def __init__(self) -> None: ...

@@ -236,3 +236,14 @@ def test_verify_reuses_through_a_cache_without_changing_results():
     assert [digest(verify(c, store=store, policy=policy)) for c in chains] == plain
     with pytest.raises(TypeError, match="cache must be a chainval.Cache or None"):
         verify(chains[0], store=store, cache="yes")
+
+
+def test_codes_compare_with_the_reason_enum(expired_wrong_purpose):
+    """pyca users' expectation: result.code == Reason.EXPIRED (was False:
+    Reason was an IntEnum)."""
+    r = expired_wrong_purpose
+    assert r.code == chainval.Reason.EXPIRED
+    assert chainval.Reason(r.code) is chainval.Reason.EXPIRED
+    assert {p.code for p in r.reasons} == {chainval.Reason.EXPIRED,
+                                           chainval.Reason.PURPOSE_MISMATCH}
+    assert chainval.Reason.EXPIRED.number == 10

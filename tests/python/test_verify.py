@@ -57,14 +57,20 @@ def _header_reasons() -> dict[str, int]:
 
 def test_reason_enum():
     import enum
-    assert issubclass(chainval.Reason, enum.IntEnum)
-    members = {m.name: m.value for m in chainval.Reason}
+    assert issubclass(chainval.Reason, enum.StrEnum)
+    members = {m.name: m.number for m in chainval.Reason}
     # the documented values, and exactly the C header's chain_reason values
     assert REASON_VALUES.items() <= members.items()
     assert members == _header_reasons()
-    assert chainval.Reason.EXPIRED == 10
+    assert all(m.value == m.name.lower() == m for m in chainval.Reason)
+    assert chainval.Reason.EXPIRED == "expired" and chainval.Reason.EXPIRED.number == 10
     assert chainval.Reason["BAD_SIGNATURE"] is chainval.Reason.BAD_SIGNATURE
-    assert chainval.Reason(52) is chainval.Reason.INPUT_LIMIT
+    assert chainval.Reason("input_limit") is chainval.Reason.INPUT_LIMIT
+    assert chainval.Reason.from_number(52) is chainval.Reason.INPUT_LIMIT
+    with pytest.raises(ValueError):
+        chainval.Reason(52)  # 0.1's IntEnum lookup: docs/changes.md
+    with pytest.raises(ValueError):
+        chainval.Reason.from_number(99)
 
 
 def test_result_cannot_be_instantiated():
