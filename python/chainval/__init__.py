@@ -12,6 +12,7 @@ and results. See docs/python.md.
 
 from __future__ import annotations
 
+import copyreg
 import enum
 
 from ._chainval import (
@@ -78,6 +79,26 @@ class Reason(enum.StrEnum):
     MALFORMED = "malformed", 60
     UNKNOWN_CRITICAL_EXTENSION = "unknown_critical_extension", 61
     NONCONFORMING = "nonconforming", 62
+
+
+# Pickling: a Policy is made again from the keyword arguments it was given.
+def _policy_from_fields(fields: dict) -> Policy:
+    return Policy(**fields)
+
+
+def _reduce_policy(policy: Policy) -> tuple:
+    return _policy_from_fields, (policy._given,)  # type: ignore[attr-defined]
+
+
+copyreg.pickle(Policy, _reduce_policy)
+
+
+def _certificate_repr(cert: Certificate) -> str:
+    return (f"chainval.Certificate(subject={cert.subject!r}, serial={cert.serial!r}, "
+            f"fingerprint_sha256={cert.fingerprint_sha256!r}, source={cert.source!r})")
+
+
+Certificate.__repr__ = _certificate_repr  # type: ignore[method-assign]
 
 
 __all__ = [

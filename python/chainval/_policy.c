@@ -334,7 +334,23 @@ static Py_hash_t policy_hash(PolicyObject *self)
 }
 
 #define FIELD(name, idx, doc) {name, (getter)policy_field, NULL, doc, (void *)(Py_ssize_t)(idx)}
+/* The fields as given (None where not), in field_names order: what
+ * pickling needs to make the same Policy again (chainval/__init__.py). */
+static PyObject *policy_given(PolicyObject *self, void *closure)
+{
+	(void)closure;
+	PyObject *d = PyDict_New();
+	for (int i = 0; d && i < N_FIELDS; i++) {
+		PyObject *v = PyTuple_GET_ITEM(self->key, i);
+		if (v != Py_None && PyDict_SetItemString(d, field_names[i], v) < 0)
+			Py_CLEAR(d);
+	}
+	return d;
+}
+
 static PyGetSetDef policy_getset[] = {
+	{"_given", (getter)policy_given, NULL, "The keyword arguments that make this Policy again.",
+	 NULL},
 	FIELD("hostname", F_HOSTNAME, "DNS name or IP literal the leaf must match, or None."),
 	FIELD("ip", F_IP, "IP address the leaf must match, or None."),
 	FIELD("purpose", F_PURPOSE, "'server', 'client', 'any' or a dotted EKU OID."),

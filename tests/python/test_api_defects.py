@@ -247,3 +247,32 @@ def test_codes_compare_with_the_reason_enum(expired_wrong_purpose):
     assert {p.code for p in r.reasons} == {chainval.Reason.EXPIRED,
                                            chainval.Reason.PURPOSE_MISMATCH}
     assert chainval.Reason.EXPIRED.number == 10
+
+
+def test_policy_pickles_with_every_field():
+    """Policy pickles (multiprocessing, Dask); before: "cannot pickle"."""
+    import ast
+    import pathlib
+    import pickle
+
+    stub = ast.parse(pathlib.Path(chainval.__file__).with_name("__init__.pyi").read_text())
+    init = next(n for c in stub.body if isinstance(c, ast.ClassDef) and c.name == "Policy"
+                for n in c.body if isinstance(n, ast.FunctionDef) and n.name == "__init__")
+    p = Policy(hostname="www.example.com", purpose="client", at=T, max_depth=3,
+               partial_chain=True, cn_fallback=True, allow_sha1=True, strict=False,
+               repair_order=True, precertificate=True, min_rsa_bits=1024, max_sig_checks=7,
+               max_candidates=9, max_certs=5, max_chain_bytes=5000, max_cert_bytes=4000)
+    # every keyword of the stub but ip (which excludes hostname) is carried
+    assert set(p._given) | {"ip"} == {a.arg for a in init.args.kwonlyargs}
+    for protocol in range(pickle.HIGHEST_PROTOCOL + 1):
+        q = pickle.loads(pickle.dumps(p, protocol))
+        assert q == p and repr(q) == repr(p) and hash(q) == hash(p)
+    assert pickle.loads(pickle.dumps(Policy(ip="192.0.2.1"))) == Policy(ip="192.0.2.1")
+
+
+def test_certificate_repr_is_short(world2):
+    store, leaf, inter = world2
+    cert = verify([leaf.der, inter.der], store=store, policy=Policy(at=T)).certificates[0]
+    text = repr(cert)
+    assert len(text) < 300 and "der=" not in text
+    assert cert.fingerprint_sha256 in text and cert.serial in text and "CN=www.example.com" in text
