@@ -158,6 +158,36 @@ static int add_bytes(chainval_ders *d, const char *buf, Py_ssize_t len, PyObject
 	return add_pem(d, buf, len, false);
 }
 
+PyObject *chainval_der_of_object(PyObject *obj)
+{
+	PyObject *module = PyObject_GetAttrString((PyObject *)Py_TYPE(obj), "__module__");
+	const char *name = module && PyUnicode_Check(module) ? PyUnicode_AsUTF8(module) : NULL;
+	bool pyca = name && strncmp(name, "cryptography.", 13) == 0;
+	Py_XDECREF(module);
+	PyErr_Clear();
+	PyObject *der = NULL;
+	if (pyca && PyObject_HasAttrString(obj, "public_bytes")) {
+		/* cryptography is loaded already: its object is here. */
+		PyObject *ser = PyImport_ImportModule("cryptography.hazmat.primitives.serialization");
+		PyObject *enc = ser ? PyObject_GetAttrString(ser, "Encoding") : NULL;
+		PyObject *fmt = enc ? PyObject_GetAttrString(enc, "DER") : NULL;
+		der = fmt ? PyObject_CallMethod(obj, "public_bytes", "O", fmt) : NULL;
+		Py_XDECREF(ser);
+		Py_XDECREF(enc);
+		Py_XDECREF(fmt);
+	} else if (!PyUnicode_Check(obj) && PyObject_HasAttrString(obj, "der")) {
+		der = PyObject_GetAttrString(obj, "der"); /* chainval.testing's Cert, and the like */
+	} else {
+		return NULL;
+	}
+	if (der && !PyBytes_Check(der)) {
+		PyErr_Format(PyExc_TypeError, "%.100s gave its DER as %.100s, not bytes",
+		             Py_TYPE(obj)->tp_name, Py_TYPE(der)->tp_name);
+		Py_CLEAR(der);
+	}
+	return der;
+}
+
 /* One item: DER (first byte 0x30) or PEM with one or more blocks, as bytes,
  * any bytes-like object, or str. -1 with an exception for a caller's
  * mistake (a type that is no certificate); 0 otherwise, d->bad telling
@@ -187,9 +217,18 @@ static int add_item(chainval_ders *d, PyObject *item)
 		PyBuffer_Release(&view);
 		return ret;
 	}
+	PyObject *der = chainval_der_of_object(item);
+	if (der) {
+		int ret = add_der(d, PyBytes_AS_STRING(der), PyBytes_GET_SIZE(der), der);
+		Py_DECREF(der);
+		return ret;
+	}
+	if (PyErr_Occurred())
+		return -1;
 	PyErr_Format(PyExc_TypeError,
-	             "item %zd: a certificate is bytes, bytearray or memoryview (DER or PEM) or "
-	             "str (PEM), not %.100s", d->item, Py_TYPE(item)->tp_name);
+	             "item %zd: a certificate is bytes, bytearray or memoryview (DER or PEM), str "
+	             "(PEM) or a cryptography.x509.Certificate, not %.100s", d->item,
+	             Py_TYPE(item)->tp_name);
 	return -1;
 }
 
@@ -205,9 +244,16 @@ int chainval_ders_from(chainval_ders *d, PyObject *chain, uint64_t max_bytes, bo
 	    PyMemoryView_Check(chain))
 		return add_item(d, chain);
 	if (!PyList_Check(chain) && !PyTuple_Check(chain)) {
-		PyErr_Format(PyExc_TypeError,
-		             "chain must be a list of certificates or one PEM/DER value, not %.100s",
-		             Py_TYPE(chain)->tp_name);
+		PyObject *der = chainval_der_of_object(chain); /* one certificate object: the leaf */
+		if (der) {
+			int ret = add_der(d, PyBytes_AS_STRING(der), PyBytes_GET_SIZE(der), der);
+			Py_DECREF(der);
+			return ret;
+		}
+		if (!PyErr_Occurred())
+			PyErr_Format(PyExc_TypeError,
+			             "chain must be a list of certificates or one certificate (PEM/DER "
+			             "value or certificate object), not %.100s", Py_TYPE(chain)->tp_name);
 		return -1;
 	}
 	Py_ssize_t n = PySequence_Fast_GET_SIZE(chain);

@@ -98,6 +98,11 @@ typedef struct {
  * certificate type), else 0; then out->bad says the chain is unreadable. */
 int chainval_ders_from(chainval_ders *out, PyObject *chain, uint64_t max_bytes, bool lenient);
 void chainval_ders_free(chainval_ders *d);
+/* The DER bytes of a certificate object: a cryptography.x509.Certificate
+ * (public_bytes(DER); cryptography is never imported for other objects),
+ * or an object with a bytes `der` attribute (chainval.testing.Cert). NULL
+ * without an exception when @obj is neither; NULL with one on failure. */
+PyObject *chainval_der_of_object(PyObject *obj);
 
 /* _cache.c */
 typedef struct {

@@ -352,6 +352,26 @@ static PyObject *store_crl_bytes(CertSetObject *s, void *closure)
 	return PyLong_FromSize_t(n);
 }
 
+static PyObject *certset_add_der(CertSetObject *s, PyObject *data);
+
+/* add_cert(): a certificate object (cryptography.x509.Certificate,
+ * chainval.testing.Cert) or DER bytes. */
+static PyObject *certset_add_cert(CertSetObject *s, PyObject *cert)
+{
+	if (PyBytes_Check(cert))
+		return certset_add_der(s, cert);
+	PyObject *der = chainval_der_of_object(cert);
+	if (!der)
+		return PyErr_Occurred() ? NULL
+		                        : PyErr_Format(PyExc_TypeError,
+		                                       "add_cert() needs a cryptography.x509.Certificate "
+		                                       "or DER bytes, not %.100s",
+		                                       Py_TYPE(cert)->tp_name);
+	PyObject *n = certset_add_der(s, der);
+	Py_DECREF(der);
+	return n;
+}
+
 static PyObject *certset_add_der(CertSetObject *s, PyObject *data)
 {
 	if (!PyBytes_Check(data))
@@ -563,6 +583,9 @@ static PyObject *pool_new(PyTypeObject *type, PyObject *args, PyObject *kwargs)
 	 "outside CERTIFICATE blocks is ignored. Returns how many were new. Blocks that do "  \
 	 "not parse are skipped and listed in .rejected; ParseError only when nothing could " \
 	 "be read."},                                                                         \
+	{"add_cert", (PyCFunction)certset_add_cert, METH_O,                                  \
+	 "add_cert(cert) -> int\n\nAdd one certificate object (cryptography.x509.Certificate, " \
+	 "chainval.testing.Cert) or DER bytes; returns 1, or 0 if already present."},         \
 	{"add_der", (PyCFunction)certset_add_der, METH_O,                                    \
 	 "add_der(data) -> int\n\nAdd one DER certificate; returns 1, or 0 if already present."}, \
 	{"add_file", (PyCFunction)certset_add_file, METH_O,                                  \

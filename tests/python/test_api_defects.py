@@ -276,3 +276,38 @@ def test_certificate_repr_is_short(world2):
     text = repr(cert)
     assert len(text) < 300 and "der=" not in text
     assert cert.fingerprint_sha256 in text and cert.serial in text and "CN=www.example.com" in text
+
+
+def test_cryptography_objects_are_certificates(world2):
+    """pyca users pass cryptography.x509.Certificate objects (and
+    chainval.testing's Cert) wherever a certificate goes."""
+    from cryptography import x509
+
+    store, leaf, inter = world2
+    policy = Policy(at=T)
+    objs = [x509.load_der_x509_certificate(leaf.der), x509.load_der_x509_certificate(inter.der)]
+    assert verify(objs, store=store, policy=policy).ok
+    assert verify([leaf, inter], store=store, policy=policy).ok          # testing.Cert
+    assert verify([leaf.cert, inter.der], store=store, policy=policy).ok  # mixed
+    [r] = chainval.verify_many([objs], store=store, policy=policy)
+    assert r.ok
+    # intermediates from objects, in a Pool or a list
+    assert verify([objs[0]], store=store, policy=policy, intermediates=[objs[1]]).ok
+    assert verify(objs[0], store=store, policy=policy, intermediates=chainval.Pool([inter])).ok
+    s = TrustStore()
+    assert s.add_cert(x509.load_der_x509_certificate(inter.der)) == 1
+    assert s.add_cert(inter) == 0 and s.add_cert(inter.der) == 0 and len(s) == 1
+    with pytest.raises(TypeError, match="add_cert"):
+        s.add_cert(42)
+    back = verify(objs, store=store, policy=policy).certificates[0].to_cryptography()
+    assert isinstance(back, x509.Certificate) and back == objs[0]
+
+
+def test_importing_chainval_does_not_import_cryptography():
+    import subprocess
+    import sys
+
+    code = ("import sys, chainval; chainval.verify; "
+            "assert 'cryptography' not in sys.modules, 'imported'")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr
