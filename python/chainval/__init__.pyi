@@ -189,6 +189,7 @@ class Result:
 
 def verify(
     chain: ChainLike,
+    /,
     *,
     store: TrustStore,
     policy: Policy | None = None,
@@ -197,6 +198,7 @@ def verify(
 ) -> Result: ...
 def verify_many(
     chains: Iterable[Union[ChainLike, tuple[ChainLike, Policy | None]]],
+    /,
     *,
     store: TrustStore,
     policy: Policy | None = None,

@@ -86,19 +86,21 @@ static void module_free(void *m)
 
 static PyMethodDef module_methods[] = {
 	{"verify", (PyCFunction)(void (*)(void))chainval_verify, METH_FASTCALL | METH_KEYWORDS,
-	 "verify(chain, *, store, policy=None, intermediates=None) -> Result\n\n"
+	 "verify($module, chain, /, *, store, policy=None, intermediates=None, cache=...)\n--\n\n"
 	 "Build and check a path for a served chain: a list of certificates (DER bytes or PEM "
 	 "bytes/str), leaf first, the rest in any order; or one PEM bundle (leaf first); or one "
 	 "DER certificate. intermediates: a Pool or a list of certificates. A rejected chain is "
 	 "a Result with ok False, not an exception; an unparsable certificate raises ParseError "
-	 "(with .index). The GIL is released during verification."},
+	 "(with .index). The GIL is released during verification. cache: not given, the store's "
+	 "own cache; None, none; a Cache, that one (a cache changes speed, never a result)."},
 	{"verify_many", (PyCFunction)(void (*)(void))chainval_verify_many,
 	 METH_FASTCALL | METH_KEYWORDS,
-	 "verify_many(chains, *, store, policy=None, intermediates=None, threads=None, cache=None) -> list[Result]\n\n"
+	 "verify_many($module, chains, /, *, store, policy=None, intermediates=None, threads=None, "
+	 "cache=...)\n--\n\n"
 	 "Verify an iterable of chains (each as for verify(), or a (chain, Policy) pair) on C "
 	 "threads (threads=None: all cores) with the GIL released. Results come in input order "
 	 "and equal verify()'s, except that an unparsable item gives a Result with code "
-	 "'malformed' instead of raising. cache: a Cache reused across calls (faster, same verdicts)."},
+	 "'malformed' instead of raising. cache: as for verify()."},
 	{NULL, NULL, 0, NULL},
 };
 

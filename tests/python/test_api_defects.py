@@ -311,3 +311,18 @@ def test_importing_chainval_does_not_import_cryptography():
             "assert 'cryptography' not in sys.modules, 'imported'")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert out.returncode == 0, out.stderr
+
+
+def test_functions_have_text_signatures():
+    """inspect.signature(chainval.verify) raised ValueError (no signature)."""
+    import inspect
+
+    for fn, first, kw in ((chainval.verify, "chain", ["store", "policy", "intermediates", "cache"]),
+                          (chainval.verify_many, "chains",
+                           ["store", "policy", "intermediates", "threads", "cache"])):
+        params = inspect.signature(fn).parameters
+        assert list(params) == [first, *kw]
+        assert params[first].kind is inspect.Parameter.POSITIONAL_ONLY
+        assert all(params[k].kind is inspect.Parameter.KEYWORD_ONLY for k in kw)
+        assert params["store"].default is inspect.Parameter.empty
+        assert params["policy"].default is None
