@@ -344,11 +344,33 @@ static PyMethodDef result_methods[] = {
 	{NULL, NULL, 0, NULL},
 };
 
+/* Everything a Result says, for ==: two results are equal when they read
+ * the same through every attribute. */
+static PyObject *content(ResultObject *r)
+{
+	return Py_BuildValue("(NNNNNNNNN)", get_ok(r, NULL), get_code(r, NULL), get_reasons(r, NULL),
+	                     get_certificates(r, NULL), get_anchored(r, NULL),
+	                     get_order_repaired(r, NULL), get_time(r, NULL),
+	                     get_error_index(r, NULL), get_error_message(r, NULL));
+}
+
+static PyObject *result_richcompare(PyObject *a, PyObject *b, int op)
+{
+	if ((op != Py_EQ && op != Py_NE) || Py_TYPE(a) != Py_TYPE(b))
+		Py_RETURN_NOTIMPLEMENTED;
+	PyObject *x = content((ResultObject *)a), *y = x ? content((ResultObject *)b) : NULL;
+	PyObject *out = y ? PyObject_RichCompare(x, y, op) : NULL;
+	Py_XDECREF(x);
+	Py_XDECREF(y);
+	return out;
+}
+
 static PyType_Slot result_slots[] = {
 	{Py_tp_dealloc, result_dealloc},
 	{Py_tp_getset, result_getset},
 	{Py_tp_methods, result_methods},
 	{Py_tp_repr, result_repr},
+	{Py_tp_richcompare, result_richcompare},
 	{Py_nb_bool, result_bool},
 	{Py_tp_doc, "The outcome of one verification (made by verify() and verify_many() only).\n\n"
 	            "bool(result) is result.ok. On failure, .chain and .certificates show the most "

@@ -326,3 +326,18 @@ def test_functions_have_text_signatures():
         assert all(params[k].kind is inspect.Parameter.KEYWORD_ONLY for k in kw)
         assert params["store"].default is inspect.Parameter.empty
         assert params["policy"].default is None
+
+
+def test_results_compare_by_content(world2):
+    """Result.__eq__ was identity."""
+    store, leaf, inter = world2
+    policy = Policy(at=T)
+    a = verify([leaf.der, inter.der], store=store, policy=policy, cache=None)
+    b = verify([leaf.der, inter.der], store=store, policy=policy)
+    c = verify([leaf.der, inter.der], store=store, policy=Policy(at=T + 1))
+    d = verify([leaf.der], store=store, policy=policy)
+    assert a == b and not (a != b) and a is not b
+    assert a != c  # the time differs
+    assert a != d and a != "ok" and a != None  # noqa: E711
+    with pytest.raises(TypeError):
+        hash(a)
