@@ -10,10 +10,8 @@ Everything that decides a verdict is in C; this package only converts arguments
 and results. See docs/python.md.
 """
 
-from __future__ import annotations
-
-import copyreg
-import enum
+import copyreg as _copyreg
+import enum as _enum
 
 from ._chainval import (
     LIBCHAIN_HEADER_VERSION,
@@ -36,7 +34,7 @@ from ._chainval import (
 __version__ = "0.2.0"
 
 
-class Reason(enum.StrEnum):
+class Reason(_enum.StrEnum):
     """libchain's reason codes: strings equal to the codes results carry
     (``result.code == Reason.EXPIRED``), each with its C value
     (``Reason.EXPIRED.number == 10``, ``Reason.from_number(10)``)."""
@@ -90,7 +88,7 @@ def _reduce_policy(policy: Policy) -> tuple:
     return _policy_from_fields, (policy._given,)  # type: ignore[attr-defined]
 
 
-copyreg.pickle(Policy, _reduce_policy)
+_copyreg.pickle(Policy, _reduce_policy)
 
 
 def _certificate_repr(cert: Certificate) -> str:

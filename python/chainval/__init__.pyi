@@ -2,7 +2,26 @@ import datetime
 import enum
 import os
 from collections.abc import Iterable, Sequence
-from typing import Any, NamedTuple, Union
+from typing import Any, NamedTuple, Union, final
+
+__all__ = [
+    "LIBCHAIN_HEADER_VERSION",
+    "LIBCHAIN_VERSION",
+    "BackendError",
+    "Cache",
+    "Certificate",
+    "Error",
+    "ParseError",
+    "Policy",
+    "Pool",
+    "Problem",
+    "Reason",
+    "Result",
+    "TrustStore",
+    "VerificationError",
+    "verify",
+    "verify_many",
+]
 
 CertLike = Union[bytes, bytearray, memoryview, str, Any]  # Any: a cryptography.x509.Certificate
 ChainLike = Union[Sequence[CertLike], bytes, str]
@@ -50,6 +69,7 @@ class Reason(enum.StrEnum):
     UNKNOWN_CRITICAL_EXTENSION = "unknown_critical_extension"
     NONCONFORMING = "nonconforming"
 
+@final
 class TrustStore:
     def __init__(self) -> None: ...
     @classmethod
@@ -71,6 +91,7 @@ class TrustStore:
     def rejected(self) -> list[tuple[str, str]]: ...
     def __len__(self) -> int: ...
 
+@final
 class Pool:
     def __init__(self, certs: Union[CertLike, Sequence[CertLike]]) -> None: ...
     def add_pem(self, data: CertLike) -> int: ...
@@ -82,6 +103,7 @@ class Pool:
     def rejected(self) -> list[tuple[str, str]]: ...
     def __len__(self) -> int: ...
 
+@final
 class Policy:
     def __init__(
         self,
@@ -141,6 +163,7 @@ class Policy:
     def __eq__(self, other: object) -> bool: ...
     def __hash__(self) -> int: ...
 
+@final
 class Cache:
     def __init__(self, *, max_bytes: int | None = None, certs: bool = True, edges: bool = True,
                  verdicts: bool = True) -> None: ...
@@ -163,6 +186,7 @@ class Certificate(NamedTuple):
     source: str
     def to_cryptography(self) -> Any: ...
 
+@final
 class Result:
     @property
     def ok(self) -> bool: ...
