@@ -21,7 +21,7 @@ import sys
 import threading
 import time
 from collections.abc import Iterator
-from typing import Optional, TextIO
+from typing import Any, Optional, TextIO
 
 from . import formats
 from .formats import Input, Record, parse_time
@@ -150,7 +150,7 @@ class Interrupt:
         self.requested = False
         self.writing = False
         self.pending = False
-        self.previous = None
+        self.previous: Any = None  # the SIGINT handler to put back
         self.installed = False
 
     def __enter__(self) -> "Interrupt":

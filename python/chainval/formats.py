@@ -203,7 +203,8 @@ def _opaque24(buf: bytes, pos: int, what: str) -> tuple[bytes, int]:
 
 def _cert_list24(buf: bytes, pos: int, what: str) -> tuple[list[bytes], int]:
     body, end = _opaque24(buf, pos, what)
-    out, p = [], 0
+    out: list[bytes] = []
+    p = 0
     while p < len(body):
         der, p = _opaque24(body, p, f"{what}[{len(out)}]")
         out.append(der)

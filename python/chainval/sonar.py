@@ -258,7 +258,7 @@ class SonarCerts:
                 stats.lines = n
                 sha1, der, why = _certs_line(text)
                 if why is None:
-                    good.append((sha1, der))
+                    good.append((sha1, der))  # type: ignore[arg-type]  # both set when why is None
                     stats.certs += 1
                 else:
                     stats.skipped += 1

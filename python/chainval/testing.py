@@ -139,7 +139,7 @@ def generate_key(key_type: str = "p256") -> PrivateKey:
         bits = int(kt[3:] or "2048")
         return rsa.generate_private_key(public_exponent=65537, key_size=bits)
     if kt in _CURVES:
-        return ec.generate_private_key(_CURVES[kt]())
+        return ec.generate_private_key(_CURVES[kt]())  # type: ignore[abstract]
     if kt == "ed25519":
         return ed25519.Ed25519PrivateKey.generate()
     if kt == "ed448":
@@ -342,7 +342,7 @@ def resign(cert: Union["Cert", x509.Certificate, bytes], issuer_key: PrivateKey,
     new_fields = [der[f[1]:f[3]] for f in fields]
     new_fields[idx + 1] = alg
     tbs = encode_tlv(0x30, b"".join(new_fields))
-    hash_alg = _HASHES[name]()
+    hash_alg = _HASHES[name]()  # type: ignore[abstract]
     if isinstance(issuer_key, rsa.RSAPrivateKey):
         sig = issuer_key.sign(tbs, padding.PKCS1v15(), hash_alg)
     else:
@@ -725,7 +725,7 @@ class CA(Cert):
         if hash_name in _LEGACY_HASHES:
             interim = builder.sign(self.key, hashes.SHA256())  # type: ignore[arg-type]
             return resign(interim, self.key, hash_name)
-        return builder.sign(self.key, _HASHES[hash_name]())  # type: ignore[arg-type]
+        return builder.sign(self.key, _HASHES[hash_name]())  # type: ignore[arg-type,abstract]
 
     # -- conveniences -------------------------------------------------------
 
