@@ -99,11 +99,11 @@ def _certificate_repr(cert: Certificate) -> str:
 Certificate.__repr__ = _certificate_repr  # type: ignore[method-assign]
 
 
-def _to_cryptography(cert: Certificate):  # -> cryptography.x509.Certificate
+def _to_cryptography(self: Certificate):  # -> cryptography.x509.Certificate
     """This certificate as a ``cryptography.x509.Certificate`` (imports cryptography)."""
     from cryptography import x509
 
-    return x509.load_der_x509_certificate(cert.der)
+    return x509.load_der_x509_certificate(self.der)
 
 
 Certificate.to_cryptography = _to_cryptography  # type: ignore[attr-defined]

@@ -2,7 +2,9 @@ import datetime
 import enum
 import os
 from collections.abc import Iterable, Sequence
-from typing import Any, NamedTuple, Union, final
+from typing import Any, Final, Union, final
+
+from _typeshed import structseq
 
 __all__ = [
     "LIBCHAIN_HEADER_VERSION",
@@ -23,8 +25,8 @@ __all__ = [
     "verify_many",
 ]
 
-CertLike = Union[bytes, bytearray, memoryview, str, Any]  # Any: a cryptography.x509.Certificate
-ChainLike = Union[Sequence[CertLike], bytes, str]
+_CertLike = Union[bytes, bytearray, memoryview, str, Any]  # Any: a cryptography.x509.Certificate
+_ChainLike = Union[Sequence[_CertLike], bytes, str]
 
 __version__: str
 LIBCHAIN_VERSION: str
@@ -42,8 +44,7 @@ class VerificationError(Error):
 class BackendError(Error): ...
 
 class Reason(enum.StrEnum):
-    @property
-    def number(self) -> int: ...
+    number: int  # the C value (chain_reason)
     @classmethod
     def from_number(cls, number: int) -> Reason: ...
     OK = "ok"
@@ -71,17 +72,17 @@ class Reason(enum.StrEnum):
 
 @final
 class TrustStore:
-    def __init__(self) -> None: ...
+    def __new__(cls) -> TrustStore: ...
     @classmethod
     def system(cls) -> TrustStore: ...
     @classmethod
-    def from_pem(cls, data: CertLike) -> TrustStore: ...
-    def add_pem(self, data: CertLike) -> int: ...
+    def from_pem(cls, data: _CertLike) -> TrustStore: ...
+    def add_pem(self, data: _CertLike) -> int: ...
     def add_der(self, data: bytes) -> int: ...
     def add_cert(self, cert: Any) -> int: ...
     def add_file(self, path: Union[str, os.PathLike[str]]) -> int: ...
     def add_dir(self, path: Union[str, os.PathLike[str]]) -> int: ...
-    def add_crl(self, data: CertLike) -> int: ...
+    def add_crl(self, data: _CertLike) -> int: ...
     def distrust_after(self, fingerprint: str | bytes, at: int | datetime.datetime) -> None: ...
     def set_crl_limit(self, nbytes: int) -> None: ...
     def set_cache_size(self, nbytes: int) -> None: ...
@@ -93,8 +94,8 @@ class TrustStore:
 
 @final
 class Pool:
-    def __init__(self, certs: Union[CertLike, Sequence[CertLike]]) -> None: ...
-    def add_pem(self, data: CertLike) -> int: ...
+    def __new__(cls, certs: Union[_CertLike, Sequence[_CertLike]]) -> Pool: ...
+    def add_pem(self, data: _CertLike) -> int: ...
     def add_der(self, data: bytes) -> int: ...
     def add_cert(self, cert: Any) -> int: ...
     def add_file(self, path: Union[str, os.PathLike[str]]) -> int: ...
@@ -105,8 +106,8 @@ class Pool:
 
 @final
 class Policy:
-    def __init__(
-        self,
+    def __new__(
+        cls,
         *,
         hostname: str | None = None,
         ip: str | None = None,
@@ -125,7 +126,7 @@ class Policy:
         max_certs: int | None = None,
         max_chain_bytes: int | None = None,
         max_cert_bytes: int | None = None,
-    ) -> None: ...
+    ) -> Policy: ...
     @property
     def hostname(self) -> str | None: ...
     @property
@@ -160,30 +161,51 @@ class Policy:
     def max_chain_bytes(self) -> int | None: ...
     @property
     def max_cert_bytes(self) -> int | None: ...
-    def __eq__(self, other: object) -> bool: ...
+    def __eq__(self, value: object, /) -> bool: ...
     def __hash__(self) -> int: ...
 
 @final
 class Cache:
-    def __init__(self, *, max_bytes: int | None = None, certs: bool = True, edges: bool = True,
-                 verdicts: bool = True) -> None: ...
+    def __new__(cls, *, max_bytes: int | None = None, certs: bool = True, edges: bool = True,
+                verdicts: bool = True) -> Cache: ...
     def stats(self) -> dict[str, int]: ...
 
-class Problem(NamedTuple):
-    code: str
-    depth: int
-    message: str
-    input_index: int
+# Struct sequences at runtime (tuples with named fields, like os.stat_result).
+@final
+class Problem(structseq[Any], tuple[str, int, str, int]):
+    __match_args__: Final = ("code", "depth", "message", "input_index")
+    @property
+    def code(self) -> str: ...
+    @property
+    def depth(self) -> int: ...
+    @property
+    def message(self) -> str: ...
+    @property
+    def input_index(self) -> int: ...
 
-class Certificate(NamedTuple):
-    subject: str
-    issuer: str
-    serial: str
-    not_before: datetime.datetime | None
-    not_after: datetime.datetime | None
-    fingerprint_sha256: str
-    der: bytes
-    source: str
+@final
+class Certificate(
+    structseq[Any],
+    tuple[str, str, str, datetime.datetime | None, datetime.datetime | None, str, bytes, str],
+):
+    __match_args__: Final = ("subject", "issuer", "serial", "not_before", "not_after",
+                             "fingerprint_sha256", "der", "source")
+    @property
+    def subject(self) -> str: ...
+    @property
+    def issuer(self) -> str: ...
+    @property
+    def serial(self) -> str: ...
+    @property
+    def not_before(self) -> datetime.datetime | None: ...
+    @property
+    def not_after(self) -> datetime.datetime | None: ...
+    @property
+    def fingerprint_sha256(self) -> str: ...
+    @property
+    def der(self) -> bytes: ...
+    @property
+    def source(self) -> str: ...
     def to_cryptography(self) -> Any: ...
 
 @final
@@ -212,21 +234,21 @@ class Result:
     def __bool__(self) -> bool: ...
 
 def verify(
-    chain: ChainLike,
+    chain: _ChainLike,
     /,
     *,
     store: TrustStore,
     policy: Policy | None = None,
-    intermediates: Pool | Sequence[CertLike] | None = None,
+    intermediates: Pool | Sequence[_CertLike] | None = None,
     cache: Cache | None = ...,
 ) -> Result: ...
 def verify_many(
-    chains: Iterable[Union[ChainLike, tuple[ChainLike, Policy | None]]],
+    chains: Iterable[Union[_ChainLike, tuple[_ChainLike, Policy | None]]],
     /,
     *,
     store: TrustStore,
     policy: Policy | None = None,
-    intermediates: Pool | Sequence[CertLike] | None = None,
+    intermediates: Pool | Sequence[_CertLike] | None = None,
     threads: int | None = None,
     cache: Cache | None = ...,
 ) -> list[Result]: ...

@@ -71,7 +71,7 @@ static PyType_Slot cache_slots[] = {
 	{Py_tp_new, cache_new},
 	{Py_tp_dealloc, cache_dealloc},
 	{Py_tp_methods, cache_methods},
-	{Py_tp_doc, "Cache(*, max_bytes=None, certs=True, edges=True, verdicts=True)\n\n"
+	{Py_tp_doc, "Cache(*, max_bytes=None, certs=True, edges=True, verdicts=True)\n--\n\n"
 	            "Parsed CA certificates, verified signature edges and the results of chains "
 	            "already seen, reused across verify_many() calls and threads (pass cache=). "
 	            "Bounded to about max_bytes (None: 256 MiB): what is not used again ages out. "

@@ -382,7 +382,7 @@ static PyType_Slot policy_slots[] = {
 	            "partial_chain=False, cn_fallback=False, allow_sha1=False, strict=True, repair_order=False, "
 	            "precertificate=False, min_rsa_bits=None, "
 	            "max_sig_checks=None, max_candidates=None, max_certs=None, max_chain_bytes=None, "
-	            "max_cert_bytes=None)\n\n"
+	            "max_cert_bytes=None)\n--\n\n"
 	            "What a chain must satisfy. Immutable, hashable, shareable between threads.\n"
 	            "purpose: 'server', 'client', 'any' or a dotted EKU OID. at: unix seconds (int), "
 	            "a datetime (naive means UTC) or None (the clock at each verification). "

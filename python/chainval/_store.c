@@ -714,7 +714,7 @@ static PyType_Slot store_slots[] = {
 	{Py_tp_getset, store_getset},
 	{Py_tp_repr, certset_repr},
 	{Py_sq_length, certset_len},
-	{Py_tp_doc, "TrustStore()\n\nTrust anchors for verify(). Fill it with add_pem(), add_der(), "
+	{Py_tp_doc, "TrustStore()\n--\n\nTrust anchors for verify(). Fill it with add_pem(), add_der(), "
 	            "add_file(), add_dir(), or build it with TrustStore.system() / "
 	            "TrustStore.from_pem(). Safe to share between threads; adding while other "
 	            "threads verify is allowed (the add waits for running verifications)."},
@@ -728,7 +728,7 @@ static PyType_Slot pool_slots[] = {
 	{Py_tp_getset, certset_getset},
 	{Py_tp_repr, certset_repr},
 	{Py_sq_length, certset_len},
-	{Py_tp_doc, "Pool(certs)\n\nUntrusted intermediates, indexed once and reused across calls "
+	{Py_tp_doc, "Pool(certs)\n--\n\nUntrusted intermediates, indexed once and reused across calls "
 	            "and threads to complete served chains. certs: a PEM bundle (bytes or str) or a "
 	            "list of DER/PEM certificates; unusable entries are listed in .rejected."},
 	{0, NULL},

@@ -257,7 +257,7 @@ def test_policy_pickles_with_every_field():
 
     stub = ast.parse(pathlib.Path(chainval.__file__).with_name("__init__.pyi").read_text())
     init = next(n for c in stub.body if isinstance(c, ast.ClassDef) and c.name == "Policy"
-                for n in c.body if isinstance(n, ast.FunctionDef) and n.name == "__init__")
+                for n in c.body if isinstance(n, ast.FunctionDef) and n.name == "__new__")
     p = Policy(hostname="www.example.com", purpose="client", at=T, max_depth=3,
                partial_chain=True, cn_fallback=True, allow_sha1=True, strict=False,
                repair_order=True, precertificate=True, min_rsa_bits=1024, max_sig_checks=7,
