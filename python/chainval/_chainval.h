@@ -20,6 +20,9 @@ typedef struct {
 	PyObject *naive_epoch; /* datetime(1970, 1, 1) */
 	PyObject *datetime;  /* datetime.datetime */
 	PyObject *utc;       /* datetime.timezone.utc */
+	/* The datetime C API of this interpreter (its capsule's pointer: not the
+	 * process-wide PyDateTimeAPI, which another interpreter may replace). */
+	const void *datetime_api;
 	PyObject *default_policy;
 } chainval_state;
 

@@ -113,6 +113,14 @@ static PyModuleDef_Slot module_slots[] = {
 	{Py_mod_exec, chainval_exec_cache},
 	{Py_mod_exec, exec_versions},
 	{Py_mod_exec, exec_default_policy},
+#ifdef Py_mod_multiple_interpreters
+	/* Everything lives in module state and heap types; the process-wide C
+	 * data (the fork list in _store.c) has its own mutex. (CPython 3.12+.) */
+	{Py_mod_multiple_interpreters, Py_MOD_PER_INTERPRETER_GIL_SUPPORTED},
+#endif
+	/* No Py_mod_gil = Py_MOD_GIL_NOT_USED yet: a Result builds .reasons,
+	 * .chain and .certificates on first use without a lock of its own, which
+	 * the GIL serialises (docs/python.md, "Threads"). */
 	{0, NULL},
 };
 

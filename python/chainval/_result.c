@@ -3,10 +3,16 @@
  * many chains pays only for what the caller reads. */
 #include "_chainval.h"
 
-/* The datetime C API (a capsule of function pointers, set by
- * PyDateTime_IMPORT in chainval_exec_result): building a datetime through
- * it costs well under a microsecond, through timedelta arithmetic several. */
+/* The datetime C API (a capsule of function pointers, kept in the module
+ * state by chainval_exec_result): building a datetime through it costs
+ * well under a microsecond, through timedelta arithmetic several. */
 #include <datetime.h>
+
+/* datetime.h defines a process-wide PyDateTimeAPI, unused here. */
+static inline const void *process_datetime_api(void)
+{
+	return PyDateTimeAPI;
+}
 
 typedef struct {
 	PyObject_HEAD
@@ -99,9 +105,9 @@ static PyObject *utc_datetime(chainval_state *st, int64_t t)
 	civil_time c;
 	if (!civil(t, &c))
 		return Py_NewRef(Py_None);
-	return PyDateTimeAPI->DateTime_FromDateAndTime(c.year, c.month, c.day, c.hour, c.minute,
-	                                               c.second, 0, st->utc,
-	                                               PyDateTimeAPI->DateTimeType);
+	const PyDateTime_CAPI *api = st->datetime_api;
+	return api->DateTime_FromDateAndTime(c.year, c.month, c.day, c.hour, c.minute, c.second, 0,
+	                                     st->utc, api->DateTimeType);
 }
 
 /* Unix seconds as RFC 3339 text ("2030-01-01T00:00:00Z"); None beyond
@@ -384,10 +390,9 @@ static PyType_Spec result_spec = {
 
 int chainval_exec_result(PyObject *m)
 {
-	PyDateTime_IMPORT;
-	if (!PyDateTimeAPI)
-		return -1;
 	chainval_state *st = state_of_module(m);
+	if (!(st->datetime_api = PyCapsule_Import(PyDateTime_CAPSULE_NAME, 0)))
+		return -1;
 	st->result_type = (PyTypeObject *)PyType_FromModuleAndSpec(m, &result_spec, NULL);
 	st->problem_type = PyStructSequence_NewType(&problem_desc);
 	st->certificate_type = PyStructSequence_NewType(&cert_desc);
