@@ -116,6 +116,8 @@ int chainval_exec_cache(PyObject *m);
 
 /* _result.c */
 int chainval_exec_result(PyObject *m);
+/* _result_from_state(state): a Result again from a pickle (Result.__reduce__). */
+PyObject *chainval_result_from_state(PyObject *module, PyObject *state);
 PyObject *chainval_result_wrap(chainval_state *st, chain_result *res); /* takes res */
 
 /* _verify.c */

@@ -16,9 +16,21 @@ static inline const void *process_datetime_api(void)
 
 typedef struct {
 	PyObject_HEAD
-	chain_result *res;
+	chain_result *res;                        /* NULL for a result made again by unpickling */
 	PyObject *reasons, *chain, *certificates; /* caches, NULL until read */
+	PyObject *state;                          /* unpickled: content(), below; else NULL */
 } ResultObject;
+
+/* The fields of content() (and of a pickled result), in order. */
+enum { S_OK, S_CODE, S_REASONS, S_CERTIFICATES, S_ANCHORED, S_ORDER_REPAIRED, S_TIME,
+       S_ERROR_INDEX, S_ERROR_MESSAGE, S_COUNT };
+
+/* Getters of an unpickled result read its state. */
+#define FROM_STATE(r, i)                                            \
+	do {                                                        \
+		if (!(r)->res)                                      \
+			return Py_NewRef(PyTuple_GET_ITEM((r)->state, (i))); \
+	} while (0)
 
 static PyStructSequence_Field problem_fields[] = {
 	{"code", "Reason name, as chainval.Reason member names in lower case."},
@@ -52,7 +64,7 @@ PyObject *chainval_result_wrap(chainval_state *st, chain_result *res)
 		return NULL;
 	}
 	r->res = res;
-	r->reasons = r->chain = r->certificates = NULL;
+	r->reasons = r->chain = r->certificates = r->state = NULL;
 	return (PyObject *)r;
 }
 
@@ -63,6 +75,7 @@ static void result_dealloc(ResultObject *r)
 	Py_XDECREF(r->reasons);
 	Py_XDECREF(r->chain);
 	Py_XDECREF(r->certificates);
+	Py_XDECREF(r->state);
 	PyObject_Free(r);
 	Py_DECREF(tp);
 }
@@ -223,36 +236,42 @@ static PyObject *get_certificates(ResultObject *r, void *c)
 static PyObject *get_ok(ResultObject *r, void *c)
 {
 	(void)c;
+	FROM_STATE(r, S_OK);
 	return PyBool_FromLong(chain_result_ok(r->res));
 }
 
 static PyObject *get_code(ResultObject *r, void *c)
 {
 	(void)c;
+	FROM_STATE(r, S_CODE);
 	return PyUnicode_FromString(chain_reason_str(chain_result_reason(r->res)));
 }
 
 static PyObject *get_anchored(ResultObject *r, void *c)
 {
 	(void)c;
+	FROM_STATE(r, S_ANCHORED);
 	return PyBool_FromLong(chain_result_anchored(r->res));
 }
 
 static PyObject *get_order_repaired(ResultObject *r, void *c)
 {
 	(void)c;
+	FROM_STATE(r, S_ORDER_REPAIRED);
 	return PyBool_FromLong(chain_result_order_repaired(r->res));
 }
 
 static PyObject *get_time(ResultObject *r, void *c)
 {
 	(void)c;
+	FROM_STATE(r, S_TIME);
 	return PyLong_FromLongLong(chain_result_time(r->res));
 }
 
 static PyObject *get_error_index(ResultObject *r, void *c)
 {
 	(void)c;
+	FROM_STATE(r, S_ERROR_INDEX);
 	int i = chain_result_error_index(r->res);
 	return i < 0 && !chain_result_error_message(r->res) ? Py_NewRef(Py_None) : PyLong_FromLong(i);
 }
@@ -260,16 +279,22 @@ static PyObject *get_error_index(ResultObject *r, void *c)
 static PyObject *get_error_message(ResultObject *r, void *c)
 {
 	(void)c;
+	FROM_STATE(r, S_ERROR_MESSAGE);
 	return str_or_none(chain_result_error_message(r->res));
 }
 
 static int result_bool(ResultObject *r)
 {
-	return chain_result_ok(r->res);
+	return r->res ? chain_result_ok(r->res) : PyObject_IsTrue(PyTuple_GET_ITEM(r->state, S_OK));
 }
 
 static PyObject *result_repr(ResultObject *r)
 {
+	if (!r->res)
+		return PyUnicode_FromFormat("<chainval.Result ok=%R code='%U' path=%zd>",
+		                            PyTuple_GET_ITEM(r->state, S_OK),
+		                            PyTuple_GET_ITEM(r->state, S_CODE),
+		                            PyList_GET_SIZE(PyTuple_GET_ITEM(r->state, S_CERTIFICATES)));
 	return PyUnicode_FromFormat("<chainval.Result ok=%s code='%s' path=%zu>",
 	                            chain_result_ok(r->res) ? "True" : "False",
 	                            chain_reason_str(chain_result_reason(r->res)),
@@ -279,16 +304,25 @@ static PyObject *result_repr(ResultObject *r)
 static PyObject *raise_for_status(ResultObject *r, PyObject *unused)
 {
 	(void)unused;
-	if (chain_result_ok(r->res))
+	if (result_bool(r))
 		Py_RETURN_NONE;
 	chainval_state *st = state_of_type(Py_TYPE(r));
-	chain_reason primary = chain_result_reason(r->res);
-	const char *code = chain_reason_str(primary);
+	PyObject *reasons = get_reasons(r, NULL), *code_str = get_code(r, NULL);
+	PyObject *err = get_error_message(r, NULL);
+	if (!reasons || !code_str || !err) {
+		Py_XDECREF(reasons);
+		Py_XDECREF(code_str);
+		Py_XDECREF(err);
+		return NULL;
+	}
+	const char *code = PyUnicode_AsUTF8(code_str);
 	/* The message of the primary reason, which need not be listed first. */
-	const char *msg = chain_result_error_message(r->res);
-	for (size_t i = 0; !msg && i < chain_result_problem_count(r->res); i++)
-		if (chain_result_problem_reason(r->res, i) == primary)
-			msg = chain_result_problem_message(r->res, i);
+	const char *msg = err != Py_None ? PyUnicode_AsUTF8(err) : NULL;
+	for (Py_ssize_t i = 0; !msg && code && i < PyList_GET_SIZE(reasons); i++) {
+		PyObject *p = PyList_GET_ITEM(reasons, i);
+		if (PyUnicode_CompareWithASCIIString(PyStructSequence_GetItem(p, 0), code) == 0)
+			msg = PyUnicode_AsUTF8(PyStructSequence_GetItem(p, 2));
+	}
 	if (!msg)
 		msg = "not trusted";
 	PyObject *exc = PyObject_CallFunction(st->verification_error, "s", msg);
@@ -298,6 +332,9 @@ static PyObject *raise_for_status(ResultObject *r, PyObject *unused)
 		PyErr_SetObject(st->verification_error, exc);
 	Py_XDECREF(exc);
 	Py_XDECREF(code_obj);
+	Py_DECREF(reasons);
+	Py_DECREF(code_str);
+	Py_DECREF(err);
 	return NULL;
 }
 
@@ -321,6 +358,8 @@ static PyObject *row_fields(ResultObject *r, PyObject *unused)
 {
 	(void)unused;
 	const chain_result *res = r->res;
+	if (!res)
+		return PyErr_Format(PyExc_TypeError, "_row_fields() needs a result made by this process");
 	size_t n = chain_result_cert_count(res);
 	bool pool = false;
 	PyObject *fingerprints = PyList_New((Py_ssize_t)n);
@@ -340,7 +379,63 @@ static PyObject *row_fields(ResultObject *r, PyObject *unused)
 	                     pool ? Py_True : Py_False);
 }
 
+static PyObject *content(ResultObject *r);
+
+static PyObject *result_reduce(ResultObject *r, PyObject *unused)
+{
+	(void)unused;
+	PyObject *module = PyType_GetModuleByDef(Py_TYPE(r), &chainval_module); /* borrowed */
+	PyObject *state = module ? content(r) : NULL;
+	PyObject *make = state ? PyObject_GetAttrString(module, "_result_from_state") : NULL;
+	PyObject *out = make ? Py_BuildValue("(O(O))", make, state) : NULL;
+	Py_XDECREF(make);
+	Py_XDECREF(state);
+	return out;
+}
+
+/* A Result again from content(): what unpickling calls. The state is
+ * checked for its shape (a pickle is trusted input, but a wrong one should
+ * fail here, not in a getter). */
+PyObject *chainval_result_from_state(PyObject *module, PyObject *state)
+{
+	chainval_state *st = state_of_module(module);
+	static const char *const what = "not a chainval.Result state";
+	if (!PyTuple_Check(state) || PyTuple_GET_SIZE(state) != S_COUNT ||
+	    !PyBool_Check(PyTuple_GET_ITEM(state, S_OK)) ||
+	    !PyUnicode_Check(PyTuple_GET_ITEM(state, S_CODE)) ||
+	    !PyList_Check(PyTuple_GET_ITEM(state, S_REASONS)) ||
+	    !PyList_Check(PyTuple_GET_ITEM(state, S_CERTIFICATES)) ||
+	    !PyLong_Check(PyTuple_GET_ITEM(state, S_TIME)))
+		return PyErr_Format(PyExc_TypeError, "%s", what);
+	PyObject *reasons = PyTuple_GET_ITEM(state, S_REASONS);
+	PyObject *certs = PyTuple_GET_ITEM(state, S_CERTIFICATES);
+	for (Py_ssize_t i = 0; i < PyList_GET_SIZE(reasons); i++)
+		if (!PyObject_TypeCheck(PyList_GET_ITEM(reasons, i), st->problem_type))
+			return PyErr_Format(PyExc_TypeError, "%s", what);
+	PyObject *chain = PyList_New(PyList_GET_SIZE(certs));
+	for (Py_ssize_t i = 0; chain && i < PyList_GET_SIZE(certs); i++) {
+		PyObject *c = PyList_GET_ITEM(certs, i);
+		if (!PyObject_TypeCheck(c, st->certificate_type)) {
+			Py_CLEAR(chain);
+			return PyErr_Format(PyExc_TypeError, "%s", what);
+		}
+		PyList_SET_ITEM(chain, i, Py_NewRef(PyStructSequence_GetItem(c, 6))); /* der */
+	}
+	ResultObject *r = chain ? PyObject_New(ResultObject, st->result_type) : NULL;
+	if (!r) {
+		Py_XDECREF(chain);
+		return NULL;
+	}
+	r->res = NULL;
+	r->state = Py_NewRef(state);
+	r->reasons = Py_NewRef(reasons);
+	r->certificates = Py_NewRef(certs);
+	r->chain = chain;
+	return (PyObject *)r;
+}
+
 static PyMethodDef result_methods[] = {
+	{"__reduce__", (PyCFunction)result_reduce, METH_NOARGS, "Pickling: the result's content."},
 	{"raise_for_status", (PyCFunction)raise_for_status, METH_NOARGS,
 	 "raise_for_status() -> None\n\nRaise VerificationError (with .result and .code) unless ok."},
 	{"_row_fields", (PyCFunction)row_fields, METH_NOARGS,

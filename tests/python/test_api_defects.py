@@ -341,3 +341,32 @@ def test_results_compare_by_content(world2):
     assert a != d and a != "ok" and a != None  # noqa: E711
     with pytest.raises(TypeError):
         hash(a)
+
+
+def test_results_pickle(world2):
+    """Result pickles (multiprocessing, Dask): before, "cannot pickle"."""
+    import pickle
+
+    store, leaf, inter = world2
+    expired = PKI().root("Pickle Root")  # an untrusted root: a failing result too
+    results = [verify([leaf.der, inter.der], store=store, policy=Policy(at=T)),
+               verify([expired.der], store=store, policy=Policy(at=T)),
+               chainval.verify_many([[b"not a cert"]], store=store)[0]]
+    for r in results:
+        for protocol in range(pickle.HIGHEST_PROTOCOL + 1):
+            q = pickle.loads(pickle.dumps(r, protocol))
+            assert type(q) is chainval.Result and q == r and r == q
+            assert (q.ok, q.code, q.reasons, q.chain, q.certificates, q.anchored,
+                    q.order_repaired, q.time, q.error_index, q.error_message) == (
+                r.ok, r.code, r.reasons, r.chain, r.certificates, r.anchored,
+                r.order_repaired, r.time, r.error_index, r.error_message)
+            assert bool(q) == bool(r) and repr(q) == repr(r)
+            assert pickle.loads(pickle.dumps(q)) == r  # and again
+        if not r.ok:
+            with pytest.raises(chainval.VerificationError) as a:
+                r.raise_for_status()
+            with pytest.raises(chainval.VerificationError) as b:
+                pickle.loads(pickle.dumps(r)).raise_for_status()
+            assert str(a.value) == str(b.value) and a.value.code == b.value.code
+    with pytest.raises(TypeError, match="not a chainval.Result state"):
+        chainval._chainval._result_from_state((1, 2))
