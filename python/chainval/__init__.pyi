@@ -1,5 +1,6 @@
 import datetime
 import enum
+import ipaddress
 import os
 from collections.abc import Iterable, Sequence
 from typing import Any, Final, Union, final
@@ -109,8 +110,8 @@ class Policy:
     def __new__(
         cls,
         *,
-        hostname: str | None = None,
-        ip: str | None = None,
+        hostname: str | ipaddress.IPv4Address | ipaddress.IPv6Address | None = None,
+        ip: str | ipaddress.IPv4Address | ipaddress.IPv6Address | None = None,
         purpose: str = "server",
         at: int | float | datetime.datetime | None = None,
         max_depth: int | None = None,

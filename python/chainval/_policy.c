@@ -233,8 +233,23 @@ static PyObject *policy_new(PyTypeObject *type, PyObject *args, PyObject *kwargs
 	PyObject *server = NULL;
 	if (!f[F_PURPOSE] && !(f[F_PURPOSE] = server = PyUnicode_FromString("server")))
 		return NULL;
-	PyObject *at = NULL, *key = NULL;
+	PyObject *at = NULL, *key = NULL, *addresses[2] = {NULL, NULL};
 	PolicyObject *self = NULL;
+	/* ipaddress.IPv4Address / IPv6Address for ip= or hostname=: their text
+	 * (recognised by module, so ipaddress is not imported otherwise). */
+	const int address_fields[2] = {F_IP, F_HOSTNAME};
+	for (int i = 0; i < 2; i++) {
+		PyObject *v = f[address_fields[i]];
+		if (v == Py_None || PyUnicode_Check(v))
+			continue;
+		PyObject *mod = PyObject_GetAttrString((PyObject *)Py_TYPE(v), "__module__");
+		bool is_address = mod && PyUnicode_Check(mod) &&
+		                  PyUnicode_CompareWithASCIIString(mod, "ipaddress") == 0;
+		Py_XDECREF(mod);
+		PyErr_Clear();
+		if (is_address && !(f[address_fields[i]] = addresses[i] = PyObject_Str(v)))
+			goto done;
+	}
 	if (check_types(f) < 0 || !(at = chainval_time_arg(st, f[F_AT])))
 		goto done;
 	f[F_AT] = at;
@@ -254,6 +269,8 @@ static PyObject *policy_new(PyTypeObject *type, PyObject *args, PyObject *kwargs
 	}
 done:
 	Py_XDECREF(server);
+	Py_XDECREF(addresses[0]);
+	Py_XDECREF(addresses[1]);
 	Py_XDECREF(at);
 	Py_XDECREF(key);
 	return (PyObject *)self;

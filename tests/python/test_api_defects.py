@@ -370,3 +370,23 @@ def test_results_pickle(world2):
             assert str(a.value) == str(b.value) and a.value.code == b.value.code
     with pytest.raises(TypeError, match="not a chainval.Result state"):
         chainval._chainval._result_from_state((1, 2))
+
+
+def test_ip_accepts_ipaddress_objects(world2):
+    import ipaddress
+
+    pki = PKI()
+    root = pki.root("Addr Root")
+    inter = root.intermediate("Addr Int")
+    leaf = inter.leaf(ips=["192.0.2.7", "2001:db8::7"])
+    store = TrustStore.from_pem(root.pem)
+    for addr in (ipaddress.IPv4Address("192.0.2.7"), ipaddress.ip_address("2001:db8::7")):
+        for kw in ("ip", "hostname"):
+            p = Policy(at=T, **{kw: addr})
+            assert getattr(p, kw) == str(addr)
+            assert verify([leaf.der, inter.der], store=store, policy=p).ok
+    r = verify([leaf.der, inter.der], store=store,
+               policy=Policy(at=T, ip=ipaddress.IPv4Address("192.0.2.8")))
+    assert r.code == "hostname_mismatch"
+    with pytest.raises(ValueError, match="invalid IP address"):
+        Policy(ip=ipaddress.ip_network("192.0.2.0/24"))
