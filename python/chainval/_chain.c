@@ -256,21 +256,31 @@ int chainval_ders_from(chainval_ders *d, PyObject *chain, uint64_t max_bytes, bo
 			             "value or certificate object), not %.100s", Py_TYPE(chain)->tp_name);
 		return -1;
 	}
-	Py_ssize_t n = PySequence_Fast_GET_SIZE(chain);
+	/* A tuple of the items as they are now: reading an item may run Python
+	 * code (a `der` property) that changes the caller's list. */
+	PyObject *items = PySequence_Tuple(chain);
+	if (!items)
+		return -1;
+	Py_ssize_t n = PyTuple_GET_SIZE(items);
 	if (n == 0) {
+		Py_DECREF(items);
 		d->bad = true;
 		snprintf(d->why, sizeof(d->why), "chain is empty: it needs at least the leaf");
 		return 0;
 	}
 	int ret = 0;
 	for (Py_ssize_t i = 0; i < n && ret == 0; i++) {
-		PyObject *item = PySequence_Fast_GET_ITEM(chain, i);
+		PyObject *item = PyTuple_GET_ITEM(items, i);
 		d->item = i;
 		if (!d->bad && d->bytes <= d->max_bytes)
 			ret = add_item(d, item);
 		else if (!PyBytes_Check(item) && !PyUnicode_Check(item) && !PyObject_CheckBuffer(item))
 			ret = add_item(d, item); /* past the end of reading, a wrong type is still a mistake */
 	}
+	/* The items stay alive with the chain (bytes are borrowed from them). */
+	if (PyList_Append(d->keep, items) < 0)
+		ret = -1;
+	Py_DECREF(items);
 	return ret;
 }
 

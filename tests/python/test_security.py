@@ -419,3 +419,26 @@ def test_python_pem_bundle_stops_at_the_chain_limit(crl_pki):
     assert verify(leaf.pem + inter.pem, store=store, policy=policy).ok
     many = chainval.verify_many([bundle, [leaf.der, inter.der]], store=store, policy=policy)
     assert [x.code for x in many] == ["input_limit", "ok"]
+
+
+def test_an_item_that_changes_the_chain_list_is_safe():
+    """Review finding: reading an item (a `der` property) may run code that
+    shrinks the caller's list; the loop read freed memory (segfault)."""
+    pki = PKI()
+    root = pki.root("Mut Root")
+    inter = root.intermediate("Mut Int")
+    leaf = inter.leaf(dns=["www.example.com"])
+    chain: list = []
+
+    class Shrinker:
+        @property
+        def der(self):
+            chain.clear()
+            return leaf.der
+
+    chain += [Shrinker(), inter.der, inter.der, inter.der]
+    store = TrustStore.from_pem(root.pem)
+    r = verify(chain, store=store, policy=Policy(at=T))
+    assert r.ok and chain == []
+    chain += [Shrinker(), inter.der]
+    assert chainval.verify_many([chain], store=store, policy=Policy(at=T))[0].ok
