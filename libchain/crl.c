@@ -58,6 +58,9 @@ struct chain__crl {
 	crl_entry *entries;               /* sorted by serial */
 	size_t n_entries;
 	char *problem; /* why the CRL itself is unusable, or NULL */
+	bool has_next_update;  /* the DER holds a nextUpdate */
+	bool body_unread;      /* GnuTLS reads it, libchain's DER reader does not */
+	unsigned char *issuer_copy; /* the issuer name, when body_unread */
 	size_t cost;   /* bytes counted against the store's CRL limit */
 
 	pthread_mutex_t memo_lock;
@@ -74,6 +77,7 @@ void chain__crl_free(chain__crl *c)
 		return;
 	pthread_mutex_destroy(&c->memo_lock);
 	free(c->der);
+	free(c->issuer_copy);
 	free(c->entries);
 	free(c->problem);
 	free(c);
@@ -127,6 +131,14 @@ static int read_header_gnutls(chain__crl *c, const char **why)
 	} else {
 		c->this_update = (int64_t)gnutls_x509_crl_get_this_update(crl);
 		c->next_update = (int64_t)gnutls_x509_crl_get_next_update(crl);
+		/* GnuTLS gives -1 for a time it cannot read: that is no date to
+		 * judge currency by (absent only when the DER has none). */
+		const char *unreadable = c->this_update == -1 ? "thisUpdate cannot be read"
+		                         : c->has_next_update && c->next_update == -1
+		                                 ? "nextUpdate cannot be read"
+		                                 : NULL;
+		if (unreadable && !c->problem && !(c->problem = strdup(unreadable)))
+			ret = CHAIN_ENOMEM;
 		int algo = gnutls_x509_crl_get_signature_algorithm(crl);
 		c->sign_algo = algo < 0 ? GNUTLS_SIGN_UNKNOWN : (gnutls_sign_algorithm_t)algo;
 		const char *problem = extension_problem(crl);
@@ -292,7 +304,7 @@ static int read_body(chain__crl *c, const char **why, bool *complete)
 	if (!optional_time(&r, &c->this_update, complete))
 		return CHAIN_EPARSE;
 	c->next_update = -1;
-	optional_time(&r, &c->next_update, complete);
+	c->has_next_update = optional_time(&r, &c->next_update, complete);
 	if (!chain__reader_done(&r) && *r.p == 0x30) {
 		if (!chain__reader_tlv(&r, &tag, &field))
 			return CHAIN_EPARSE;
@@ -329,6 +341,43 @@ static void digest_tbs(chain__crl *c)
 	c->digest_len = len;
 }
 
+/* A CRL GnuTLS imports but libchain's DER reader refuses (BER lengths in
+ * its entries, say): its entries cannot be looked up, and a CRL that may
+ * list a certificate must not be dropped. It is kept, under its issuer's
+ * name, as one that cannot be checked: its issuer's certificates get
+ * revocation_unknown, never "not revoked". */
+static int read_unread_body(chain__crl *c, const char **why)
+{
+	gnutls_x509_crl_t crl;
+	gnutls_datum_t d = {c->der, (unsigned int)c->der_len}, dn = {NULL, 0};
+
+	free(c->entries);
+	c->entries = NULL;
+	c->n_entries = 0;
+	free(c->problem);
+	c->problem = NULL;
+	if (gnutls_x509_crl_init(&crl) < 0)
+		return CHAIN_ENOMEM;
+	int ret = CHAIN_EPARSE;
+	if (gnutls_x509_crl_import(crl, &d, GNUTLS_X509_FMT_DER) >= 0 &&
+	    gnutls_x509_crl_get_raw_issuer_dn(crl, &dn) >= 0) {
+		ret = (c->issuer_copy = malloc(dn.size ? dn.size : 1)) &&
+		                      (c->problem = strdup("its entries are not DER that libchain reads"))
+		              ? CHAIN_OK
+		              : CHAIN_ENOMEM;
+		if (ret == CHAIN_OK) {
+			memcpy(c->issuer_copy, dn.data, dn.size);
+			c->issuer = (chain__slice){c->issuer_copy, dn.size};
+			c->body_unread = true;
+		}
+	}
+	gnutls_free(dn.data);
+	gnutls_x509_crl_deinit(crl);
+	if (ret == CHAIN_OK)
+		*why = NULL;
+	return ret;
+}
+
 int chain__crl_parse(chain__crl **out, const unsigned char *der, size_t len, const char **why)
 {
 	chain__crl *c = calloc(1, sizeof(*c));
@@ -349,12 +398,17 @@ int chain__crl_parse(chain__crl **out, const unsigned char *der, size_t len, con
 	memcpy(c->der, der, len);
 	c->der_len = len;
 	bool complete;
-	if ((ret = read_body(c, why, &complete)) < 0 ||
-	    (!complete && (ret = read_header_gnutls(c, why)) < 0))
+	ret = read_body(c, why, &complete);
+	if (ret == CHAIN_EPARSE)
+		ret = read_unread_body(c, why); /* GnuTLS may still read it: fail closed */
+	else if (ret == CHAIN_OK && !complete)
+		ret = read_header_gnutls(c, why);
+	if (ret < 0)
 		goto fail;
-	digest_tbs(c);
+	if (!c->body_unread)
+		digest_tbs(c);
 	c->cost = sizeof(*c) + len + c->n_entries * sizeof(*c->entries) +
-	          (c->problem ? strlen(c->problem) + 1 : 0);
+	          (c->problem ? strlen(c->problem) + 1 : 0) + (c->issuer_copy ? c->issuer.len : 0);
 	*out = c;
 	return CHAIN_OK;
 fail:
@@ -402,7 +456,12 @@ static int pss_signature(const chain__crl *crl, const chain__cert *issuer)
 		status &= ~(unsigned int)(GNUTLS_CERT_INVALID |
 		                          GNUTLS_CERT_REVOCATION_DATA_SUPERSEDED |
 		                          GNUTLS_CERT_REVOCATION_DATA_ISSUED_IN_FUTURE);
-		ret = status & GNUTLS_CERT_SIGNATURE_FAILURE ? SIG_OTHER_KEY
+		/* GnuTLS also fails valid PSS signatures whose salt is not the
+		 * hash's length (OpenSSL signs with the longest): a failure with
+		 * an RSA issuer key is "not checked", never "another key's". */
+		bool rsa_key = gnutls_x509_crt_get_pk_algorithm(ca, NULL) == GNUTLS_PK_RSA ||
+		               gnutls_x509_crt_get_pk_algorithm(ca, NULL) == GNUTLS_PK_RSA_PSS;
+		ret = status & GNUTLS_CERT_SIGNATURE_FAILURE ? (rsa_key ? SIG_UNSUPPORTED : SIG_OTHER_KEY)
 		      : status                               ? SIG_UNSUPPORTED
 		                                             : SIG_OK;
 	}
@@ -411,23 +470,29 @@ static int pss_signature(const chain__crl *crl, const chain__cert *issuer)
 	return ret;
 }
 
-/* Did @issuer's key sign @crl? */
+/* Did @issuer's key sign @crl? Only GnuTLS's "the signature does not
+ * verify" (or a key of another type) means another key's CRL, to skip;
+ * any other failure (memory, an internal error) is "not checked", which
+ * fails closed (revocation_unknown) and is not remembered. */
 static int key_signed(const chain__crl *crl, chain__cert *issuer)
 {
+	if (crl->body_unread)
+		return SIG_UNSUPPORTED;
 	if (chain__sign_is_rsa_pss(crl->sign_algo))
 		return pss_signature(crl, issuer);
 	chain__slice digest = {crl->digest, crl->digest_len};
-	switch (crl->digest_len ? chain__signature_verify_hash(issuer, crl->sign_algo, digest,
-	                                                       crl->signature)
+	int raw = 0;
+	chain__edge e = crl->digest_len
+	                        ? chain__signature_verify_hash(issuer, crl->sign_algo, digest,
+	                                                       crl->signature, &raw)
 	                        : chain__signature_verify(issuer, crl->sign_algo, crl->tbs,
-	                                                  crl->signature)) {
-	case CHAIN__EDGE_OK:
+	                                                  crl->signature, &raw);
+	if (e == CHAIN__EDGE_OK)
 		return SIG_OK;
-	case CHAIN__EDGE_BAD:
+	if (raw == GNUTLS_E_PK_SIG_VERIFY_FAILED || raw == GNUTLS_E_INCOMPATIBLE_SIG_WITH_KEY ||
+	    raw == GNUTLS_E_CONSTRAINT_ERROR)
 		return SIG_OTHER_KEY;
-	default:
-		return SIG_UNSUPPORTED;
-	}
+	return SIG_UNSUPPORTED;
 }
 
 /* Did @issuer sign @crl, and may it sign CRLs? What gnutls_x509_crl_verify()
@@ -458,6 +523,8 @@ static int remembered_status(chain__crl *crl, chain__cert *issuer)
 	if (status >= 0)
 		return status;
 	status = signature_status(crl, issuer);
+	if (status == SIG_UNSUPPORTED)
+		return status; /* may be passing (memory): checked again next time */
 	pthread_mutex_lock(&crl->memo_lock);
 	size_t slot = crl->n_memo < CRL_MEMO ? crl->n_memo++ : (size_t)(issuer->sha256[0] % CRL_MEMO);
 	memcpy(crl->memo[slot].issuer, issuer->sha256, CHAIN__SHA256_LEN);

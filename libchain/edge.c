@@ -60,25 +60,33 @@ static chain__edge edge_of(int ret)
 #define VERIFY_FLAGS (GNUTLS_VERIFY_ALLOW_BROKEN | GNUTLS_VERIFY_ALLOW_SIGN_WITH_SHA1)
 
 chain__edge chain__signature_verify(chain__cert *issuer, gnutls_sign_algorithm_t algo,
-                                    chain__slice signed_data, chain__slice signature)
+                                    chain__slice signed_data, chain__slice signature, int *raw)
 {
 	gnutls_pubkey_t key = chain__cert_pubkey(issuer);
-	if (algo == GNUTLS_SIGN_UNKNOWN || !key)
-		return CHAIN__EDGE_UNSUPPORTED;
-	gnutls_datum_t data = {(unsigned char *)signed_data.p, (unsigned int)signed_data.len};
-	gnutls_datum_t sig = {(unsigned char *)signature.p, (unsigned int)signature.len};
-	return edge_of(gnutls_pubkey_verify_data2(key, algo, VERIFY_FLAGS, &data, &sig));
+	int ret = GNUTLS_E_INTERNAL_ERROR;
+	if (algo != GNUTLS_SIGN_UNKNOWN && key) {
+		gnutls_datum_t data = {(unsigned char *)signed_data.p, (unsigned int)signed_data.len};
+		gnutls_datum_t sig = {(unsigned char *)signature.p, (unsigned int)signature.len};
+		ret = gnutls_pubkey_verify_data2(key, algo, VERIFY_FLAGS, &data, &sig);
+	}
+	if (raw)
+		*raw = ret;
+	return algo == GNUTLS_SIGN_UNKNOWN || !key ? CHAIN__EDGE_UNSUPPORTED : edge_of(ret);
 }
 
 chain__edge chain__signature_verify_hash(chain__cert *issuer, gnutls_sign_algorithm_t algo,
-                                         chain__slice digest, chain__slice signature)
+                                         chain__slice digest, chain__slice signature, int *raw)
 {
 	gnutls_pubkey_t key = chain__cert_pubkey(issuer);
-	if (algo == GNUTLS_SIGN_UNKNOWN || !key)
-		return CHAIN__EDGE_UNSUPPORTED;
-	gnutls_datum_t hash = {(unsigned char *)digest.p, (unsigned int)digest.len};
-	gnutls_datum_t sig = {(unsigned char *)signature.p, (unsigned int)signature.len};
-	return edge_of(gnutls_pubkey_verify_hash2(key, algo, VERIFY_FLAGS, &hash, &sig));
+	int ret = GNUTLS_E_INTERNAL_ERROR;
+	if (algo != GNUTLS_SIGN_UNKNOWN && key) {
+		gnutls_datum_t hash = {(unsigned char *)digest.p, (unsigned int)digest.len};
+		gnutls_datum_t sig = {(unsigned char *)signature.p, (unsigned int)signature.len};
+		ret = gnutls_pubkey_verify_hash2(key, algo, VERIFY_FLAGS, &hash, &sig);
+	}
+	if (raw)
+		*raw = ret;
+	return algo == GNUTLS_SIGN_UNKNOWN || !key ? CHAIN__EDGE_UNSUPPORTED : edge_of(ret);
 }
 
 chain__edge chain__edge_verify(chain__cert *issuer, const chain__cert *subject)
@@ -86,5 +94,5 @@ chain__edge chain__edge_verify(chain__cert *issuer, const chain__cert *subject)
 	if (chain__sign_is_rsa_pss(subject->sign_algo))
 		return verify_pss(issuer, subject);
 	return chain__signature_verify(issuer, subject->sign_algo, subject->parts.tbs,
-	                               subject->parts.signature);
+	                               subject->parts.signature, NULL);
 }

@@ -373,11 +373,13 @@ chain__edge chain__edge_verify(chain__cert *issuer, const chain__cert *subject);
  * mathematics only (also for CRLs, crl.c); not for RSA-PSS, whose
  * parameters need GnuTLS's full certificate or CRL check. */
 chain__edge chain__signature_verify(chain__cert *issuer, gnutls_sign_algorithm_t algo,
-                                    chain__slice signed_data, chain__slice signature);
+                                    chain__slice signed_data, chain__slice signature, int *raw);
 /* The same over a digest of the signed data made with @algo's hash (not for
  * EdDSA, which signs the data itself). */
 chain__edge chain__signature_verify_hash(chain__cert *issuer, gnutls_sign_algorithm_t algo,
-                                         chain__slice digest, chain__slice signature);
+                                         chain__slice digest, chain__slice signature, int *raw);
+/* (*raw, when not NULL, gets GnuTLS's own return: CRLs tell "signed by
+ * another key" from "could not be checked" by it.) */
 bool chain__sign_is_rsa_pss(gnutls_sign_algorithm_t algo);
 /* Whether the edge's answer depends only on the issuer's key (and so may be
  * cached under it): not for RSA-PSS subjects. */

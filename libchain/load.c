@@ -311,22 +311,35 @@ int chain__load_system(chain__set *set, size_t *added)
 
 /* CRLs, for stores: DER, or PEM "X509 CRL" blocks. A CRL that would take
  * the store past its CRL memory limit is refused (CHAIN_ELIMIT). */
+/* Whether @cost more bytes of CRL fit the store's limit; if not, the CRL
+ * is listed as rejected and CHAIN_ELIMIT returned through *ret. */
+static bool crl_fits(chain__set *set, size_t cost, int *ret)
+{
+	if (cost <= set->crl_limit - set->crl_bytes && set->crl_bytes <= set->crl_limit)
+		return true;
+	char reason[160];
+	snprintf(reason, sizeof(reason),
+	         "CRL of %zu bytes in memory would pass the store's CRL limit of %zu bytes "
+	         "(%zu in use)", cost, set->crl_limit, set->crl_bytes);
+	*ret = chain__set_reject(set, "crl", reason);
+	*ret = *ret < 0 ? *ret : CHAIN_ELIMIT;
+	return false;
+}
+
 static int add_crl(chain__set *set, const unsigned char *der, size_t len, size_t *added)
 {
 	chain__crl *crl = NULL;
 	const char *why = NULL;
-	int ret = chain__crl_parse(&crl, der, len, &why);
-	if (ret < 0)
+	int ret;
+	/* A CRL costs at least its DER: one that cannot fit is not even read. */
+	if (!crl_fits(set, len, &ret))
+		return ret;
+	if ((ret = chain__crl_parse(&crl, der, len, &why)) < 0)
 		return ret == CHAIN_EPARSE ? chain__set_reject(set, "crl", why) : ret;
 	size_t cost = chain__crl_cost(crl);
-	if (cost > set->crl_limit - set->crl_bytes || set->crl_bytes > set->crl_limit) {
-		char reason[160];
-		snprintf(reason, sizeof(reason),
-		         "CRL of %zu bytes in memory would pass the store's CRL limit of %zu bytes "
-		         "(%zu in use)", cost, set->crl_limit, set->crl_bytes);
+	if (!crl_fits(set, cost, &ret)) {
 		chain__crl_free(crl);
-		ret = chain__set_reject(set, "crl", reason);
-		return ret < 0 ? ret : CHAIN_ELIMIT;
+		return ret;
 	}
 	if (chain__grow(&set->crls, &set->cap_crls, set->n_crls, sizeof(*set->crls)) < 0) {
 		chain__crl_free(crl);

@@ -265,6 +265,18 @@ static chain__slice ipv4_mapped(chain__slice addr)
 	return (chain__slice){addr.p + 12, 4};
 }
 
+/* And the other way: an IPv4 address as ::ffff:a.b.c.d, for IPv6 subtrees
+ * written in that form. */
+static chain__slice as_ipv4_mapped(chain__slice addr, unsigned char out[16])
+{
+	if (addr.len != 4)
+		return (chain__slice){NULL, 0};
+	memset(out, 0, 10);
+	out[10] = out[11] = 0xff;
+	memcpy(out + 12, addr.p, 4);
+	return (chain__slice){out, 16};
+}
+
 /* The name's RDNs start with the base's RDNs, compared as DER bytes. */
 static bool dir_matches(chain__slice base, chain__slice name)
 {
@@ -294,8 +306,11 @@ static bool subtree_matches(const subtree *s, chain__slice name)
 		return email_matches(s->base, name);
 	case GN_URI:
 		return uri_host(name, &host) && host_matches(s->base, host);
-	case GN_IP:
-		return ip_matches(s->base, name) || ip_matches(s->base, ipv4_mapped(name));
+	case GN_IP: {
+		unsigned char mapped[16];
+		return ip_matches(s->base, name) || ip_matches(s->base, ipv4_mapped(name)) ||
+		       ip_matches(s->base, as_ipv4_mapped(name, mapped));
+	}
 	case GN_DIR:
 		return dir_matches(s->base, name);
 	}

@@ -78,12 +78,22 @@ bool chain__string_valid(unsigned char tag, chain__slice v)
 }
 
 /* A byte that goes out as RFC 4514's \XX: one that starts no valid UTF-8
- * sequence, and the C0 controls and DEL. */
+ * sequence, the C0 and C1 controls and DEL, and the bytes of the Unicode
+ * controls that reorder text on screen (U+200E/F, U+202A-202E, U+2066-2069):
+ * a name must not hide or rearrange what a terminal or a report shows. */
 static size_t safe_run(const unsigned char *p, size_t len)
 {
 	if (p[0] < 0x20 || p[0] == 0x7f)
 		return 0;
-	return utf8_sequence(p, len);
+	size_t n = utf8_sequence(p, len);
+	if (n == 2 && p[0] == 0xc2 && p[1] < 0xa0) /* U+0080..U+009F */
+		return 0;
+	if (n == 3 && p[0] == 0xe2 && p[1] == 0x80 &&
+	    (p[2] == 0x8e || p[2] == 0x8f || (p[2] >= 0xaa && p[2] <= 0xae)))
+		return 0;
+	if (n == 3 && p[0] == 0xe2 && p[1] == 0x81 && p[2] >= 0xa6 && p[2] <= 0xa9)
+		return 0;
+	return n;
 }
 
 char *chain__text_safe(char *text)

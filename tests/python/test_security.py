@@ -442,3 +442,109 @@ def test_an_item_that_changes_the_chain_list_is_safe():
     assert r.ok and chain == []
     chain += [Shrinker(), inter.der]
     assert chainval.verify_many([chain], store=store, policy=Policy(at=T))[0].ok
+
+
+# ---------------------------------------------------------------------------
+# Found by review after the fixes above; each failed before its fix
+
+
+def test_pss_crl_gnutls_cannot_check_fails_closed():
+    """GnuTLS fails valid RSA-PSS CRL signatures whose salt is not the hash
+    length; that was read as "another key's CRL" and the revoked leaf
+    verified ok. Now: revocation_unknown."""
+    from cryptography import x509 as cx509
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.asymmetric import padding
+
+    pki = PKI(key_type="rsa2048")
+    root = pki.root("PSS Root")
+    inter = root.intermediate("PSS Int")
+    leaf = inter.leaf(dns=["www.example.com"])
+    for salt, want in ((32, "revoked"), (64, "revocation_unknown"), (0, "revocation_unknown")):
+        b = (cx509.CertificateRevocationListBuilder().issuer_name(inter.name)
+             .last_update(utc(2020)).next_update(utc(2099))
+             .add_extension(cx509.CRLNumber(1), critical=False)
+             .add_revoked_certificate(cx509.RevokedCertificateBuilder()
+                                      .serial_number(leaf.cert.serial_number)
+                                      .revocation_date(utc(2021)).build()))
+        crl = b.sign(inter.key, hashes.SHA256(),
+                     rsa_padding=padding.PSS(mgf=padding.MGF1(hashes.SHA256()), salt_length=salt))
+        store = TrustStore.from_pem(root.pem)
+        store.add_crl(crl.public_bytes(_DER))
+        r = verify([leaf.der, inter.der], store=store, policy=Policy(at=T))
+        assert r.code == want, (salt, codes(r))
+
+
+def test_crl_with_ber_entries_fails_closed(crl_pki):
+    """A CRL GnuTLS reads but libchain's DER reader does not (a non-minimal
+    length inside revokedCertificates) was refused, and inside a PEM bundle
+    dropped silently: the revoked leaf verified. Now it is kept, and its
+    issuer's certificates are revocation_unknown."""
+    from chainval.testing import der_to_pem
+
+    pki, root, inter, leaf = crl_pki
+    good = make_crl(inter, [leaf.cert.serial_number])
+    # the one entry SEQUENCE (30 len ...) re-encoded with a long-form length
+    serial = leaf.cert.serial_number
+    entry_body = bytes.fromhex("02") + bytes([len(serial.to_bytes(serial.bit_length() // 8 + 1,
+                                                                   "big", signed=True))])
+    at = good.index(entry_body)
+    short_len = good[at - 1]
+    assert good[at - 2] == 0x30 and short_len < 0x80
+    store = TrustStore.from_pem(root.pem)
+    try:
+        store.add_crl(der_to_pem(_reencode_outer(good, at, short_len), "X509 CRL"))
+    except chainval.ParseError:
+        pytest.skip("GnuTLS refuses this BER form too")
+    r = verify([leaf.der, inter.der], store=store, policy=Policy(at=T))
+    assert r.code == "revocation_unknown", codes(r)
+
+
+def _reencode_outer(crl: bytes, at: int, short_len: int) -> bytes:
+    """``crl`` with the entry SEQUENCE at ``at - 2`` given a long-form length,
+    the three enclosing lengths adjusted (revokedCertificates, TBS, CRL);
+    the signature no longer verifies, which does not matter here: the CRL
+    is refused or kept before any signature check."""
+    from chainval.testing import _children, encode_tlv
+
+    parts = _children(crl, 2 + (crl[1] & 0x7f if crl[1] & 0x80 else 0), len(crl))
+    tbs_tag, tbs_s, tbs_cs, tbs_e = parts[0]
+    fields = _children(crl, tbs_cs, tbs_e)
+    out_fields = []
+    for ftag, fs, fcs, fe in fields:
+        if fs < at < fe and ftag == 0x30 and fcs <= at - 2:
+            entries = crl[fcs:at - 1] + bytes([0x81, short_len]) + crl[at:fe]
+            out_fields.append(bytes([0x30]) + _long(len(entries)) + entries)
+        else:
+            out_fields.append(crl[fs:fe])
+    tbs = encode_tlv(0x30, b"".join(out_fields))
+    rest = b"".join(crl[s:e] for _, s, _, e in parts[1:])
+    return encode_tlv(0x30, tbs + rest)
+
+
+def _long(n: int) -> bytes:
+    raw = n.to_bytes((n.bit_length() + 7) // 8 or 1, "big")
+    return bytes([0x80 | len(raw)]) + raw
+
+
+def test_ipv4_san_meets_ipv4_mapped_ipv6_exclusion():
+    pki = PKI()
+    root = pki.root("Map Root")
+    inter = root.intermediate("Map Int", excluded_ips=["::ffff:8.8.8.0/120"])
+    leaf = inter.leaf(ips=["8.8.8.8"])
+    r = verify([leaf.der, inter.der], store=TrustStore.from_pem(root.pem),
+               policy=Policy(at=T, strict=False))
+    assert r.code == "name_constraints", codes(r)
+
+
+def test_c1_and_bidi_controls_in_names_are_escaped():
+    from cryptography import x509 as cx509
+    from cryptography.x509.oid import NameOID
+
+    pki = PKI()
+    root = pki.root("Ctl Root")
+    name = cx509.Name([cx509.NameAttribute(NameOID.COMMON_NAME, "a\u009b31m b\u202ec\u2066d\x1be")])
+    inter = root.intermediate(name)
+    leaf = inter.leaf(dns=["www.example.com"])
+    r = verify([leaf.der, inter.der], store=TrustStore.from_pem(root.pem), policy=Policy(at=T))
+    assert r.certificates[1].subject == "CN=a\\C2\\9B31m b\\E2\\80\\AEc\\E2\\81\\A6d\\1Be"
