@@ -59,34 +59,34 @@ static chain__edge edge_of(int ret)
 /* Weak algorithms are verified too: refusing them is the policy's call. */
 #define VERIFY_FLAGS (GNUTLS_VERIFY_ALLOW_BROKEN | GNUTLS_VERIFY_ALLOW_SIGN_WITH_SHA1)
 
-chain__edge chain__signature_verify(chain__cert *issuer, gnutls_sign_algorithm_t algo,
-                                    chain__slice signed_data, chain__slice signature, int *raw)
+/* @signed is the data itself, or with @prehashed its digest. */
+static chain__edge check_signature(chain__cert *issuer, gnutls_sign_algorithm_t algo,
+                                   chain__slice signed_, chain__slice signature, bool prehashed,
+                                   int *raw)
 {
 	gnutls_pubkey_t key = chain__cert_pubkey(issuer);
 	int ret = GNUTLS_E_INTERNAL_ERROR;
 	if (algo != GNUTLS_SIGN_UNKNOWN && key) {
-		gnutls_datum_t data = {(unsigned char *)signed_data.p, (unsigned int)signed_data.len};
+		gnutls_datum_t data = {(unsigned char *)signed_.p, (unsigned int)signed_.len};
 		gnutls_datum_t sig = {(unsigned char *)signature.p, (unsigned int)signature.len};
-		ret = gnutls_pubkey_verify_data2(key, algo, VERIFY_FLAGS, &data, &sig);
+		ret = prehashed ? gnutls_pubkey_verify_hash2(key, algo, VERIFY_FLAGS, &data, &sig)
+		                : gnutls_pubkey_verify_data2(key, algo, VERIFY_FLAGS, &data, &sig);
 	}
 	if (raw)
 		*raw = ret;
 	return algo == GNUTLS_SIGN_UNKNOWN || !key ? CHAIN__EDGE_UNSUPPORTED : edge_of(ret);
 }
 
+chain__edge chain__signature_verify(chain__cert *issuer, gnutls_sign_algorithm_t algo,
+                                    chain__slice signed_data, chain__slice signature, int *raw)
+{
+	return check_signature(issuer, algo, signed_data, signature, false, raw);
+}
+
 chain__edge chain__signature_verify_hash(chain__cert *issuer, gnutls_sign_algorithm_t algo,
                                          chain__slice digest, chain__slice signature, int *raw)
 {
-	gnutls_pubkey_t key = chain__cert_pubkey(issuer);
-	int ret = GNUTLS_E_INTERNAL_ERROR;
-	if (algo != GNUTLS_SIGN_UNKNOWN && key) {
-		gnutls_datum_t hash = {(unsigned char *)digest.p, (unsigned int)digest.len};
-		gnutls_datum_t sig = {(unsigned char *)signature.p, (unsigned int)signature.len};
-		ret = gnutls_pubkey_verify_hash2(key, algo, VERIFY_FLAGS, &hash, &sig);
-	}
-	if (raw)
-		*raw = ret;
-	return algo == GNUTLS_SIGN_UNKNOWN || !key ? CHAIN__EDGE_UNSUPPORTED : edge_of(ret);
+	return check_signature(issuer, algo, digest, signature, true, raw);
 }
 
 chain__edge chain__edge_verify(chain__cert *issuer, const chain__cert *subject)
