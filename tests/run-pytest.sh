@@ -7,7 +7,7 @@ build=$1 src=$2
 shift 2
 export PYTHONPATH=$build/python${PYTHONPATH:+:$PYTHONPATH}
 cd "$src" || exit 2
-python3 -m pytest -q -p no:cacheprovider "$src/tests/python" "$@"
+python3 -m pytest -q -rs -p no:cacheprovider "$src/tests/python" "$@"
 status=$?
 if [ "$status" = 5 ]; then
   echo "pytest collected no tests: failing on purpose" >&2

@@ -209,3 +209,24 @@ def test_verify_releases_the_gil(world):
     gaps = [b - a for a, b in zip(ticks, ticks[1:])]
     assert len(gaps) > 20, len(gaps)
     assert statistics.median(gaps) < 0.02, statistics.median(gaps)
+
+
+def test_threaded_tests_under_a_free_threaded_interpreter():
+    """The issue asks to run the threaded tests under a free-threaded CPython
+    where one is packaged for the machine. The module does not declare
+    Py_mod_gil = Py_MOD_GIL_NOT_USED yet (a Result builds its lists on first
+    use under the GIL's protection), so such an interpreter would turn the
+    GIL back on for it; this test says plainly when none is there."""
+    import shutil
+    import sys
+
+    import pytest
+
+    if getattr(sys, "_is_gil_enabled", None) is not None and not sys._is_gil_enabled():
+        pytest.fail("running free-threaded: chainval should have re-enabled the GIL")
+    found = [name for name in ("python3.13t", "python3.14t") if shutil.which(name)]
+    if not found:
+        pytest.skip("no free-threaded CPython (python3.13t/3.14t) is installed on this machine "
+                    f"(Python {sys.version.split()[0]} here); the threaded tests run with the GIL")
+    pytest.skip(f"{found[0]} is installed, but chainval is built for {sys.executable} only: "
+                "building the extension for it is not set up yet")
