@@ -191,3 +191,18 @@ size_t test_crl_times(const char *data, size_t len, int64_t *out, size_t max)
 	gnutls_x509_crl_deinit(crl);
 	return n;
 }
+
+size_t test_der_header(unsigned char out[6], unsigned char tag, size_t len)
+{
+	size_t h = 0;
+	out[h++] = tag;
+	if (len < 0x80) {
+		out[h++] = (unsigned char)len;
+	} else {
+		size_t octets = len > 0xffffff ? 4 : len > 0xffff ? 3 : len > 0xff ? 2 : 1;
+		out[h++] = (unsigned char)(0x80 | octets);
+		for (size_t i = octets; i > 0; i--)
+			out[h++] = (unsigned char)(len >> (8 * (i - 1)));
+	}
+	return h;
+}

@@ -27,4 +27,9 @@ size_t test_cert_times(const unsigned char *der, size_t len, int64_t out[2]);
 /* thisUpdate, nextUpdate and revocation dates of a CRL (PEM or DER). */
 size_t test_crl_times(const char *data, size_t len, int64_t *out, size_t max);
 
+/* A DER tag and definite length for @len content bytes, into @out (at most
+ * 6 bytes); returns how many it wrote. The tests' and fuzz targets' DER
+ * writers share it. */
+size_t test_der_header(unsigned char out[6], unsigned char tag, size_t len);
+
 #endif

@@ -186,19 +186,13 @@ static void test_pem_stops_at_the_limit(const char *dir)
 	free(block);
 }
 
-/* DER: tag, short or two-byte length, content. */
+/* DER: tag, length, content (@v may overlap @out's end). */
 static size_t tlv(unsigned char *out, unsigned char tag, const unsigned char *v, size_t n)
 {
-	size_t h = 0;
-	out[h++] = tag;
-	if (n < 0x80) {
-		out[h++] = (unsigned char)n;
-	} else {
-		out[h++] = 0x82;
-		out[h++] = (unsigned char)(n >> 8);
-		out[h++] = (unsigned char)n;
-	}
+	unsigned char head[6];
+	size_t h = test_der_header(head, tag, n);
 	memmove(out + h, v, n);
+	memcpy(out, head, h);
 	return h + n;
 }
 

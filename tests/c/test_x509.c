@@ -168,17 +168,8 @@ static void put(buf *b, const void *data, size_t len)
 /* Append tag, DER length, content. */
 static void put_tlv(buf *b, unsigned char tag, const unsigned char *content, size_t len)
 {
-	unsigned char head[6] = {tag};
-	size_t h = 1;
-	if (len < 0x80) {
-		head[h++] = (unsigned char)len;
-	} else {
-		size_t octets = len > 0xffffff ? 4 : len > 0xffff ? 3 : len > 0xff ? 2 : 1;
-		head[h++] = (unsigned char)(0x80 | octets);
-		for (size_t i = octets; i > 0; i--)
-			head[h++] = (unsigned char)(len >> (8 * (i - 1)));
-	}
-	put(b, head, h);
+	unsigned char head[6];
+	put(b, head, test_der_header(head, tag, len));
 	put(b, content, len);
 }
 

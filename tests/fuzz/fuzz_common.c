@@ -137,17 +137,8 @@ void fuzz_put(fuzz_buf *b, const void *data, size_t len)
 
 void fuzz_put_tlv(fuzz_buf *b, unsigned char tag, const void *content, size_t len)
 {
-	unsigned char head[6] = {tag};
-	size_t h = 1;
-	if (len < 0x80) {
-		head[h++] = (unsigned char)len;
-	} else {
-		size_t octets = len > 0xffffff ? 4 : len > 0xffff ? 3 : len > 0xff ? 2 : 1;
-		head[h++] = (unsigned char)(0x80 | octets);
-		for (size_t i = octets; i > 0; i--)
-			head[h++] = (unsigned char)(len >> (8 * (i - 1)));
-	}
-	fuzz_put(b, head, h);
+	unsigned char head[6];
+	fuzz_put(b, head, test_der_header(head, tag, len));
 	fuzz_put(b, content, len);
 }
 
