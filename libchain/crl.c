@@ -89,11 +89,33 @@ size_t chain__crl_cost(const chain__crl *c)
 }
 
 /* RFC 5280 5.2: cRLNumber MUST be present and non-critical; a critical
- * extension libchain does not process makes the CRL unusable. */
+ * extension libchain does not process makes the CRL unusable. The rule,
+ * fed one extension at a time by either reader (GnuTLS's or libchain's). */
+typedef struct {
+	bool has_number;
+	const char *problem; /* the first one found */
+} extension_rule;
+
+static void extension_seen(extension_rule *k, bool is_number, bool is_aki, bool critical)
+{
+	if (k->problem)
+		return;
+	if (is_number && critical)
+		k->problem = "cRLNumber is critical (RFC 5280 5.2.3)";
+	else if (!is_number && !is_aki && critical)
+		k->problem = "CRL has an unsupported critical extension";
+	k->has_number = k->has_number || is_number;
+}
+
+static const char *extension_verdict(const extension_rule *k)
+{
+	return k->problem ? k->problem : k->has_number ? NULL : "CRL without cRLNumber (RFC 5280 5.2.3)";
+}
+
 static const char *extension_problem(gnutls_x509_crl_t crl)
 {
-	bool has_number = false;
-	for (unsigned int i = 0;; i++) {
+	extension_rule k = {false, NULL};
+	for (unsigned int i = 0; !k.problem; i++) {
 		char oid[128];
 		size_t size = sizeof(oid);
 		unsigned int critical = 0;
@@ -102,15 +124,23 @@ static const char *extension_problem(gnutls_x509_crl_t crl)
 			break;
 		if (ret < 0)
 			return "unreadable CRL extensions";
-		if (strcmp(oid, OID_CRL_NUMBER) == 0) {
-			if (critical)
-				return "cRLNumber is critical (RFC 5280 5.2.3)";
-			has_number = true;
-		} else if (critical && strcmp(oid, OID_AKI) != 0) {
-			return "CRL has an unsupported critical extension";
-		}
+		extension_seen(&k, strcmp(oid, OID_CRL_NUMBER) == 0, strcmp(oid, OID_AKI) == 0,
+		               critical);
 	}
-	return has_number ? NULL : "CRL without cRLNumber (RFC 5280 5.2.3)";
+	return extension_verdict(&k);
+}
+
+/* GnuTLS's object for the CRL, made anew each time it is needed (it is
+ * never kept: see above). CHAIN_EPARSE when GnuTLS cannot read the CRL. */
+static int import_crl(const chain__crl *c, gnutls_x509_crl_t *out)
+{
+	gnutls_datum_t d = {c->der, (unsigned int)c->der_len};
+	if (gnutls_x509_crl_init(out) < 0)
+		return CHAIN_ENOMEM;
+	if (gnutls_x509_crl_import(*out, &d, GNUTLS_X509_FMT_DER) >= 0)
+		return CHAIN_OK;
+	gnutls_x509_crl_deinit(*out);
+	return CHAIN_EPARSE;
 }
 
 /* The header by GnuTLS, for what read_body() leaves to it (times before
@@ -120,31 +150,26 @@ static const char *extension_problem(gnutls_x509_crl_t crl)
 static int read_header_gnutls(chain__crl *c, const char **why)
 {
 	gnutls_x509_crl_t crl;
-	gnutls_datum_t d = {c->der, (unsigned int)c->der_len};
-
-	if (gnutls_x509_crl_init(&crl) < 0)
-		return CHAIN_ENOMEM;
-	int ret = CHAIN_OK;
-	if (gnutls_x509_crl_import(crl, &d, GNUTLS_X509_FMT_DER) < 0) {
+	int ret = import_crl(c, &crl);
+	if (ret == CHAIN_EPARSE)
 		*why = "not a CRL";
-		ret = CHAIN_EPARSE;
-	} else {
-		c->this_update = (int64_t)gnutls_x509_crl_get_this_update(crl);
-		c->next_update = (int64_t)gnutls_x509_crl_get_next_update(crl);
-		/* GnuTLS gives -1 for a time it cannot read: that is no date to
-		 * judge currency by (absent only when the DER has none). */
-		const char *unreadable = c->this_update == -1 ? "thisUpdate cannot be read"
-		                         : c->has_next_update && c->next_update == -1
-		                                 ? "nextUpdate cannot be read"
-		                                 : NULL;
-		if (unreadable && !c->problem && !(c->problem = strdup(unreadable)))
-			ret = CHAIN_ENOMEM;
-		int algo = gnutls_x509_crl_get_signature_algorithm(crl);
-		c->sign_algo = algo < 0 ? GNUTLS_SIGN_UNKNOWN : (gnutls_sign_algorithm_t)algo;
-		const char *problem = extension_problem(crl);
-		if (problem && !c->problem && !(c->problem = strdup(problem)))
-			ret = CHAIN_ENOMEM;
-	}
+	if (ret < 0)
+		return ret;
+	c->this_update = (int64_t)gnutls_x509_crl_get_this_update(crl);
+	c->next_update = (int64_t)gnutls_x509_crl_get_next_update(crl);
+	/* GnuTLS gives -1 for a time it cannot read: that is no date to judge
+	 * currency by (absent only when the DER has none). */
+	const char *unreadable = c->this_update == -1 ? "thisUpdate cannot be read"
+	                         : c->has_next_update && c->next_update == -1
+	                                 ? "nextUpdate cannot be read"
+	                                 : NULL;
+	if (unreadable && !c->problem && !(c->problem = strdup(unreadable)))
+		ret = CHAIN_ENOMEM;
+	int algo = gnutls_x509_crl_get_signature_algorithm(crl);
+	c->sign_algo = algo < 0 ? GNUTLS_SIGN_UNKNOWN : (gnutls_sign_algorithm_t)algo;
+	const char *problem = extension_problem(crl);
+	if (problem && !c->problem && !(c->problem = strdup(problem)))
+		ret = CHAIN_ENOMEM;
 	gnutls_x509_crl_deinit(crl);
 	return ret;
 }
@@ -212,9 +237,8 @@ static bool read_extensions(chain__slice explicit, const char **problem)
 	static const chain__slice aki = {(const unsigned char *)"\x55\x1d\x23", 3};
 	chain__slice list, ext, oid, field;
 	unsigned char tag;
-	bool has_number = false;
+	extension_rule k = {false, NULL};
 
-	*problem = NULL;
 	if (!chain__der_only(explicit, 0x30, &list))
 		return false;
 	for (chain__reader r = chain__reader_of(list); !chain__reader_done(&r);) {
@@ -231,16 +255,10 @@ static bool read_extensions(chain__slice explicit, const char **problem)
 		}
 		if (tag != 0x04 || !chain__reader_done(&f))
 			return false;
-		if (chain__same_slice(oid, crl_number)) {
-			if (critical && !*problem)
-				*problem = "cRLNumber is critical (RFC 5280 5.2.3)";
-			has_number = true;
-		} else if (critical && !chain__same_slice(oid, aki) && !*problem) {
-			*problem = "CRL has an unsupported critical extension";
-		}
+		extension_seen(&k, chain__same_slice(oid, crl_number), chain__same_slice(oid, aki),
+		               critical);
 	}
-	if (!has_number && !*problem)
-		*problem = "CRL without cRLNumber (RFC 5280 5.2.3)";
+	*problem = extension_verdict(&k);
 	return true;
 }
 
@@ -312,7 +330,8 @@ static int read_body(chain__crl *c, const char **why, bool *complete)
 		if (ret < 0)
 			return ret;
 	}
-	const char *ext_problem = "CRL without cRLNumber (RFC 5280 5.2.3)";
+	extension_rule none = {false, NULL};
+	const char *ext_problem = extension_verdict(&none); /* no crlExtensions */
 	if (!chain__reader_done(&r)) {
 		if (!chain__reader_tlv(&r, &tag, &field) || tag != 0xa0 || !chain__reader_done(&r))
 			return CHAIN_EPARSE;
@@ -349,32 +368,29 @@ static void digest_tbs(chain__crl *c)
 static int read_unread_body(chain__crl *c, const char **why)
 {
 	gnutls_x509_crl_t crl;
-	gnutls_datum_t d = {c->der, (unsigned int)c->der_len}, dn = {NULL, 0};
+	gnutls_datum_t dn = {NULL, 0};
 
 	free(c->entries);
 	c->entries = NULL;
 	c->n_entries = 0;
 	free(c->problem);
 	c->problem = NULL;
-	if (gnutls_x509_crl_init(&crl) < 0)
-		return CHAIN_ENOMEM;
-	int ret = CHAIN_EPARSE;
-	if (gnutls_x509_crl_import(crl, &d, GNUTLS_X509_FMT_DER) >= 0 &&
-	    gnutls_x509_crl_get_raw_issuer_dn(crl, &dn) >= 0) {
-		ret = (c->issuer_copy = malloc(dn.size ? dn.size : 1)) &&
-		                      (c->problem = strdup("its entries are not DER that libchain reads"))
-		              ? CHAIN_OK
-		              : CHAIN_ENOMEM;
-		if (ret == CHAIN_OK) {
-			memcpy(c->issuer_copy, dn.data, dn.size);
-			c->issuer = (chain__slice){c->issuer_copy, dn.size};
-			c->body_unread = true;
-		}
+	int ret = import_crl(c, &crl);
+	if (ret < 0)
+		return ret;
+	if (gnutls_x509_crl_get_raw_issuer_dn(crl, &dn) < 0)
+		ret = CHAIN_EPARSE;
+	else if (!(c->issuer_copy = malloc(dn.size ? dn.size : 1)) ||
+	         !(c->problem = strdup("its entries are not DER that libchain reads")))
+		ret = CHAIN_ENOMEM;
+	if (ret == CHAIN_OK) {
+		memcpy(c->issuer_copy, dn.data, dn.size);
+		c->issuer = (chain__slice){c->issuer_copy, dn.size};
+		c->body_unread = true;
+		*why = NULL;
 	}
 	gnutls_free(dn.data);
 	gnutls_x509_crl_deinit(crl);
-	if (ret == CHAIN_OK)
-		*why = NULL;
 	return ret;
 }
 
@@ -442,15 +458,13 @@ static int pss_signature(const chain__crl *crl, const chain__cert *issuer)
 {
 	gnutls_x509_crt_t ca;
 	gnutls_x509_crl_t obj;
-	gnutls_datum_t d = {crl->der, (unsigned int)crl->der_len};
 	unsigned int status = 0;
 	int ret = SIG_UNSUPPORTED;
 
-	if (gnutls_x509_crl_init(&obj) < 0)
+	if (import_crl(crl, &obj) < 0)
 		return SIG_UNSUPPORTED;
 	chain__cert_crt_acquire(issuer, NULL, &ca, NULL);
-	if (ca && gnutls_x509_crl_import(obj, &d, GNUTLS_X509_FMT_DER) >= 0 &&
-	    gnutls_x509_crl_verify(obj, &ca, 1, GNUTLS_VERIFY_DISABLE_CA_SIGN, &status) >= 0) {
+	if (ca && gnutls_x509_crl_verify(obj, &ca, 1, GNUTLS_VERIFY_DISABLE_CA_SIGN, &status) >= 0) {
 		/* Time bits are GnuTLS reading its own clock: currency is checked
 		 * at the policy time instead. */
 		status &= ~(unsigned int)(GNUTLS_CERT_INVALID |
@@ -459,8 +473,8 @@ static int pss_signature(const chain__crl *crl, const chain__cert *issuer)
 		/* GnuTLS also fails valid PSS signatures whose salt is not the
 		 * hash's length (OpenSSL signs with the longest): a failure with
 		 * an RSA issuer key is "not checked", never "another key's". */
-		bool rsa_key = gnutls_x509_crt_get_pk_algorithm(ca, NULL) == GNUTLS_PK_RSA ||
-		               gnutls_x509_crt_get_pk_algorithm(ca, NULL) == GNUTLS_PK_RSA_PSS;
+		int pk = gnutls_x509_crt_get_pk_algorithm(ca, NULL);
+		bool rsa_key = pk == GNUTLS_PK_RSA || pk == GNUTLS_PK_RSA_PSS;
 		ret = status & GNUTLS_CERT_SIGNATURE_FAILURE ? (rsa_key ? SIG_UNSUPPORTED : SIG_OTHER_KEY)
 		      : status                               ? SIG_UNSUPPORTED
 		                                             : SIG_OK;
