@@ -188,6 +188,18 @@ PyObject *chainval_der_of_object(PyObject *obj)
 	return der;
 }
 
+/* A certificate object (chainval_der_of_object()): 0 when added, -1 with an
+ * exception, 1 when @obj is no certificate object (nothing raised). */
+static int add_object(chainval_ders *d, PyObject *obj)
+{
+	PyObject *der = chainval_der_of_object(obj);
+	if (!der)
+		return PyErr_Occurred() ? -1 : 1;
+	int ret = add_der(d, PyBytes_AS_STRING(der), PyBytes_GET_SIZE(der), der);
+	Py_DECREF(der);
+	return ret;
+}
+
 /* One item: DER (first byte 0x30) or PEM with one or more blocks, as bytes,
  * any bytes-like object, or str. -1 with an exception for a caller's
  * mistake (a type that is no certificate); 0 otherwise, d->bad telling
@@ -217,14 +229,9 @@ static int add_item(chainval_ders *d, PyObject *item)
 		PyBuffer_Release(&view);
 		return ret;
 	}
-	PyObject *der = chainval_der_of_object(item);
-	if (der) {
-		int ret = add_der(d, PyBytes_AS_STRING(der), PyBytes_GET_SIZE(der), der);
-		Py_DECREF(der);
+	int ret = add_object(d, item);
+	if (ret <= 0)
 		return ret;
-	}
-	if (PyErr_Occurred())
-		return -1;
 	PyErr_Format(PyExc_TypeError,
 	             "item %zd: a certificate is bytes, bytearray or memoryview (DER or PEM), str "
 	             "(PEM) or a cryptography.x509.Certificate, not %.100s", d->item,
@@ -244,16 +251,12 @@ int chainval_ders_from(chainval_ders *d, PyObject *chain, uint64_t max_bytes, bo
 	    PyMemoryView_Check(chain))
 		return add_item(d, chain);
 	if (!PyList_Check(chain) && !PyTuple_Check(chain)) {
-		PyObject *der = chainval_der_of_object(chain); /* one certificate object: the leaf */
-		if (der) {
-			int ret = add_der(d, PyBytes_AS_STRING(der), PyBytes_GET_SIZE(der), der);
-			Py_DECREF(der);
+		int ret = add_object(d, chain); /* one certificate object: the leaf */
+		if (ret <= 0)
 			return ret;
-		}
-		if (!PyErr_Occurred())
-			PyErr_Format(PyExc_TypeError,
-			             "chain must be a list of certificates or one certificate (PEM/DER "
-			             "value or certificate object), not %.100s", Py_TYPE(chain)->tp_name);
+		PyErr_Format(PyExc_TypeError,
+		             "chain must be a list of certificates or one certificate (PEM/DER "
+		             "value or certificate object), not %.100s", Py_TYPE(chain)->tp_name);
 		return -1;
 	}
 	/* A tuple of the items as they are now: reading an item may run Python

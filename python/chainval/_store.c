@@ -451,17 +451,14 @@ typedef struct {
 static void copy_rejected(CertSetObject *s, void *ctx)
 {
 	rejected_copy *c = ctx;
-	size_t n = is_store(s) ? chain_store_rejected_count(s->store) : chain_pool_rejected_count(s->pool);
+	size_t n = rejected_count(s);
 	if (n && !(c->v = calloc(2 * n, sizeof(*c->v)))) {
 		c->failed = true;
 		return;
 	}
 	for (size_t i = 0; i < n && !c->failed; i++) {
-		const char *src = is_store(s) ? chain_store_rejected_source(s->store, i)
-		                              : chain_pool_rejected_source(s->pool, i);
-		const char *why = is_store(s) ? chain_store_rejected_reason(s->store, i)
-		                              : chain_pool_rejected_reason(s->pool, i);
-		c->failed = !(c->v[2 * i] = strdup(src)) || !(c->v[2 * i + 1] = strdup(why));
+		c->failed = !(c->v[2 * i] = strdup(rejected_source(s, i))) ||
+		            !(c->v[2 * i + 1] = strdup(rejected_reason(s, i)));
 		c->n = i + 1;
 	}
 }
