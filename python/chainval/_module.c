@@ -120,9 +120,13 @@ static PyModuleDef_Slot module_slots[] = {
 	 * data (the fork list in _store.c) has its own mutex. (CPython 3.12+.) */
 	{Py_mod_multiple_interpreters, Py_MOD_PER_INTERPRETER_GIL_SUPPORTED},
 #endif
-	/* No Py_mod_gil = Py_MOD_GIL_NOT_USED yet: a Result builds .reasons,
-	 * .chain and .certificates on first use without a lock of its own, which
-	 * the GIL serialises (docs/python.md, "Threads"). */
+#ifdef Py_mod_gil
+	/* Safe without the GIL (CPython 3.13t+): stores and pools have their own
+	 * rwlocks, policies are immutable, chains are copied (PySequence_Tuple,
+	 * bytearray contents) before the GIL is released, and a Result fills
+	 * its lists with a compare-and-swap (_result.c cached()). */
+	{Py_mod_gil, Py_MOD_GIL_NOT_USED},
+#endif
 	{0, NULL},
 };
 

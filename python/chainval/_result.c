@@ -207,12 +207,24 @@ static PyObject *make_certificates(ResultObject *r)
 	return list;
 }
 
-/* A fresh list each time (callers may mutate it), copied from the cache. */
+/* A fresh list each time (callers may mutate it), copied from the cache.
+ * The cache is filled without the GIL's help (free-threaded CPython): two
+ * threads may both build the list, one compare-and-swap keeps the first and
+ * the other is dropped; the cached list is never changed after that. */
 static PyObject *cached(ResultObject *r, PyObject **slot, PyObject *(*make)(ResultObject *))
 {
-	if (!*slot && !(*slot = make(r)))
-		return NULL;
-	return PyList_GetSlice(*slot, 0, PyList_GET_SIZE(*slot));
+	PyObject *list = __atomic_load_n(slot, __ATOMIC_ACQUIRE);
+	if (!list) {
+		PyObject *fresh = make(r);
+		if (!fresh)
+			return NULL;
+		if (__atomic_compare_exchange_n(slot, &list, fresh, false, __ATOMIC_ACQ_REL,
+		                                __ATOMIC_ACQUIRE))
+			list = fresh;
+		else
+			Py_DECREF(fresh); /* another thread's list is in the slot, in list */
+	}
+	return PyList_GetSlice(list, 0, PyList_GET_SIZE(list));
 }
 
 static PyObject *get_reasons(ResultObject *r, void *c)
