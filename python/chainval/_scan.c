@@ -1,0 +1,349 @@
+/* _ScanEngine: the C engine of `chainval scan` (scanner/engine.h) for
+ * chainval.scan. Private: the scanner's Python layer is its only user.
+ *
+ * _ScanEngine(stores, pool, cache, threads, at, format, sources)
+ *   stores: list of (name, TrustStore); pool: Pool or None; cache: Cache or
+ *   None; threads: int or None; at: int or None; format: 'jsonl' or 'csv';
+ *   sources: list of input names.
+ * .csv_header() -> bytes
+ * .run(records) -> bytes: the rows of records given as tuples
+ *   (input, line, id, host, time, chain, precert, error, error_kind).
+ * .summary() -> str: the summary's counters as JSON.
+ *
+ * Locks: the stores' and the pool's read locks are taken with the GIL
+ * released, in address order, each object once (a writer-preferring rwlock
+ * taken twice by one reader, or in different orders by two, can deadlock). */
+#include "_chainval.h"
+
+#include "../../scanner/arena.h"
+#include "../../scanner/engine.h"
+
+typedef struct {
+	PyObject_HEAD
+	scan_engine *engine;
+	PyObject *keep;        /* the stores, pool and cache: alive as long as the engine */
+	CertSetObject **locks; /* every store and the pool, sorted by address, once each */
+	size_t n_locks;
+	const chain_store **stores;
+	const char **names, **sources;
+	scan_arena strings; /* the names above */
+} ScanEngineObject;
+
+static int by_address(const void *a, const void *b)
+{
+	uintptr_t x = (uintptr_t) * (CertSetObject *const *)a, y = (uintptr_t) * (CertSetObject *const *)b;
+	return (x > y) - (x < y);
+}
+
+static const char *arena_text(ScanEngineObject *self, PyObject *s, const char *what)
+{
+	Py_ssize_t n;
+	const char *text = PyUnicode_Check(s) ? PyUnicode_AsUTF8AndSize(s, &n) : NULL;
+	if (!text) {
+		if (!PyErr_Occurred())
+			PyErr_Format(PyExc_TypeError, "%s must be str", what);
+		return NULL;
+	}
+	char *copy = scan_arena_strndup(&self->strings, text, (size_t)n);
+	return copy ? copy : (PyErr_NoMemory(), NULL);
+}
+
+static PyObject *engine_new(PyTypeObject *type, PyObject *args, PyObject *kwargs)
+{
+	static char *kw[] = {"stores", "pool", "cache", "threads", "at", "format", "sources", NULL};
+	chainval_state *st = state_of_type(type);
+	PyObject *stores, *pool, *cache, *threads, *at, *sources;
+	const char *format;
+	if (!PyArg_ParseTupleAndKeywords(args, kwargs, "O!OOOOsO!:_ScanEngine", kw, &PyList_Type,
+	                                 &stores, &pool, &cache, &threads, &at, &format,
+	                                 &PyList_Type, &sources))
+		return NULL;
+	Py_ssize_t n = PyList_GET_SIZE(stores), ns = PyList_GET_SIZE(sources);
+	if (n < 1)
+		return PyErr_Format(PyExc_ValueError, "at least one trust store is needed");
+	if (pool != Py_None && !PyObject_TypeCheck(pool, st->pool_type))
+		return PyErr_Format(PyExc_TypeError, "pool must be a Pool or None");
+	if (cache != Py_None && !PyObject_TypeCheck(cache, st->cache_type))
+		return PyErr_Format(PyExc_TypeError, "cache must be a Cache or None");
+	scan_config cfg = {.n_stores = (size_t)n, .n_sources = (size_t)ns};
+	if (strcmp(format, "jsonl") == 0)
+		cfg.format = SCAN_OUT_JSONL;
+	else if (strcmp(format, "csv") == 0)
+		cfg.format = SCAN_OUT_CSV;
+	else
+		return PyErr_Format(PyExc_ValueError, "format must be 'jsonl' or 'csv'");
+	cfg.with_source = ns > 1;
+	if (threads != Py_None) {
+		long t = PyLong_AsLong(threads);
+		if (t == -1 && PyErr_Occurred())
+			return NULL;
+		if (t < 1 || t > 1024)
+			return PyErr_Format(PyExc_ValueError, "threads must be between 1 and 1024");
+		cfg.threads = (unsigned int)t;
+	}
+	if (at != Py_None) {
+		long long t = PyLong_AsLongLong(at);
+		if (t == -1 && PyErr_Occurred())
+			return NULL;
+		cfg.has_at = true;
+		cfg.at = t;
+	}
+
+	ScanEngineObject *self = (ScanEngineObject *)type->tp_alloc(type, 0);
+	if (!self)
+		return NULL;
+	if (!(self->keep = PyList_New(0)) || PyList_Append(self->keep, stores) < 0 ||
+	    PyList_Append(self->keep, pool) < 0 || PyList_Append(self->keep, cache) < 0)
+		goto fail;
+	self->stores = PyMem_Calloc((size_t)n, sizeof(*self->stores));
+	self->names = PyMem_Calloc((size_t)n, sizeof(*self->names));
+	self->sources = PyMem_Calloc((size_t)ns + 1, sizeof(*self->sources));
+	self->locks = PyMem_Calloc((size_t)n + 1, sizeof(*self->locks));
+	if (!self->stores || !self->names || !self->sources || !self->locks) {
+		PyErr_NoMemory();
+		goto fail;
+	}
+	for (Py_ssize_t k = 0; k < n; k++) {
+		PyObject *item = PyList_GET_ITEM(stores, k);
+		if (!PyTuple_Check(item) || PyTuple_GET_SIZE(item) != 2 ||
+		    !PyObject_TypeCheck(PyTuple_GET_ITEM(item, 1), st->store_type)) {
+			PyErr_Format(PyExc_TypeError, "stores must be (name, TrustStore) pairs");
+			goto fail;
+		}
+		CertSetObject *store = (CertSetObject *)PyTuple_GET_ITEM(item, 1);
+		if (!(self->names[k] = arena_text(self, PyTuple_GET_ITEM(item, 0), "a store name")))
+			goto fail;
+		self->stores[k] = store->store;
+		self->locks[self->n_locks++] = store;
+	}
+	for (Py_ssize_t i = 0; i < ns; i++)
+		if (!(self->sources[i] = arena_text(self, PyList_GET_ITEM(sources, i), "a source")))
+			goto fail;
+	if (pool != Py_None) {
+		cfg.pool = ((CertSetObject *)pool)->pool;
+		self->locks[self->n_locks++] = (CertSetObject *)pool;
+	}
+	qsort(self->locks, self->n_locks, sizeof(*self->locks), by_address);
+	size_t unique = 0;
+	for (size_t i = 0; i < self->n_locks; i++)
+		if (!unique || self->locks[unique - 1] != self->locks[i])
+			self->locks[unique++] = self->locks[i];
+	self->n_locks = unique;
+	cfg.cache = cache != Py_None ? ((CacheObject *)cache)->cache : NULL;
+	cfg.stores = self->stores;
+	cfg.store_names = self->names;
+	cfg.sources = self->sources;
+	int ret = scan_engine_new(&self->engine, &cfg);
+	if (ret < 0) {
+		chainval_raise(st, ret, "_ScanEngine");
+		goto fail;
+	}
+	return (PyObject *)self;
+fail:
+	Py_DECREF(self);
+	return NULL;
+}
+
+static void engine_dealloc(ScanEngineObject *self)
+{
+	PyTypeObject *tp = Py_TYPE(self);
+	scan_engine_free(self->engine);
+	scan_arena_free(&self->strings);
+	PyMem_Free(self->stores);
+	PyMem_Free(self->names);
+	PyMem_Free(self->sources);
+	PyMem_Free(self->locks);
+	Py_XDECREF(self->keep);
+	tp->tp_free(self);
+	Py_DECREF(tp);
+}
+
+static PyObject *buf_to_bytes(chainval_state *st, scan_buf *b)
+{
+	PyObject *out = b->failed ? PyErr_NoMemory()
+	                          : PyBytes_FromStringAndSize(b->data ? b->data : "", (Py_ssize_t)b->len);
+	(void)st;
+	scan_buf_free(b);
+	return out;
+}
+
+static PyObject *engine_csv_header(ScanEngineObject *self, PyObject *unused)
+{
+	(void)unused;
+	scan_buf b = {0};
+	scan_engine_csv_header(self->engine, &b);
+	return buf_to_bytes(state_of_type(Py_TYPE(self)), &b);
+}
+
+static PyObject *engine_summary(ScanEngineObject *self, PyObject *unused)
+{
+	(void)unused;
+	scan_buf b = {0};
+	scan_engine_summary_json(self->engine, &b);
+	if (b.failed) {
+		scan_buf_free(&b);
+		return PyErr_NoMemory();
+	}
+	PyObject *out = PyUnicode_FromStringAndSize(b.data, (Py_ssize_t)b.len);
+	scan_buf_free(&b);
+	return out;
+}
+
+/* Verify with every store and the pool read-locked; the GIL released. */
+static int run_locked(ScanEngineObject *self, const scan_record *recs, size_t n, scan_buf *out)
+{
+	int ret;
+	Py_BEGIN_ALLOW_THREADS
+	for (size_t i = 0; i < self->n_locks; i++)
+		chainval_set_rdlock(self->locks[i]);
+	ret = scan_engine_run(self->engine, recs, n, out);
+	for (size_t i = self->n_locks; i-- > 0;)
+		chainval_set_unlock(self->locks[i]);
+	Py_END_ALLOW_THREADS
+	return ret;
+}
+
+/* One record tuple (input, line, id, host, time, chain, precert, error,
+ * error_kind) as a scan_record; strings and DER borrowed from the tuple,
+ * which the caller keeps alive; the id's text in @arena. */
+static int record_of(PyObject *t, scan_record *r, scan_arena *arena)
+{
+	if (!PyTuple_Check(t) || PyTuple_GET_SIZE(t) != 9) {
+		PyErr_SetString(PyExc_TypeError, "a record is a 9-tuple");
+		return -1;
+	}
+	*r = (scan_record){0};
+	unsigned long long input = PyLong_AsUnsignedLongLong(PyTuple_GET_ITEM(t, 0));
+	unsigned long long line = PyLong_AsUnsignedLongLong(PyTuple_GET_ITEM(t, 1));
+	if (PyErr_Occurred())
+		return -1;
+	r->input = (uint32_t)input;
+	r->line = line;
+	PyObject *id = PyTuple_GET_ITEM(t, 2);
+	if (PyUnicode_Check(id)) {
+		Py_ssize_t n;
+		if (!(r->id = PyUnicode_AsUTF8AndSize(id, &n)))
+			return -1;
+		r->id_len = (size_t)n;
+		r->id_is_text = true;
+	} else if (PyLong_Check(id) && !PyBool_Check(id)) {
+		PyObject *s = PyObject_Str(id);
+		Py_ssize_t n;
+		const char *text = s ? PyUnicode_AsUTF8AndSize(s, &n) : NULL;
+		r->id = text ? scan_arena_strndup(arena, text, (size_t)n) : NULL;
+		r->id_len = text ? (size_t)n : 0;
+		Py_XDECREF(s);
+		if (!r->id)
+			return PyErr_Occurred() ? -1 : (PyErr_NoMemory(), -1);
+	} else if (id != Py_None) {
+		PyErr_SetString(PyExc_TypeError, "a record's id is str, int or None");
+		return -1;
+	}
+	PyObject *host = PyTuple_GET_ITEM(t, 3), *time = PyTuple_GET_ITEM(t, 4);
+	if (host != Py_None && !(r->host = PyUnicode_AsUTF8(host)))
+		return -1;
+	if (time != Py_None) {
+		r->time = PyLong_AsLongLong(time);
+		if (r->time == -1 && PyErr_Occurred())
+			return -1;
+		r->has_time = true;
+	}
+	if (PyObject_IsTrue(PyTuple_GET_ITEM(t, 6)))
+		r->flags |= SCAN_REC_PRECERT;
+	PyObject *error = PyTuple_GET_ITEM(t, 7), *kind = PyTuple_GET_ITEM(t, 8);
+	if (error != Py_None) {
+		if (!(r->error = PyUnicode_AsUTF8(error)) ||
+		    (kind != Py_None && !(r->error_kind = PyUnicode_AsUTF8(kind))))
+			return -1;
+		return 0;
+	}
+	PyObject *chain = PyTuple_GET_ITEM(t, 5);
+	if (!PyTuple_Check(chain)) {
+		PyErr_SetString(PyExc_TypeError, "a record's chain is a tuple of bytes");
+		return -1;
+	}
+	size_t n = (size_t)PyTuple_GET_SIZE(chain);
+	const unsigned char **ders = scan_arena_alloc(arena, (n ? n : 1) * sizeof(*ders));
+	size_t *lens = scan_arena_alloc(arena, (n ? n : 1) * sizeof(*lens));
+	if (!ders || !lens) {
+		PyErr_NoMemory();
+		return -1;
+	}
+	for (size_t i = 0; i < n; i++) {
+		PyObject *der = PyTuple_GET_ITEM(chain, (Py_ssize_t)i);
+		if (!PyBytes_Check(der)) {
+			PyErr_SetString(PyExc_TypeError, "a record's chain is a tuple of bytes");
+			return -1;
+		}
+		ders[i] = (const unsigned char *)PyBytes_AS_STRING(der);
+		lens[i] = (size_t)PyBytes_GET_SIZE(der);
+	}
+	r->ders = ders;
+	r->lens = lens;
+	r->n = n;
+	return 0;
+}
+
+static PyObject *engine_run(ScanEngineObject *self, PyObject *records)
+{
+	chainval_state *st = state_of_type(Py_TYPE(self));
+	PyObject *items = PySequence_Tuple(records); /* a snapshot the caller cannot change */
+	if (!items)
+		return NULL;
+	size_t n = (size_t)PyTuple_GET_SIZE(items);
+	scan_record *recs = PyMem_Calloc(n ? n : 1, sizeof(*recs));
+	scan_arena arena = {0};
+	scan_buf out = {0};
+	PyObject *ret = NULL;
+	if (!recs) {
+		PyErr_NoMemory();
+		goto done;
+	}
+	for (size_t i = 0; i < n; i++)
+		if (record_of(PyTuple_GET_ITEM(items, (Py_ssize_t)i), &recs[i], &arena) < 0) {
+			chainval_prefix_error("record %zd: ", (Py_ssize_t)i);
+			goto done;
+		}
+	int r = run_locked(self, recs, n, &out);
+	if (r < 0) {
+		chainval_raise(st, r, "scan");
+		scan_buf_free(&out);
+		goto done;
+	}
+	ret = buf_to_bytes(st, &out);
+done:
+	PyMem_Free(recs);
+	scan_arena_free(&arena);
+	Py_DECREF(items);
+	return ret;
+}
+
+static PyMethodDef engine_methods[] = {
+	{"csv_header", (PyCFunction)engine_csv_header, METH_NOARGS, "The CSV header line."},
+	{"run", (PyCFunction)engine_run, METH_O,
+	 "run(records) -> bytes: the output rows of records (tuples: input, line, id, host, time, "
+	 "chain, precert, error, error_kind)."},
+	{"summary", (PyCFunction)engine_summary, METH_NOARGS, "The summary's counters as JSON text."},
+	{NULL, NULL, 0, NULL},
+};
+
+static PyType_Slot engine_slots[] = {
+	{Py_tp_new, engine_new},
+	{Py_tp_dealloc, engine_dealloc},
+	{Py_tp_methods, engine_methods},
+	{Py_tp_doc, "The C engine of chainval scan (private)."},
+	{0, NULL},
+};
+
+static PyType_Spec engine_spec = {"chainval._ScanEngine", sizeof(ScanEngineObject), 0,
+                                  Py_TPFLAGS_DEFAULT | Py_TPFLAGS_IMMUTABLETYPE, engine_slots};
+
+int chainval_exec_scan(PyObject *m)
+{
+	PyObject *type = PyType_FromModuleAndSpec(m, &engine_spec, NULL);
+	if (!type)
+		return -1;
+	int ret = PyModule_AddObjectRef(m, "_ScanEngine", type);
+	Py_DECREF(type);
+	return ret;
+}

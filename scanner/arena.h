@@ -1,0 +1,30 @@
+/* scanner: a bump allocator for one batch of records.
+ *
+ * A batch's records point into it (decoded DER, host names, ids, messages);
+ * scan_arena_reset() frees everything at once when the batch is done, and
+ * keeps the first block for the next batch.
+ * Errors: allocation failure returns NULL (and sets failed).
+ * Threads: one thread at a time.
+ * SPDX-License-Identifier: LGPL-2.1-or-later */
+#ifndef SCANNER_ARENA_H
+#define SCANNER_ARENA_H
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+typedef struct scan_arena_block scan_arena_block;
+
+typedef struct {
+	scan_arena_block *head;
+	bool failed;
+} scan_arena;
+
+void *scan_arena_alloc(scan_arena *a, size_t n); /* aligned for any type */
+char *scan_arena_strndup(scan_arena *a, const char *s, size_t n);
+/* A formatted message (truncated at 480 bytes). */
+char *scan_arena_printf(scan_arena *a, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void scan_arena_reset(scan_arena *a);
+void scan_arena_free(scan_arena *a);
+
+#endif /* SCANNER_ARENA_H */

@@ -1,0 +1,196 @@
+/* scanner: the growable byte buffer and its JSON and CSV writers (buf.h).
+ * SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "buf.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+void scan_buf_free(scan_buf *b)
+{
+	free(b->data);
+	*b = (scan_buf){0};
+}
+
+bool scan_buf_reserve(scan_buf *b, size_t n)
+{
+	if (b->failed)
+		return false;
+	if (n <= b->cap - b->len)
+		return true;
+	size_t cap = b->cap ? b->cap : 4096;
+	while (cap - b->len < n) {
+		if (cap > SIZE_MAX / 2) {
+			b->failed = true;
+			return false;
+		}
+		cap *= 2;
+	}
+	char *data = realloc(b->data, cap);
+	if (!data) {
+		b->failed = true;
+		return false;
+	}
+	b->data = data;
+	b->cap = cap;
+	return true;
+}
+
+void scan_buf_put(scan_buf *b, const void *data, size_t n)
+{
+	if (n && scan_buf_reserve(b, n)) {
+		memcpy(b->data + b->len, data, n);
+		b->len += n;
+	}
+}
+
+void scan_buf_puts(scan_buf *b, const char *s)
+{
+	scan_buf_put(b, s, strlen(s));
+}
+
+void scan_buf_putc(scan_buf *b, char c)
+{
+	if (scan_buf_reserve(b, 1))
+		b->data[b->len++] = c;
+}
+
+void scan_buf_int(scan_buf *b, int64_t v)
+{
+	char tmp[24];
+	int n = snprintf(tmp, sizeof(tmp), "%" PRId64, v);
+	scan_buf_put(b, tmp, (size_t)n);
+}
+
+void scan_buf_uint(scan_buf *b, uint64_t v)
+{
+	char tmp[24];
+	int n = snprintf(tmp, sizeof(tmp), "%" PRIu64, v);
+	scan_buf_put(b, tmp, (size_t)n);
+}
+
+size_t scan_utf8_next(const unsigned char *s, size_t n, uint32_t *cp)
+{
+	unsigned char c = s[0];
+	size_t len;
+	uint32_t v, min;
+	if (c < 0x80) {
+		*cp = c;
+		return 1;
+	}
+	if (c >= 0xc2 && c <= 0xdf) {
+		len = 2, v = c & 0x1f, min = 0x80;
+	} else if (c >= 0xe0 && c <= 0xef) {
+		len = 3, v = c & 0x0f, min = 0x800;
+	} else if (c >= 0xf0 && c <= 0xf4) {
+		len = 4, v = c & 0x07, min = 0x10000;
+	} else {
+		return 0;
+	}
+	if (n < len)
+		return 0;
+	for (size_t i = 1; i < len; i++) {
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+		v = (v << 6) | (s[i] & 0x3f);
+	}
+	if (v < min || v > 0x10ffff || (v >= 0xd800 && v <= 0xdfff))
+		return 0;
+	*cp = v;
+	return len;
+}
+
+static void put_u16(scan_buf *b, uint32_t u)
+{
+	static const char hex[] = "0123456789abcdef";
+	char tmp[6] = {'\\', 'u', hex[(u >> 12) & 15], hex[(u >> 8) & 15], hex[(u >> 4) & 15],
+	               hex[u & 15]};
+	scan_buf_put(b, tmp, sizeof(tmp));
+}
+
+void scan_buf_json_string(scan_buf *b, const char *s, size_t n)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	scan_buf_putc(b, '"');
+	size_t i = 0;
+	while (i < n) {
+		/* The run that needs no escaping, copied at once. */
+		size_t j = i;
+		while (j < n && p[j] >= 0x20 && p[j] < 0x7f && p[j] != '"' && p[j] != '\\')
+			j++;
+		scan_buf_put(b, p + i, j - i);
+		if (j == n)
+			break;
+		i = j;
+		unsigned char c = p[i];
+		const char *sh = c == '"' ? "\\\"" : c == '\\' ? "\\\\" : c == '\n' ? "\\n"
+		                 : c == '\r' ? "\\r" : c == '\t' ? "\\t" : c == '\b' ? "\\b"
+		                 : c == '\f' ? "\\f" : NULL;
+		if (sh) {
+			scan_buf_put(b, sh, 2);
+			i++;
+			continue;
+		}
+		uint32_t cp;
+		size_t len = scan_utf8_next(p + i, n - i, &cp);
+		if (len == 0) {
+			cp = 0xfffd;
+			len = 1;
+		}
+		if (cp >= 0x10000) {
+			cp -= 0x10000;
+			put_u16(b, 0xd800 | (cp >> 10));
+			put_u16(b, 0xdc00 | (cp & 0x3ff));
+		} else {
+			put_u16(b, cp);
+		}
+		i += len;
+	}
+	scan_buf_putc(b, '"');
+}
+
+void scan_buf_json_cstr(scan_buf *b, const char *s)
+{
+	if (s)
+		scan_buf_json_string(b, s, strlen(s));
+	else
+		scan_buf_puts(b, "null");
+}
+
+void scan_buf_csv_field(scan_buf *b, const char *s, size_t n)
+{
+	bool quote = false;
+	for (size_t i = 0; i < n && !quote; i++)
+		quote = s[i] == ',' || s[i] == '"' || s[i] == '\r' || s[i] == '\n';
+	if (!quote) {
+		scan_buf_put(b, s, n);
+		return;
+	}
+	scan_buf_putc(b, '"');
+	for (size_t i = 0; i < n; i++) {
+		if (s[i] == '"')
+			scan_buf_putc(b, '"');
+		scan_buf_putc(b, s[i]);
+	}
+	scan_buf_putc(b, '"');
+}
+
+void scan_buf_csv_text(scan_buf *b, const char *s, size_t n)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	for (size_t i = 0; i < n;) {
+		uint32_t cp;
+		size_t len = scan_utf8_next(p + i, n - i, &cp);
+		if (len == 0) {
+			scan_buf_put(b, "\xef\xbf\xbd", 3);
+			i++;
+		} else if (p[i] == '\r' || p[i] == '\n') {
+			scan_buf_putc(b, ' ');
+			i++;
+		} else {
+			scan_buf_put(b, p + i, len);
+			i += len;
+		}
+	}
+}

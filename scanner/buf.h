@@ -1,0 +1,54 @@
+/* scanner: a growable byte buffer and the JSON and CSV text written into it.
+ *
+ * Output rows are built here, in C, one batch at a time, and handed to
+ * Python as one bytes object. JSON strings are written as Python's
+ * json.dumps(ensure_ascii=True) writes them (the output the scanner has
+ * always produced): every byte outside printable ASCII becomes \uXXXX
+ * (UTF-16, surrogate pairs above U+FFFF), with \" \\ \n \r \t \b \f short.
+ * Input that is not valid UTF-8 is written as U+FFFD per bad byte, so the
+ * output is always RFC 8259 JSON.
+ *
+ * Errors: allocation failure sets buf->failed; every writer is then a
+ * no-op, and the caller checks failed once at the end.
+ * Threads: a buffer belongs to one thread at a time.
+ * SPDX-License-Identifier: LGPL-2.1-or-later */
+#ifndef SCANNER_BUF_H
+#define SCANNER_BUF_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct {
+	char *data;
+	size_t len, cap;
+	bool failed;
+} scan_buf;
+
+void scan_buf_free(scan_buf *b);
+/* Make room for @n more bytes; false (and failed set) when it cannot. */
+bool scan_buf_reserve(scan_buf *b, size_t n);
+void scan_buf_put(scan_buf *b, const void *data, size_t n);
+void scan_buf_puts(scan_buf *b, const char *s);
+void scan_buf_putc(scan_buf *b, char c);
+void scan_buf_int(scan_buf *b, int64_t v);
+void scan_buf_uint(scan_buf *b, uint64_t v);
+
+/* A JSON string (quotes included) of the UTF-8 text @s of @n bytes. */
+void scan_buf_json_string(scan_buf *b, const char *s, size_t n);
+/* A JSON string, or null when @s is NULL. */
+void scan_buf_json_cstr(scan_buf *b, const char *s);
+
+/* One CSV field as Python's csv module writes it (QUOTE_MINIMAL, doubled
+ * quotes): quoted when it holds a comma, a quote, CR or LF. The scanner's
+ * fields never hold CR or LF (scan_buf_csv_text replaces them). */
+void scan_buf_csv_field(scan_buf *b, const char *s, size_t n);
+/* Text for a CSV field: CR and LF become spaces, invalid UTF-8 bytes U+FFFD. */
+void scan_buf_csv_text(scan_buf *b, const char *s, size_t n);
+
+/* The length of the valid UTF-8 sequence at @s (1-4), or 0 when the bytes
+ * there are not one (overlong, surrogate, above U+10FFFF, cut short).
+ * @cp gets the code point. */
+size_t scan_utf8_next(const unsigned char *s, size_t n, uint32_t *cp);
+
+#endif /* SCANNER_BUF_H */

@@ -1,0 +1,38 @@
+/* scanner: counts per string (codes, flags, issuers, anchors, reasons of
+ * malformed rows), for the scan's summary.
+ *
+ * An open-addressing hash table that owns copies of its keys. The number of
+ * distinct keys is bounded by what a scan meets (reason codes, CA names);
+ * scan_counter_add refuses a key once @max_keys are held and counts it in
+ * `dropped` instead, so hostile input cannot grow it without bound.
+ * Threads: one thread at a time.
+ * SPDX-License-Identifier: LGPL-2.1-or-later */
+#ifndef SCANNER_COUNTER_H
+#define SCANNER_COUNTER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+typedef struct {
+	char *key;
+	size_t len;
+	uint64_t count;
+} scan_count;
+
+typedef struct {
+	scan_count *slots; /* cap slots, key NULL when empty */
+	size_t cap, used, max_keys;
+	uint64_t dropped; /* additions refused because max_keys were held */
+} scan_counter;
+
+void scan_counter_init(scan_counter *c, size_t max_keys);
+void scan_counter_free(scan_counter *c);
+/* Add @n to the count of @key (@len bytes). False only when out of memory. */
+bool scan_counter_add(scan_counter *c, const char *key, size_t len, uint64_t n);
+/* The entries, sorted by count descending then key ascending, into a new
+ * array of @c->used borrowed entries (free() it); NULL when out of memory
+ * or empty. */
+scan_count *scan_counter_sorted(const scan_counter *c);
+
+#endif /* SCANNER_COUNTER_H */
