@@ -13,6 +13,10 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 typedef struct scan_arena_block scan_arena_block;
 
 typedef struct {
@@ -26,5 +30,9 @@ char *scan_arena_strndup(scan_arena *a, const char *s, size_t n);
 char *scan_arena_printf(scan_arena *a, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void scan_arena_reset(scan_arena *a);
 void scan_arena_free(scan_arena *a);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif /* SCANNER_ARENA_H */

@@ -19,6 +19,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 typedef struct {
 	char *data;
 	size_t len, cap;
@@ -50,5 +54,9 @@ void scan_buf_csv_text(scan_buf *b, const char *s, size_t n);
  * there are not one (overlong, surrogate, above U+10FFFF, cut short).
  * @cp gets the code point. */
 size_t scan_utf8_next(const unsigned char *s, size_t n, uint32_t *cp);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif /* SCANNER_BUF_H */

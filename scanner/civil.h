@@ -12,6 +12,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 typedef struct {
 	int year, month, day, hour, minute, second;
 } scan_civil_time;
@@ -35,5 +39,9 @@ int64_t scan_timegm(int year, int month, int day, int hour, int minute, int seco
  * Returns false, with a reason in @why, for anything else and for times
  * outside the years 0001..9999. */
 bool scan_parse_time(const char *s, size_t n, int64_t *out, const char **why);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif /* SCANNER_CIVIL_H */

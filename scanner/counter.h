@@ -14,6 +14,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 typedef struct {
 	char *key;
 	size_t len;
@@ -34,5 +38,9 @@ bool scan_counter_add(scan_counter *c, const char *key, size_t len, uint64_t n);
  * array of @c->used borrowed entries (free() it); NULL when out of memory
  * or empty. */
 scan_count *scan_counter_sorted(const scan_counter *c);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif /* SCANNER_COUNTER_H */

@@ -68,6 +68,29 @@ void scan_engine_free(scan_engine *e)
 	free(e);
 }
 
+scan_record *scan_records_push(scan_records *r, uint64_t line, uint32_t input)
+{
+	if (r->n == r->cap) {
+		size_t cap = r->cap ? r->cap * 2 : 256;
+		scan_record *items = realloc(r->items, cap * sizeof(*items));
+		if (!items) {
+			r->failed = true;
+			return NULL;
+		}
+		r->items = items;
+		r->cap = cap;
+	}
+	scan_record *rec = &r->items[r->n++];
+	*rec = (scan_record){.line = line, .input = input};
+	return rec;
+}
+
+void scan_records_free(scan_records *r)
+{
+	free(r->items);
+	*r = (scan_records){0};
+}
+
 /* ------------------------------------------------------------------------ */
 /* Rows */
 

@@ -25,6 +25,10 @@
 #include "buf.h"
 #include "counter.h"
 
+#ifdef __cplusplus
+extern "C" {
+#endif
+
 typedef enum { SCAN_OUT_JSONL = 0, SCAN_OUT_CSV = 1 } scan_out_format;
 
 /* Flags a reader sets on a record; they come first in the row's "flags". */
@@ -48,6 +52,17 @@ typedef struct {
 	const char *error; /* NULL, or why the record is malformed (no chain then) */
 	const char *error_kind; /* the summary's key for that reason ("invalid_json", ...) */
 } scan_record;
+
+/* A growing array of records (one batch). */
+typedef struct {
+	scan_record *items;
+	size_t n, cap;
+	bool failed; /* out of memory: a record could not be added */
+} scan_records;
+
+/* A new record at the end (zeroed, with @line and @input set), or NULL. */
+scan_record *scan_records_push(scan_records *r, uint64_t line, uint32_t input);
+void scan_records_free(scan_records *r);
 
 typedef struct {
 	const chain_store *const *stores; /* the first one decides a row's verdict */
@@ -83,5 +98,9 @@ int scan_engine_run(scan_engine *e, const scan_record *recs, size_t n, scan_buf 
  * to @out: rows, verdicts, codes, stores, flags, malformed reasons,
  * failing issuers and anchors with their full counts. */
 void scan_engine_summary_json(const scan_engine *e, scan_buf *out);
+
+#ifdef __cplusplus
+}
+#endif
 
 #endif /* SCANNER_ENGINE_H */

@@ -3,7 +3,7 @@
 # (run as root; uses sudo when not root and sudo exists). Idempotent.
 set -euo pipefail
 
-packages=(gcc g++ pkg-config libgnutls28-dev libpsl-dev publicsuffix gnutls-bin ca-certificates valgrind python3 python3-dev python3-pip python3-venv openssl
+packages=(gcc g++ pkg-config libgnutls28-dev libpsl-dev libsimdjson-dev publicsuffix gnutls-bin ca-certificates valgrind python3 python3-dev python3-pip python3-venv openssl
           clang)
 missing=()
 for p in "${packages[@]}"; do

@@ -114,6 +114,9 @@ typedef struct {
 } CacheObject;
 int chainval_exec_cache(PyObject *m);
 
+/* _scan.c: _ScanEngine and _JsonLines, the C engine of chainval scan */
+int chainval_exec_scan(PyObject *m);
+
 /* _result.c */
 int chainval_exec_result(PyObject *m);
 /* _result_from_state(state): a Result again from a pickle (Result.__reduce__). */

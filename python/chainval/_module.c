@@ -113,6 +113,7 @@ static PyModuleDef_Slot module_slots[] = {
 	{Py_mod_exec, chainval_exec_policy},
 	{Py_mod_exec, chainval_exec_result},
 	{Py_mod_exec, chainval_exec_cache},
+	{Py_mod_exec, chainval_exec_scan},
 	{Py_mod_exec, exec_versions},
 	{Py_mod_exec, exec_default_policy},
 #ifdef Py_mod_multiple_interpreters

@@ -8,7 +8,12 @@
  * .csv_header() -> bytes
  * .run(records) -> bytes: the rows of records given as tuples
  *   (input, line, id, host, time, chain, precert, error, error_kind).
+ * .run_json(reader, block, final) -> (bytes, consumed): the rows of the
+ *   complete JSON lines of block (a _JsonLines reader keeps the line count);
+ *   the caller passes block[consumed:] again with more data.
  * .summary() -> str: the summary's counters as JSON.
+ *
+ * _JsonLines(input, max_line): the state of one JSON-lines input.
  *
  * Locks: the stores' and the pool's read locks are taken with the GIL
  * released, in address order, each object once (a writer-preferring rwlock
@@ -17,6 +22,7 @@
 
 #include "../../scanner/arena.h"
 #include "../../scanner/engine.h"
+#include "../../scanner/read_json.h"
 
 typedef struct {
 	PyObject_HEAD
@@ -318,7 +324,122 @@ done:
 	return ret;
 }
 
+typedef struct {
+	PyObject_HEAD
+	scan_json_reader *reader;
+	bool busy; /* in run_json, with the GIL released: not to be used by another thread */
+} JsonLinesObject;
+
+static PyObject *lines_new(PyTypeObject *type, PyObject *args, PyObject *kwargs)
+{
+	static char *kw[] = {"input", "max_line", NULL};
+	unsigned int input;
+	Py_ssize_t max_line;
+	if (!PyArg_ParseTupleAndKeywords(args, kwargs, "In:_JsonLines", kw, &input, &max_line))
+		return NULL;
+	if (max_line < 1)
+		return PyErr_Format(PyExc_ValueError, "max_line must be positive");
+	JsonLinesObject *self = (JsonLinesObject *)type->tp_alloc(type, 0);
+	if (self && !(self->reader = scan_json_reader_new(input, (size_t)max_line))) {
+		Py_DECREF(self);
+		return PyErr_NoMemory();
+	}
+	return (PyObject *)self;
+}
+
+static void lines_dealloc(JsonLinesObject *self)
+{
+	PyTypeObject *tp = Py_TYPE(self);
+	scan_json_reader_free(self->reader);
+	tp->tp_free(self);
+	Py_DECREF(tp);
+}
+
+static PyObject *lines_get_line(JsonLinesObject *self, void *c)
+{
+	(void)c;
+	return PyLong_FromUnsignedLongLong(scan_json_lines(self->reader));
+}
+
+static PyGetSetDef lines_getset[] = {
+	{"line", (getter)lines_get_line, NULL, "Lines consumed so far.", NULL},
+	{NULL, NULL, NULL, NULL, NULL},
+};
+
+static PyType_Slot lines_slots[] = {
+	{Py_tp_new, lines_new},
+	{Py_tp_dealloc, lines_dealloc},
+	{Py_tp_getset, lines_getset},
+	{Py_tp_doc, "The state of one JSON-lines input of chainval scan (private)."},
+	{0, NULL},
+};
+
+static PyType_Spec lines_spec = {"chainval._JsonLines", sizeof(JsonLinesObject), 0,
+                                 Py_TPFLAGS_DEFAULT | Py_TPFLAGS_IMMUTABLETYPE, lines_slots};
+
+typedef struct {
+	ScanEngineObject *self;
+	scan_json_reader *reader;
+	const char *data;
+	size_t len, consumed;
+	bool final;
+	scan_records recs;
+	scan_arena arena;
+	scan_buf out;
+	int ret;
+} json_job;
+
+static void run_json_job(json_job *j)
+{
+	j->consumed = scan_json_read(j->reader, j->data, j->len, j->final, &j->recs, &j->arena);
+	if (j->recs.failed || j->arena.failed) {
+		j->ret = CHAIN_ENOMEM;
+		return;
+	}
+	j->ret = scan_engine_run(j->self->engine, j->recs.items, j->recs.n, &j->out);
+}
+
+static PyObject *engine_run_json(ScanEngineObject *self, PyObject *const *args, Py_ssize_t nargs)
+{
+	chainval_state *st = state_of_type(Py_TYPE(self));
+	if (nargs != 3 || !PyBytes_Check(args[1]))
+		return PyErr_Format(PyExc_TypeError, "run_json(reader, block: bytes, final: bool)");
+	PyObject *mod = PyType_GetModuleByDef(Py_TYPE(self), &chainval_module);
+	PyObject *lines_type = mod ? PyObject_GetAttrString(mod, "_JsonLines") : NULL;
+	int is_reader = lines_type ? PyObject_TypeCheck(args[0], (PyTypeObject *)lines_type) : -1;
+	Py_XDECREF(lines_type);
+	if (is_reader <= 0)
+		return is_reader < 0 ? NULL : PyErr_Format(PyExc_TypeError, "reader must be a _JsonLines");
+	JsonLinesObject *lines = (JsonLinesObject *)args[0];
+	if (lines->busy)
+		return PyErr_Format(PyExc_RuntimeError, "this reader is in use by another thread");
+	int final = PyObject_IsTrue(args[2]);
+	if (final < 0)
+		return NULL;
+	json_job j = {.self = self, .reader = lines->reader, .data = PyBytes_AS_STRING(args[1]),
+	              .len = (size_t)PyBytes_GET_SIZE(args[1]), .final = final};
+	lines->busy = true;
+	Py_BEGIN_ALLOW_THREADS
+	for (size_t i = 0; i < self->n_locks; i++)
+		chainval_set_rdlock(self->locks[i]);
+	run_json_job(&j);
+	for (size_t i = self->n_locks; i-- > 0;)
+		chainval_set_unlock(self->locks[i]);
+	Py_END_ALLOW_THREADS
+	lines->busy = false;
+	scan_records_free(&j.recs);
+	scan_arena_free(&j.arena);
+	if (j.ret < 0) {
+		scan_buf_free(&j.out);
+		return chainval_raise(st, j.ret, "scan");
+	}
+	PyObject *rows = buf_to_bytes(st, &j.out);
+	return rows ? Py_BuildValue("(Nn)", rows, (Py_ssize_t)j.consumed) : NULL;
+}
+
 static PyMethodDef engine_methods[] = {
+	{"run_json", (PyCFunction)(void (*)(void))engine_run_json, METH_FASTCALL,
+	 "run_json(reader, block, final) -> (bytes, consumed)"},
 	{"csv_header", (PyCFunction)engine_csv_header, METH_NOARGS, "The CSV header line."},
 	{"run", (PyCFunction)engine_run, METH_O,
 	 "run(records) -> bytes: the output rows of records (tuples: input, line, id, host, time, "
@@ -340,6 +461,12 @@ static PyType_Spec engine_spec = {"chainval._ScanEngine", sizeof(ScanEngineObjec
 
 int chainval_exec_scan(PyObject *m)
 {
+	PyObject *lines = PyType_FromModuleAndSpec(m, &lines_spec, NULL);
+	if (!lines || PyModule_AddObjectRef(m, "_JsonLines", lines) < 0) {
+		Py_XDECREF(lines);
+		return -1;
+	}
+	Py_DECREF(lines);
 	PyObject *type = PyType_FromModuleAndSpec(m, &engine_spec, NULL);
 	if (!type)
 		return -1;

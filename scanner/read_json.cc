@@ -1,0 +1,933 @@
+/* scanner: records from JSON lines (read_json.h), with simdjson On-Demand.
+ * C++ only here, behind read_json.h's C interface; built without exceptions.
+ * SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "read_json.h"
+
+#include <simdjson.h>
+
+#include <cstring>
+#include <string_view>
+#include <vector>
+
+extern "C" {
+#include <gnutls/gnutls.h>
+
+#include "base64.h"
+#include "civil.h"
+}
+
+using namespace simdjson;
+using std::string_view;
+
+namespace {
+
+/* A chain item as seen in the line (views into the parser's buffer, valid
+ * until the next line), or the type it had instead of a string. */
+struct item {
+	string_view text;
+	const char *type; /* NULL when a string */
+};
+
+/* What one zgrab2 module says (views as above). */
+struct module {
+	string_view name;
+	bool is_object = false, has_certs = false, leaf_raw_ok = false;
+	string_view timestamp, status;
+	bool timestamp_number = false;
+	int64_t timestamp_value = 0;
+	string_view leaf_raw;
+	std::vector<item> chain; /* raw of each chain entry; type set when not an object with raw */
+};
+
+/* Every field of a line the scanner may use (later keys win, as in Python). */
+struct fields {
+	bool has_id = false, has_chain = false, has_data = false, has_time = false;
+	bool has_host = false, has_domain = false, has_ip = false, has_timestamp = false;
+	ondemand::json_type id_type{};
+	string_view id;         /* string: unescaped; else the JSON text */
+	const char *host_type = nullptr, *domain_type = nullptr, *ip_type = nullptr;
+	string_view host, domain, ip;
+	const char *time_type = nullptr; /* of the time value when not string/number */
+	string_view time_text;
+	bool time_number = false, time_float = false;
+	int64_t time_value = 0;
+	const char *chain_type = nullptr; /* of chain when neither a list nor a string */
+	std::vector<item> chain;
+	const char *data_type = nullptr;
+	std::vector<module> modules;
+	string_view timestamp; /* the record's own, for zgrab */
+	bool timestamp_number = false;
+	int64_t timestamp_value = 0;
+};
+
+const char *python_type(ondemand::json_type t, string_view raw)
+{
+	switch (t) {
+	case ondemand::json_type::array: return "list";
+	case ondemand::json_type::object: return "dict";
+	case ondemand::json_type::string: return "str";
+	case ondemand::json_type::boolean: return "bool";
+	case ondemand::json_type::null: return "NoneType";
+	case ondemand::json_type::number:
+		return raw.find_first_of(".eE") != string_view::npos ? "float" : "int";
+	}
+	return "value";
+}
+
+string_view trim(string_view s)
+{
+	while (!s.empty() && (s.front() == ' ' || s.front() == '\t' || s.front() == '\n' ||
+	                      s.front() == '\r'))
+		s.remove_prefix(1);
+	while (!s.empty() && (s.back() == ' ' || s.back() == '\t' || s.back() == '\n' ||
+	                      s.back() == '\r'))
+		s.remove_suffix(1);
+	return s;
+}
+
+/* RFC 8259's number grammar: simdjson checks a skipped number only when it
+ * is read, and an id's text is written back as it is. */
+bool json_number(string_view s)
+{
+	size_t i = 0, n = s.size();
+	auto digit = [&](size_t k) { return k < n && s[k] >= '0' && s[k] <= '9'; };
+	if (i < n && s[i] == '-')
+		i++;
+	if (!digit(i))
+		return false;
+	if (s[i] == '0')
+		i++;
+	else
+		while (digit(i))
+			i++;
+	if (i < n && s[i] == '.') {
+		if (!digit(++i))
+			return false;
+		while (digit(i))
+			i++;
+	}
+	if (i < n && (s[i] == 'e' || s[i] == 'E')) {
+		i++;
+		if (i < n && (s[i] == '+' || s[i] == '-'))
+			i++;
+		if (!digit(i))
+			return false;
+		while (digit(i))
+			i++;
+	}
+	return i == n;
+}
+
+/* A number (int, or float truncated) or string time value into @f's slots. */
+error_code read_time(ondemand::value v, const char **type, string_view *text, bool *number,
+                     int64_t *value, bool *is_float)
+{
+	ondemand::json_type t;
+	if (auto e = v.type().get(t))
+		return e;
+	*type = nullptr;
+	*text = {};
+	*number = false;
+	if (t == ondemand::json_type::string)
+		return v.get_string().get(*text);
+	if (t != ondemand::json_type::number) {
+		string_view raw = trim(v.raw_json_token());
+		*type = t == ondemand::json_type::null ? nullptr : python_type(t, raw);
+		if (t == ondemand::json_type::null)
+			*text = {};
+		return SUCCESS;
+	}
+	*number = true;
+	int64_t i;
+	if (!v.get_int64().get(i)) {
+		*value = i;
+		if (is_float)
+			*is_float = false;
+		return SUCCESS;
+	}
+	double d;
+	if (auto e = v.get_double().get(d))
+		return e;
+	if (!(d >= -9.3e18 && d <= 9.3e18)) {
+		*type = "out-of-range number";
+		*number = false;
+		return SUCCESS;
+	}
+	*value = (int64_t)d;
+	if (is_float)
+		*is_float = true;
+	return SUCCESS;
+}
+
+error_code read_items(ondemand::array a, std::vector<item> &out)
+{
+	out.clear();
+	for (auto element : a) {
+		ondemand::value v;
+		if (auto e = element.get(v))
+			return e;
+		ondemand::json_type t;
+		if (auto e = v.type().get(t))
+			return e;
+		item it{{}, nullptr};
+		if (t == ondemand::json_type::string) {
+			if (auto e = v.get_string().get(it.text))
+				return e;
+		} else {
+			it.type = python_type(t, trim(v.raw_json_token()));
+		}
+		out.push_back(it);
+	}
+	return SUCCESS;
+}
+
+/* A string field, or the Python type name of what it held instead (NULL:
+ * a string; null counts as absent). */
+error_code read_string(ondemand::value v, string_view *out, const char **type, bool *present)
+{
+	ondemand::json_type t;
+	if (auto e = v.type().get(t))
+		return e;
+	*type = nullptr;
+	*out = {};
+	*present = t != ondemand::json_type::null;
+	if (t == ondemand::json_type::string)
+		return v.get_string().get(*out);
+	if (t != ondemand::json_type::null)
+		*type = python_type(t, trim(v.raw_json_token()));
+	return SUCCESS;
+}
+
+/* server_certificates: {"certificate": {"raw"}, "chain": [{"raw"}, ...]} */
+error_code read_certs(ondemand::object certs, module &m)
+{
+	m.has_certs = true;
+	for (auto field : certs) {
+		string_view key;
+		if (auto e = field.unescaped_key().get(key))
+			return e;
+		ondemand::value v;
+		if (auto e = field.value().get(v))
+			return e;
+		ondemand::json_type t;
+		if (auto e = v.type().get(t))
+			return e;
+		if (key == "certificate") {
+			m.leaf_raw_ok = false;
+			if (t != ondemand::json_type::object)
+				continue;
+			ondemand::object leaf;
+			if (auto e = v.get_object().get(leaf))
+				return e;
+			for (auto f : leaf) {
+				string_view k;
+				if (auto e = f.unescaped_key().get(k))
+					return e;
+				if (k != "raw")
+					continue;
+				ondemand::value raw;
+				if (auto e = f.value().get(raw))
+					return e;
+				ondemand::json_type rt;
+				if (auto e = raw.type().get(rt))
+					return e;
+				m.leaf_raw_ok = rt == ondemand::json_type::string;
+				if (m.leaf_raw_ok)
+					if (auto e = raw.get_string().get(m.leaf_raw))
+						return e;
+			}
+		} else if (key == "chain") {
+			m.chain.clear();
+			if (t != ondemand::json_type::array)
+				continue; /* Python: `or []` for null; other types are not iterated either */
+			for (auto element : v.get_array()) {
+				ondemand::value c;
+				if (auto e = element.get(c))
+					return e;
+				ondemand::json_type ct;
+				if (auto e = c.type().get(ct))
+					return e;
+				item it{{}, "missing"};
+				if (ct == ondemand::json_type::object) {
+					for (auto f : c.get_object()) {
+						string_view k;
+						if (auto e = f.unescaped_key().get(k))
+							return e;
+						if (k != "raw")
+							continue;
+						ondemand::value raw;
+						if (auto e = f.value().get(raw))
+							return e;
+						ondemand::json_type rt;
+						if (auto e = raw.type().get(rt))
+							return e;
+						if (rt == ondemand::json_type::string) {
+							if (auto e = raw.get_string().get(it.text))
+								return e;
+							it.type = nullptr;
+						} else {
+							it.type = python_type(rt, trim(raw.raw_json_token()));
+						}
+					}
+				}
+				m.chain.push_back(it);
+			}
+		}
+	}
+	return SUCCESS;
+}
+
+/* handshake_log: {"server_certificates": {...}} */
+error_code read_handshake(ondemand::value log, module &m)
+{
+	ondemand::json_type t;
+	if (auto e = log.type().get(t))
+		return e;
+	if (t != ondemand::json_type::object)
+		return SUCCESS;
+	for (auto field : log.get_object()) {
+		string_view key;
+		if (auto e = field.unescaped_key().get(key))
+			return e;
+		if (key != "server_certificates")
+			continue;
+		ondemand::value v;
+		if (auto e = field.value().get(v))
+			return e;
+		if (auto e = v.type().get(t))
+			return e;
+		m.has_certs = false;
+		ondemand::object certs;
+		if (t == ondemand::json_type::object) {
+			if (auto e = v.get_object().get(certs))
+				return e;
+			if (auto e = read_certs(certs, m))
+				return e;
+		}
+	}
+	return SUCCESS;
+}
+
+/* Descend @path (object keys) from @v and call read_handshake at its end. */
+error_code read_path(ondemand::value v, const char *const *path, module &m)
+{
+	if (!*path)
+		return read_handshake(v, m);
+	ondemand::json_type t;
+	if (auto e = v.type().get(t))
+		return e;
+	if (t != ondemand::json_type::object)
+		return SUCCESS;
+	for (auto field : v.get_object()) {
+		string_view key;
+		if (auto e = field.unescaped_key().get(key))
+			return e;
+		if (key != *path)
+			continue;
+		ondemand::value next;
+		if (auto e = field.value().get(next))
+			return e;
+		if (auto e = read_path(next, path + 1, m))
+			return e;
+	}
+	return SUCCESS;
+}
+
+/* One module of data: {"status", "timestamp", "result": {...}} */
+error_code read_module(string_view name, ondemand::value v, module &m)
+{
+	m = module{};
+	m.name = name;
+	ondemand::json_type t;
+	if (auto e = v.type().get(t))
+		return e;
+	if (t != ondemand::json_type::object)
+		return SUCCESS;
+	m.is_object = true;
+	static const char *const direct[] = {"handshake_log", nullptr};
+	static const char *const http[] = {"response", "request", "tls_log", "handshake_log", nullptr};
+	for (auto field : v.get_object()) {
+		string_view key;
+		if (auto e = field.unescaped_key().get(key))
+			return e;
+		ondemand::value value;
+		if (auto e = field.value().get(value))
+			return e;
+		if (key == "status") {
+			const char *type;
+			bool present;
+			if (auto e = read_string(value, &m.status, &type, &present))
+				return e;
+		} else if (key == "timestamp") {
+			const char *type;
+			if (auto e = read_time(value, &type, &m.timestamp, &m.timestamp_number,
+			                       &m.timestamp_value, nullptr))
+				return e;
+		} else if (key == "result") {
+			/* Both shapes: result.handshake_log, and the http module's
+			 * result.response.request.tls_log.handshake_log. On-Demand reads
+			 * forward only, so the result object is walked once for both. */
+			if (auto e = value.type().get(t))
+				return e;
+			if (t != ondemand::json_type::object)
+				continue;
+			for (auto rf : value.get_object()) {
+				string_view rk;
+				if (auto e = rf.unescaped_key().get(rk))
+					return e;
+				ondemand::value rv;
+				if (auto e = rf.value().get(rv))
+					return e;
+				if (rk == direct[0]) {
+					if (auto e = read_handshake(rv, m))
+						return e;
+				} else if (rk == http[0] && !m.has_certs) {
+					if (auto e = read_path(rv, http + 1, m))
+						return e;
+				}
+			}
+		}
+	}
+	return SUCCESS;
+}
+
+error_code read_fields(ondemand::object obj, fields &f)
+{
+	for (auto field : obj) {
+		string_view key;
+		if (auto e = field.unescaped_key().get(key))
+			return e;
+		ondemand::value v;
+		if (auto e = field.value().get(v))
+			return e;
+		if (key == "id") {
+			f.has_id = true;
+			if (auto e = v.type().get(f.id_type))
+				return e;
+			if (f.id_type == ondemand::json_type::string) {
+				if (auto e = v.get_string().get(f.id))
+					return e;
+			} else if (f.id_type == ondemand::json_type::object) {
+				ondemand::object o;
+				if (auto e = v.get_object().get(o))
+					return e;
+				if (auto e = o.raw_json().get(f.id))
+					return e;
+				f.id = trim(f.id);
+			} else if (f.id_type == ondemand::json_type::array) {
+				ondemand::array a;
+				if (auto e = v.get_array().get(a))
+					return e;
+				if (auto e = a.raw_json().get(f.id))
+					return e;
+				f.id = trim(f.id);
+			} else {
+				f.id = trim(v.raw_json_token());
+				bool b;
+				if (f.id_type == ondemand::json_type::boolean && v.get_bool().get(b))
+					return INCORRECT_TYPE;
+				bool null = false;
+				if (f.id_type == ondemand::json_type::null && (v.is_null().get(null) || !null))
+					return INCORRECT_TYPE;
+				if (f.id_type == ondemand::json_type::number && !json_number(f.id))
+					return NUMBER_ERROR;
+			}
+		} else if (key == "host") {
+			if (auto e = read_string(v, &f.host, &f.host_type, &f.has_host))
+				return e;
+		} else if (key == "domain") {
+			if (auto e = read_string(v, &f.domain, &f.domain_type, &f.has_domain))
+				return e;
+		} else if (key == "ip") {
+			if (auto e = read_string(v, &f.ip, &f.ip_type, &f.has_ip))
+				return e;
+		} else if (key == "time") {
+			if (auto e = read_time(v, &f.time_type, &f.time_text, &f.time_number, &f.time_value,
+			                       &f.time_float))
+				return e;
+			f.has_time = f.time_type || f.time_number || f.time_text.data();
+		} else if (key == "timestamp") {
+			const char *type;
+			if (auto e = read_time(v, &type, &f.timestamp, &f.timestamp_number,
+			                       &f.timestamp_value, nullptr))
+				return e;
+			f.has_timestamp = f.timestamp_number || f.timestamp.data();
+		} else if (key == "chain") {
+			f.has_chain = true;
+			f.chain_type = nullptr;
+			f.chain.clear();
+			ondemand::json_type t;
+			if (auto e = v.type().get(t))
+				return e;
+			if (t == ondemand::json_type::array) {
+				ondemand::array a;
+				if (auto e = v.get_array().get(a))
+					return e;
+				if (auto e = read_items(a, f.chain))
+					return e;
+			} else if (t == ondemand::json_type::string) {
+				item it{{}, nullptr};
+				if (auto e = v.get_string().get(it.text))
+					return e;
+				f.chain.push_back(it);
+			} else {
+				f.chain_type = python_type(t, trim(v.raw_json_token()));
+			}
+		} else if (key == "data") {
+			f.has_data = true;
+			f.data_type = nullptr;
+			f.modules.clear();
+			ondemand::json_type t;
+			if (auto e = v.type().get(t))
+				return e;
+			if (t != ondemand::json_type::object) {
+				f.data_type = python_type(t, trim(v.raw_json_token()));
+				continue;
+			}
+			for (auto mf : v.get_object()) {
+				string_view name;
+				if (auto e = mf.unescaped_key().get(name))
+					return e;
+				ondemand::value mv;
+				if (auto e = mf.value().get(mv))
+					return e;
+				f.modules.emplace_back();
+				if (auto e = read_module(name, mv, f.modules.back()))
+					return e;
+			}
+		}
+	}
+	return SUCCESS;
+}
+
+} // namespace
+
+struct scan_json_reader {
+	ondemand::parser parser;
+	uint32_t input;
+	size_t max_line;
+	uint64_t line = 0;
+	bool skipping = false; /* inside a line over max_line: dropped up to its newline */
+	std::vector<char> padded; /* a line copied with SIMDJSON_PADDING after it */
+	fields f;
+	dom::parser dom; /* checks an id that is an object or array (On-Demand skips inside) */
+};
+
+namespace {
+
+/* A record's error: the message (copied into the arena) and its kind. */
+void fail(scan_record *rec, scan_arena *arena, const char *kind, const char *fmt,
+          string_view a = {}, string_view b = {})
+{
+	char msg[400];
+	snprintf(msg, sizeof(msg), fmt, (int)std::min<size_t>(a.size(), 120), a.empty() ? "" : a.data(),
+	         (int)std::min<size_t>(b.size(), 120), b.empty() ? "" : b.data());
+	rec->error = scan_arena_strndup(arena, msg, strlen(msg));
+	rec->error_kind = kind;
+	if (!rec->error)
+		rec->error = "out of memory";
+}
+
+/* Python's _host(): stripped, [brackets] removed, non-ASCII as IDNA
+ * A-labels (GnuTLS's gnutls_idna_map: IDNA 2008 via libidn2); NULL when
+ * empty. False (and the record failed) when it cannot be mapped. */
+bool host_of(scan_record *rec, scan_arena *arena, string_view raw)
+{
+	string_view h = trim(raw);
+	if (h.size() >= 2 && h.front() == '[' && h.back() == ']')
+		h = h.substr(1, h.size() - 2);
+	if (h.empty())
+		return true;
+	bool ascii = true;
+	for (char c : h)
+		ascii = ascii && (unsigned char)c < 0x80;
+	if (ascii) {
+		rec->host = scan_arena_strndup(arena, h.data(), h.size());
+		return rec->host != nullptr;
+	}
+	gnutls_datum_t out{};
+	if (gnutls_idna_map(h.data(), (unsigned)h.size(), &out, 0) < 0) {
+		fail(rec, arena, "host", "host '%.*s': not a valid IDN%.*s", raw);
+		return false;
+	}
+	rec->host = scan_arena_strndup(arena, (const char *)out.data, out.size);
+	gnutls_free(out.data);
+	return rec->host != nullptr;
+}
+
+struct der_list {
+	std::vector<const unsigned char *> ders;
+	std::vector<size_t> lens;
+};
+
+struct pem_ctx {
+	der_list *out;
+	scan_arena *arena;
+	bool bad, oom;
+};
+
+int pem_block(void *ctx, size_t index, const unsigned char *der, size_t len)
+{
+	(void)index;
+	auto *c = static_cast<pem_ctx *>(ctx);
+	if (!der) {
+		c->bad = true; /* a block whose base64 does not decode */
+		return 1;
+	}
+	unsigned char *copy = (unsigned char *)scan_arena_alloc(c->arena, len ? len : 1);
+	if (!copy) {
+		c->oom = true;
+		return 1;
+	}
+	memcpy(copy, der, len);
+	c->out->ders.push_back(copy);
+	c->out->lens.push_back(len);
+	return 0;
+}
+
+/* A chain element: base64 DER, or PEM text with one or more certificates
+ * (Python's _chain_item). @what names it in messages ("chain[2]"). */
+bool chain_item(scan_record *rec, scan_arena *arena, const item &it, const char *what,
+                der_list &out)
+{
+	if (it.type) {
+		fail(rec, arena, "chain_type", "%.*s: expected a base64 string, got %.*s", what,
+		     it.type);
+		return false;
+	}
+	if (it.text.find("-----BEGIN") != string_view::npos) {
+		pem_ctx ctx{&out, arena, false, false};
+		size_t before = out.ders.size();
+		long n = chain_pem_foreach(it.text.data(), it.text.size(), pem_block, &ctx);
+		if (n < 0 || ctx.bad || ctx.oom || out.ders.size() == before) {
+			fail(rec, arena, "pem", ctx.bad || n < 0 ? "%.*s: invalid base64 in PEM text%.*s"
+			                        : ctx.oom ? "%.*s: out of memory%.*s"
+			                                  : "%.*s: no CERTIFICATE block in PEM text%.*s",
+			     what);
+			return false;
+		}
+		return true;
+	}
+	unsigned char *der = (unsigned char *)scan_arena_alloc(arena, scan_base64_max(it.text.size()));
+	size_t len = 0;
+	const char *why = nullptr;
+	if (!der) {
+		fail(rec, arena, "memory", "out of memory%.*s%.*s");
+		return false;
+	}
+	if (!scan_base64_decode(it.text.data(), it.text.size(), der, &len, &why)) {
+		fail(rec, arena, "base64", "%.*s: %.*s", what, why);
+		return false;
+	}
+	if (len == 0) {
+		fail(rec, arena, "base64", "%.*s: empty%.*s", what);
+		return false;
+	}
+	out.ders.push_back(der);
+	out.lens.push_back(len);
+	return true;
+}
+
+bool set_chain(scan_record *rec, scan_arena *arena, const der_list &d)
+{
+	size_t n = d.ders.size();
+	auto **ders = (const unsigned char **)scan_arena_alloc(arena, n * sizeof(unsigned char *));
+	auto *lens = (size_t *)scan_arena_alloc(arena, n * sizeof(size_t));
+	if (!ders || !lens) {
+		fail(rec, arena, "memory", "out of memory%.*s%.*s");
+		return false;
+	}
+	memcpy(ders, d.ders.data(), n * sizeof(*ders));
+	memcpy(lens, d.lens.data(), n * sizeof(*lens));
+	rec->ders = ders;
+	rec->lens = lens;
+	rec->n = n;
+	return true;
+}
+
+/* The time of a record from a value read by read_time(). */
+bool set_time(scan_record *rec, scan_arena *arena, const char *type, string_view text,
+              bool number, int64_t value, const char *field)
+{
+	if (number) {
+		if (value < SCAN_TIME_MIN || value > SCAN_TIME_MAX) {
+			fail(rec, arena, "time", "%.*s: time outside the years 0001..9999%.*s", field);
+			return false;
+		}
+		rec->has_time = true;
+		rec->time = value;
+		return true;
+	}
+	if (type) {
+		fail(rec, arena, "time", "%.*s: invalid time (a %.*s)", field, type);
+		return false;
+	}
+	if (!text.data())
+		return true;
+	const char *why = nullptr;
+	if (!scan_parse_time(text.data(), text.size(), &rec->time, &why)) {
+		fail(rec, arena, "time", "%.*s: %.*s", field, why);
+		return false;
+	}
+	rec->has_time = true;
+	return true;
+}
+
+} // namespace
+
+namespace {
+
+/* The record of one parsed line (Python's _json_line_record). */
+void build(scan_json_reader *r, scan_record *rec, scan_arena *arena)
+{
+	fields &f = r->f;
+	if (f.has_id && (f.id_type == ondemand::json_type::object ||
+	                 f.id_type == ondemand::json_type::array)) {
+		/* Written back into the output: checked whole, and minified. */
+		dom::element el;
+		if (auto e = r->dom.parse(padded_string(f.id)).get(el)) {
+			fail(rec, arena, "invalid_json", "invalid JSON: %.*s%.*s", error_message(e));
+			return;
+		}
+		std::string minified = minify(el);
+		rec->id = scan_arena_strndup(arena, minified.data(), minified.size());
+		rec->id_len = minified.size();
+	} else if (f.has_id && f.id_type != ondemand::json_type::null) {
+		rec->id = scan_arena_strndup(arena, f.id.data(), f.id.size());
+		rec->id_len = f.id.size();
+		rec->id_is_text = f.id_type == ondemand::json_type::string;
+	}
+	der_list d;
+	char what[48];
+	if (f.has_chain) {
+		if (f.host_type) {
+			fail(rec, arena, "host", "host: expected a string, got %.*s%.*s", f.host_type);
+			return;
+		}
+		if (f.has_host && !host_of(rec, arena, f.host))
+			return;
+		if (f.has_time &&
+		    !set_time(rec, arena, f.time_type, f.time_text, f.time_number, f.time_value, "time"))
+			return;
+		if (f.chain_type) {
+			fail(rec, arena, "chain_type",
+			     "chain: expected a list of base64 DER certificates%.*s%.*s");
+			return;
+		}
+		if (f.chain.empty()) {
+			fail(rec, arena, "chain_empty", "chain: empty%.*s%.*s");
+			return;
+		}
+		for (size_t i = 0; i < f.chain.size(); i++) {
+			snprintf(what, sizeof(what), "chain[%zu]", i);
+			if (!chain_item(rec, arena, f.chain[i], what, d))
+				return;
+		}
+		set_chain(rec, arena, d);
+		return;
+	}
+	if (!f.has_data) {
+		fail(rec, arena, "no_chain_field", "no 'chain' field (and not zgrab output)%.*s%.*s");
+		return;
+	}
+	/* zgrab2 (Python's _zgrab_record): the host is the domain, else the IP. */
+	bool has_domain = f.has_domain && !(f.domain_type == nullptr && f.domain.empty());
+	if (has_domain ? f.domain_type != nullptr : f.ip_type != nullptr) {
+		fail(rec, arena, "host", "host: expected a string, got %.*s%.*s",
+		     has_domain ? f.domain_type : f.ip_type);
+		return;
+	}
+	if (!host_of(rec, arena, has_domain ? f.domain : f.ip))
+		return;
+	if (f.data_type) {
+		fail(rec, arena, "zgrab", "zgrab: no data object%.*s%.*s");
+		return;
+	}
+	/* The first module with server certificates, "tls" first, then by name. */
+	const module *first = nullptr, *found = nullptr;
+	std::vector<const module *> order;
+	for (const module &m : f.modules)
+		order.push_back(&m);
+	std::stable_sort(order.begin(), order.end(), [](const module *a, const module *b) {
+		bool at = a->name == "tls", bt = b->name == "tls";
+		return at != bt ? at : a->name < b->name;
+	});
+	for (const module *m : order) {
+		if (!m->is_object)
+			continue;
+		if (!first)
+			first = m;
+		if (m->has_certs) {
+			found = m;
+			break;
+		}
+	}
+	const module *mod = found ? found : first;
+	if (mod && (mod->timestamp_number || mod->timestamp.data())) {
+		if (!set_time(rec, arena, nullptr, mod->timestamp, mod->timestamp_number,
+		              mod->timestamp_value, "timestamp"))
+			return;
+	} else if (f.has_timestamp &&
+	           !set_time(rec, arena, nullptr, f.timestamp, f.timestamp_number, f.timestamp_value,
+	                     "timestamp")) {
+		return;
+	}
+	if (!found) {
+		if (mod && !mod->status.empty())
+			fail(rec, arena, "no_certificates", "zgrab: no server certificates (status %.*s)%.*s",
+			     mod->status);
+		else
+			fail(rec, arena, "no_certificates", "zgrab: no server certificates%.*s%.*s");
+		return;
+	}
+	if (!found->leaf_raw_ok) {
+		fail(rec, arena, "zgrab", "zgrab: server_certificates.certificate.raw missing%.*s%.*s");
+		return;
+	}
+	if (!chain_item(rec, arena, item{found->leaf_raw, nullptr}, "certificate.raw", d))
+		return;
+	for (size_t i = 0; i < found->chain.size(); i++) {
+		if (found->chain[i].type) {
+			snprintf(what, sizeof(what), "chain[%zu]", i);
+			fail(rec, arena, "zgrab", "zgrab: %.*s.raw missing%.*s", what);
+			return;
+		}
+		snprintf(what, sizeof(what), "chain[%zu].raw", i);
+		if (!chain_item(rec, arena, found->chain[i], what, d))
+			return;
+	}
+	set_chain(rec, arena, d);
+}
+
+bool utf8_valid(const char *s, size_t n)
+{
+	return simdjson::validate_utf8(s, n);
+}
+
+/* One line (without its newline): a record, or nothing when blank. */
+void read_line(scan_json_reader *r, const char *line, size_t len, size_t room,
+               scan_records *recs, scan_arena *arena)
+{
+	string_view text = trim(string_view(line, len));
+	if (r->line == 1 && text.substr(0, 3) == "\xef\xbb\xbf") /* a BOM */
+		text = trim(text.substr(3));
+	if (text.empty())
+		return;
+	scan_record *rec = scan_records_push(recs, r->line, r->input);
+	if (!rec)
+		return;
+	if (!utf8_valid(line, len)) {
+		fail(rec, arena, "not_utf8", "not UTF-8 text%.*s%.*s");
+		return;
+	}
+	/* simdjson reads up to SIMDJSON_PADDING bytes past the end: lines near the
+	 * end of the block are copied with that padding. */
+	const char *buf = text.data();
+	size_t cap = room - (size_t)(text.data() - line);
+	if (cap < text.size() + SIMDJSON_PADDING) {
+		r->padded.assign(text.begin(), text.end());
+		r->padded.resize(text.size() + SIMDJSON_PADDING, '\0');
+		buf = r->padded.data();
+		cap = r->padded.size();
+	}
+	r->f = fields{};
+	ondemand::document doc;
+	ondemand::object obj;
+	error_code e = r->parser.iterate(buf, text.size(), cap).get(doc);
+	ondemand::json_type t{};
+	if (!e)
+		e = doc.type().get(t);
+	if (!e && t != ondemand::json_type::object) {
+		/* type() looks at the first character only: read the scalar, so
+		 * that "tru" is invalid JSON and "true" a bool. */
+		bool b;
+		double d;
+		string_view str;
+		if (t == ondemand::json_type::boolean)
+			e = doc.get_bool().get(b);
+		else if (t == ondemand::json_type::null)
+			e = doc.is_null().get(b) || !b ? INCORRECT_TYPE : SUCCESS;
+		else if (t == ondemand::json_type::number)
+			e = doc.get_double().get(d);
+		else if (t == ondemand::json_type::string)
+			e = doc.get_string().get(str);
+		if (!e) {
+			fail(rec, arena, "not_object", "expected a JSON object, got %.*s%.*s",
+			     python_type(t, text));
+			return;
+		}
+	}
+	if (!e)
+		e = doc.get_object().get(obj);
+	if (!e)
+		e = read_fields(obj, r->f);
+	const char *after;
+	if (!e && doc.current_location().get(after) == SUCCESS)
+		e = TRAILING_CONTENT; /* something after the object */
+	if (e) {
+		fail(rec, arena, "invalid_json", "invalid JSON: %.*s%.*s", error_message(e));
+		return;
+	}
+	build(r, rec, arena);
+}
+
+} // namespace
+
+extern "C" scan_json_reader *scan_json_reader_new(uint32_t input, size_t max_line)
+{
+	scan_json_reader *r = new (std::nothrow) scan_json_reader;
+	if (r) {
+		r->input = input;
+		r->max_line = max_line;
+	}
+	return r;
+}
+
+extern "C" void scan_json_reader_free(scan_json_reader *r)
+{
+	delete r;
+}
+
+extern "C" uint64_t scan_json_lines(const scan_json_reader *r)
+{
+	return r->line;
+}
+
+extern "C" size_t scan_json_read(scan_json_reader *r, const char *data, size_t len, bool final,
+                                 scan_records *recs, scan_arena *arena)
+{
+	size_t pos = 0;
+	while (pos < len) {
+		const char *nl = (const char *)memchr(data + pos, '\n', len - pos);
+		size_t end = nl ? (size_t)(nl - data) : len;
+		if (r->skipping) {
+			/* The rest of an over-long line: dropped. */
+			if (!nl) {
+				pos = len;
+				break;
+			}
+			r->skipping = false;
+			pos = end + 1;
+			continue;
+		}
+		if (end - pos > r->max_line) {
+			r->line++;
+			scan_record *rec = scan_records_push(recs, r->line, r->input);
+			if (rec)
+				fail(rec, arena, "too_long", "line longer than %.*s bytes%.*s",
+				     std::to_string(r->max_line));
+			r->skipping = !nl;
+			pos = nl ? end + 1 : len;
+			continue;
+		}
+		if (!nl && !final)
+			break; /* an incomplete line: passed again with more data */
+		r->line++;
+		/* Built without exceptions: the few std::vector growths of a line
+		 * (bounded by max_line) abort on out-of-memory, like malloc failing
+		 * inside libstdc++ anywhere else. */
+		read_line(r, data + pos, end - pos, len - pos, recs, arena);
+		pos = nl ? end + 1 : len;
+	}
+	return pos;
+}

@@ -1,0 +1,236 @@
+"""The C engine of chainval scan (scanner/, through chainval._chainval's
+private _ScanEngine and _JsonLines): JSON lines read in C give the rows the
+Python readers and Scanner give, on a dataset with every record shape and
+every kind of damage; block boundaries change nothing; the summary counts in C.
+
+Not wired into ``chainval scan`` yet (issue 12): these tests hold the engine to
+the Python path's behaviour before it replaces it."""
+
+from __future__ import annotations
+
+import base64
+import json
+import random
+
+import pytest
+
+import chainval
+from chainval import _chainval as C
+from _scan_support import T_ROW, b64, jsonl_line, paths, pki, zgrab_line  # noqa: F401
+
+try:  # the scanner's package is being reorganised (issue 12)
+    from chainval.scan.formats import Input
+except ImportError:  # pragma: no cover
+    from chainval.formats import Input  # type: ignore[no-redef]
+from chainval.scan import Scanner, load_pool, load_store
+
+
+def dataset(pki) -> list[str]:
+    """Lines of every shape the JSON reader meets, good and damaged."""
+    ok, inter = pki.leaf.der, pki.inter.der
+    lines = [
+        jsonl_line(pki.ok_chain, id=1),
+        jsonl_line(pki.ok_chain, id="text-id \u00e9\u4e2d\U0001f600"),
+        jsonl_line([pki.expired.der, inter], id=3),
+        jsonl_line([pki.leaf2.der, inter], id=4),                    # hostname mismatch
+        jsonl_line([pki.bad_sig, inter], id=5),
+        jsonl_line([pki.other_leaf.der, pki.other_inter.der], id=6),  # other root
+        jsonl_line([ok], id=7),                                      # pool completes it
+        jsonl_line([inter, ok], id=8),                               # order repaired
+        jsonl_line(pki.ok_chain, id=123456789012345678901234567890),  # a big id, kept
+        json.dumps({"id": 10, "host": "[192.0.2.1]", "time": T_ROW, "chain": [b64(ok), b64(inter)]}),
+        json.dumps({"id": 11, "host": "WWW.Example.COM", "time": "2024-06-01T00:00:00Z",
+                    "chain": [b64(ok), b64(inter)]}),
+        json.dumps({"id": 12, "host": "www.example.com", "time": "2024-06-01",
+                    "chain": [pki.leaf.pem.decode(), b64(inter)]}),       # a PEM item
+        json.dumps({"id": 13, "host": "www.example.com", "time": 1717200000.75,
+                    "chain": b64(ok)}),                               # one string, float time
+        json.dumps({"id": 14, "chain": [b64(ok), b64(inter)]}),      # no host, no time
+        json.dumps({"id": {"b": [1, 2], "a": None}, "host": "www.example.com", "time": T_ROW,
+                    "chain": [b64(ok), b64(inter)]}),                # a compound id
+        json.dumps({"id": 16, "host": "www.example.com", "time": T_ROW,
+                    "chain": [b64(ok) + "!", b64(inter)]}),          # bad base64
+        json.dumps({"id": 17, "host": "www.example.com", "time": T_ROW, "chain": []}),
+        json.dumps({"id": 18, "host": "www.example.com", "time": T_ROW, "chain": [5]}),
+        json.dumps({"id": 19, "host": 5, "chain": [b64(ok)]}),
+        json.dumps({"id": 20, "host": "www.example.com", "time": "yesterday",
+                    "chain": [b64(ok)]}),
+        json.dumps({"id": 21, "host": "www.example.com", "time": True, "chain": [b64(ok)]}),
+        json.dumps({"id": 22, "host": "www.example.com"}),            # no chain
+        json.dumps({"id": 23, "chain": [base64.b64encode(b"\x30\x03\x02\x01\x01").decode()]}),
+        json.dumps([1, 2]),
+        "true",
+        '{"id": 26, "chain": ["abc"',                                 # cut short
+        '{"id": 27, "chain": ["' + b64(ok) + '"]} trailing',
+        "{\"id\": 28, \"chain\": [\"\x01\"]}",                       # a control character
+        "",                                                          # blank: no record
+        "   ",
+        zgrab_line(pki.ok_chain, domain="www.example.com"),
+        zgrab_line(pki.ok_chain, ip="192.0.2.7"),
+        zgrab_line([pki.short.der, inter], domain="www.example.com",
+                   timestamp="2024-06-01T00:00:00.123456789-07:00"),
+        zgrab_line([], domain="down.example.com", status="connection-timeout"),
+        json.dumps({"ip": "192.0.2.9", "data": "nope"}),
+        json.dumps({"ip": "192.0.2.9", "data": {"http": {"status": "success", "result": {
+            "response": {"request": {"tls_log": {"handshake_log": {"server_certificates": {
+                "certificate": {"raw": b64(ok)}, "chain": [{"raw": b64(inter)}]}}}}}}}}}),
+        json.dumps({"id": 36, "domain": "www.example.com", "data": {"tls": {
+            "status": "success", "result": {"handshake_log": {"server_certificates": {
+                "certificate": {"parsed": {}}}}}}}}),
+        '{"id": 38, "deep": ' + "[" * 900 + "]" * 900 + ', "host": "www.example.com", '
+        '"time": %d, "chain": ["%s", "%s"]}' % (T_ROW, b64(ok), b64(inter)),
+    ]
+    return lines
+
+
+def _engine(pki, paths, fmt="jsonl", at=None, sources=("in.jsonl",)):
+    store = load_store(str(paths["roots"]))
+    pool = load_pool(str(paths["pool"]))
+    return (C._ScanEngine([("default", store)], pool, None, 1, at, fmt, list(sources)),
+            Scanner([("default", store)], pool=pool, at=at, threads=1, cache_bytes=0))
+
+
+def _c_rows(engine, data: bytes, chunks=None) -> list[dict]:
+    reader = C._JsonLines(0, 16 << 20)
+    out, rest = b"", data
+    sizes = iter(chunks or [])
+    buf = b""
+    while True:
+        n = next(sizes, None)
+        piece, rest = (rest[:n], rest[n:]) if n is not None else (rest, b"")
+        buf += piece
+        final = not rest
+        rows, used = engine.run_json(reader, buf, final)
+        out += rows
+        buf = buf[used:]
+        if final:
+            assert not buf
+            break
+    return [json.loads(line) for line in out.decode().splitlines()]
+
+
+def _comparable(row: dict) -> dict:
+    """A row without what the C engine changes on purpose: malformed rows'
+    messages (other words for the same fault), ids of unreadable lines (null,
+    not the line number), and each store's anchor (new)."""
+    row = dict(row)
+    row["stores"] = {k: {"ok": v["ok"], "code": v["code"]} for k, v in row["stores"].items()}
+    if row["code"] == "malformed":
+        row["error"] = bool(row["error"])
+    return row
+
+
+def test_json_lines_give_the_rows_of_the_python_path(pki, paths, tmp_path):
+    lines = dataset(pki)
+    src = tmp_path / "in.jsonl"
+    src.write_text("\n".join(lines) + "\n")
+    engine, scanner = _engine(pki, paths)
+    new = _c_rows(engine, src.read_bytes())
+    records = list(Input(str(src)).records())
+    old = json.loads(json.dumps(scanner.rows(records)))
+    assert [r["line"] for r in new] == [r["line"] for r in old]
+    for a, b in zip(old, new):
+        if a["id"] == a["line"] and b["id"] is None:
+            a["id"] = None  # issue 12 item 15: an unreadable id is null, not the line number
+        assert _comparable(a) == _comparable(b), (a["line"], a, b)
+    by_id = {r["id"]: r for r in new if isinstance(r["id"], int)}
+    assert by_id[123456789012345678901234567890]["ok"] is True
+    assert new[1]["id"] == "text-id \u00e9\u4e2d\U0001f600"
+    compound = next(r for r in new if isinstance(r["id"], dict))
+    assert compound["id"] == {"b": [1, 2], "a": None}
+    assert all(r["stores"]["default"]["anchor"] == r["anchor"] for r in new)
+
+
+def test_block_boundaries_change_nothing(pki, paths, tmp_path):
+    data = ("\n".join(dataset(pki)) + "\n").encode()
+    engine, _ = _engine(pki, paths, at=T_ROW)
+    whole = _c_rows(engine, data)
+    rng = random.Random(7)
+    for _ in range(5):
+        engine, _ = _engine(pki, paths, at=T_ROW)
+        chunks = [rng.randrange(1, 3000) for _ in range(len(data) // 500 + 10)]
+        assert _c_rows(engine, data, chunks) == whole
+
+
+def test_lines_numbered_blank_lines_bom_and_last_line_without_newline(pki, paths):
+    engine, _ = _engine(pki, paths, at=T_ROW)
+    data = ("\ufeff" + jsonl_line(pki.ok_chain, id=1) + "\n\n  \r\n"
+            + jsonl_line(pki.ok_chain, id=2)).encode()
+    rows = _c_rows(engine, data)
+    assert [(r["id"], r["line"], r["ok"]) for r in rows] == [(1, 1, True), (2, 4, True)]
+
+
+def test_a_line_over_the_bound_is_one_malformed_row_and_never_held(pki, paths):
+    engine, _ = _engine(pki, paths, at=T_ROW)
+    reader = C._JsonLines(0, 2000)
+    head = b'{"id": 1, "chain": ["' + b"A" * 5000
+    out, used = engine.run_json(reader, head, False)
+    assert used == len(head)  # consumed and dropped, not kept for later
+    rows = [json.loads(x) for x in out.decode().splitlines()]
+    assert [(r["line"], r["code"], r["id"]) for r in rows] == [(1, "malformed", None)]
+    assert "longer than 2000 bytes" in rows[0]["error"]
+    tail = b'AAAA"]}\n' + jsonl_line(pki.ok_chain, id=2).encode() + b"\n"
+    out, used = engine.run_json(reader, tail, True)
+    assert used == len(tail)
+    rows = [json.loads(x) for x in out.decode().splitlines()]
+    assert [(r["line"], r["id"], r["ok"]) for r in rows] == [(2, 2, True)]
+
+
+def test_deep_nesting_is_one_malformed_row(pki, paths):
+    """Issue 12 item 2: a line nested 100,000 deep (Python's reader stops the
+    whole scan with RecursionError) is one malformed row; one nested 900 deep
+    in a field the scanner does not read is an ordinary row."""
+    engine, _ = _engine(pki, paths, at=T_ROW)
+    ok = ('{"id": 2, "x": ' + "[" * 900 + "]" * 900 + ', "host": "www.example.com", '
+          '"chain": ["%s", "%s"]}' % (b64(pki.leaf.der), b64(pki.inter.der)))
+    data = ("[" * 100000 + "]" * 100000 + "\n" + "{" * 5000 + "\n" + ok + "\n").encode()
+    rows = _c_rows(engine, data)
+    assert [(r["line"], r["code"]) for r in rows] == [(1, "malformed"), (2, "malformed"), (3, "ok")]
+
+
+def test_not_utf8_and_nan_are_malformed_and_output_stays_json(pki, paths):
+    engine, _ = _engine(pki, paths, at=T_ROW)
+    data = (b'{"id": NaN, "chain": ["' + b64(pki.leaf.der).encode() + b'"]}\n'
+            b'{"id": Infinity, "chain": []}\n'
+            b'{"id": 3, "host": "\xff", "chain": []}\n')
+    rows = _c_rows(engine, data)
+    assert [(r["line"], r["code"], r["id"]) for r in rows] == [
+        (1, "malformed", None), (2, "malformed", None), (3, "malformed", None)]
+    assert rows[2]["error"] == "not UTF-8 text"
+
+
+def test_summary_counts_rows_in_c(pki, paths, tmp_path):
+    engine, _ = _engine(pki, paths)
+    rows = _c_rows(engine, ("\n".join(dataset(pki)) + "\n").encode())
+    summary = json.loads(engine.summary())
+    assert summary["rows"] == len(rows)
+    codes: dict = {}
+    for r in rows:
+        codes[r["code"]] = codes.get(r["code"], 0) + 1
+    assert summary["codes"] == codes
+    assert sum(summary["verdicts"].values()) == len(rows)
+    assert summary["malformed"] and sum(summary["malformed"].values()) == summary["verdicts"]["malformed"]
+    assert summary["malformed"]["invalid_json"] >= 3
+
+
+def test_csv_output_matches_the_python_writer(pki, paths, tmp_path):
+    from chainval.scan import CsvWriter
+    import io
+
+    lines = [jsonl_line(pki.ok_chain, id=1), jsonl_line([pki.expired.der, pki.inter.der], id=2),
+             json.dumps({"id": "a,b\"c", "chain": ["%%%"]})]
+    src = tmp_path / "in.jsonl"
+    src.write_text("\n".join(lines) + "\n")
+    engine, scanner = _engine(pki, paths, fmt="csv", at=T_ROW)
+    header = engine.csv_header()
+    reader = C._JsonLines(0, 16 << 20)
+    body, _ = engine.run_json(reader, src.read_bytes(), True)
+    text = io.StringIO()
+    writer = CsvWriter(text, ["default"], False)
+    writer.header()
+    writer.write(scanner.rows(list(Input(str(src)).records())))
+    want = text.getvalue().splitlines()
+    got = (header + body).decode().splitlines()
+    assert got[0] == want[0]
+    assert got[1:3] == want[1:3]
+    assert got[3].split(",")[0] == '"a' and "malformed" in got[3]
