@@ -3,6 +3,8 @@
  * many chains pays only for what the caller reads. */
 #include "_chainval.h"
 
+#include "../../scanner/civil.h"
+
 /* The datetime C API (a capsule of function pointers, kept in the module
  * state by chainval_exec_result): building a datetime through it costs
  * well under a microsecond, through timedelta arithmetic several. */
@@ -88,35 +90,11 @@ static PyObject *str_or_none(const char *s)
 	         : Py_NewRef(Py_None);
 }
 
-typedef struct {
-	int year, month, day, hour, minute, second;
-} civil_time;
-
-/* Unix seconds as a UTC calendar time (proleptic Gregorian); false beyond
- * datetime's years 1..9999. */
-static bool civil(int64_t t, civil_time *out)
-{
-	/* 0001-01-01T00:00:00 and 9999-12-31T23:59:59 */
-	if (t < -62135596800LL || t > 253402300799LL)
-		return false;
-	int64_t days = t >= 0 ? t / 86400 : -((-t + 86399) / 86400), secs = t - days * 86400;
-	int64_t z = days + 719468, era = (z >= 0 ? z : z - 146096) / 146097;
-	int64_t doe = z - era * 146097, yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
-	int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100), mp = (5 * doy + 2) / 153;
-	out->day = (int)(doy - (153 * mp + 2) / 5 + 1);
-	out->month = (int)(mp < 10 ? mp + 3 : mp - 9);
-	out->year = (int)(yoe + era * 400 + (out->month <= 2));
-	out->hour = (int)(secs / 3600);
-	out->minute = (int)(secs / 60 % 60);
-	out->second = (int)(secs % 60);
-	return true;
-}
-
 /* Unix seconds as an aware UTC datetime; None beyond years 1..9999. */
 static PyObject *utc_datetime(chainval_state *st, int64_t t)
 {
-	civil_time c;
-	if (!civil(t, &c))
+	scan_civil_time c;
+	if (!scan_civil(t, &c))
 		return Py_NewRef(Py_None);
 	const PyDateTime_CAPI *api = st->datetime_api;
 	return api->DateTime_FromDateAndTime(c.year, c.month, c.day, c.hour, c.minute, c.second, 0,
@@ -127,11 +105,8 @@ static PyObject *utc_datetime(chainval_state *st, int64_t t)
  * years 1..9999. */
 static PyObject *rfc3339(int64_t t)
 {
-	civil_time c;
-	if (!civil(t, &c))
-		return Py_NewRef(Py_None);
-	return PyUnicode_FromFormat("%04d-%02d-%02dT%02d:%02d:%02dZ", c.year, c.month, c.day, c.hour,
-	                            c.minute, c.second);
+	char text[21];
+	return scan_rfc3339(t, text) ? PyUnicode_FromString(text) : Py_NewRef(Py_None);
 }
 
 static PyObject *make_problems(ResultObject *r)

@@ -51,6 +51,7 @@ def _build_for(exe: str, into: Path) -> None:
     cmd = [os.environ.get("CC", "gcc"), "-shared", "-fPIC", "-O1", "-std=gnu11", "-Wall", "-Wextra",
            "-Werror", f"-I{include}", f"-I{SOURCE}/include", f"-I{SOURCE}/include/chain",
            f"-I{built}/include/chain", *sorted(map(str, (SOURCE / "python/chainval").glob("_*.c"))),
+           f"{built}/scanner/libscanner.a", "-lsimdjson", "-lgnutls", "-lstdc++",
            f"-L{built}/libchain", "-lchain", f"-Wl,-rpath,{built}/libchain",
            "-o", str(package / f"_chainval{suffix}")]
     subprocess.run(cmd, check=True, capture_output=True, text=True)
