@@ -22,7 +22,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 mode="" seconds=0 max_restarts=5
-targets="fuzz_verify fuzz_x509 fuzz_pem fuzz_store fuzz_names"
+targets="fuzz_verify fuzz_x509 fuzz_pem fuzz_store fuzz_names fuzz_scan"
 while [ $# -gt 0 ]; do
   case $1 in
     --smoke) mode=smoke ;;
@@ -45,9 +45,9 @@ fi
 # speed differs: 20-40 s each on the 2-core reference machine, about 3 min
 # in all with the build; docs/fuzzing.md).
 declare -A smoke_runs=([fuzz_verify]=60000 [fuzz_x509]=100000 [fuzz_pem]=25000
-                       [fuzz_store]=40000 [fuzz_names]=40000)
+                       [fuzz_store]=40000 [fuzz_names]=40000 [fuzz_scan]=40000)
 declare -A dicts=([fuzz_verify]=der.dict [fuzz_x509]=der.dict [fuzz_pem]=pem.dict
-                  [fuzz_store]=der.dict [fuzz_names]=names.dict)
+                  [fuzz_store]=der.dict [fuzz_names]=names.dict [fuzz_scan]=json.dict)
 # fuzz_names' seeds are short: let its inputs grow to long names sooner.
 declare -A extra=([fuzz_names]="-max_len=1024 -len_control=10")
 
@@ -58,7 +58,7 @@ fi
 dir=build-fuzz
 start=$(date +%s)
 if [ ! -f "$dir/build.ninja" ]; then
-  CC=clang meson setup "$dir" -Dfuzz=true -Db_sanitize=address,undefined -Db_lundef=false \
+  CC=clang CXX=clang++ meson setup "$dir" -Dfuzz=true -Db_sanitize=address,undefined -Db_lundef=false \
     -Dpython=false -Dtests=false >/dev/null
 elif ! grep -q 'fuzz_verify' "$dir/build.ninja"; then
   meson configure "$dir" -Dfuzz=true >/dev/null

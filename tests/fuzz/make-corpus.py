@@ -446,7 +446,29 @@ def main() -> None:
         names.add(f"built-{i}-purpose", bytes([flags | 0x14, 0]) + host.encode() +
                   b"\n1.3.6.1.5.5.7.3.1\n" + "\n".join(entries).encode("latin-1"))
 
-    for target in ("fuzz_verify", "fuzz_x509", "fuzz_pem", "fuzz_store", "fuzz_names"):
+    # ---- fuzz_scan: JSON lines (jsonl and zgrab2 shapes) of fixture chains ----
+    scan = Seeds(out, "fuzz_scan")
+    chains = {f.stem: pem_blocks(f.read_bytes()) for f in sorted((DATA / "pki").glob("chain-*.pem"))}
+    lines = []
+    for i, (name, ders) in enumerate(chains.items()):
+        items = [base64.b64encode(d).decode() for d in ders]
+        lines.append(json.dumps({"id": i, "host": "www.example.com", "time": T, "chain": items}))
+        lines.append(json.dumps({"ip": "192.0.2.1", "domain": "www.example.com", "data": {"tls": {
+            "status": "success", "timestamp": "2030-01-01T00:00:00Z", "result": {
+                "handshake_log": {"server_certificates": {
+                    "certificate": {"raw": items[0], "parsed": {"subject": {"cn": [name]}}},
+                    "chain": [{"raw": x} for x in items[1:]]}}}}}}))
+    for k in range(0, len(lines), 4):
+        text = "\n".join(lines[k:k + 4]).encode() + b"\n"
+        scan.add(f"lines-{k}", bytes([0, 128]) + text)
+        scan.add(f"lines-{k}-short", bytes([1, 40]) + text)
+    pem_item = (DATA / "pki" / "chain-a.pem").read_text()
+    scan.add("pem-item", bytes([0, 200]) + json.dumps({"id": "a", "chain": [pem_item]}).encode())
+    scan.add("damaged", bytes([0, 100]) + b'{"id": 1, "chain": ["AAAA"\n\n[1,2]\ntrue\n'
+             b'{"id": {"x": [1, {"y": null}]}, "host": "[::1]", "chain": "QUJD"}\n')
+
+    for target in ("fuzz_verify", "fuzz_x509", "fuzz_pem", "fuzz_store", "fuzz_names",
+                   "fuzz_scan"):
         n = len(list((out / target).iterdir()))
         print(f"{target}: {n} seeds")
 
