@@ -12,8 +12,7 @@
 extern "C" {
 #include <gnutls/gnutls.h>
 
-#include "base64.h"
-#include "civil.h"
+#include "fields.h"
 }
 
 using namespace simdjson;
@@ -515,167 +514,32 @@ struct scan_json_reader {
 
 namespace {
 
-/* A record's error: the message (copied into the arena) and its kind. */
-void fail(scan_record *rec, scan_arena *arena, const char *kind, const char *fmt,
-          string_view a = {}, string_view b = {})
-{
-	char msg[400];
-	snprintf(msg, sizeof(msg), fmt, (int)std::min<size_t>(a.size(), 120), a.empty() ? "" : a.data(),
-	         (int)std::min<size_t>(b.size(), 120), b.empty() ? "" : b.data());
-	rec->error = scan_arena_strndup(arena, msg, strlen(msg));
-	rec->error_kind = kind;
-	if (!rec->error)
-		rec->error = "out of memory";
-}
-
-/* Python's _host(): stripped, [brackets] removed, non-ASCII as IDNA
- * A-labels (GnuTLS's gnutls_idna_map: IDNA 2008 via libidn2); NULL when
- * empty. False (and the record failed) when it cannot be mapped. */
-bool host_of(scan_record *rec, scan_arena *arena, string_view raw)
-{
-	string_view h = trim(raw);
-	if (h.size() >= 2 && h.front() == '[' && h.back() == ']')
-		h = h.substr(1, h.size() - 2);
-	if (h.empty())
-		return true;
-	bool ascii = true;
-	for (char c : h)
-		ascii = ascii && (unsigned char)c < 0x80;
-	if (ascii) {
-		rec->host = scan_arena_strndup(arena, h.data(), h.size());
-		return rec->host != nullptr;
-	}
-	gnutls_datum_t out{};
-	if (gnutls_idna_map(h.data(), (unsigned)h.size(), &out, 0) < 0) {
-		fail(rec, arena, "host", "host '%.*s': not a valid IDN%.*s", raw);
-		return false;
-	}
-	rec->host = scan_arena_strndup(arena, (const char *)out.data, out.size);
-	gnutls_free(out.data);
-	return rec->host != nullptr;
-}
-
-struct der_list {
-	std::vector<const unsigned char *> ders;
-	std::vector<size_t> lens;
-};
-
-struct pem_ctx {
-	der_list *out;
-	scan_arena *arena;
-	bool bad, oom;
-};
-
-int pem_block(void *ctx, size_t index, const unsigned char *der, size_t len)
-{
-	(void)index;
-	auto *c = static_cast<pem_ctx *>(ctx);
-	if (!der) {
-		c->bad = true; /* a block whose base64 does not decode */
-		return 1;
-	}
-	unsigned char *copy = (unsigned char *)scan_arena_alloc(c->arena, len ? len : 1);
-	if (!copy) {
-		c->oom = true;
-		return 1;
-	}
-	memcpy(copy, der, len);
-	c->out->ders.push_back(copy);
-	c->out->lens.push_back(len);
-	return 0;
-}
-
-/* A chain element: base64 DER, or PEM text with one or more certificates
- * (Python's _chain_item). @what names it in messages ("chain[2]"). */
-bool chain_item(scan_record *rec, scan_arena *arena, const item &it, const char *what,
-                der_list &out)
-{
-	if (it.type) {
-		fail(rec, arena, "chain_type", "%.*s: expected a base64 string, got %.*s", what,
-		     it.type);
-		return false;
-	}
-	if (it.text.find("-----BEGIN") != string_view::npos) {
-		pem_ctx ctx{&out, arena, false, false};
-		size_t before = out.ders.size();
-		long n = chain_pem_foreach(it.text.data(), it.text.size(), pem_block, &ctx);
-		if (n < 0 || ctx.bad || ctx.oom || out.ders.size() == before) {
-			fail(rec, arena, "pem", ctx.bad || n < 0 ? "%.*s: invalid base64 in PEM text%.*s"
-			                        : ctx.oom ? "%.*s: out of memory%.*s"
-			                                  : "%.*s: no CERTIFICATE block in PEM text%.*s",
-			     what);
-			return false;
-		}
-		return true;
-	}
-	unsigned char *der = (unsigned char *)scan_arena_alloc(arena, scan_base64_max(it.text.size()));
-	size_t len = 0;
-	const char *why = nullptr;
-	if (!der) {
-		fail(rec, arena, "memory", "out of memory%.*s%.*s");
-		return false;
-	}
-	if (!scan_base64_decode(it.text.data(), it.text.size(), der, &len, &why)) {
-		fail(rec, arena, "base64", "%.*s: %.*s", what, why);
-		return false;
-	}
-	if (len == 0) {
-		fail(rec, arena, "base64", "%.*s: empty%.*s", what);
-		return false;
-	}
-	out.ders.push_back(der);
-	out.lens.push_back(len);
-	return true;
-}
-
-bool set_chain(scan_record *rec, scan_arena *arena, const der_list &d)
-{
-	size_t n = d.ders.size();
-	auto **ders = (const unsigned char **)scan_arena_alloc(arena, n * sizeof(unsigned char *));
-	auto *lens = (size_t *)scan_arena_alloc(arena, n * sizeof(size_t));
-	if (!ders || !lens) {
-		fail(rec, arena, "memory", "out of memory%.*s%.*s");
-		return false;
-	}
-	memcpy(ders, d.ders.data(), n * sizeof(*ders));
-	memcpy(lens, d.lens.data(), n * sizeof(*lens));
-	rec->ders = ders;
-	rec->lens = lens;
-	rec->n = n;
-	return true;
-}
-
-/* The time of a record from a value read by read_time(). */
+/* A time read by read_time(): a number, text, or the type it had instead. */
 bool set_time(scan_record *rec, scan_arena *arena, const char *type, string_view text,
               bool number, int64_t value, const char *field)
 {
-	if (number) {
-		if (value < SCAN_TIME_MIN || value > SCAN_TIME_MAX) {
-			fail(rec, arena, "time", "%.*s: time outside the years 0001..9999%.*s", field);
-			return false;
-		}
-		rec->has_time = true;
-		rec->time = value;
-		return true;
-	}
-	if (type) {
-		fail(rec, arena, "time", "%.*s: invalid time (a %.*s)", field, type);
-		return false;
-	}
+	if (number)
+		return scan_set_time_value(rec, arena, value, field);
+	if (type)
+		return scan_fail(rec, arena, "time", "%s: invalid time (a %s)", field, type);
 	if (!text.data())
 		return true;
-	const char *why = nullptr;
-	if (!scan_parse_time(text.data(), text.size(), &rec->time, &why)) {
-		fail(rec, arena, "time", "%.*s: %.*s", field, why);
-		return false;
-	}
-	rec->has_time = true;
-	return true;
+	return scan_set_time_text(rec, arena, text.data(), text.size(), field);
 }
 
 } // namespace
 
 namespace {
+
+/* One chain item: a string (base64 or PEM), or the type it had instead. */
+bool chain_item(scan_record *rec, scan_arena *arena, const item &it, const char *what,
+                scan_ders &out)
+{
+	if (it.type)
+		return scan_fail(rec, arena, "chain_type", "%s: expected a base64 string, got %s", what,
+		                 it.type);
+	return scan_add_item(rec, arena, it.text.data(), it.text.size(), true, what, &out);
+}
 
 /* The record of one parsed line (Python's _json_line_record). */
 void build(scan_json_reader *r, scan_record *rec, scan_arena *arena)
@@ -686,7 +550,7 @@ void build(scan_json_reader *r, scan_record *rec, scan_arena *arena)
 		/* Written back into the output: checked whole, and minified. */
 		dom::element el;
 		if (auto e = r->dom.parse(padded_string(f.id)).get(el)) {
-			fail(rec, arena, "invalid_json", "invalid JSON: %.*s%.*s", error_message(e));
+			scan_fail(rec, arena, "invalid_json", "invalid JSON: %s", error_message(e));
 			return;
 		}
 		std::string minified = minify(el);
@@ -697,50 +561,50 @@ void build(scan_json_reader *r, scan_record *rec, scan_arena *arena)
 		rec->id_len = f.id.size();
 		rec->id_is_text = f.id_type == ondemand::json_type::string;
 	}
-	der_list d;
+	scan_ders d{};
 	char what[48];
 	if (f.has_chain) {
 		if (f.host_type) {
-			fail(rec, arena, "host", "host: expected a string, got %.*s%.*s", f.host_type);
+			scan_fail(rec, arena, "host", "host: expected a string, got %s", f.host_type);
 			return;
 		}
-		if (f.has_host && !host_of(rec, arena, f.host))
+		if (f.has_host && !scan_set_host(rec, arena, f.host.data(), f.host.size()))
 			return;
 		if (f.has_time &&
 		    !set_time(rec, arena, f.time_type, f.time_text, f.time_number, f.time_value, "time"))
 			return;
 		if (f.chain_type) {
-			fail(rec, arena, "chain_type",
-			     "chain: expected a list of base64 DER certificates%.*s%.*s");
+			scan_fail(rec, arena, "chain_type", "chain: expected a list of base64 DER certificates");
 			return;
 		}
 		if (f.chain.empty()) {
-			fail(rec, arena, "chain_empty", "chain: empty%.*s%.*s");
+			scan_fail(rec, arena, "chain_empty", "chain: empty");
 			return;
 		}
 		for (size_t i = 0; i < f.chain.size(); i++) {
 			snprintf(what, sizeof(what), "chain[%zu]", i);
 			if (!chain_item(rec, arena, f.chain[i], what, d))
-				return;
+				return scan_ders_free(&d);
 		}
-		set_chain(rec, arena, d);
+		scan_set_chain(rec, arena, &d);
 		return;
 	}
 	if (!f.has_data) {
-		fail(rec, arena, "no_chain_field", "no 'chain' field (and not zgrab output)%.*s%.*s");
+		scan_fail(rec, arena, "no_chain_field", "no 'chain' field (and not zgrab output)");
 		return;
 	}
 	/* zgrab2 (Python's _zgrab_record): the host is the domain, else the IP. */
 	bool has_domain = f.has_domain && !(f.domain_type == nullptr && f.domain.empty());
 	if (has_domain ? f.domain_type != nullptr : f.ip_type != nullptr) {
-		fail(rec, arena, "host", "host: expected a string, got %.*s%.*s",
-		     has_domain ? f.domain_type : f.ip_type);
+		scan_fail(rec, arena, "host", "host: expected a string, got %s",
+		          has_domain ? f.domain_type : f.ip_type);
 		return;
 	}
-	if (!host_of(rec, arena, has_domain ? f.domain : f.ip))
+	string_view host = has_domain ? f.domain : f.ip;
+	if (!scan_set_host(rec, arena, host.data(), host.size()))
 		return;
 	if (f.data_type) {
-		fail(rec, arena, "zgrab", "zgrab: no data object%.*s%.*s");
+		scan_fail(rec, arena, "zgrab", "zgrab: no data object");
 		return;
 	}
 	/* The first module with server certificates, "tls" first, then by name. */
@@ -774,29 +638,29 @@ void build(scan_json_reader *r, scan_record *rec, scan_arena *arena)
 	}
 	if (!found) {
 		if (mod && !mod->status.empty())
-			fail(rec, arena, "no_certificates", "zgrab: no server certificates (status %.*s)%.*s",
-			     mod->status);
+			scan_fail(rec, arena, "no_certificates", "zgrab: no server certificates (status %.*s)",
+			          (int)std::min<size_t>(mod->status.size(), 120), mod->status.data());
 		else
-			fail(rec, arena, "no_certificates", "zgrab: no server certificates%.*s%.*s");
+			scan_fail(rec, arena, "no_certificates", "zgrab: no server certificates");
 		return;
 	}
 	if (!found->leaf_raw_ok) {
-		fail(rec, arena, "zgrab", "zgrab: server_certificates.certificate.raw missing%.*s%.*s");
+		scan_fail(rec, arena, "zgrab", "zgrab: server_certificates.certificate.raw missing");
 		return;
 	}
 	if (!chain_item(rec, arena, item{found->leaf_raw, nullptr}, "certificate.raw", d))
-		return;
+		return scan_ders_free(&d);
 	for (size_t i = 0; i < found->chain.size(); i++) {
 		if (found->chain[i].type) {
 			snprintf(what, sizeof(what), "chain[%zu]", i);
-			fail(rec, arena, "zgrab", "zgrab: %.*s.raw missing%.*s", what);
-			return;
+			scan_fail(rec, arena, "zgrab", "zgrab: %s.raw missing", what);
+			return scan_ders_free(&d);
 		}
 		snprintf(what, sizeof(what), "chain[%zu].raw", i);
 		if (!chain_item(rec, arena, found->chain[i], what, d))
-			return;
+			return scan_ders_free(&d);
 	}
-	set_chain(rec, arena, d);
+	scan_set_chain(rec, arena, &d);
 }
 
 bool utf8_valid(const char *s, size_t n)
@@ -817,7 +681,7 @@ void read_line(scan_json_reader *r, const char *line, size_t len, size_t room,
 	if (!rec)
 		return;
 	if (!utf8_valid(line, len)) {
-		fail(rec, arena, "not_utf8", "not UTF-8 text%.*s%.*s");
+		scan_fail(rec, arena, "not_utf8", "not UTF-8 text");
 		return;
 	}
 	/* simdjson reads up to SIMDJSON_PADDING bytes past the end: lines near the
@@ -852,8 +716,8 @@ void read_line(scan_json_reader *r, const char *line, size_t len, size_t room,
 		else if (t == ondemand::json_type::string)
 			e = doc.get_string().get(str);
 		if (!e) {
-			fail(rec, arena, "not_object", "expected a JSON object, got %.*s%.*s",
-			     python_type(t, text));
+			scan_fail(rec, arena, "not_object", "expected a JSON object, got %s",
+			          python_type(t, text));
 			return;
 		}
 	}
@@ -865,7 +729,7 @@ void read_line(scan_json_reader *r, const char *line, size_t len, size_t room,
 	if (!e && doc.current_location().get(after) == SUCCESS)
 		e = TRAILING_CONTENT; /* something after the object */
 	if (e) {
-		fail(rec, arena, "invalid_json", "invalid JSON: %.*s%.*s", error_message(e));
+		scan_fail(rec, arena, "invalid_json", "invalid JSON: %s", error_message(e));
 		return;
 	}
 	build(r, rec, arena);
@@ -914,8 +778,7 @@ extern "C" size_t scan_json_read(scan_json_reader *r, const char *data, size_t l
 			r->line++;
 			scan_record *rec = scan_records_push(recs, r->line, r->input);
 			if (rec)
-				fail(rec, arena, "too_long", "line longer than %.*s bytes%.*s",
-				     std::to_string(r->max_line));
+				scan_fail(rec, arena, "too_long", "line longer than %zu bytes", r->max_line);
 			r->skipping = !nl;
 			pos = nl ? end + 1 : len;
 			continue;

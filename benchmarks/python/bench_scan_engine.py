@@ -45,11 +45,11 @@ def main() -> None:
     engine = C._ScanEngine([("default", store)], pool, chainval.Cache(max_bytes=64 << 20), 1,
                            AT, "jsonl", [a.input])
     t0 = time.process_time()
-    engine.run_json(C._JsonLines(0, 16 << 20), data, True)
+    engine.run_block(C._Reader(0, 16 << 20, "json"), data, True)
     unique = rows / (time.process_time() - t0)
     t0 = time.process_time()
     for _ in range(a.repeat):
-        engine.run_json(C._JsonLines(0, 16 << 20), data, True)
+        engine.run_block(C._Reader(0, 16 << 20, "json"), data, True)
     c_hits = rows * a.repeat / (time.process_time() - t0)
 
     with tempfile.NamedTemporaryFile(suffix=".jsonl", delete=False) as tmp:

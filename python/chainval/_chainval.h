@@ -114,7 +114,7 @@ typedef struct {
 } CacheObject;
 int chainval_exec_cache(PyObject *m);
 
-/* _scan.c: _ScanEngine and _JsonLines, the C engine of chainval scan */
+/* _scan.c: _ScanEngine and _Reader, the C engine of chainval scan */
 int chainval_exec_scan(PyObject *m);
 
 /* _result.c */

@@ -8,12 +8,13 @@
  * .csv_header() -> bytes
  * .run(records) -> bytes: the rows of records given as tuples
  *   (input, line, id, host, time, chain, precert, error, error_kind).
- * .run_json(reader, block, final) -> (bytes, consumed): the rows of the
- *   complete JSON lines of block (a _JsonLines reader keeps the line count);
- *   the caller passes block[consumed:] again with more data.
+ * .run_block(reader, block, final) -> (bytes, consumed): the rows of the
+ *   complete records of block (a _Reader keeps the line count); the caller
+ *   passes block[consumed:] again with more data.
  * .summary() -> str: the summary's counters as JSON.
  *
- * _JsonLines(input, max_line): the state of one JSON-lines input.
+ * _Reader(input, max_record, format): the state of one input of a bulk
+ *   format read in C: 'json' (jsonl and zgrab2 lines) or 'csv'.
  *
  * Locks: the stores' and the pool's read locks are taken with the GIL
  * released, in address order, each object once (a writer-preferring rwlock
@@ -22,6 +23,7 @@
 
 #include "../../scanner/arena.h"
 #include "../../scanner/engine.h"
+#include "../../scanner/read_csv.h"
 #include "../../scanner/read_json.h"
 
 typedef struct {
@@ -326,60 +328,60 @@ done:
 
 typedef struct {
 	PyObject_HEAD
-	scan_json_reader *reader;
-	bool busy; /* in run_json, with the GIL released: not to be used by another thread */
-} JsonLinesObject;
+	scan_json_reader *json; /* one of the two */
+	scan_csv_reader *csv;
+	bool busy; /* in run_block, with the GIL released: not to be used by another thread */
+} ReaderObject;
 
-static PyObject *lines_new(PyTypeObject *type, PyObject *args, PyObject *kwargs)
+static PyObject *reader_new(PyTypeObject *type, PyObject *args, PyObject *kwargs)
 {
-	static char *kw[] = {"input", "max_line", NULL};
+	static char *kw[] = {"input", "max_record", "format", NULL};
 	unsigned int input;
-	Py_ssize_t max_line;
-	if (!PyArg_ParseTupleAndKeywords(args, kwargs, "In:_JsonLines", kw, &input, &max_line))
+	Py_ssize_t max_record;
+	const char *format;
+	if (!PyArg_ParseTupleAndKeywords(args, kwargs, "Ins:_Reader", kw, &input, &max_record, &format))
 		return NULL;
-	if (max_line < 1)
-		return PyErr_Format(PyExc_ValueError, "max_line must be positive");
-	JsonLinesObject *self = (JsonLinesObject *)type->tp_alloc(type, 0);
-	if (self && !(self->reader = scan_json_reader_new(input, (size_t)max_line))) {
+	if (max_record < 1)
+		return PyErr_Format(PyExc_ValueError, "max_record must be positive");
+	bool json = strcmp(format, "json") == 0;
+	if (!json && strcmp(format, "csv") != 0)
+		return PyErr_Format(PyExc_ValueError, "format must be 'json' or 'csv'");
+	ReaderObject *self = (ReaderObject *)type->tp_alloc(type, 0);
+	if (!self)
+		return NULL;
+	if (json)
+		self->json = scan_json_reader_new(input, (size_t)max_record);
+	else
+		self->csv = scan_csv_reader_new(input, (size_t)max_record);
+	if (!self->json && !self->csv) {
 		Py_DECREF(self);
 		return PyErr_NoMemory();
 	}
 	return (PyObject *)self;
 }
 
-static void lines_dealloc(JsonLinesObject *self)
+static void reader_dealloc(ReaderObject *self)
 {
 	PyTypeObject *tp = Py_TYPE(self);
-	scan_json_reader_free(self->reader);
+	scan_json_reader_free(self->json);
+	scan_csv_reader_free(self->csv);
 	tp->tp_free(self);
 	Py_DECREF(tp);
 }
 
-static PyObject *lines_get_line(JsonLinesObject *self, void *c)
-{
-	(void)c;
-	return PyLong_FromUnsignedLongLong(scan_json_lines(self->reader));
-}
-
-static PyGetSetDef lines_getset[] = {
-	{"line", (getter)lines_get_line, NULL, "Lines consumed so far.", NULL},
-	{NULL, NULL, NULL, NULL, NULL},
-};
-
-static PyType_Slot lines_slots[] = {
-	{Py_tp_new, lines_new},
-	{Py_tp_dealloc, lines_dealloc},
-	{Py_tp_getset, lines_getset},
-	{Py_tp_doc, "The state of one JSON-lines input of chainval scan (private)."},
+static PyType_Slot reader_slots[] = {
+	{Py_tp_new, reader_new},
+	{Py_tp_dealloc, reader_dealloc},
+	{Py_tp_doc, "The state of one input of chainval scan read in C (private)."},
 	{0, NULL},
 };
 
-static PyType_Spec lines_spec = {"chainval._JsonLines", sizeof(JsonLinesObject), 0,
-                                 Py_TPFLAGS_DEFAULT | Py_TPFLAGS_IMMUTABLETYPE, lines_slots};
+static PyType_Spec reader_spec = {"chainval._Reader", sizeof(ReaderObject), 0,
+                                  Py_TPFLAGS_DEFAULT | Py_TPFLAGS_IMMUTABLETYPE, reader_slots};
 
 typedef struct {
 	ScanEngineObject *self;
-	scan_json_reader *reader;
+	ReaderObject *reader;
 	const char *data;
 	size_t len, consumed;
 	bool final;
@@ -387,11 +389,13 @@ typedef struct {
 	scan_arena arena;
 	scan_buf out;
 	int ret;
-} json_job;
+} block_job;
 
-static void run_json_job(json_job *j)
+static void run_block_job(block_job *j)
 {
-	j->consumed = scan_json_read(j->reader, j->data, j->len, j->final, &j->recs, &j->arena);
+	j->consumed = j->reader->json
+	                  ? scan_json_read(j->reader->json, j->data, j->len, j->final, &j->recs, &j->arena)
+	                  : scan_csv_read(j->reader->csv, j->data, j->len, j->final, &j->recs, &j->arena);
 	if (j->recs.failed || j->arena.failed) {
 		j->ret = CHAIN_ENOMEM;
 		return;
@@ -399,34 +403,34 @@ static void run_json_job(json_job *j)
 	j->ret = scan_engine_run(j->self->engine, j->recs.items, j->recs.n, &j->out);
 }
 
-static PyObject *engine_run_json(ScanEngineObject *self, PyObject *const *args, Py_ssize_t nargs)
+static PyObject *engine_run_block(ScanEngineObject *self, PyObject *const *args, Py_ssize_t nargs)
 {
 	chainval_state *st = state_of_type(Py_TYPE(self));
 	if (nargs != 3 || !PyBytes_Check(args[1]))
-		return PyErr_Format(PyExc_TypeError, "run_json(reader, block: bytes, final: bool)");
+		return PyErr_Format(PyExc_TypeError, "run_block(reader, block: bytes, final: bool)");
 	PyObject *mod = PyType_GetModuleByDef(Py_TYPE(self), &chainval_module);
-	PyObject *lines_type = mod ? PyObject_GetAttrString(mod, "_JsonLines") : NULL;
-	int is_reader = lines_type ? PyObject_TypeCheck(args[0], (PyTypeObject *)lines_type) : -1;
-	Py_XDECREF(lines_type);
+	PyObject *reader_type = mod ? PyObject_GetAttrString(mod, "_Reader") : NULL;
+	int is_reader = reader_type ? PyObject_TypeCheck(args[0], (PyTypeObject *)reader_type) : -1;
+	Py_XDECREF(reader_type);
 	if (is_reader <= 0)
-		return is_reader < 0 ? NULL : PyErr_Format(PyExc_TypeError, "reader must be a _JsonLines");
-	JsonLinesObject *lines = (JsonLinesObject *)args[0];
-	if (lines->busy)
+		return is_reader < 0 ? NULL : PyErr_Format(PyExc_TypeError, "reader must be a _Reader");
+	ReaderObject *reader = (ReaderObject *)args[0];
+	if (reader->busy)
 		return PyErr_Format(PyExc_RuntimeError, "this reader is in use by another thread");
 	int final = PyObject_IsTrue(args[2]);
 	if (final < 0)
 		return NULL;
-	json_job j = {.self = self, .reader = lines->reader, .data = PyBytes_AS_STRING(args[1]),
-	              .len = (size_t)PyBytes_GET_SIZE(args[1]), .final = final};
-	lines->busy = true;
+	block_job j = {.self = self, .reader = reader, .data = PyBytes_AS_STRING(args[1]),
+	               .len = (size_t)PyBytes_GET_SIZE(args[1]), .final = final};
+	reader->busy = true;
 	Py_BEGIN_ALLOW_THREADS
 	for (size_t i = 0; i < self->n_locks; i++)
 		chainval_set_rdlock(self->locks[i]);
-	run_json_job(&j);
+	run_block_job(&j);
 	for (size_t i = self->n_locks; i-- > 0;)
 		chainval_set_unlock(self->locks[i]);
 	Py_END_ALLOW_THREADS
-	lines->busy = false;
+	reader->busy = false;
 	scan_records_free(&j.recs);
 	scan_arena_free(&j.arena);
 	if (j.ret < 0) {
@@ -438,8 +442,8 @@ static PyObject *engine_run_json(ScanEngineObject *self, PyObject *const *args, 
 }
 
 static PyMethodDef engine_methods[] = {
-	{"run_json", (PyCFunction)(void (*)(void))engine_run_json, METH_FASTCALL,
-	 "run_json(reader, block, final) -> (bytes, consumed)"},
+	{"run_block", (PyCFunction)(void (*)(void))engine_run_block, METH_FASTCALL,
+	 "run_block(reader, block, final) -> (bytes, consumed)"},
 	{"csv_header", (PyCFunction)engine_csv_header, METH_NOARGS, "The CSV header line."},
 	{"run", (PyCFunction)engine_run, METH_O,
 	 "run(records) -> bytes: the output rows of records (tuples: input, line, id, host, time, "
@@ -461,12 +465,12 @@ static PyType_Spec engine_spec = {"chainval._ScanEngine", sizeof(ScanEngineObjec
 
 int chainval_exec_scan(PyObject *m)
 {
-	PyObject *lines = PyType_FromModuleAndSpec(m, &lines_spec, NULL);
-	if (!lines || PyModule_AddObjectRef(m, "_JsonLines", lines) < 0) {
-		Py_XDECREF(lines);
+	PyObject *reader = PyType_FromModuleAndSpec(m, &reader_spec, NULL);
+	if (!reader || PyModule_AddObjectRef(m, "_Reader", reader) < 0) {
+		Py_XDECREF(reader);
 		return -1;
 	}
-	Py_DECREF(lines);
+	Py_DECREF(reader);
 	PyObject *type = PyType_FromModuleAndSpec(m, &engine_spec, NULL);
 	if (!type)
 		return -1;

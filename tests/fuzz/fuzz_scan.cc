@@ -1,8 +1,8 @@
-/* fuzz_scan: the C engine of chainval scan (scanner/) on JSON lines. Input:
- * b0 chooses the line bound (b0 & 1: 256 bytes, else 16 MiB), b1 a split
- * point (b1/255 of the text); the rest is the text. abort() on a crash, a
- * leak or any of:
- *  - scan_json_read() consumes at most what it is given; fed whole, or in
+/* fuzz_scan: the C engine of chainval scan (scanner/) on JSON lines or CSV.
+ * Input: b0 chooses the record bound (b0 & 1: 256 bytes, else 16 MiB) and
+ * the reader (b0 & 2: CSV, else JSON lines), b1 a split point (b1/255 of
+ * the text); the rest is the text. abort() on a crash, a leak or any of:
+ *  - the reader consumes at most what it is given; fed whole, or in
  *    two pieces at the split point (the unconsumed rest passed again), it
  *    gives the same records: line, id, host, time, flags, error or not, and
  *    the same DER;
@@ -27,6 +27,7 @@ extern "C" {
 #include "arena.h"
 #include "base64.h"
 #include "engine.h"
+#include "read_csv.h"
 #include "read_json.h"
 }
 
@@ -69,10 +70,12 @@ struct batch {
 };
 
 /* Feed @text in pieces cut at @cuts, as the Python layer does. */
-static void read_all(const std::string &text, size_t max_line, std::vector<size_t> cuts, batch &b)
+static void read_all(const std::string &text, size_t max_line, bool csv, std::vector<size_t> cuts,
+                     batch &b)
 {
-	scan_json_reader *r = scan_json_reader_new(0, max_line);
-	if (!r)
+	scan_json_reader *json = csv ? nullptr : scan_json_reader_new(0, max_line);
+	scan_csv_reader *table = csv ? scan_csv_reader_new(0, max_line) : nullptr;
+	if (!json && !table)
 		abort();
 	std::string pending;
 	size_t at = 0;
@@ -81,14 +84,16 @@ static void read_all(const std::string &text, size_t max_line, std::vector<size_
 		pending.append(text, at, cut - at);
 		at = cut;
 		bool final = cut == text.size();
-		size_t used = scan_json_read(r, pending.data(), pending.size(), final, &b.recs, &b.arena);
+		size_t used = csv ? scan_csv_read(table, pending.data(), pending.size(), final, &b.recs, &b.arena)
+		                  : scan_json_read(json, pending.data(), pending.size(), final, &b.recs, &b.arena);
 		if (used > pending.size())
 			fuzz_die("consumed %zu of %zu bytes", used, pending.size());
 		if (final && used != pending.size())
 			fuzz_die("the final call left %zu bytes", pending.size() - used);
 		pending.erase(0, used);
 	}
-	scan_json_reader_free(r);
+	scan_json_reader_free(json);
+	scan_csv_reader_free(table);
 	if (b.recs.failed || b.arena.failed)
 		abort(); /* out of memory: not a finding libFuzzer should keep */
 }
@@ -120,12 +125,13 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (size < 2)
 		return 0;
 	size_t max_line = data[0] & 1 ? 256 : 16u << 20;
+	bool csv = data[0] & 2;
 	std::string text((const char *)data + 2, size - 2);
 	size_t cut = text.size() * data[1] / 255;
 
 	batch whole, pieces;
-	read_all(text, max_line, {}, whole);
-	read_all(text, max_line, {cut}, pieces);
+	read_all(text, max_line, csv, {}, whole);
+	read_all(text, max_line, csv, {cut}, pieces);
 	same_records(whole, pieces);
 
 	size_t lines = 1;

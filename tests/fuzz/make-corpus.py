@@ -462,6 +462,14 @@ def main() -> None:
         text = "\n".join(lines[k:k + 4]).encode() + b"\n"
         scan.add(f"lines-{k}", bytes([0, 128]) + text)
         scan.add(f"lines-{k}-short", bytes([1, 40]) + text)
+    rows = ["id,host,time,chain"] + [
+        f'{i},www.example.com,{T},"' + ";".join(base64.b64encode(d).decode() for d in ders) + '"'
+        for i, ders in enumerate(chains.values())]
+    for k in range(0, len(rows), 5):
+        text = "\r\n".join(rows[:1] + rows[k + 1:k + 5]).encode() + b"\r\n"
+        scan.add(f"csv-{k}", bytes([2, 128]) + text)
+        scan.add(f"csv-{k}-short", bytes([3, 30]) + text)
+    scan.add("csv-quoted", bytes([2, 90]) + b'id,chain,note\n1,"QUJD;","a\nb ""c"""\n,,\n')
     pem_item = (DATA / "pki" / "chain-a.pem").read_text()
     scan.add("pem-item", bytes([0, 200]) + json.dumps({"id": "a", "chain": [pem_item]}).encode())
     scan.add("damaged", bytes([0, 100]) + b'{"id": 1, "chain": ["AAAA"\n\n[1,2]\ntrue\n'

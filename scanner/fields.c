@@ -1,0 +1,187 @@
+/* scanner: the fields of a record (fields.h).
+ * SPDX-License-Identifier: LGPL-2.1-or-later */
+#include "fields.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <gnutls/gnutls.h>
+
+#include "base64.h"
+#include "civil.h"
+
+bool scan_fail(scan_record *rec, scan_arena *arena, const char *kind, const char *fmt, ...)
+{
+	char msg[480];
+	va_list ap;
+	va_start(ap, fmt);
+	int n = vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		n = 0;
+	rec->error = scan_arena_strndup(arena, msg, (size_t)n < sizeof(msg) ? (size_t)n : sizeof(msg) - 1);
+	if (!rec->error)
+		rec->error = "out of memory";
+	rec->error_kind = kind;
+	return false;
+}
+
+static bool is_space(char c)
+{
+	return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v';
+}
+
+bool scan_set_host(scan_record *rec, scan_arena *arena, const char *s, size_t n)
+{
+	const char *raw = s;
+	size_t raw_n = n;
+	while (n && is_space(*s))
+		s++, n--;
+	while (n && is_space(s[n - 1]))
+		n--;
+	if (n >= 2 && s[0] == '[' && s[n - 1] == ']')
+		s++, n -= 2;
+	if (n == 0)
+		return true;
+	bool ascii = true;
+	for (size_t i = 0; i < n && ascii; i++)
+		ascii = (unsigned char)s[i] < 0x80;
+	if (ascii) {
+		rec->host = scan_arena_strndup(arena, s, n);
+		return rec->host || scan_fail(rec, arena, "memory", "out of memory");
+	}
+	gnutls_datum_t out = {0};
+	if (n > 1024 || gnutls_idna_map(s, (unsigned)n, &out, 0) < 0)
+		return scan_fail(rec, arena, "host", "host '%.*s': not a valid IDN",
+		                 (int)(raw_n < 120 ? raw_n : 120), raw);
+	rec->host = scan_arena_strndup(arena, (const char *)out.data, out.size);
+	gnutls_free(out.data);
+	return rec->host || scan_fail(rec, arena, "memory", "out of memory");
+}
+
+static bool push(scan_ders *d, const unsigned char *der, size_t len)
+{
+	if (d->n == d->cap) {
+		size_t cap = d->cap ? d->cap * 2 : 8;
+		const unsigned char **ders = realloc(d->ders, cap * sizeof(*ders));
+		if (!ders)
+			return false;
+		d->ders = ders;
+		size_t *lens = realloc(d->lens, cap * sizeof(*lens));
+		if (!lens)
+			return false;
+		d->lens = lens;
+		d->cap = cap;
+	}
+	d->ders[d->n] = der;
+	d->lens[d->n++] = len;
+	return true;
+}
+
+typedef struct {
+	scan_ders *out;
+	scan_arena *arena;
+	bool bad, oom;
+} pem_ctx;
+
+static int pem_block(void *ctx, size_t index, const unsigned char *der, size_t len)
+{
+	(void)index;
+	pem_ctx *c = ctx;
+	if (!der) {
+		c->bad = true; /* a block whose base64 does not decode */
+		return 1;
+	}
+	unsigned char *copy = scan_arena_alloc(c->arena, len ? len : 1);
+	if (!copy || !push(c->out, copy, len)) {
+		c->oom = true;
+		return 1;
+	}
+	memcpy(copy, der, len);
+	return 0;
+}
+
+static bool contains(const char *s, size_t n, const char *needle)
+{
+	size_t k = strlen(needle);
+	for (size_t i = 0; i + k <= n; i++)
+		if (memcmp(s + i, needle, k) == 0)
+			return true;
+	return false;
+}
+
+bool scan_add_item(scan_record *rec, scan_arena *arena, const char *s, size_t n, bool pem,
+                   const char *what, scan_ders *out)
+{
+	if (pem && contains(s, n, "-----BEGIN")) {
+		pem_ctx ctx = {out, arena, false, false};
+		size_t before = out->n;
+		long found = chain_pem_foreach(s, n, pem_block, &ctx);
+		if (ctx.oom)
+			return scan_fail(rec, arena, "memory", "out of memory");
+		if (found < 0 || ctx.bad)
+			return scan_fail(rec, arena, "pem", "%s: invalid base64 in PEM text", what);
+		if (out->n == before)
+			return scan_fail(rec, arena, "pem", "%s: no CERTIFICATE block in PEM text", what);
+		return true;
+	}
+	unsigned char *der = scan_arena_alloc(arena, scan_base64_max(n));
+	size_t len = 0;
+	const char *why = NULL;
+	if (!der)
+		return scan_fail(rec, arena, "memory", "out of memory");
+	if (!scan_base64_decode(s, n, der, &len, &why))
+		return scan_fail(rec, arena, "base64", "%s: %s", what, why);
+	if (len == 0)
+		return scan_fail(rec, arena, "base64", "%s: empty", what);
+	if (!push(out, der, len))
+		return scan_fail(rec, arena, "memory", "out of memory");
+	return true;
+}
+
+void scan_ders_free(scan_ders *d)
+{
+	free(d->ders);
+	free(d->lens);
+	*d = (scan_ders){0};
+}
+
+bool scan_set_chain(scan_record *rec, scan_arena *arena, scan_ders *d)
+{
+	size_t n = d->n;
+	const unsigned char **ders = scan_arena_alloc(arena, (n ? n : 1) * sizeof(*ders));
+	size_t *lens = scan_arena_alloc(arena, (n ? n : 1) * sizeof(*lens));
+	if (ders && lens && n) {
+		memcpy(ders, d->ders, n * sizeof(*ders));
+		memcpy(lens, d->lens, n * sizeof(*lens));
+	}
+	scan_ders_free(d);
+	if (!ders || !lens)
+		return scan_fail(rec, arena, "memory", "out of memory");
+	rec->ders = ders;
+	rec->lens = lens;
+	rec->n = n;
+	return true;
+}
+
+bool scan_set_time_value(scan_record *rec, scan_arena *arena, int64_t t, const char *field)
+{
+	if (t < SCAN_TIME_MIN || t > SCAN_TIME_MAX)
+		return scan_fail(rec, arena, "time", "%s: time outside the years 0001..9999", field);
+	rec->has_time = true;
+	rec->time = t;
+	return true;
+}
+
+bool scan_set_time_text(scan_record *rec, scan_arena *arena, const char *s, size_t n,
+                        const char *field)
+{
+	const char *why = NULL;
+	int64_t t;
+	if (!scan_parse_time(s, n, &t, &why))
+		return scan_fail(rec, arena, "time", "%s: %s", field, why);
+	rec->has_time = true;
+	rec->time = t;
+	return true;
+}
