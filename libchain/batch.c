@@ -13,6 +13,7 @@ typedef struct {
 	const chain_policy *policy;
 	int status;
 	chain_result *result;
+	bool done; /* verified (chain_batch_cancel() may leave items undone) */
 } item;
 
 struct chain_batch {
@@ -24,6 +25,7 @@ struct chain_batch {
 	const chain_pool *pool;
 	chain_cache *cache;
 	atomic_size_t next;
+	atomic_bool canceled; /* chain_batch_cancel(): start no more items */
 };
 
 int chain_batch_new(chain_batch **out)
@@ -31,7 +33,10 @@ int chain_batch_new(chain_batch **out)
 	if (!out)
 		return CHAIN_EINVAL;
 	*out = calloc(1, sizeof(**out));
-	return *out ? CHAIN_OK : CHAIN_ENOMEM;
+	if (!*out)
+		return CHAIN_ENOMEM;
+	atomic_init(&(*out)->canceled, false);
+	return CHAIN_OK;
 }
 
 void chain_batch_free(chain_batch *b)
@@ -51,7 +56,7 @@ int chain_batch_add(chain_batch *b, const unsigned char *const *ders, const size
 		return CHAIN_EINVAL;
 	if (chain__grow(&b->items, &b->cap, b->n, sizeof(*b->items)) < 0)
 		return CHAIN_ENOMEM;
-	b->items[b->n++] = (item){ders, lens, n, policy, CHAIN_EINVAL, NULL};
+	b->items[b->n++] = (item){ders, lens, n, policy, CHAIN_EINVAL, NULL, false};
 	return CHAIN_OK;
 }
 
@@ -67,13 +72,22 @@ static void *worker(void *arg)
 {
 	chain_batch *b = arg;
 	for (;;) {
+		if (atomic_load_explicit(&b->canceled, memory_order_relaxed))
+			return NULL;
 		size_t i = atomic_fetch_add_explicit(&b->next, 1, memory_order_relaxed);
 		if (i >= b->n)
 			return NULL;
 		item *it = &b->items[i];
 		it->status = chain__verify(&it->result, b->store, it->policy, it->ders, it->lens, it->n,
 		                           b->pool, b->cache);
+		it->done = true;
 	}
+}
+
+void chain_batch_cancel(chain_batch *b)
+{
+	if (b)
+		atomic_store_explicit(&b->canceled, true, memory_order_relaxed);
 }
 
 static unsigned int online_cpus(void)
@@ -110,7 +124,12 @@ int chain_batch_run(chain_batch *b, const chain_store *store, const chain_pool *
 	free(tids);
 	b->store = NULL;
 	b->pool = NULL;
-	return CHAIN_OK;
+	if (!atomic_load_explicit(&b->canceled, memory_order_relaxed))
+		return CHAIN_OK;
+	for (size_t i = 0; i < b->n; i++)
+		if (!b->items[i].done)
+			b->items[i].status = CHAIN_ECANCELED;
+	return CHAIN_ECANCELED;
 }
 
 size_t chain_batch_count(const chain_batch *b)

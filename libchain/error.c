@@ -43,6 +43,7 @@ const char *chain_error_str(int error)
 	case CHAIN_EBACKEND: return "GnuTLS failure";
 	case CHAIN_EIO: return "cannot read file or directory";
 	case CHAIN_ENOTFOUND: return "not found";
+	case CHAIN_ECANCELED: return "canceled";
 	default: return "unknown error";
 	}
 }

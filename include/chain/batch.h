@@ -6,7 +6,8 @@
  * its caches here (later versions), which may change speed, never a verdict.
  *
  * Threads: a batch belongs to one thread at a time; chain_batch_run() starts
- * and joins its own workers. The store, pool and policies it is given must
+ * and joins its own workers. The one exception is chain_batch_cancel(), which
+ * any thread may call while the batch runs. The store, pool and policies it is given must
  * not be modified while it runs.
  * SPDX-License-Identifier: LGPL-2.1-or-later */
 #ifndef CHAIN_BATCH_H
@@ -46,10 +47,20 @@ CHAIN_API int chain_batch_set_cache(chain_batch *batch, chain_cache *cache);
 /** Verify every item against @store and @pool (may be NULL) on @threads
  * worker threads (0: one per online CPU; never more than items). Runs once
  * per batch. Returns CHAIN_OK when every item was attempted (each item's own
- * outcome is chain_batch_status()), CHAIN_EINVAL, or CHAIN_ENOMEM /
- * CHAIN_ERROR when workers could not be started. Since: 0.1 */
+ * outcome is chain_batch_status()), CHAIN_ECANCELED after chain_batch_cancel()
+ * (0.2), CHAIN_EINVAL, or CHAIN_ENOMEM / CHAIN_ERROR when workers could not be
+ * started. Since: 0.1 */
 CHAIN_API int chain_batch_run(chain_batch *batch, const chain_store *store,
                               const chain_pool *pool, unsigned int threads);
+
+/** Ask a running (or not yet started) chain_batch_run() to stop: workers
+ * finish the chain each is verifying and start no other, so the call
+ * returns within one chain's time per worker. Items not started keep no
+ * result; their status is CHAIN_ECANCELED, and chain_batch_run() returns
+ * CHAIN_ECANCELED. Thread-safe and async-signal-safe: meant to be called
+ * from another thread (or a signal handler) while chain_batch_run() runs;
+ * a no-op on NULL. Since: 0.2 */
+CHAIN_API void chain_batch_cancel(chain_batch *batch);
 
 /** Number of items. Since: 0.1 */
 CHAIN_API size_t chain_batch_count(const chain_batch *batch);

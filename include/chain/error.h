@@ -20,7 +20,8 @@ typedef enum {
 	CHAIN_ELIMIT = -5,   /* input over a documented size bound */
 	CHAIN_EBACKEND = -6, /* GnuTLS failed for a reason other than the input */
 	CHAIN_EIO = -7,      /* a file or directory could not be read */
-	CHAIN_ENOTFOUND = -8 /* nothing to load (e.g. no system store found) */
+	CHAIN_ENOTFOUND = -8, /* nothing to load (e.g. no system store found) */
+	CHAIN_ECANCELED = -9  /* stopped by chain_batch_cancel() (Since: 0.2) */
 } chain_error;
 
 /* Why a chain is not trusted. Values are ABI: grouped by decade, never

@@ -8,6 +8,7 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #define THREADS 4
 /* Rounds per thread; CHAIN_TEST_ROUNDS lowers it where code runs slowly
@@ -119,6 +120,70 @@ static void test_batch(unsigned int threads, chain_cache *cache)
 	chain_batch_free(b);
 }
 
+/* chain_batch_cancel() from another thread while the batch runs: the run
+ * returns CHAIN_ECANCELED soon, every item either has the result
+ * chain_verify() gives it or status CHAIN_ECANCELED and no result, and
+ * cancelling before the run leaves every item unverified. */
+typedef struct {
+	chain_batch *batch;
+	volatile int started;
+} cancel_arg;
+
+static void *cancel_soon(void *arg)
+{
+	cancel_arg *c = arg;
+	while (!c->started)
+		;
+	struct timespec pause = {0, 2 * 1000 * 1000}; /* 2 ms into the run */
+	nanosleep(&pause, NULL);
+	chain_batch_cancel(c->batch);
+	return NULL;
+}
+
+static void test_cancel(void)
+{
+	enum { ITEMS = 20000 };
+	chain_batch *b = NULL;
+	chain_batch_new(&b);
+	for (size_t k = 0; k < ITEMS; k++)
+		chain_batch_add(b, (const unsigned char *const *)inputs[k % N_CHAINS].ders,
+		                inputs[k % N_CHAINS].lens, inputs[k % N_CHAINS].n, policy);
+	cancel_arg c = {b, 0};
+	pthread_t t;
+	pthread_create(&t, NULL, cancel_soon, &c);
+	__atomic_store_n(&c.started, 1, __ATOMIC_SEQ_CST);
+	int ret = chain_batch_run(b, store, pool, 2);
+	pthread_join(t, NULL);
+	size_t done = 0, canceled = 0, wrong = 0;
+	for (size_t k = 0; k < ITEMS; k++) {
+		const chain_result *r = chain_batch_result(b, k);
+		int status = chain_batch_status(b, k);
+		if (status == CHAIN_ECANCELED && !r) {
+			canceled++;
+		} else if (r) {
+			done++;
+			wrong += chain_result_reason(r) != expected[k % N_CHAINS];
+		} else {
+			wrong++;
+		}
+	}
+	CHECK(ret == CHAIN_ECANCELED && canceled > 0 && done + canceled == ITEMS && wrong == 0,
+	      "cancel from another thread: run returns ECANCELED, %zu verified as chain_verify(), "
+	      "%zu left unverified, %zu wrong", done, canceled, wrong);
+	chain_batch_free(b);
+
+	chain_batch_new(&b);
+	chain_batch_add(b, (const unsigned char *const *)inputs[0].ders, inputs[0].lens, inputs[0].n,
+	                policy);
+	chain_batch_cancel(b);
+	CHECK(chain_batch_run(b, store, pool, 1) == CHAIN_ECANCELED &&
+	          chain_batch_status(b, 0) == CHAIN_ECANCELED && !chain_batch_result(b, 0),
+	      "cancel before the run: nothing is verified");
+	chain_batch_free(b);
+	chain_batch_cancel(NULL);
+	CHECK(strcmp(chain_error_str(CHAIN_ECANCELED), "canceled") == 0, "CHAIN_ECANCELED's text");
+}
+
 int main(int argc, char **argv)
 {
 	if (getenv("CHAIN_TEST_ROUNDS"))
@@ -143,6 +208,7 @@ int main(int argc, char **argv)
 	CHECK(total == 0, "%d threads x %d rounds agree with the single-threaded run (%ld mismatches)",
 	      THREADS, rounds, total);
 	test_batch(1, NULL);
+	test_cancel();
 	test_batch(2, NULL);
 	test_batch(0, NULL);
 	/* A cache changes speed, never a verdict: cold, then warm, on 2 threads. */
