@@ -114,6 +114,14 @@ typedef struct {
 } CacheObject;
 int chainval_exec_cache(PyObject *m);
 
+/* _interrupt.c: run @fn(@arg) on a thread of its own while this thread
+ * (holding the GIL on entry and on return) runs Python's signal handlers
+ * every 50 ms; when one raises, @cancel(@cancel_arg) is called and, once @fn
+ * has returned, -1 is returned with the exception set. 0 otherwise. @fn must
+ * not touch Python objects. */
+int chainval_run_interruptible(void (*fn)(void *), void *arg, void (*cancel)(void *),
+                               void *cancel_arg);
+
 /* _scan.c: _ScanEngine and _Reader, the C engine of chainval scan */
 int chainval_exec_scan(PyObject *m);
 

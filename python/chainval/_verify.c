@@ -208,6 +208,35 @@ static int thread_count(PyObject *threads, unsigned int *out)
 	return 0;
 }
 
+/* From this many items verify_many runs its batch on a thread of its own, so
+ * that Ctrl-C stops it between chains (_interrupt.c); a smaller batch ends
+ * sooner than a thread starts. */
+#define INTERRUPTIBLE_ITEMS 64
+
+typedef struct {
+	chain_batch *batch;
+	targets *t;
+	chain_cache *cache;
+	unsigned int threads;
+	int ret;
+} batch_job;
+
+/* Without the GIL: the store and pool read-locked for the run. */
+static void run_batch(void *arg)
+{
+	batch_job *j = arg;
+	lock_targets(j->t);
+	chain_batch_set_cache(j->batch, j->cache);
+	j->ret = chain_batch_run(j->batch, j->t->store->store, j->t->pool ? j->t->pool->pool : NULL,
+	                         j->threads);
+	unlock_targets(j->t);
+}
+
+static void cancel_batch(void *batch)
+{
+	chain_batch_cancel(batch);
+}
+
 PyObject *chainval_verify_many(PyObject *module, PyObject *const *args, Py_ssize_t nargs,
                                PyObject *kwnames)
 {
@@ -262,13 +291,17 @@ PyObject *chainval_verify_many(PyObject *module, PyObject *const *args, Py_ssize
 			goto done;
 		}
 	}
+	batch_job job = {batch, &t, chosen_cache(&cache, &t), threads, CHAIN_OK};
 	int ret;
-	Py_BEGIN_ALLOW_THREADS
-	lock_targets(&t);
-	chain_batch_set_cache(batch, chosen_cache(&cache, &t));
-	ret = chain_batch_run(batch, t.store->store, t.pool ? t.pool->pool : NULL, threads);
-	unlock_targets(&t);
-	Py_END_ALLOW_THREADS
+	if (n >= INTERRUPTIBLE_ITEMS) {
+		if (chainval_run_interruptible(run_batch, &job, cancel_batch, batch) < 0)
+			goto done; /* KeyboardInterrupt (or what a signal handler raised) */
+	} else {
+		Py_BEGIN_ALLOW_THREADS
+		run_batch(&job);
+		Py_END_ALLOW_THREADS
+	}
+	ret = job.ret;
 	if (ret < 0) {
 		chainval_raise(st, ret, "verify_many");
 		goto done;
