@@ -20,11 +20,7 @@ import time
 import chainval
 from chainval import _chainval as C
 from chainval.scan import Scanner, load_pool, load_store
-
-try:
-    from chainval.scan.formats import Input
-except ImportError:  # before the scanner's package was reorganised
-    from chainval.formats import Input  # type: ignore[no-redef]
+from chainval.scan.formats import Input
 
 AT = 1750000000
 

@@ -17,9 +17,8 @@ from pathlib import Path
 import pytest
 
 import chainval
-from chainval import formats
-from chainval.formats import detect_format, parse_ct_entry, parse_time
 from chainval.scan import Scanner
+from chainval.scan.formats import Record, detect_format, parse_ct_entry, parse_time, record
 from chainval.testing import pem_bundle
 
 from _scan_support import (T_LATE, T_ROW, b64, csv_line, ct_entry, jsonl_line,  # noqa: F401
@@ -341,7 +340,7 @@ def test_one_row_per_record_with_one_percent_garbage(pki, paths, tmp_path, capsy
 
 
 def test_long_line_is_skipped_without_loading_it(pki, paths, tmp_path, capsys, monkeypatch):
-    monkeypatch.setattr(formats, "MAX_RECORD_BYTES", 4096)
+    monkeypatch.setattr(record, "MAX_RECORD_BYTES", 4096)
     src = write(tmp_path / "in.jsonl", [jsonl_line(pki.ok_chain, id=1), "x" * 50000,
                                         jsonl_line(pki.ok_chain, id=3)])
     rows = scan(capsys, paths, src).rows
@@ -738,8 +737,8 @@ def test_scanner_shares_one_cache_across_stores_and_batches(pki, monkeypatch):
               ("b", chainval.TrustStore.from_pem(pki.other_root.pem))]
     scanner = Scanner(stores, at=T_ROW)
     for _ in range(2):
-        rows = scanner.rows([formats.Record("x", 1, host="www.example.com",
-                                            chain=pki.ok_chain)])
+        rows = scanner.rows([Record("x", 1, host="www.example.com",
+                                    chain=pki.ok_chain)])
         assert rows[0]["stores"]["a"]["code"] == "ok"
         assert rows[0]["stores"]["b"]["code"] == "missing_issuer"
     assert len(seen) == 4 and all(c is seen[0] for c in seen)

@@ -18,11 +18,8 @@ import chainval
 from chainval import _chainval as C
 from _scan_support import T_ROW, b64, jsonl_line, paths, pki, zgrab_line  # noqa: F401
 
-try:  # the scanner's package is being reorganised (issue 12)
-    from chainval.scan.formats import Input
-except ImportError:  # pragma: no cover
-    from chainval.formats import Input  # type: ignore[no-redef]
 from chainval.scan import Scanner, load_pool, load_store
+from chainval.scan.formats import Input
 
 
 def dataset(pki) -> list[str]:

@@ -19,9 +19,8 @@ from pathlib import Path
 
 import pytest
 
-from chainval import formats, sonar
-from chainval.formats import Input, detect_format
-from chainval.sonar import SonarCerts, certs_siblings, study_time
+from chainval.scan.formats import Input, detect, detect_format, record, sonar
+from chainval.scan.formats.sonar import SonarCerts, certs_siblings, study_time
 
 from _scan_support import T_LATE, T_ROW, b64, paths, pki, read_jsonl, run_cli  # noqa: F401
 
@@ -127,7 +126,7 @@ def test_without_any_certs_file_the_error_says_so(pki, paths, tmp_path, capsys):
 
 
 def test_garbage_lines_each_give_one_row(pki, paths, tmp_path, capsys, monkeypatch):
-    monkeypatch.setattr(formats, "MAX_RECORD_BYTES", 4096)
+    monkeypatch.setattr(record, "MAX_RECORD_BYTES", 4096)
     hosts = study(pki, tmp_path, [])
     leaf, inter = sha1(pki.leaf.der), sha1(pki.inter.der)
     lines = [
@@ -311,8 +310,8 @@ def test_a_certs_file_as_input_is_one_clear_malformed_row(pki, paths, tmp_path, 
         r = scan(capsys, paths, *args)
         assert r.status == 0
         assert len(r.rows) == 1 and r.rows[0]["code"] == "malformed", args
-        assert r.rows[0]["error"] == formats._SONAR_CERTS_AS_INPUT
-    assert "--sonar-certs" in formats._SONAR_CERTS_AS_INPUT
+        assert r.rows[0]["error"] == detect._SONAR_CERTS_AS_INPUT
+    assert "--sonar-certs" in detect._SONAR_CERTS_AS_INPUT
 
 
 def test_study_time_from_the_file_name(pki, paths, tmp_path, capsys):
@@ -429,8 +428,8 @@ def test_lookups_go_through_sqlite_and_the_temporary_db_is_removed(pki, tmp_path
 
 _MEMORY_SCRIPT = r"""
 import base64, gzip, hashlib, json, os, resource, sys
-from chainval.formats import Input
-from chainval.sonar import SonarCerts
+from chainval.scan.formats import Input
+from chainval.scan.formats.sonar import SonarCerts
 
 n, size, d = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
 def der(i):

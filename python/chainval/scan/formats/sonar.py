@@ -29,8 +29,8 @@ import zlib
 from collections.abc import Iterator
 from typing import Optional, TextIO
 
-from . import formats
-from .formats import Record
+from .record import Record, _b64, _fill, _line_problem
+from .streams import _iter_lines, _open_binary
 
 __all__ = ["MAX_CERTS", "SonarCerts", "certs_siblings", "records", "study_time"]
 
@@ -224,7 +224,7 @@ class SonarCerts:
             self._say(f"{path}: already in {self.db_path} ({done[0]:,} certificates)")
             return
         stats = _LoadStats()
-        stream, raw = formats._open_binary(path, None)
+        stream, raw = _open_binary(path, None)
         db.execute("BEGIN")
         try:
             try:
@@ -254,7 +254,7 @@ class SonarCerts:
         good: list[tuple[bytes, bytes]] = []
         bad: list[tuple[bytes, str]] = []
         try:
-            for n, text in formats._iter_lines(stream):
+            for n, text in _iter_lines(stream):
                 stats.lines = n
                 sha1, der, why = _certs_line(text)
                 if why is None:
@@ -325,7 +325,7 @@ class _LoadStats:
 
 def _certs_line(text: Optional[str]) -> tuple[Optional[bytes], Optional[bytes], Optional[str]]:
     """(sha1, der, None) for a good ``sha1hex,base64der`` line, else (sha1 or None, None, why)."""
-    problem = formats._line_problem(text)
+    problem = _line_problem(text)
     if problem is not None:
         return None, None, problem
     assert text is not None
@@ -335,7 +335,7 @@ def _certs_line(text: Optional[str]) -> tuple[Optional[bytes], Optional[bytes], 
         return None, None, "expected sha1hex,base64der"
     sha1 = bytes.fromhex(h)
     try:
-        der = formats._b64(data, "certificate")
+        der = _b64(data, "certificate")
     except ValueError as e:
         return sha1, None, str(e)
     actual = hashlib.sha1(der).digest()
@@ -391,7 +391,7 @@ class _Host:
         elif self.error is not None:
             rec.error = self.error
         else:
-            formats._fill(rec, _resolve, (certs, self.hashes))
+            _fill(rec, _resolve, (certs, self.hashes))
         return rec
 
 
@@ -402,14 +402,14 @@ def _resolve(rec: Record, arg: tuple[SonarCerts, list[str]]) -> None:
 
 def records(lines: Iterator[tuple[int, Optional[str]]], source: str, certs: SonarCerts,
             time: Optional[int] = None) -> Iterator[Record]:
-    """Records of a hosts file's lines (``formats._iter_lines``): one per run of
+    """Records of a hosts file's lines (``streams._iter_lines``): one per run of
     consecutive lines with the same IP, and one per line without an IP.
 
     ``id`` is the IP, ``line`` the run's first line, ``time`` the study time given.
     """
     host: Optional[_Host] = None
     for n, text in lines:
-        problem = formats._line_problem(text)
+        problem = _line_problem(text)
         ip = sha1 = None
         if problem is None:
             assert text is not None

@@ -7,14 +7,18 @@ flags, and the expiry timeline of the leaves (``not_after`` by month).
 
 from __future__ import annotations
 
+import argparse
 import datetime
 import html
+import os
 from collections import Counter
-from typing import Optional
+from typing import Optional, TextIO
 
-from .scan import Summary, read_rows
+from .errors import UsageError
+from .rows import read_rows
+from .summary import Summary
 
-__all__ = ["render_report", "bar_chart", "timeline_chart"]
+__all__ = ["add_parser", "render_report", "bar_chart", "run", "timeline_chart"]
 
 _OK = "#2e7d32"
 _BAD = "#c62828"
@@ -215,3 +219,39 @@ def render_report(path: str, *, title: Optional[str] = None) -> str:
     parts.append(bar_chart(list(d["verdicts"].items()), colors=verdict_colors))
     parts.append("</body></html>\n")
     return "".join(parts)
+
+
+# ---------------------------------------------------------------------------
+# The subcommand
+
+
+def add_parser(sub: argparse._SubParsersAction) -> None:
+    """Add ``report`` to the subcommands of the ``chainval`` parser."""
+    r = sub.add_parser("report", help="an HTML report of a scan's output",
+                       description="A self-contained HTML report (inline SVG charts) of "
+                       "chainval scan output.")
+    r.add_argument("rows", metavar="OUT.jsonl", help="chainval scan output (JSONL; - for stdin)")
+    r.add_argument("-o", "--output", metavar="FILE",
+                   help="HTML file (default: OUT with .html; - for stdout)")
+    r.add_argument("--title", default=None, help="report title")
+    r.set_defaults(run=run)
+
+
+def run(args, stdout: TextIO, stderr: TextIO, stdin) -> int:
+    """Run ``chainval report``: the HTML report of ``args.rows``; returns 0."""
+    if args.rows != "-" and not os.path.exists(args.rows):
+        raise UsageError(f"{args.rows}: no such file")
+    page = render_report(args.rows, title=args.title)
+    target = args.output
+    if target is None:
+        if args.rows == "-":
+            target = "-"
+        else:
+            base = args.rows[:-3] if args.rows.endswith(".gz") else args.rows
+            target = os.path.splitext(base)[0] + ".html"
+    if target == "-":
+        stdout.write(page)
+    else:
+        with open(target, "w", encoding="utf-8") as f:
+            f.write(page)
+    return 0

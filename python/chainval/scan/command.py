@@ -1,0 +1,290 @@
+"""``chainval scan``: its options, the checks before the first row, and the run loop.
+
+    chainval scan INPUT... --roots FILE|DIR [--store NAME=FILE|DIR ...] [--pool FILE|DIR]
+                  [--at TIME] [--threads N] [-o OUT] [--format jsonl|csv]
+                  [--input-format FMT] [--sonar-certs FILE ...] [--sonar-db PATH]
+                  [--summary FILE] [--batch N] [--resume]
+
+See docs/scan.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import time
+from collections.abc import Iterator
+from typing import TextIO
+
+from .engine import Scanner
+from .errors import UsageError
+from .formats import FORMATS, Input, Record, parse_time
+from .formats.sonar import SonarCerts
+from .progress import Interrupt, Progress, _isatty, _Prefetch
+from .rows import CsvWriter, JsonlWriter, count_rows, csv_columns
+from .stores import load_pool, load_store
+from .summary import Summary
+
+__all__ = ["add_parser", "run"]
+
+
+def add_parser(sub: argparse._SubParsersAction) -> None:
+    """Add ``scan`` to the subcommands of the ``chainval`` parser."""
+    s = sub.add_parser("scan", help="verify served chains in bulk",
+                       description="Verify served chains against one or more trust stores; "
+                       "one output row per input record, in input order.")
+    s.add_argument("inputs", nargs="+", metavar="INPUT",
+                   help="JSONL, CSV, PEM file or directory, zgrab2 output, CT get-entries "
+                   "JSON, Rapid7 Sonar SSL _hosts/_endpoints file (gzip allowed); - for stdin")
+    s.add_argument("--roots", metavar="FILE|DIR",
+                   help='the trust store named "default" (a PEM bundle or a directory; '
+                   '"system" for the OS store)')
+    s.add_argument("--store", action="append", default=[], metavar="NAME=FILE|DIR",
+                   help="an additional named trust store (repeatable)")
+    s.add_argument("--distrust-after", action="append", default=[], metavar="SHA256=DATE",
+                   help="trust the root with this SHA-256 fingerprint (hex) only for leaves "
+                   "issued before DATE (unix seconds or RFC 3339), in every store; later ones "
+                   "get code distrusted (repeatable)")
+    s.add_argument("--pool", metavar="FILE|DIR", help="intermediate certificates used to "
+                   "complete chains")
+    s.add_argument("--at", metavar="TIME", help="verify every row at TIME (unix seconds or "
+                   "RFC 3339); default: each row's own time, else now")
+    s.add_argument("--threads", type=int, metavar="N", help="verification threads "
+                   "(default: all cores)")
+    s.add_argument("--cache-size", type=int, metavar="MIB",
+                   default=Scanner.CACHE_BYTES >> 20,
+                   help="bound of the cache of CA certificates, signature checks and verdicts "
+                   "of chains already seen, in MiB (default %(default)s; 0: no cache)")
+    s.add_argument("-o", "--output", metavar="OUT", default="-", help="output file "
+                   "(default: stdout)")
+    s.add_argument("--format", choices=("jsonl", "csv"), default="jsonl",
+                   help="output format (default jsonl)")
+    s.add_argument("--input-format", choices=FORMATS, metavar="FMT",
+                   help="input format, instead of detecting it: " + ", ".join(FORMATS))
+    s.add_argument("--sonar-certs", action="append", default=[], metavar="FILE",
+                   help="a Rapid7 Sonar certs file (sha1hex,base64der lines, gzip allowed) "
+                   "for sonar inputs, besides the _certs file beside each hosts file "
+                   "(repeatable: earlier studies' certs files)")
+    s.add_argument("--sonar-db", metavar="PATH", help="keep the SQLite database the Sonar "
+                   "certs files are loaded into at PATH, and reuse it (default: a temporary "
+                   "one, deleted at the end)")
+    s.add_argument("--summary", metavar="FILE", help="also write the summary as JSON to FILE")
+    s.add_argument("--batch", type=int, default=2000, metavar="N",
+                   help="rows per verify_many batch (default 2000)")
+    s.add_argument("--resume", action="store_true", help="continue an interrupted scan: "
+                   "skip as many input rows as OUT holds, and append")
+    s.add_argument("--progress", choices=("auto", "always", "never"), default="auto",
+                   help="progress bar on stderr (auto: when stderr is a terminal)")
+    s.add_argument("-q", "--quiet", action="store_true", help="no summary on stderr")
+    s.set_defaults(run=run)
+
+
+def _parse_stores(args) -> list[tuple[str, str]]:
+    specs = []
+    if args.roots:
+        specs.append(("default", args.roots))
+    for spec in args.store:
+        name, sep, path = spec.partition("=")
+        name = name.strip()
+        if not sep or not name or not path:
+            raise UsageError(f"--store {spec!r}: expected NAME=FILE|DIR")
+        specs.append((name, path))
+    if not specs:
+        raise UsageError("no trust store: give --roots FILE|DIR (or --store NAME=FILE|DIR)")
+    names = [n for n, _ in specs]
+    dup = {n for n in names if names.count(n) > 1}
+    if dup:
+        raise UsageError(f"store name used twice: {', '.join(sorted(dup))}")
+    for name, path in specs:
+        if not os.path.exists(path) and path != "system":
+            raise UsageError(f"trust store {name}: {path}: no such file or directory")
+    return specs
+
+
+def _records(inputs: list[Input], skip: int) -> Iterator[Record]:
+    """The records of every input in order, after the first ``skip``."""
+    for k, inp in enumerate(inputs):
+        for rec in inp.records():
+            if skip:
+                skip -= 1
+                continue
+            rec.input = k
+            yield rec
+
+
+def _batches(records: Iterator[Record], size: int,
+             position) -> Iterator[tuple[list[Record], int]]:
+    """Batches of ``size`` records, each with the input position after it."""
+    batch: list[Record] = []
+    for rec in records:
+        batch.append(rec)
+        if len(batch) >= size:
+            yield batch, position()
+            batch = []
+    if batch:
+        yield batch, position()
+
+
+def run(args, stdout: TextIO, stderr: TextIO, stdin) -> int:
+    """Run ``chainval scan``; returns the exit status (0, or 130 when interrupted)."""
+    if args.batch < 1:
+        raise UsageError("--batch must be at least 1")
+    if args.threads is not None and args.threads < 1:
+        raise UsageError("--threads must be at least 1")
+    if args.cache_size < 0:
+        raise UsageError("--cache-size must be at least 0")
+    if args.resume and args.output == "-":
+        raise UsageError("--resume needs -o OUT")
+    if args.inputs.count("-") > 1:
+        raise UsageError("stdin (-) given twice")
+    for path in args.inputs:
+        if path != "-" and not os.path.exists(path):
+            raise UsageError(f"{path}: no such file or directory")
+    at = None
+    if args.at is not None:
+        try:
+            at = parse_time(args.at)
+        except ValueError as e:
+            raise UsageError(f"--at: {e}") from None
+
+    specs = _parse_stores(args)
+    stores = []
+    for name, path in specs:
+        try:
+            stores.append((name, load_store(path)))
+        except (ValueError, OSError) as e:
+            raise UsageError(f"trust store {name}: {e}") from None
+    for spec in args.distrust_after:
+        fingerprint, sep, date = spec.partition("=")
+        try:
+            if not sep:
+                raise ValueError("expected SHA256=DATE")
+            when = parse_time(date)
+            for _, store in stores:
+                store.distrust_after(fingerprint.strip(), when)
+        except (ValueError, TypeError) as e:
+            raise UsageError(f"--distrust-after {spec}: {e}") from None
+    pool = None
+    if args.pool:
+        if not os.path.exists(args.pool):
+            raise UsageError(f"--pool {args.pool}: no such file or directory")
+        try:
+            pool = load_pool(args.pool)
+        except (ValueError, OSError) as e:
+            raise UsageError(f"--pool: {e}") from None
+
+    try:
+        sonar = SonarCerts(args.sonar_db, log=stderr, quiet=args.quiet)
+        for path in args.sonar_certs:
+            sonar.add(path)
+    except ValueError as e:
+        raise UsageError(str(e)) from None
+    inputs = [Input(p, args.input_format, stdin=stdin, sonar_certs=sonar)
+              for p in args.inputs]
+    with_source = len(inputs) > 1
+    names = [n for n, _ in stores]
+    summary = Summary(names)
+    scanner = Scanner(stores, pool=pool, at=at, threads=args.threads, with_source=with_source,
+                      cache_bytes=args.cache_size << 20)
+
+    resumed = 0
+    out: TextIO
+    if args.output == "-":
+        out = stdout
+    else:
+        if args.resume:
+            try:
+                resumed = count_rows(args.output, args.format,
+                                     csv_columns(names, with_source) if args.format == "csv"
+                                     else None, fold=summary.add)
+            except ValueError as e:
+                raise UsageError(f"--resume: {e}") from None
+        out = open(args.output, "a" if args.resume else "w", encoding="utf-8", newline="")
+    need_header = args.format == "csv" and (out is stdout or out.tell() == 0)
+    writer = CsvWriter(out, names, with_source) if args.format == "csv" else JsonlWriter(out)
+
+    show = args.progress == "always" or (args.progress == "auto" and _isatty(stderr))
+    total = None
+    if all(inp.size is not None for inp in inputs):
+        total = sum(inp.size or 0 for inp in inputs)
+    progress = Progress(stderr, total) if show else None
+    counts = [0] * len(inputs)
+    scanned = 0
+    interrupted = False
+    start = time.monotonic()
+    def position() -> int:
+        return sum(inp.position() for inp in inputs)
+
+    prefetch = _Prefetch((scanner.prepare(b), pos) for b, pos in
+                         _batches(_records(inputs, resumed), args.batch, position))
+    try:
+        with Interrupt(stderr) as intr:
+            try:
+                if need_header:
+                    writer.header()
+                for prepared, pos in prefetch:
+                    rows = scanner.finish(prepared)
+                    intr.begin_write()
+                    try:
+                        writer.write(rows)
+                    finally:
+                        intr.end_write()
+                    for row in rows:
+                        summary.add(row)
+                    for rec in prepared[0]:
+                        counts[rec.input] += 1
+                    scanned += len(rows)
+                    if progress:
+                        progress.update(scanned, pos)
+                    if intr.requested:
+                        interrupted = True
+                        break
+            except KeyboardInterrupt:
+                interrupted = True
+    finally:
+        prefetch.close()
+        sonar.close()
+        elapsed = time.monotonic() - start
+        if progress:
+            progress.clear()
+        if out is not stdout:
+            out.close()
+        else:
+            try:
+                out.flush()
+            except (OSError, ValueError):
+                pass
+
+    report = summary.as_dict()
+    report = {
+        "rows": summary.rows,
+        "scanned": scanned,
+        "resumed_rows": resumed,
+        "interrupted": interrupted,
+        "elapsed_s": round(elapsed, 3),
+        "rows_per_s": round(scanned / elapsed, 1) if elapsed > 0 else None,
+        **{k: v for k, v in report.items() if k != "rows"},
+        "inputs": [{"path": inp.path, "format": inp.format, "rows": n}
+                   for inp, n in zip(inputs, counts)],
+        "output": None if args.output == "-" else args.output,
+        "at": at,
+        "cache": scanner.cache.stats() if scanner.cache else None,
+    }
+    if args.summary:
+        with open(args.summary, "w", encoding="utf-8") as f:
+            json.dump(report, f, indent=2)
+            f.write("\n")
+    if not args.quiet:
+        head = (f"chainval scan: {scanned} rows in {elapsed:.2f} s "
+                f"({report['rows_per_s'] or 0:,.0f} rows/s)")
+        if resumed:
+            head += f", after {resumed} rows already in {args.output}"
+        if interrupted:
+            head += ", INTERRUPTED"
+        stderr.write(head + "\n" + summary.text() + "\n")
+        if interrupted and args.output != "-":
+            stderr.write(f"{args.output} is complete up to row {summary.rows}; "
+                         f"continue with --resume\n")
+        stderr.flush()
+    return 130 if interrupted else 0

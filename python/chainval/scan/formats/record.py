@@ -1,0 +1,165 @@
+"""The record every input format yields, and the small value parsers the formats share.
+
+A record that cannot be understood is still a record: it carries ``error`` (why)
+instead of a chain, and becomes a ``malformed`` output row; :func:`_fill` turns a
+parser's exception into that error.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import calendar
+import re
+from dataclasses import dataclass, field
+from typing import Any, Optional
+
+# A line (or a PEM file, or one JSON element of a CT response) longer than this
+# is not read into memory: it becomes a malformed record.
+MAX_RECORD_BYTES = 16 << 20
+
+
+@dataclass
+class Record:
+    """One input record: a served chain to verify, or the reason there is none.
+
+    ``line`` is the record's 1-based position in its input: the physical line
+    for line-based formats (JSONL, zgrab, CSV, whose header is line 1), the
+    entry number for CT responses, the file number for PEM inputs.
+    """
+
+    source: str
+    line: int
+    id: Any = None
+    host: Optional[str] = None
+    time: Optional[int] = None
+    chain: Optional[list[bytes]] = None  # DER, leaf first
+    error: Optional[str] = None
+    flags: list[str] = field(default_factory=list)
+    input: int = 0  # the index of its input among several
+
+
+# ---------------------------------------------------------------------------
+# Small parsers
+
+_RFC3339 = re.compile(
+    r"(\d{4})-(\d{2})-(\d{2})"
+    r"(?:[Tt ](\d{2}):(\d{2}):(\d{2})(\.\d+)?\s*([Zz]|[+-]\d{2}:?\d{2})?)?")
+_NUMBER = re.compile(r"[+-]?\d+(\.\d*)?")
+
+
+def parse_time(value: Any) -> int:
+    """Unix seconds from an int/float, a numeric string, or RFC 3339 text.
+
+    RFC 3339 without an offset, and a bare date, are taken as UTC; fractions
+    of a second are dropped. Raises ``ValueError`` for anything else.
+    """
+    if isinstance(value, bool) or value is None:
+        raise ValueError(f"invalid time {value!r}")
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float):
+        if value != value or value in (float("inf"), float("-inf")):
+            raise ValueError(f"invalid time {value!r}")
+        return int(value)
+    if not isinstance(value, str):
+        raise ValueError(f"invalid time {value!r}")
+    s = value.strip()
+    if _NUMBER.fullmatch(s):
+        return int(float(s)) if "." in s else int(s)
+    m = _RFC3339.fullmatch(s)
+    if not m:
+        raise ValueError(f"invalid time {value!r} (unix seconds or RFC 3339)")
+    year, month, day = int(m[1]), int(m[2]), int(m[3])
+    hour = int(m[4] or 0)
+    minute = int(m[5] or 0)
+    second = int(m[6] or 0)
+    if not (1 <= month <= 12 and 1 <= day <= 31 and hour <= 23 and minute <= 59
+            and second <= 60):
+        raise ValueError(f"invalid time {value!r}")
+    t = calendar.timegm((year, month, day, hour, minute, second, 0, 0, 0))
+    tz = m[8]
+    if tz and tz not in ("Z", "z"):
+        sign = -1 if tz[0] == "-" else 1
+        digits = tz[1:].replace(":", "")
+        t -= sign * (int(digits[:2]) * 3600 + int(digits[2:]) * 60)
+    return t
+
+
+def _b64(value: Any, what: str) -> bytes:
+    if not isinstance(value, str):
+        raise ValueError(f"{what}: expected a base64 string, got {type(value).__name__}")
+    try:
+        out = base64.b64decode("".join(value.split()), validate=True)
+    except (binascii.Error, ValueError) as e:
+        raise ValueError(f"{what}: invalid base64 ({e})") from None
+    if not out:
+        raise ValueError(f"{what}: empty")
+    return out
+
+
+_PEM_CERT = re.compile(
+    rb"-----BEGIN (?:X509 |TRUSTED )?CERTIFICATE-----(.*?)-----END (?:X509 |TRUSTED )?CERTIFICATE-----",
+    re.S)
+
+
+def pem_certificates(data: bytes) -> list[bytes]:
+    """The DER payloads of the CERTIFICATE blocks of ``data``, in order.
+
+    A block whose base64 does not decode raises ``ValueError``.
+    """
+    out = []
+    for i, m in enumerate(_PEM_CERT.finditer(data)):
+        try:
+            der = base64.b64decode(b"".join(m.group(1).split()), validate=True)
+        except (binascii.Error, ValueError) as e:
+            raise ValueError(f"PEM block {i}: invalid base64 ({e})") from None
+        out.append(der)
+    return out
+
+
+def _chain_item(value: Any, what: str) -> list[bytes]:
+    """A chain element: base64 DER, or PEM text holding one or more certificates."""
+    if isinstance(value, str) and "-----BEGIN" in value:
+        ders = pem_certificates(value.encode("utf-8", "replace"))
+        if not ders:
+            raise ValueError(f"{what}: no CERTIFICATE block in PEM text")
+        return ders
+    return [_b64(value, what)]
+
+
+def _host(value: Any) -> Optional[str]:
+    if value is None or value == "":
+        return None
+    if not isinstance(value, str):
+        raise ValueError(f"host: expected a string, got {type(value).__name__}")
+    host = value.strip()
+    if host.startswith("[") and host.endswith("]"):  # a bracketed IPv6 literal
+        host = host[1:-1]
+    if host and not host.isascii():
+        try:
+            host = host.encode("idna").decode("ascii")
+        except UnicodeError:
+            raise ValueError(f"host {value!r}: not a valid IDN") from None
+    return host or None
+
+
+def _fill(rec: Record, parse, arg) -> Record:
+    try:
+        parse(rec, arg)
+    except ValueError as e:
+        rec.error = str(e)
+        rec.chain = None
+    except (TypeError, AttributeError, KeyError, IndexError) as e:  # odd JSON shapes
+        rec.error = f"unexpected structure ({type(e).__name__}: {e})"
+        rec.chain = None
+    return rec
+
+
+def _line_problem(text: Optional[str]) -> Optional[str]:
+    """Why a line of ``streams._iter_lines`` cannot be read (None when it can)."""
+    if text is None:
+        return f"line longer than {MAX_RECORD_BYTES} bytes"
+    if text == "":
+        return "not UTF-8 text"
+    return None

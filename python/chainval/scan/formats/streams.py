@@ -1,0 +1,123 @@
+"""Byte streams of the inputs: opening (gzip recognized by its magic bytes, ``-`` for
+stdin), reading in bounded pieces, lines, and the files of a directory."""
+
+from __future__ import annotations
+
+import gzip
+import io
+import os
+import sys
+from collections.abc import Iterator
+from typing import Any, BinaryIO, Optional
+
+# MAX_RECORD_BYTES is read through its module, so that one assignment (a test's)
+# changes it for every format.
+from . import record
+
+_CHUNK = 64 << 10
+
+
+class _Prefixed(io.RawIOBase):
+    """A raw stream that serves ``prefix`` and then the rest of ``stream``."""
+
+    def __init__(self, prefix: bytes, stream: BinaryIO) -> None:
+        super().__init__()
+        self._prefix = memoryview(prefix)
+        self._stream = stream
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, b) -> int:
+        if self._prefix:
+            n = min(len(b), len(self._prefix))
+            b[:n] = self._prefix[:n]
+            self._prefix = self._prefix[n:]
+            return n
+        data = self._stream.read(len(b))
+        if not data:
+            return 0
+        n = len(data)
+        b[:n] = data
+        return n
+
+
+def _read_up_to(stream: BinaryIO, n: int) -> bytes:
+    parts, total = [], 0
+    while total < n:
+        chunk = stream.read(n - total)
+        if not chunk:
+            break
+        parts.append(chunk)
+        total += len(chunk)
+    return b"".join(parts)
+
+
+def _text_head(head: bytes) -> str:
+    text = head.decode("utf-8", "replace")
+    return text[1:] if text.startswith("\ufeff") else text
+
+
+def _open_binary(path: str, stdin: Optional[BinaryIO]) -> tuple[BinaryIO, Any]:
+    """(decompressed stream, the underlying raw file or None for stdin)."""
+    if path == "-":
+        raw = stdin if stdin is not None else sys.stdin.buffer
+        own = None
+    else:
+        raw = open(path, "rb")
+        own = raw
+    magic = _read_up_to(raw, 2)
+    stream: BinaryIO = io.BufferedReader(_Prefixed(magic, raw), _CHUNK)  # type: ignore[arg-type]
+    if magic == b"\x1f\x8b":
+        stream = io.BufferedReader(gzip.GzipFile(fileobj=stream, mode="rb"), _CHUNK)  # type: ignore[arg-type]
+    return stream, own
+
+
+def _iter_lines(body: BinaryIO, skip_first: bool = False) -> Iterator[tuple[int, Optional[str]]]:
+    """(line number, text) for each non-blank line of ``body``.
+
+    ``text`` is None for a line longer than MAX_RECORD_BYTES (its content is
+    skipped without being kept) and "" for a line that is not UTF-8.
+    ``skip_first`` drops the first line (the rest of a line already begun).
+    """
+    n = 0
+    while True:
+        line = body.readline(record.MAX_RECORD_BYTES + 1)
+        if not line:
+            return
+        n += 1
+        if len(line) > record.MAX_RECORD_BYTES and not line.endswith(b"\n"):
+            while True:  # drop the rest of the line without keeping it
+                more = body.readline(_CHUNK)
+                if not more or more.endswith(b"\n"):
+                    break
+            if not (skip_first and n == 1):
+                yield n, None
+            continue
+        if (skip_first and n == 1) or not line.strip():
+            continue
+        try:
+            text = line.decode("utf-8")
+        except UnicodeDecodeError:
+            yield n, ""
+            continue
+        yield n, text.lstrip("\ufeff") if n == 1 else text
+
+
+def _size(path: str) -> int:
+    try:
+        return os.path.getsize(path)
+    except OSError:
+        return 0
+
+
+def _list_dir(path: str) -> list[str]:
+    """Regular, non-hidden files under ``path``, recursively, in sorted order."""
+    out = []
+    for root, dirs, files in os.walk(path):
+        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+        for f in sorted(files):
+            full = os.path.join(root, f)
+            if not f.startswith(".") and os.path.isfile(full):
+                out.append(full)
+    return out
