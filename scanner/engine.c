@@ -2,6 +2,7 @@
  * SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "engine.h"
 
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -22,6 +23,10 @@ struct scan_engine {
 	uint64_t rows, verdicts[3]; /* ok, failed, malformed */
 	scan_counter codes, flags, failing_issuers, anchors, malformed;
 	store_counts *stores;
+	/* scan_engine_cancel(): the batch running now, under cancel_lock. */
+	pthread_mutex_t cancel_lock;
+	chain_batch *running;
+	bool canceled;
 };
 
 static const char *const verdict_names[] = {"ok", "failed", "malformed"};
@@ -36,6 +41,7 @@ int scan_engine_new(scan_engine **out, const scan_config *cfg)
 	if (!e)
 		return CHAIN_ENOMEM;
 	e->cfg = *cfg;
+	pthread_mutex_init(&e->cancel_lock, NULL);
 	scan_counter_init(&e->codes, SUMMARY_MAX_KEYS);
 	scan_counter_init(&e->flags, SUMMARY_MAX_KEYS);
 	scan_counter_init(&e->failing_issuers, SUMMARY_MAX_KEYS);
@@ -65,6 +71,7 @@ void scan_engine_free(scan_engine *e)
 	for (size_t k = 0; e->stores && k < e->cfg.n_stores; k++)
 		scan_counter_free(&e->stores[k].codes);
 	free(e->stores);
+	pthread_mutex_destroy(&e->cancel_lock);
 	free(e);
 }
 
@@ -499,6 +506,22 @@ static row_view view(const scan_record *rec, chain_result *const *results, const
 	};
 }
 
+void scan_engine_cancel(scan_engine *e)
+{
+	pthread_mutex_lock(&e->cancel_lock);
+	e->canceled = true;
+	if (e->running)
+		chain_batch_cancel(e->running);
+	pthread_mutex_unlock(&e->cancel_lock);
+}
+
+void scan_engine_clear_cancel(scan_engine *e)
+{
+	pthread_mutex_lock(&e->cancel_lock);
+	e->canceled = false;
+	pthread_mutex_unlock(&e->cancel_lock);
+}
+
 int scan_engine_run(scan_engine *e, const scan_record *recs, size_t n, scan_buf *out)
 {
 	size_t k_stores = e->cfg.n_stores;
@@ -530,7 +553,16 @@ int scan_engine_run(scan_engine *e, const scan_record *recs, size_t n, scan_buf 
 			                           policies[i])) < 0)
 				goto done;
 		chain_batch_set_cache(batches[k], e->cfg.cache);
-		if ((ret = chain_batch_run(batches[k], e->cfg.stores[k], e->cfg.pool, e->cfg.threads)) < 0)
+		pthread_mutex_lock(&e->cancel_lock);
+		bool canceled = e->canceled;
+		e->running = canceled ? NULL : batches[k];
+		pthread_mutex_unlock(&e->cancel_lock);
+		ret = canceled ? CHAIN_ECANCELED
+		               : chain_batch_run(batches[k], e->cfg.stores[k], e->cfg.pool, e->cfg.threads);
+		pthread_mutex_lock(&e->cancel_lock);
+		e->running = NULL;
+		pthread_mutex_unlock(&e->cancel_lock);
+		if (ret < 0)
 			goto done;
 		size_t j = 0;
 		for (size_t i = 0; i < n; i++) {

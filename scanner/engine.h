@@ -10,7 +10,7 @@
  *
  * The engine uses only libchain's public API.
  * Threads: an engine belongs to one thread at a time (it runs libchain's
- * workers itself). The stores, pool and cache it is given must outlive it
+ * workers itself); scan_engine_cancel() may come from any thread. The stores, pool and cache it is given must outlive it
  * and must not be modified while scan_engine_run() runs.
  * SPDX-License-Identifier: LGPL-2.1-or-later */
 #ifndef SCANNER_ENGINE_H
@@ -90,9 +90,17 @@ void scan_engine_free(scan_engine *e);
 void scan_engine_csv_header(const scan_engine *e, scan_buf *out);
 
 /* Verify @n records and append their rows to @out, in order; the summary
- * counts them. Returns CHAIN_OK, or CHAIN_ENOMEM / CHAIN_ERROR when the
- * batch could not run (nothing is then appended or counted). */
+ * counts them. Returns CHAIN_OK, CHAIN_ECANCELED after scan_engine_cancel(),
+ * or CHAIN_ENOMEM / CHAIN_ERROR when the batch could not run (nothing is then
+ * appended or counted). */
 int scan_engine_run(scan_engine *e, const scan_record *recs, size_t n, scan_buf *out);
+
+/* Stop a scan_engine_run() running on another thread, or the next one: the
+ * batch running stops between chains (chain_batch_cancel) and the run
+ * returns CHAIN_ECANCELED, appending and counting nothing; so does every
+ * later run until scan_engine_clear_cancel(). Thread-safe. */
+void scan_engine_cancel(scan_engine *e);
+void scan_engine_clear_cancel(scan_engine *e);
 
 /* The summary so far as a JSON object (docs/scan.md, "Summary"), appended
  * to @out: rows, verdicts, codes, stores, flags, malformed reasons,

@@ -17,6 +17,7 @@ struct scan_csv_reader {
 	size_t max_record;
 	uint64_t line;        /* physical lines consumed */
 	bool skipping;        /* inside a record over max_record */
+	uint64_t skip;        /* records still to pass over unread (scan_csv_skip) */
 	bool skip_quoted, skip_field_start;
 	bool have_header;
 	const char *header_error;
@@ -291,7 +292,9 @@ size_t scan_csv_read(scan_csv_reader *r, const char *data, size_t len, bool fina
 		if (!complete && len - pos <= r->max_record)
 			break; /* more data may complete it */
 		if (!complete || end - pos > r->max_record) {
-			scan_record *rec = scan_records_push(recs, r->line + 1, r->input);
+			scan_record *rec = r->skip && r->have_header
+			                       ? (r->skip--, NULL)
+			                       : scan_records_push(recs, r->line + 1, r->input);
 			if (rec)
 				scan_fail(rec, arena, "too_long", "record longer than %zu bytes", r->max_record);
 			r->skipping = true;
@@ -310,9 +313,23 @@ size_t scan_csv_read(scan_csv_reader *r, const char *data, size_t len, bool fina
 			if (!r->header_error)
 				continue;
 		}
+		if (r->skip) {
+			r->skip--; /* --resume: a record already in the output */
+			continue;
+		}
 		scan_record *rec = scan_records_push(recs, first, r->input);
 		if (rec)
 			read_record(r, rec, arena);
 	}
 	return pos;
+}
+
+void scan_csv_skip(scan_csv_reader *r, uint64_t records)
+{
+	r->skip = records;
+}
+
+uint64_t scan_csv_skip_left(const scan_csv_reader *r)
+{
+	return r->skip;
 }

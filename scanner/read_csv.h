@@ -40,6 +40,11 @@ void scan_csv_reader_free(scan_csv_reader *r);
 size_t scan_csv_read(scan_csv_reader *r, const char *data, size_t len, bool final,
                      scan_records *recs, scan_arena *arena);
 
+/* --resume: pass over the next @records records (after the header, which is
+ * always read) without decoding them; as scan_json_skip(). */
+void scan_csv_skip(scan_csv_reader *r, uint64_t records);
+uint64_t scan_csv_skip_left(const scan_csv_reader *r);
+
 #ifdef __cplusplus
 }
 #endif

@@ -507,6 +507,7 @@ struct scan_json_reader {
 	size_t max_line;
 	uint64_t line = 0;
 	bool skipping = false; /* inside a line over max_line: dropped up to its newline */
+	uint64_t skip = 0;     /* records still to pass over unread (scan_json_skip) */
 	std::vector<char> padded; /* a line copied with SIMDJSON_PADDING after it */
 	fields f;
 	dom::parser dom; /* checks an id that is an object or array (On-Demand skips inside) */
@@ -668,15 +669,24 @@ bool utf8_valid(const char *s, size_t n)
 	return simdjson::validate_utf8(s, n);
 }
 
+/* Whether a line gives no record: whitespace only (after a BOM on line 1). */
+bool blank(const scan_json_reader *r, const char *line, size_t len)
+{
+	string_view text = trim(string_view(line, len));
+	if (r->line == 1 && text.substr(0, 3) == "\xef\xbb\xbf")
+		text = trim(text.substr(3));
+	return text.empty();
+}
+
 /* One line (without its newline): a record, or nothing when blank. */
 void read_line(scan_json_reader *r, const char *line, size_t len, size_t room,
                scan_records *recs, scan_arena *arena)
 {
+	if (blank(r, line, len))
+		return;
 	string_view text = trim(string_view(line, len));
 	if (r->line == 1 && text.substr(0, 3) == "\xef\xbb\xbf") /* a BOM */
 		text = trim(text.substr(3));
-	if (text.empty())
-		return;
 	scan_record *rec = scan_records_push(recs, r->line, r->input);
 	if (!rec)
 		return;
@@ -776,7 +786,8 @@ extern "C" size_t scan_json_read(scan_json_reader *r, const char *data, size_t l
 		}
 		if (end - pos > r->max_line) {
 			r->line++;
-			scan_record *rec = scan_records_push(recs, r->line, r->input);
+			scan_record *rec = r->skip ? (r->skip--, nullptr)
+			                           : scan_records_push(recs, r->line, r->input);
 			if (rec)
 				scan_fail(rec, arena, "too_long", "line longer than %zu bytes", r->max_line);
 			r->skipping = !nl;
@@ -786,6 +797,13 @@ extern "C" size_t scan_json_read(scan_json_reader *r, const char *data, size_t l
 		if (!nl && !final)
 			break; /* an incomplete line: passed again with more data */
 		r->line++;
+		if (r->skip) {
+			/* --resume: a record already in the output, passed over unparsed. */
+			if (!blank(r, data + pos, end - pos))
+				r->skip--;
+			pos = nl ? end + 1 : len;
+			continue;
+		}
 		/* Built without exceptions: the few std::vector growths of a line
 		 * (bounded by max_line) abort on out-of-memory, like malloc failing
 		 * inside libstdc++ anywhere else. */
@@ -793,4 +811,14 @@ extern "C" size_t scan_json_read(scan_json_reader *r, const char *data, size_t l
 		pos = nl ? end + 1 : len;
 	}
 	return pos;
+}
+
+extern "C" void scan_json_skip(scan_json_reader *r, uint64_t records)
+{
+	r->skip = records;
+}
+
+extern "C" uint64_t scan_json_skip_left(const scan_json_reader *r)
+{
+	return r->skip;
 }

@@ -45,6 +45,13 @@ size_t scan_json_read(scan_json_reader *r, const char *data, size_t len, bool fi
 /* Lines read so far (the number of the last line consumed). */
 uint64_t scan_json_lines(const scan_json_reader *r);
 
+/* --resume: pass over the next @records records without reading them (no
+ * JSON is parsed: a line counts unless it is blank), then read as before.
+ * scan_json_skip_left() says how many are still to pass over (the input may
+ * end first). */
+void scan_json_skip(scan_json_reader *r, uint64_t records);
+uint64_t scan_json_skip_left(const scan_json_reader *r);
+
 #ifdef __cplusplus
 }
 #endif

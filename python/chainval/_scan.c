@@ -197,18 +197,41 @@ static PyObject *engine_summary(ScanEngineObject *self, PyObject *unused)
 	return out;
 }
 
-/* Verify with every store and the pool read-locked; the GIL released. */
-static int run_locked(ScanEngineObject *self, const scan_record *recs, size_t n, scan_buf *out)
-{
+/* The work of run() and run_block(), without the GIL, on a thread of its
+ * own (chainval_run_interruptible): every store and the pool read-locked
+ * while it reads (run_block) and verifies. */
+typedef struct {
+	ScanEngineObject *self;
+	struct ReaderObject *reader; /* run_block: read data[0..len) first */
+	const char *data;
+	size_t len, consumed;
+	bool final;
+	const scan_record *recs; /* run: the records given */
+	size_t n;
+	scan_records read;
+	scan_arena arena;
+	scan_buf out;
 	int ret;
-	Py_BEGIN_ALLOW_THREADS
-	for (size_t i = 0; i < self->n_locks; i++)
-		chainval_set_rdlock(self->locks[i]);
-	ret = scan_engine_run(self->engine, recs, n, out);
-	for (size_t i = self->n_locks; i-- > 0;)
-		chainval_set_unlock(self->locks[i]);
-	Py_END_ALLOW_THREADS
-	return ret;
+} scan_job;
+
+static void run_job(void *arg);
+
+static void cancel_job(void *arg)
+{
+	scan_engine_cancel(((scan_job *)arg)->self->engine);
+}
+
+/* Run @j; -1 with an exception (KeyboardInterrupt, or libchain's error). */
+static int run_interruptible(chainval_state *st, scan_job *j)
+{
+	scan_engine_clear_cancel(j->self->engine); /* a run canceled before is over */
+	if (chainval_run_interruptible(run_job, j, cancel_job, j) < 0)
+		return -1;
+	if (j->ret < 0) {
+		chainval_raise(st, j->ret, "scan");
+		return -1;
+	}
+	return 0;
 }
 
 /* One record tuple (input, line, id, host, time, chain, precert, error,
@@ -301,7 +324,6 @@ static PyObject *engine_run(ScanEngineObject *self, PyObject *records)
 	size_t n = (size_t)PyTuple_GET_SIZE(items);
 	scan_record *recs = PyMem_Calloc(n ? n : 1, sizeof(*recs));
 	scan_arena arena = {0};
-	scan_buf out = {0};
 	PyObject *ret = NULL;
 	if (!recs) {
 		PyErr_NoMemory();
@@ -312,13 +334,12 @@ static PyObject *engine_run(ScanEngineObject *self, PyObject *records)
 			chainval_prefix_error("record %zd: ", (Py_ssize_t)i);
 			goto done;
 		}
-	int r = run_locked(self, recs, n, &out);
-	if (r < 0) {
-		chainval_raise(st, r, "scan");
-		scan_buf_free(&out);
+	scan_job j = {.self = self, .recs = recs, .n = n};
+	if (run_interruptible(st, &j) < 0) {
+		scan_buf_free(&j.out);
 		goto done;
 	}
-	ret = buf_to_bytes(st, &out);
+	ret = buf_to_bytes(st, &j.out);
 done:
 	PyMem_Free(recs);
 	scan_arena_free(&arena);
@@ -326,7 +347,7 @@ done:
 	return ret;
 }
 
-typedef struct {
+typedef struct ReaderObject {
 	PyObject_HEAD
 	scan_json_reader *json; /* one of the two */
 	scan_csv_reader *csv;
@@ -369,7 +390,41 @@ static void reader_dealloc(ReaderObject *self)
 	Py_DECREF(tp);
 }
 
+static PyObject *reader_skip(ReaderObject *self, PyObject *arg)
+{
+	unsigned long long n = PyLong_AsUnsignedLongLong(arg);
+	if (n == (unsigned long long)-1 && PyErr_Occurred())
+		return NULL;
+	if (self->busy)
+		return PyErr_Format(PyExc_RuntimeError, "this reader is in use by another thread");
+	if (self->json)
+		scan_json_skip(self->json, n);
+	else
+		scan_csv_skip(self->csv, n);
+	Py_RETURN_NONE;
+}
+
+static PyObject *reader_skip_left(ReaderObject *self, void *c)
+{
+	(void)c;
+	return PyLong_FromUnsignedLongLong(self->json ? scan_json_skip_left(self->json)
+	                                              : scan_csv_skip_left(self->csv));
+}
+
+static PyMethodDef reader_methods[] = {
+	{"skip", (PyCFunction)reader_skip, METH_O,
+	 "skip(n): pass over the next n records unread (--resume)."},
+	{NULL, NULL, 0, NULL},
+};
+
+static PyGetSetDef reader_getset[] = {
+	{"skip_left", (getter)reader_skip_left, NULL, "Records still to pass over.", NULL},
+	{NULL, NULL, NULL, NULL, NULL},
+};
+
 static PyType_Slot reader_slots[] = {
+	{Py_tp_methods, reader_methods},
+	{Py_tp_getset, reader_getset},
 	{Py_tp_new, reader_new},
 	{Py_tp_dealloc, reader_dealloc},
 	{Py_tp_doc, "The state of one input of chainval scan read in C (private)."},
@@ -379,28 +434,28 @@ static PyType_Slot reader_slots[] = {
 static PyType_Spec reader_spec = {"chainval._Reader", sizeof(ReaderObject), 0,
                                   Py_TPFLAGS_DEFAULT | Py_TPFLAGS_IMMUTABLETYPE, reader_slots};
 
-typedef struct {
-	ScanEngineObject *self;
-	ReaderObject *reader;
-	const char *data;
-	size_t len, consumed;
-	bool final;
-	scan_records recs;
-	scan_arena arena;
-	scan_buf out;
-	int ret;
-} block_job;
-
-static void run_block_job(block_job *j)
+static void run_job(void *arg)
 {
-	j->consumed = j->reader->json
-	                  ? scan_json_read(j->reader->json, j->data, j->len, j->final, &j->recs, &j->arena)
-	                  : scan_csv_read(j->reader->csv, j->data, j->len, j->final, &j->recs, &j->arena);
-	if (j->recs.failed || j->arena.failed) {
-		j->ret = CHAIN_ENOMEM;
-		return;
+	scan_job *j = arg;
+	ScanEngineObject *self = j->self;
+	for (size_t i = 0; i < self->n_locks; i++)
+		chainval_set_rdlock(self->locks[i]);
+	const scan_record *recs = j->recs;
+	size_t n = j->n;
+	j->ret = CHAIN_OK;
+	if (j->reader) {
+		ReaderObject *r = (ReaderObject *)j->reader;
+		j->consumed = r->json ? scan_json_read(r->json, j->data, j->len, j->final, &j->read, &j->arena)
+		                      : scan_csv_read(r->csv, j->data, j->len, j->final, &j->read, &j->arena);
+		recs = j->read.items;
+		n = j->read.n;
+		if (j->read.failed || j->arena.failed)
+			j->ret = CHAIN_ENOMEM;
 	}
-	j->ret = scan_engine_run(j->self->engine, j->recs.items, j->recs.n, &j->out);
+	if (j->ret == CHAIN_OK)
+		j->ret = scan_engine_run(self->engine, recs, n, &j->out);
+	for (size_t i = self->n_locks; i-- > 0;)
+		chainval_set_unlock(self->locks[i]);
 }
 
 static PyObject *engine_run_block(ScanEngineObject *self, PyObject *const *args, Py_ssize_t nargs)
@@ -420,22 +475,17 @@ static PyObject *engine_run_block(ScanEngineObject *self, PyObject *const *args,
 	int final = PyObject_IsTrue(args[2]);
 	if (final < 0)
 		return NULL;
-	block_job j = {.self = self, .reader = reader, .data = PyBytes_AS_STRING(args[1]),
-	               .len = (size_t)PyBytes_GET_SIZE(args[1]), .final = final};
+	scan_job j = {.self = self, .reader = (struct ReaderObject *)reader,
+	              .data = PyBytes_AS_STRING(args[1]), .len = (size_t)PyBytes_GET_SIZE(args[1]),
+	              .final = final};
 	reader->busy = true;
-	Py_BEGIN_ALLOW_THREADS
-	for (size_t i = 0; i < self->n_locks; i++)
-		chainval_set_rdlock(self->locks[i]);
-	run_block_job(&j);
-	for (size_t i = self->n_locks; i-- > 0;)
-		chainval_set_unlock(self->locks[i]);
-	Py_END_ALLOW_THREADS
+	int r = run_interruptible(st, &j);
 	reader->busy = false;
-	scan_records_free(&j.recs);
+	scan_records_free(&j.read);
 	scan_arena_free(&j.arena);
-	if (j.ret < 0) {
+	if (r < 0) {
 		scan_buf_free(&j.out);
-		return chainval_raise(st, j.ret, "scan");
+		return NULL;
 	}
 	PyObject *rows = buf_to_bytes(st, &j.out);
 	return rows ? Py_BuildValue("(Nn)", rows, (Py_ssize_t)j.consumed) : NULL;

@@ -129,6 +129,8 @@ def test_json_lines_give_the_rows_of_the_python_path(pki, paths, tmp_path):
     for a, b in zip(old, new):
         if a["id"] == a["line"] and b["id"] is None:
             a["id"] = None  # issue 12 item 15: an unreadable id is null, not the line number
+        if a["time"] and b["time"] and a["time"] != b["time"] and abs(a["time"] - b["time"]) <= 5:
+            b["time"] = a["time"]  # a row without a time is verified now: a second may pass
         assert _comparable(a) == _comparable(b), (a["line"], a, b)
     by_id = {r["id"]: r for r in new if isinstance(r["id"], int)}
     assert by_id[123456789012345678901234567890]["ok"] is True
@@ -312,3 +314,55 @@ def test_csv_header_without_chain_and_overlong_records(pki, paths):
     rows = _rows_of(engine, "csv", data, chunks=[100] * 80, max_record=2000)
     assert [(r["line"], r["code"]) for r in rows] == [(2, "malformed"), (4, "ok")]
     assert "longer than 2000 bytes" in rows[0]["error"]
+
+
+def test_skip_passes_over_records_unread(pki, paths):
+    """--resume: skip(n) passes over the next n records without parsing them
+    (a broken line counts as one record, blank lines as none), then reads on
+    with the right line numbers; for CSV the header is still read."""
+    lines = [jsonl_line(pki.ok_chain, id=1), "", '{"broken', jsonl_line(pki.ok_chain, id=4),
+             jsonl_line(pki.ok_chain, id=5)]
+    data = ("\n".join(lines) + "\n").encode()
+    engine, _ = _engine(pki, paths, at=T_ROW)
+    reader = C._Reader(0, 16 << 20, "json")
+    reader.skip(2)
+    out, used = engine.run_block(reader, data[:40], False)  # inside line 1: nothing yet
+    assert (out, reader.skip_left) == (b"", 2)
+    out, used2 = engine.run_block(reader, data[used:], True)
+    rows = [json.loads(x) for x in out.decode().splitlines()]
+    assert [(r["id"], r["line"]) for r in rows] == [(4, 4), (5, 5)]
+    assert reader.skip_left == 0
+
+    ok, inter = b64(pki.leaf.der), b64(pki.inter.der)
+    csv = f'id,chain\n1,"{ok};\n{inter}"\n\n2,{ok};{inter}\n3,{ok}\n'.encode()
+    reader = C._Reader(0, 16 << 20, "csv")
+    reader.skip(2)
+    out, _ = engine.run_block(reader, csv, True)
+    rows = [json.loads(x) for x in out.decode().splitlines()]
+    assert [(r["id"], r["line"]) for r in rows] == [("3", 6)]
+    reader = C._Reader(0, 16 << 20, "csv")
+    reader.skip(10)
+    out, _ = engine.run_block(reader, csv, True)
+    assert out == b"" and reader.skip_left == 7
+
+
+def test_ctrl_c_stops_a_long_block(pki, paths, tmp_path):
+    """Issue 12 item 14: SIGINT while the engine verifies a large block stops
+    it between chains with KeyboardInterrupt, writes nothing of that block,
+    and the engine works afterwards."""
+    import os
+    import signal
+    import threading
+    import time
+
+    line = jsonl_line(pki.ok_chain, id=1).encode() + b"\n"
+    store = load_store(str(paths["roots"]))
+    engine = C._ScanEngine([("default", store)], None, None, 1, T_ROW, "jsonl", ["x"])
+    threading.Timer(0.3, lambda: os.kill(os.getpid(), signal.SIGINT)).start()
+    start = time.monotonic()
+    with pytest.raises(KeyboardInterrupt):
+        engine.run_block(C._Reader(0, 16 << 20, "json"), line * 60000, True)
+    assert time.monotonic() - start < 3.0  # ~10 s uninterrupted; a hang guard, not a speed claim
+    out, _ = engine.run_block(C._Reader(0, 16 << 20, "json"), line * 3, True)
+    assert len(out.splitlines()) == 3
+    assert json.loads(engine.summary())["rows"] == 3
