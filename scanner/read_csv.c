@@ -276,10 +276,10 @@ static void read_record(scan_csv_reader *r, scan_record *rec, scan_arena *arena)
 }
 
 size_t scan_csv_read(scan_csv_reader *r, const char *data, size_t len, bool final,
-                     scan_records *recs, scan_arena *arena)
+                     size_t limit, scan_records *recs, scan_arena *arena)
 {
-	size_t pos = 0;
-	while (pos < len) {
+	size_t pos = 0, first = recs->n;
+	while (pos < len && (!limit || recs->n - first < limit)) {
 		if (r->skipping) {
 			if (!skip(r, data, len, &pos))
 				break;
@@ -332,4 +332,9 @@ void scan_csv_skip(scan_csv_reader *r, uint64_t records)
 uint64_t scan_csv_skip_left(const scan_csv_reader *r)
 {
 	return r->skip;
+}
+
+uint64_t scan_csv_lines(const scan_csv_reader *r)
+{
+	return r->line;
 }

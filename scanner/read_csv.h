@@ -38,7 +38,10 @@ void scan_csv_reader_free(scan_csv_reader *r);
 /* As scan_json_read(): records of the complete records of @data[0..@len)
  * (with @final, of the last one too); returns the bytes consumed. */
 size_t scan_csv_read(scan_csv_reader *r, const char *data, size_t len, bool final,
-                     scan_records *recs, scan_arena *arena);
+                     size_t limit, scan_records *recs, scan_arena *arena);
+
+/* Lines consumed so far. */
+uint64_t scan_csv_lines(const scan_csv_reader *r);
 
 /* --resume: pass over the next @records records (after the header, which is
  * always read) without decoding them; as scan_json_skip(). */

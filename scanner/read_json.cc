@@ -768,10 +768,10 @@ extern "C" uint64_t scan_json_lines(const scan_json_reader *r)
 }
 
 extern "C" size_t scan_json_read(scan_json_reader *r, const char *data, size_t len, bool final,
-                                 scan_records *recs, scan_arena *arena)
+                                 size_t limit, scan_records *recs, scan_arena *arena)
 {
-	size_t pos = 0;
-	while (pos < len) {
+	size_t pos = 0, first = recs->n;
+	while (pos < len && (!limit || recs->n - first < limit)) {
 		const char *nl = (const char *)memchr(data + pos, '\n', len - pos);
 		size_t end = nl ? (size_t)(nl - data) : len;
 		if (r->skipping) {

@@ -37,10 +37,11 @@ void scan_json_reader_free(scan_json_reader *r);
 
 /* Records of the complete lines of @data[0..@len) (with @final, of the last
  * line without its newline too), appended to @recs with their strings and
- * DER in @arena (both valid until the arena is reset). Returns how many
- * bytes were consumed: the caller passes the rest again, with more data. */
+ * DER in @arena (both valid until the arena is reset); at most @limit
+ * records (0: no limit). Returns how many bytes were consumed: the caller
+ * passes the rest again, with more data. */
 size_t scan_json_read(scan_json_reader *r, const char *data, size_t len, bool final,
-                      scan_records *recs, scan_arena *arena);
+                      size_t limit, scan_records *recs, scan_arena *arena);
 
 /* Lines read so far (the number of the last line consumed). */
 uint64_t scan_json_lines(const scan_json_reader *r);

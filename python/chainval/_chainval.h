@@ -124,6 +124,9 @@ int chainval_run_interruptible(void (*fn)(void *), void *arg, void (*cancel)(voi
 
 /* _scan.c: _ScanEngine and _Reader, the C engine of chainval scan */
 int chainval_exec_scan(PyObject *m);
+/* _parse_time(text) -> int: scanner/civil.c's reading of a time (unix
+ * seconds or RFC 3339, years 0001..9999); ValueError otherwise. */
+PyObject *chainval_parse_time(PyObject *module, PyObject *arg);
 
 /* _result.c */
 int chainval_exec_result(PyObject *m);

@@ -101,6 +101,8 @@ static PyMethodDef module_methods[] = {
 	 "threads (threads=None: all cores) with the GIL released. Results come in input order "
 	 "and equal verify()'s, except that an unparsable item gives a Result with code "
 	 "'malformed' instead of raising. cache: as for verify()."},
+	{"_parse_time", (PyCFunction)chainval_parse_time, METH_O,
+	 "_parse_time(text) -> int\n\nchainval scan's reading of a time: unix seconds or RFC 3339."},
 	{"_result_from_state", (PyCFunction)chainval_result_from_state, METH_O,
 	 "_result_from_state(state) -> Result\n\nUnpickling of Result (its __reduce__)."},
 	{NULL, NULL, 0, NULL},

@@ -8,9 +8,10 @@
  * .csv_header() -> bytes
  * .run(records) -> bytes: the rows of records given as tuples
  *   (input, line, id, host, time, chain, precert, error, error_kind).
- * .run_block(reader, block, final) -> (bytes, consumed): the rows of the
- *   complete records of block (a _Reader keeps the line count); the caller
- *   passes block[consumed:] again with more data.
+ * .run_block(reader, block, final, start=0, limit=0) -> (bytes, end): the
+ *   rows of the complete records of block[start:] (at most limit of them; a
+ *   _Reader keeps the line count) and the offset where they end; the caller
+ *   passes the rest again (start=end), with more data once nothing is taken.
  * .summary() -> str: the summary's counters as JSON.
  *
  * _Reader(input, max_record, format): the state of one input of a bulk
@@ -22,6 +23,7 @@
 #include "_chainval.h"
 
 #include "../../scanner/arena.h"
+#include "../../scanner/civil.h"
 #include "../../scanner/engine.h"
 #include "../../scanner/read_csv.h"
 #include "../../scanner/read_json.h"
@@ -204,7 +206,7 @@ typedef struct {
 	ScanEngineObject *self;
 	struct ReaderObject *reader; /* run_block: read data[0..len) first */
 	const char *data;
-	size_t len, consumed;
+	size_t len, consumed, limit;
 	bool final;
 	const scan_record *recs; /* run: the records given */
 	size_t n;
@@ -417,8 +419,16 @@ static PyMethodDef reader_methods[] = {
 	{NULL, NULL, 0, NULL},
 };
 
+static PyObject *reader_line(ReaderObject *self, void *c)
+{
+	(void)c;
+	return PyLong_FromUnsignedLongLong(self->json ? scan_json_lines(self->json)
+	                                              : scan_csv_lines(self->csv));
+}
+
 static PyGetSetDef reader_getset[] = {
 	{"skip_left", (getter)reader_skip_left, NULL, "Records still to pass over.", NULL},
+	{"line", (getter)reader_line, NULL, "Lines consumed so far.", NULL},
 	{NULL, NULL, NULL, NULL, NULL},
 };
 
@@ -445,8 +455,10 @@ static void run_job(void *arg)
 	j->ret = CHAIN_OK;
 	if (j->reader) {
 		ReaderObject *r = (ReaderObject *)j->reader;
-		j->consumed = r->json ? scan_json_read(r->json, j->data, j->len, j->final, &j->read, &j->arena)
-		                      : scan_csv_read(r->csv, j->data, j->len, j->final, &j->read, &j->arena);
+		j->consumed = r->json ? scan_json_read(r->json, j->data, j->len, j->final, j->limit,
+		                                       &j->read, &j->arena)
+		                      : scan_csv_read(r->csv, j->data, j->len, j->final, j->limit,
+		                                      &j->read, &j->arena);
 		recs = j->read.items;
 		n = j->read.n;
 		if (j->read.failed || j->arena.failed)
@@ -461,8 +473,15 @@ static void run_job(void *arg)
 static PyObject *engine_run_block(ScanEngineObject *self, PyObject *const *args, Py_ssize_t nargs)
 {
 	chainval_state *st = state_of_type(Py_TYPE(self));
-	if (nargs != 3 || !PyBytes_Check(args[1]))
-		return PyErr_Format(PyExc_TypeError, "run_block(reader, block: bytes, final: bool)");
+	if (nargs < 3 || nargs > 5 || !PyBytes_Check(args[1]))
+		return PyErr_Format(PyExc_TypeError,
+		                    "run_block(reader, block: bytes, final: bool, start=0, limit=0)");
+	Py_ssize_t start = nargs > 3 ? PyLong_AsSsize_t(args[3]) : 0;
+	Py_ssize_t limit = nargs > 4 ? PyLong_AsSsize_t(args[4]) : 0;
+	if ((start == -1 || limit == -1) && PyErr_Occurred())
+		return NULL;
+	if (start < 0 || start > PyBytes_GET_SIZE(args[1]) || limit < 0)
+		return PyErr_Format(PyExc_ValueError, "start must be within the block, limit >= 0");
 	PyObject *mod = PyType_GetModuleByDef(Py_TYPE(self), &chainval_module);
 	PyObject *reader_type = mod ? PyObject_GetAttrString(mod, "_Reader") : NULL;
 	int is_reader = reader_type ? PyObject_TypeCheck(args[0], (PyTypeObject *)reader_type) : -1;
@@ -476,8 +495,9 @@ static PyObject *engine_run_block(ScanEngineObject *self, PyObject *const *args,
 	if (final < 0)
 		return NULL;
 	scan_job j = {.self = self, .reader = (struct ReaderObject *)reader,
-	              .data = PyBytes_AS_STRING(args[1]), .len = (size_t)PyBytes_GET_SIZE(args[1]),
-	              .final = final};
+	              .data = PyBytes_AS_STRING(args[1]) + start,
+	              .len = (size_t)(PyBytes_GET_SIZE(args[1]) - start), .final = final,
+	              .limit = (size_t)limit};
 	reader->busy = true;
 	int r = run_interruptible(st, &j);
 	reader->busy = false;
@@ -488,12 +508,12 @@ static PyObject *engine_run_block(ScanEngineObject *self, PyObject *const *args,
 		return NULL;
 	}
 	PyObject *rows = buf_to_bytes(st, &j.out);
-	return rows ? Py_BuildValue("(Nn)", rows, (Py_ssize_t)j.consumed) : NULL;
+	return rows ? Py_BuildValue("(Nn)", rows, start + (Py_ssize_t)j.consumed) : NULL;
 }
 
 static PyMethodDef engine_methods[] = {
 	{"run_block", (PyCFunction)(void (*)(void))engine_run_block, METH_FASTCALL,
-	 "run_block(reader, block, final) -> (bytes, consumed)"},
+	 "run_block(reader, block, final, start=0, limit=0) -> (bytes, end)"},
 	{"csv_header", (PyCFunction)engine_csv_header, METH_NOARGS, "The CSV header line."},
 	{"run", (PyCFunction)engine_run, METH_O,
 	 "run(records) -> bytes: the output rows of records (tuples: input, line, id, host, time, "
@@ -512,6 +532,20 @@ static PyType_Slot engine_slots[] = {
 
 static PyType_Spec engine_spec = {"chainval._ScanEngine", sizeof(ScanEngineObject), 0,
                                   Py_TPFLAGS_DEFAULT | Py_TPFLAGS_IMMUTABLETYPE, engine_slots};
+
+PyObject *chainval_parse_time(PyObject *module, PyObject *arg)
+{
+	(void)module;
+	Py_ssize_t n;
+	const char *text = PyUnicode_Check(arg) ? PyUnicode_AsUTF8AndSize(arg, &n) : NULL;
+	if (!text)
+		return PyErr_Occurred() ? NULL : PyErr_Format(PyExc_TypeError, "expected str");
+	int64_t t;
+	const char *why = NULL;
+	if (!scan_parse_time(text, (size_t)n, &t, &why))
+		return PyErr_Format(PyExc_ValueError, "%s: %R", why, arg);
+	return PyLong_FromLongLong(t);
+}
 
 int chainval_exec_scan(PyObject *m)
 {

@@ -84,8 +84,10 @@ static void read_all(const std::string &text, size_t max_line, bool csv, std::ve
 		pending.append(text, at, cut - at);
 		at = cut;
 		bool final = cut == text.size();
-		size_t used = csv ? scan_csv_read(table, pending.data(), pending.size(), final, &b.recs, &b.arena)
-		                  : scan_json_read(json, pending.data(), pending.size(), final, &b.recs, &b.arena);
+		size_t used = csv ? scan_csv_read(table, pending.data(), pending.size(), final, 0, &b.recs,
+		                                  &b.arena)
+		                  : scan_json_read(json, pending.data(), pending.size(), final, 0, &b.recs,
+		                                   &b.arena);
 		if (used > pending.size())
 			fuzz_die("consumed %zu of %zu bytes", used, pending.size());
 		if (final && used != pending.size())

@@ -50,14 +50,14 @@ def test_jsonl_rows_and_fields(pki, paths, tmp_path, capsys):
         "",  # blank lines are not records
         jsonl_line([pki.expired.der, pki.inter.der], id="c", time="2024-06-01T00:00:00Z"),
         jsonl_line([pki.leaf.der], id="d"),
-        jsonl_line(pki.ok_chain),  # no id: the line number
+        jsonl_line(pki.ok_chain),  # no id: null (0.2; the line number before)
         "{not json",
     ])
     out = tmp_path / "out.jsonl"
     r = scan(capsys, paths, src, "-o", out)
     assert r.status == 0, r.err
     rows = read_jsonl(out)
-    assert [row["id"] for row in rows] == ["a", "b", "c", "d", 6, 7]
+    assert [row["id"] for row in rows] == ["a", "b", "c", "d", None, None]
     assert [row["line"] for row in rows] == [1, 2, 4, 5, 6, 7]
     assert [row["code"] for row in rows] == ["ok", "hostname_mismatch", "expired",
                                              "missing_issuer", "ok", "malformed"]
@@ -70,7 +70,7 @@ def test_jsonl_rows_and_fields(pki, paths, tmp_path, capsys):
     assert ok["anchor"] == "CN=Scan Test Root"
     assert ok["issuer"] == "CN=Scan Test Int"
     assert ok["not_after"] == "2099-12-31T23:59:59Z"
-    assert ok["stores"] == {"default": {"ok": True, "code": "ok"}}
+    assert ok["stores"] == {"default": {"ok": True, "code": "ok", "anchor": "CN=Scan Test Root"}}
     assert ok["flags"] == []
     assert rows[1]["reasons"] == [{"code": "hostname_mismatch", "depth": 0,
                                    "message": "certificate is not valid for other.example.net"}]
@@ -79,7 +79,7 @@ def test_jsonl_rows_and_fields(pki, paths, tmp_path, capsys):
     assert rows[3]["anchor"] is None and rows[3]["path"] == [pki.leaf.fingerprint]
     bad = rows[5]
     assert bad["ok"] is False and bad["code"] == "malformed" and "invalid JSON" in bad["error"]
-    assert bad["stores"] == {"default": {"ok": False, "code": "malformed"}}
+    assert bad["stores"] == {"default": {"ok": False, "code": "malformed", "anchor": None}}
     assert "source" not in ok
     assert "3 ok" not in r.err and "verdicts: ok 2" in r.err
 
@@ -118,7 +118,7 @@ def test_malformed_certificate_error_comes_from_libchain(pki, paths, tmp_path, c
     assert rows[0]["error"].startswith("certificate 0:")
     assert rows[0]["reasons"][0]["code"] == "malformed"
     assert "invalid base64" in rows[1]["error"]
-    assert "invalid hostname" in rows[2]["error"]
+    assert "invalid host name" in rows[2]["error"]
     assert "empty" in rows[3]["error"]
     assert "invalid time" in rows[4]["error"]
 
@@ -137,7 +137,7 @@ def test_csv_input(pki, paths, tmp_path, capsys):
         csv_line("x5", "www.example.com", [pki.inter.der, pki.leaf.der]),
     ])
     rows = scan(capsys, paths, src, "--at", T_ROW).rows
-    assert [row["id"] for row in rows] == ["x1", "x2", "x3", 5, "x5"]
+    assert [row["id"] for row in rows] == ["x1", "x2", "x3", None, "x5"]
     assert [row["line"] for row in rows] == [2, 3, 4, 5, 6]
     assert [row["code"] for row in rows] == ["ok", "ok", "missing_issuer", "malformed", "ok"]
     assert rows[1]["host"] is None
@@ -191,7 +191,7 @@ def test_zgrab_input(pki, paths, tmp_path, capsys):
     assert rows[0]["time"] == T_ROW
     assert rows[2]["time"] == parse_time("2029-01-01T17:00:00Z")
     assert rows[3]["error"] == "zgrab: no server certificates (status connection-timeout)"
-    assert [row["id"] for row in rows] == [1, 2, 3, 4]
+    assert [row["id"] for row in rows] == [None] * 4  # zgrab2 records have no id
 
 
 def test_ct_entries(pki, paths, tmp_path, capsys):
@@ -285,13 +285,16 @@ def test_truncated_gzip_ends_with_one_malformed_row(pki, paths, tmp_path, capsys
     src = tmp_path / "cut.jsonl.gz"
     src.write_bytes(packed[:len(packed) // 2])
     (tmp_path / "after.jsonl").write_text(jsonl_line(pki.ok_chain, id="next") + "\n")
-    rows = scan(capsys, paths, src, tmp_path / "after.jsonl").rows
+    r = scan(capsys, paths, src, tmp_path / "after.jsonl")
+    rows = r.rows
     assert 0 < len(rows) - 2 < 400
     assert [row["id"] for row in rows[:-2]] == list(range(len(rows) - 2))
     cut = rows[-2]
     assert cut["code"] == "malformed" and cut["line"] == len(rows) - 1
     assert cut["error"] == "input ends inside the compressed stream"
     assert rows[-1]["id"] == "next"
+    # Issue 12 item 17: the damage is also said on stderr, with what was kept.
+    assert f"warning: {src}: input ends inside the compressed stream" in r.err
 
 
 def test_stdin(pki, paths, capsys):
@@ -302,7 +305,7 @@ def test_stdin(pki, paths, capsys):
         assert [row["id"] for row in r.rows] == [0, 1, 2]
     pem = pem_bundle(pki.leaf, pki.inter)
     rows = scan(capsys, paths, "-", "--at", T_ROW, stdin=pem).rows
-    assert len(rows) == 1 and rows[0]["code"] == "ok" and rows[0]["id"] == 1
+    assert len(rows) == 1 and rows[0]["code"] == "ok" and rows[0]["id"] is None
 
 
 # ---------------------------------------------------------------------------
@@ -368,7 +371,7 @@ def test_csv_output(pki, paths, tmp_path, capsys):
     assert list(rows[0]) == ["id", "line", "host", "time", "ok", "code", "reasons",
                              "messages", "path", "anchor", "issuer", "not_after",
                              "store:default", "store:other", "flags", "error"]
-    assert [row["id"] for row in rows] == ["a", "b", "3"]
+    assert [row["id"] for row in rows] == ["a", "b", ""]
     a, b, junk = rows
     assert a["ok"] == "true" and a["code"] == "ok" and a["reasons"] == ""
     assert a["path"] == ";".join([pki.leaf.fingerprint, pki.inter.fingerprint,
@@ -387,12 +390,15 @@ def test_multiple_stores(pki, paths, tmp_path, capsys):
     ])
     rows = scan(capsys, paths, src, "--store", f"other={paths['other']}",
                 "--store", f"both={paths['both']}").rows
-    assert rows[0]["stores"] == {"default": {"ok": True, "code": "ok"},
-                                 "other": {"ok": False, "code": "missing_issuer"},
-                                 "both": {"ok": True, "code": "ok"}}
-    assert rows[1]["stores"] == {"default": {"ok": False, "code": "missing_issuer"},
-                                 "other": {"ok": True, "code": "ok"},
-                                 "both": {"ok": True, "code": "ok"}}
+    root, other = "CN=Scan Test Root", "CN=Scan Other Root"
+    # Issue 12 item 20: each store's entry names the anchor that store used.
+    assert rows[0]["stores"] == {"default": {"ok": True, "code": "ok", "anchor": root},
+                                 "other": {"ok": False, "code": "missing_issuer", "anchor": None},
+                                 "both": {"ok": True, "code": "ok", "anchor": root}}
+    assert rows[1]["stores"] == {"default": {"ok": False, "code": "missing_issuer",
+                                             "anchor": None},
+                                 "other": {"ok": True, "code": "ok", "anchor": other},
+                                 "both": {"ok": True, "code": "ok", "anchor": other}}
     assert (rows[1]["ok"], rows[1]["code"]) == (False, "missing_issuer")  # the first store's
     # a directory store; --store without --roots puts the first --store first
     d = tmp_path / "rootdir"
@@ -534,16 +540,16 @@ def test_ctrl_c_keeps_a_valid_file_and_resume_completes_it(pki, paths, tmp_path,
     src = _corpus(pki, tmp_path)
     full = tmp_path / "full.jsonl"
     scan(capsys, paths, src, "-o", full, "--batch", "10")
-    finish = Scanner.finish
+    feed = Scanner.feed
     calls = []
 
-    def finish_and_interrupt(self, prepared):
+    def feed_and_interrupt(self, *args):
         calls.append(1)
         if len(calls) == 3:
             os.kill(os.getpid(), signal.SIGINT)  # Ctrl-C while the third batch runs
-        return finish(self, prepared)
+        return feed(self, *args)
 
-    monkeypatch.setattr(Scanner, "finish", finish_and_interrupt)
+    monkeypatch.setattr(Scanner, "feed", feed_and_interrupt)
     out = tmp_path / "out.jsonl"
     summary = tmp_path / "s.json"
     r = run_cli(capsys, "scan", src, "--roots", paths["roots"], "-o", out, "--batch", "10",
@@ -555,7 +561,7 @@ def test_ctrl_c_keeps_a_valid_file_and_resume_completes_it(pki, paths, tmp_path,
     s = json.loads(summary.read_text())
     assert s["interrupted"] is True and s["rows"] == 30
     assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
-    monkeypatch.setattr(Scanner, "finish", finish)
+    monkeypatch.setattr(Scanner, "feed", feed)
     r = scan(capsys, paths, src, "-o", out, "--batch", "10", "--resume")
     assert r.status == 0
     assert out.read_text() == full.read_text()
@@ -717,22 +723,14 @@ def test_python_m_chainval_subprocess(pki, paths, tmp_path):
     assert proc.returncode == 0, proc.stderr
     out = proc.stdout.decode().splitlines()
     assert out[0].startswith("id,line,host,time,ok,code,")
-    assert [line.split(",")[0] for line in out[1:]] == ["p", "2", "q"]
+    assert [line.split(",")[0] for line in out[1:]] == ["p", "", "q"]
     assert "chainval scan: 3 rows" in proc.stderr.decode()
     proc = subprocess.run([sys.executable, "-m", "chainval", "--help"], capture_output=True,
                           env=env, timeout=60)
     assert proc.returncode == 0 and b"scan" in proc.stdout and b"report" in proc.stdout
 
 
-def test_scanner_shares_one_cache_across_stores_and_batches(pki, monkeypatch):
-    seen = []
-    real = chainval.verify_many
-
-    def verify_many(items, **kw):
-        seen.append(kw.get("cache"))
-        return real(items, **kw)
-
-    monkeypatch.setattr(chainval, "verify_many", verify_many)
+def test_scanner_shares_one_cache_across_stores_and_batches(pki):
     stores = [("a", chainval.TrustStore.from_pem(pki.root.pem)),
               ("b", chainval.TrustStore.from_pem(pki.other_root.pem))]
     scanner = Scanner(stores, at=T_ROW)
@@ -741,6 +739,8 @@ def test_scanner_shares_one_cache_across_stores_and_batches(pki, monkeypatch):
                                     chain=pki.ok_chain)])
         assert rows[0]["stores"]["a"]["code"] == "ok"
         assert rows[0]["stores"]["b"]["code"] == "missing_issuer"
-    assert len(seen) == 4 and all(c is seen[0] for c in seen)
-    assert isinstance(seen[0], chainval.Cache) and seen[0].stats()["verdict_hits"] == 2
+    # One cache for both stores and both batches: the second batch's two
+    # verifications (one per store) are verdict-cache hits.
+    assert isinstance(scanner.cache, chainval.Cache)
+    assert scanner.cache.stats()["verdict_hits"] == 2
     assert Scanner(stores, cache_bytes=0).cache is None

@@ -1,10 +1,8 @@
 """The C engine of chainval scan (scanner/, through chainval._chainval's
-private _ScanEngine and _Reader): JSON lines read in C give the rows the
-Python readers and Scanner give, on a dataset with every record shape and
-every kind of damage; block boundaries change nothing; the summary counts in C.
-
-Not wired into ``chainval scan`` yet (issue 12): these tests hold the engine to
-the Python path's behaviour before it replaces it."""
+private _ScanEngine and _Reader): JSON lines and CSV read in C on datasets of
+every record shape and every kind of damage; block boundaries change nothing;
+--resume's skip; Ctrl-C; the summary counted in C. test_scan_golden.py holds
+the rows to those the Python scanner wrote before 0.2."""
 
 from __future__ import annotations
 
@@ -19,7 +17,6 @@ from chainval import _chainval as C
 from _scan_support import T_ROW, b64, jsonl_line, paths, pki, zgrab_line  # noqa: F401
 
 from chainval.scan import Scanner, load_pool, load_store
-from chainval.scan.formats import Input
 
 
 def dataset(pki) -> list[str]:
@@ -106,38 +103,43 @@ def _c_rows(engine, data: bytes, chunks=None) -> list[dict]:
     return [json.loads(line) for line in out.decode().splitlines()]
 
 
-def _comparable(row: dict) -> dict:
-    """A row without what the C engine changes on purpose: malformed rows'
-    messages (other words for the same fault), ids of unreadable lines (null,
-    not the line number), and each store's anchor (new)."""
-    row = dict(row)
-    row["stores"] = {k: {"ok": v["ok"], "code": v["code"]} for k, v in row["stores"].items()}
-    if row["code"] == "malformed":
-        row["error"] = bool(row["error"])
-    return row
+# (line, id, code, a part of the error) of dataset()'s rows at T_ROW; the
+# golden files (test_scan_golden.py) hold the same rules to the rows the
+# Python scanner wrote before 0.2.
+EXPECTED = [
+    (1, 1, "ok", None), (2, "text-id \u00e9\u4e2d\U0001f600", "ok", None),
+    (3, 3, "expired", None), (4, 4, "hostname_mismatch", None), (5, 5, "bad_signature", None),
+    (6, 6, "missing_issuer", None), (7, 7, "ok", None), (8, 8, "ok", None),
+    (9, 123456789012345678901234567890, "ok", None), (10, 10, "hostname_mismatch", None),
+    (11, 11, "ok", None), (12, 12, "ok", None), (13, 13, "ok", None), (14, 14, "ok", None),
+    (15, {"b": [1, 2], "a": None}, "ok", None),
+    (16, 16, "malformed", "chain[0]: invalid base64"), (17, 17, "malformed", "chain: empty"),
+    (18, 18, "malformed", "chain[0]: expected a base64 string, got int"),
+    (19, 19, "malformed", "host: expected a string, got int"),
+    (20, 20, "malformed", "time: invalid time"), (21, 21, "malformed", "invalid time (a bool)"),
+    (22, 22, "malformed", "no 'chain' field"), (23, 23, "malformed", "certificate 0:"),
+    (24, None, "malformed", "expected a JSON object, got list"),
+    (25, None, "malformed", "expected a JSON object, got bool"),
+    (26, None, "malformed", "invalid JSON"), (27, None, "malformed", "invalid JSON"),
+    (28, None, "malformed", "invalid JSON"),
+    (31, None, "ok", None), (32, None, "hostname_mismatch", None), (33, None, "ok", None),
+    (34, None, "malformed", "zgrab: no server certificates (status connection-timeout)"),
+    (35, None, "malformed", "zgrab: no data object"), (36, None, "hostname_mismatch", None),
+    (37, 36, "malformed", "certificate.raw missing"), (38, 38, "ok", None),
+]
 
 
-def test_json_lines_give_the_rows_of_the_python_path(pki, paths, tmp_path):
-    lines = dataset(pki)
-    src = tmp_path / "in.jsonl"
-    src.write_text("\n".join(lines) + "\n")
-    engine, scanner = _engine(pki, paths)
-    new = _c_rows(engine, src.read_bytes())
-    records = list(Input(str(src)).records())
-    old = json.loads(json.dumps(scanner.rows(records)))
-    assert [r["line"] for r in new] == [r["line"] for r in old]
-    for a, b in zip(old, new):
-        if a["id"] == a["line"] and b["id"] is None:
-            a["id"] = None  # issue 12 item 15: an unreadable id is null, not the line number
-        if a["time"] and b["time"] and a["time"] != b["time"] and abs(a["time"] - b["time"]) <= 5:
-            b["time"] = a["time"]  # a row without a time is verified now: a second may pass
-        assert _comparable(a) == _comparable(b), (a["line"], a, b)
-    by_id = {r["id"]: r for r in new if isinstance(r["id"], int)}
-    assert by_id[123456789012345678901234567890]["ok"] is True
-    assert new[1]["id"] == "text-id \u00e9\u4e2d\U0001f600"
-    compound = next(r for r in new if isinstance(r["id"], dict))
-    assert compound["id"] == {"b": [1, 2], "a": None}
-    assert all(r["stores"]["default"]["anchor"] == r["anchor"] for r in new)
+def test_json_lines_every_shape(pki, paths, tmp_path):
+    engine, _ = _engine(pki, paths, at=T_ROW)
+    rows = _c_rows(engine, ("\n".join(dataset(pki)) + "\n").encode())
+    got = [(r["line"], r["id"], r["code"]) for r in rows]
+    assert got == [e[:3] for e in EXPECTED]
+    for row, (_, _, _, error) in zip(rows, EXPECTED):
+        assert (error is None) == (row["error"] is None), row
+        assert error is None or error in row["error"], (row["line"], row["error"])
+    assert all(r["stores"]["default"]["anchor"] == r["anchor"] for r in rows)
+    assert rows[9]["host"] == "192.0.2.1" and rows[10]["host"] == "WWW.Example.COM"
+    assert rows[33]["host"] == "192.0.2.9"  # the http module's handshake, host from the IP
 
 
 def test_block_boundaries_change_nothing(pki, paths, tmp_path):
@@ -212,33 +214,6 @@ def test_summary_counts_rows_in_c(pki, paths, tmp_path):
     assert summary["malformed"]["invalid_json"] >= 3
 
 
-def test_csv_output_matches_the_python_writer(pki, paths, tmp_path):
-    from chainval.scan import CsvWriter
-    import io
-
-    lines = [jsonl_line(pki.ok_chain, id=1), jsonl_line([pki.expired.der, pki.inter.der], id=2),
-             json.dumps({"id": "a,b\"c", "chain": ["%%%"]})]
-    src = tmp_path / "in.jsonl"
-    src.write_text("\n".join(lines) + "\n")
-    engine, scanner = _engine(pki, paths, fmt="csv", at=T_ROW)
-    header = engine.csv_header()
-    reader = C._Reader(0, 16 << 20, "json")
-    body, _ = engine.run_block(reader, src.read_bytes(), True)
-    text = io.StringIO()
-    writer = CsvWriter(text, ["default"], False)
-    writer.header()
-    writer.write(scanner.rows(list(Input(str(src)).records())))
-    want = text.getvalue().splitlines()
-    got = (header + body).decode().splitlines()
-    assert got[0] == want[0]
-    assert got[1:3] == want[1:3]
-    assert got[3].split(",")[0] == '"a' and "malformed" in got[3]
-
-
-# ---------------------------------------------------------------------------
-# CSV input, read in C (RFC 4180)
-
-
 def _rows_of(engine, fmt: str, data: bytes, chunks=None, max_record=16 << 20) -> list[dict]:
     reader = C._Reader(0, max_record, fmt)
     out, buf, rest = b"", b"", data
@@ -273,22 +248,21 @@ def csv_dataset(pki) -> str:
     ]) + "\r\n"
 
 
-def test_csv_gives_the_rows_of_the_python_path(pki, paths, tmp_path):
-    src = tmp_path / "in.csv"
-    src.write_bytes(csv_dataset(pki).encode())
-    engine, scanner = _engine(pki, paths, at=T_ROW)
-    new = _rows_of(engine, "csv", src.read_bytes())
-    old = json.loads(json.dumps(scanner.rows(list(Input(str(src), "csv").records()))))
-    assert [r["line"] for r in new] == [r["line"] for r in old]
-    for a, b in zip(old, new):
-        if a["id"] == a["line"] and b["id"] is None:
-            a["id"] = None
-        assert _comparable(a) == _comparable(b), (a["line"], a, b)
+def test_csv_every_shape_and_block_boundaries(pki, paths, tmp_path):
+    engine, _ = _engine(pki, paths, at=T_ROW)
+    data = csv_dataset(pki).encode()
+    rows = _rows_of(engine, "csv", data)
+    assert [(r["id"], r["line"], r["code"]) for r in rows] == [
+        ("1", 2, "ok"), ("2", 3, "expired"), ("3", 4, "hostname_mismatch"), ("4", 5, "ok"),
+        ("5", 6, "malformed"), ("6", 7, "malformed"), ("7", 8, "malformed"),
+        (None, 9, "malformed"), (None, 11, "ok"), ("9", 12, "ok")]
+    assert "expected 5 fields, got 3" in rows[7]["error"]
+    assert rows[3]["host"] is None
     rng = random.Random(3)
     for _ in range(5):
         engine, _ = _engine(pki, paths, at=T_ROW)
         chunks = [rng.randrange(1, 700) for _ in range(200)]
-        assert _rows_of(engine, "csv", src.read_bytes(), chunks) == new
+        assert _rows_of(engine, "csv", data, chunks) == rows
 
 
 def test_csv_quoted_newlines_are_one_record(pki, paths):

@@ -15,14 +15,16 @@ import json
 import os
 import time
 from collections.abc import Iterator
-from typing import TextIO
+from itertools import chain
+from typing import Any, TextIO
 
 from .engine import Scanner
 from .errors import UsageError
-from .formats import FORMATS, Input, Record, parse_time
+from .formats import FORMATS, Input, Record, parse_time, record
+from .formats.blocks import Damage
 from .formats.sonar import SonarCerts
 from .progress import Interrupt, Progress, _isatty, _Prefetch
-from .rows import CsvWriter, JsonlWriter, count_rows, csv_columns
+from .rows import count_rows, csv_columns
 from .stores import load_pool, load_store
 from .summary import Summary
 
@@ -102,28 +104,120 @@ def _parse_stores(args) -> list[tuple[str, str]]:
     return specs
 
 
-def _records(inputs: list[Input], skip: int) -> Iterator[Record]:
-    """The records of every input in order, after the first ``skip``."""
-    for k, inp in enumerate(inputs):
-        for rec in inp.records():
-            if skip:
-                skip -= 1
-                continue
-            rec.input = k
-            yield rec
-
-
-def _batches(records: Iterator[Record], size: int,
-             position) -> Iterator[tuple[list[Record], int]]:
-    """Batches of ``size`` records, each with the input position after it."""
+def _batches(records: Iterator[Record], size: int) -> Iterator[list[Record]]:
     batch: list[Record] = []
     for rec in records:
         batch.append(rec)
         if len(batch) >= size:
-            yield batch, position()
+            yield batch
             batch = []
     if batch:
-        yield batch, position()
+        yield batch
+
+
+def _units(inputs: list[Input], batch: int) -> Iterator[tuple]:
+    """What the reader thread hands the verifying thread, input by input:
+    ("start", k), then ("block", k, bytes) for the formats read in C or
+    ("records", k, [Record]) for the others, then ("end", k, damage or None).
+    Reading, decompressing and the Python formats' parsing happen here."""
+    for k, inp in enumerate(inputs):
+        inp.open()
+        yield ("start", k)
+        damage = None
+        if inp.c_reader is not None:
+            try:
+                for block in inp.blocks():
+                    yield ("block", k, block)
+            except Damage as e:
+                damage = str(e)
+        else:
+            for recs in _batches(iter(inp.records()), batch):
+                for rec in recs:
+                    rec.input = k
+                yield ("records", k, recs)
+        yield ("end", k, damage)
+
+
+class _Rows:
+    """The verifying side of the scan: turns the units of :func:`_units` into
+    output rows with the engine, and passes over the first ``skip`` records
+    (--resume) unread where the C readers allow it."""
+
+    def __init__(self, scanner: Scanner, inputs: list[Input], skip: int, batch: int,
+                 stderr: TextIO) -> None:
+        self.scanner, self.inputs, self.skip, self.batch = scanner, inputs, skip, batch
+        self.stderr = stderr
+        self.reader: Any = None
+        self.pending, self.start = b"", 0
+
+    def rows(self, unit: tuple) -> Iterator[bytes]:
+        what, k = unit[0], unit[1]
+        inp = self.inputs[k]
+        if what == "start":
+            self.reader, self.pending, self.start = None, b"", 0
+            if inp.c_reader is not None:
+                self.reader = self.scanner.reader(k, inp.c_reader, record.MAX_RECORD_BYTES)
+                self.reader.skip(self.skip)
+        elif what == "block":
+            self.pending = self.pending[self.start:] + unit[2] if self.start < len(self.pending) \
+                else unit[2]
+            self.start = 0
+            yield from self._feed(False)
+        elif what == "records":
+            recs = unit[2]
+            if self.skip:
+                dropped = min(self.skip, len(recs))
+                recs, self.skip = recs[dropped:], self.skip - dropped
+            for rec in recs:
+                if rec.error_kind == "damaged_input":
+                    _warn(self.stderr, f"{inp.name}: {rec.error}; the rows before it are kept")
+            if recs:
+                yield self.scanner.run(recs)
+        elif what == "end" and self.reader is not None:
+            damage = unit[2]
+            if damage is None:
+                yield from self._feed(True)
+            else:
+                # The bytes after the last complete record are the damaged part:
+                # the damage row stands for them.
+                _warn(self.stderr, f"{inp.name}: {damage}; the rows before it are kept")
+                rec = Record(inp.name, self.reader.line + 1, error=damage,
+                             error_kind="damaged_input")
+                rec.input = k
+                yield self.scanner.run([rec])
+            self.skip = self.reader.skip_left
+
+    def _feed(self, final: bool) -> Iterator[bytes]:
+        while True:
+            rows, end = self.scanner.feed(self.reader, self.pending, final, self.start,
+                                          self.batch)
+            taken = end > self.start
+            self.start = end
+            if rows:
+                yield rows
+            if not taken or self.start >= len(self.pending):
+                return
+
+
+def _warn(stderr: TextIO, text: str) -> None:
+    try:
+        stderr.write(f"chainval scan: warning: {text}\n")
+        stderr.flush()
+    except (OSError, ValueError):
+        pass
+
+
+class _TextBytes:
+    """Bytes written to a text stream (a stdout replaced by a StringIO)."""
+
+    def __init__(self, stream: TextIO) -> None:
+        self.stream = stream
+
+    def write(self, data: bytes) -> None:
+        self.stream.write(data.decode("utf-8"))
+
+    def flush(self) -> None:
+        self.stream.flush()
 
 
 def run(args, stdout: TextIO, stderr: TextIO, stdin) -> int:
@@ -186,12 +280,15 @@ def run(args, stdout: TextIO, stderr: TextIO, stdin) -> int:
     names = [n for n, _ in stores]
     summary = Summary(names)
     scanner = Scanner(stores, pool=pool, at=at, threads=args.threads, with_source=with_source,
-                      cache_bytes=args.cache_size << 20)
+                      cache_bytes=args.cache_size << 20, output=args.format,
+                      sources=[inp.name for inp in inputs])
 
     resumed = 0
-    out: TextIO
+    out: Any
     if args.output == "-":
-        out = stdout
+        out = getattr(stdout, "buffer", None)
+        if out is None:
+            out = _TextBytes(stdout)
     else:
         if args.resume:
             try:
@@ -200,9 +297,8 @@ def run(args, stdout: TextIO, stderr: TextIO, stdin) -> int:
                                      else None, fold=summary.add)
             except ValueError as e:
                 raise UsageError(f"--resume: {e}") from None
-        out = open(args.output, "a" if args.resume else "w", encoding="utf-8", newline="")
-    need_header = args.format == "csv" and (out is stdout or out.tell() == 0)
-    writer = CsvWriter(out, names, with_source) if args.format == "csv" else JsonlWriter(out)
+        out = open(args.output, "ab" if args.resume else "wb")
+    need_header = args.format == "csv" and (args.output == "-" or out.tell() == 0)
 
     show = args.progress == "always" or (args.progress == "auto" and _isatty(stderr))
     total = None
@@ -213,30 +309,33 @@ def run(args, stdout: TextIO, stderr: TextIO, stdin) -> int:
     scanned = 0
     interrupted = False
     start = time.monotonic()
+
     def position() -> int:
         return sum(inp.position() for inp in inputs)
 
-    prefetch = _Prefetch((scanner.prepare(b), pos) for b, pos in
-                         _batches(_records(inputs, resumed), args.batch, position))
+    engine = _Rows(scanner, inputs, resumed, args.batch, stderr)
+    prefetch = _Prefetch((unit, position()) for unit in _units(inputs, args.batch))
     try:
         with Interrupt(stderr) as intr:
             try:
                 if need_header:
-                    writer.header()
-                for prepared, pos in prefetch:
-                    rows = scanner.finish(prepared)
-                    intr.begin_write()
-                    try:
-                        writer.write(rows)
-                    finally:
-                        intr.end_write()
-                    for row in rows:
-                        summary.add(row)
-                    for rec in prepared[0]:
-                        counts[rec.input] += 1
-                    scanned += len(rows)
-                    if progress:
-                        progress.update(scanned, pos)
+                    out.write(scanner.csv_header())
+                for unit, pos in prefetch:
+                    k = unit[1]
+                    for rows in engine.rows(unit):
+                        intr.begin_write()
+                        try:
+                            out.write(rows)
+                            out.flush()
+                        finally:
+                            intr.end_write()
+                        n = rows.count(b"\n")
+                        counts[k] += n
+                        scanned += n
+                        if progress:
+                            progress.update(scanned, pos)
+                        if intr.requested:
+                            break
                     if intr.requested:
                         interrupted = True
                         break
@@ -245,16 +344,19 @@ def run(args, stdout: TextIO, stderr: TextIO, stdin) -> int:
     finally:
         prefetch.close()
         sonar.close()
+        for inp in inputs:
+            inp.close()
         elapsed = time.monotonic() - start
         if progress:
             progress.clear()
-        if out is not stdout:
+        if args.output != "-":
             out.close()
         else:
             try:
                 out.flush()
             except (OSError, ValueError):
                 pass
+    summary.merge(scanner.counts())
 
     report = summary.as_dict()
     report = {

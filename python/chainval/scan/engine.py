@@ -1,15 +1,21 @@
-"""The engine of ``chainval scan``: records in, output rows out.
+"""The engine of ``chainval scan``: records in, output rows out, in C.
 
-Records (:mod:`chainval.scan.formats`) are verified a batch at a time with
-:func:`chainval.verify_many` (libchain's threads, the GIL released), once per
-trust store; each record gives exactly one output row, in input order.
+:class:`Scanner` wraps the C engine (scanner/ in the source tree, through the
+extension's private ``_ScanEngine``): it reads the bulk formats (jsonl, zgrab2,
+csv) from blocks of bytes with its own readers, takes the records of the other
+formats as tuples, verifies each batch against every trust store with
+libchain's bulk engine (its threads, the shared cache, the GIL released),
+writes one output row per record in input order (JSONL or CSV bytes), and
+counts the summary. Nothing is done per row in Python.
 """
 
 from __future__ import annotations
 
+import json
 from typing import Optional
 
 import chainval
+from chainval import _chainval  # type: ignore[attr-defined]  # private, no stub
 
 from .formats import Record
 
@@ -18,13 +24,26 @@ __all__ = ["EXPIRY_CODES", "Scanner"]
 EXPIRY_CODES = frozenset({"expired", "not_yet_valid"})
 
 
+def record_tuple(rec: Record) -> tuple:
+    """A record of the formats read in Python, as the C engine takes it."""
+    rid = rec.id if rec.id is None or isinstance(rec.id, (str, int)) and \
+        not isinstance(rec.id, bool) else str(rec.id)
+    chain = tuple(rec.chain) if rec.chain and rec.error is None else ()
+    error = rec.error if rec.error is not None or chain else "no certificates"
+    kind = None if error is None else ("no_certificates" if rec.error is None
+                                       else rec.error_kind or "unreadable")
+    return (rec.input, rec.line, rid, rec.host, rec.time, chain,
+            "precertificate" in rec.flags, error, kind)
+
+
 class Scanner:
-    """Verifies batches of records against one or more named trust stores.
+    """Verifies records against one or more named trust stores, in C.
 
     ``stores`` is a list of ``(name, TrustStore)``; the first one decides a
-    row's top-level verdict. ``at`` fixes the verification time of every
-    row (unix seconds); without it a row is verified at its own ``time``,
-    or at the current time when it has none.
+    row's top-level verdict. ``at`` fixes the verification time of every row
+    (unix seconds); without it a row is verified at its own ``time``, or at
+    the current time when it has none. ``output`` is ``"jsonl"`` or ``"csv"``;
+    ``sources`` the names of the inputs (with several, rows say which).
     """
 
     # The default bound of the scan's cache: CA certificates, signature edges
@@ -34,7 +53,8 @@ class Scanner:
     def __init__(self, stores: list[tuple[str, chainval.TrustStore]], *,
                  pool: Optional[chainval.Pool] = None, at: Optional[int] = None,
                  threads: Optional[int] = None, with_source: bool = False,
-                 cache_bytes: int = CACHE_BYTES) -> None:
+                 cache_bytes: int = CACHE_BYTES, output: str = "jsonl",
+                 sources: Optional[list[str]] = None) -> None:
         if not stores:
             raise ValueError("at least one trust store is needed")
         self.stores = stores
@@ -42,116 +62,42 @@ class Scanner:
         self.pool = pool
         self.at = at
         self.threads = threads
-        self.with_source = with_source
+        self.output = output
+        sources = list(sources or [])
+        if with_source and len(sources) < 2:
+            sources += [""] * (2 - len(sources))  # the engine writes "source" with 2+ inputs
+        self.sources = sources or [""]
         # One cache for every store and batch: certificates and signature edges
         # do not depend on the store, and verdicts are keyed on it. 0: none.
         self.cache = chainval.Cache(max_bytes=cache_bytes) if cache_bytes else None
+        self._engine = _chainval._ScanEngine(list(stores), pool, self.cache, threads, at, output,
+                                             self.sources)
 
-    def _verify(self, k: int, items: list) -> list:
-        return chainval.verify_many(items, store=self.stores[k][1], intermediates=self.pool,
-                                    threads=self.threads, cache=self.cache)
+    def reader(self, input_index: int, kind: str, max_record: int) -> object:
+        """The state of one input read in C: ``kind`` is 'json' or 'csv'."""
+        return _chainval._Reader(input_index, max_record, kind)
 
-    def prepare(self, records: list[Record]) -> tuple[list[Record], list, list[int]]:
-        """The Python half of a batch: policies and leaf-order repair.
+    def feed(self, reader, block: bytes, final: bool, start: int = 0,
+             limit: int = 0) -> tuple[bytes, int]:
+        """The rows of the complete records of ``block[start:]`` (at most
+        ``limit``; 0: all) and the offset where they end; pass the rest again
+        (``start=end``), with more data once nothing is taken (``final``: the
+        last line need not end with a newline)."""
+        return self._engine.run_block(reader, block, final, start, limit)
 
-        Returns ``(records, items, where)``: the verify_many items and, for
-        each, the index of its record. Records that cannot be verified get
-        ``error`` set. Safe to run in another thread than :meth:`finish`.
-        """
-        items: list = []
-        where: list[int] = []
-        policies: dict = {}
-        for i, rec in enumerate(records):
-            if rec.error is not None or not rec.chain:
-                if rec.error is None:
-                    rec.error = "no certificates"
-                continue
-            at = self.at if self.at is not None else rec.time
-            precert = "precertificate" in rec.flags
-            key = (rec.host, at, precert)
-            policy = policies.get(key)
-            if policy is None:
-                try:
-                    policy = chainval.Policy(hostname=rec.host, at=at, repair_order=True,
-                                             precertificate=precert)
-                except (ValueError, OverflowError, TypeError) as e:
-                    rec.error = str(e)
-                    continue
-                policies[key] = policy
-            items.append((rec.chain, policy))
-            where.append(i)
-        return records, items, where
-
-    def finish(self, prepared: tuple[list[Record], list, list[int]]) -> list[dict]:
-        """Verify a prepared batch against every store: one row per record, in order."""
-        records, items, where = prepared
-        per_store = [self._verify(k, items) for k in range(len(self.stores))] if items else []
-        rows: list[Optional[dict]] = [None] * len(records)
-        for j, i in enumerate(where):
-            try:
-                rows[i] = self._row(records[i], [res[j] for res in per_store])
-            except ValueError as e:  # UnicodeError included: one row never stops a scan
-                records[i].error = f"the result could not be written as a row: {e}"
-        for i, rec in enumerate(records):
-            if rows[i] is None:
-                rows[i] = self._malformed_row(rec)
-        return rows  # type: ignore[return-value]
+    def run(self, records: list[Record]) -> bytes:
+        """The rows of records read in Python, in order."""
+        return self._engine.run([record_tuple(r) for r in records])
 
     def rows(self, records: list[Record]) -> list[dict]:
-        """One output row per record, in order."""
-        return self.finish(self.prepare(records))
+        """The rows of ``records`` as dicts (JSONL output only)."""
+        if self.output != "jsonl":
+            raise ValueError("rows() needs output='jsonl'")
+        return [json.loads(line) for line in self.run(records).splitlines()]
 
-    def _head(self, rec: Record) -> dict:
-        row: dict = {"id": rec.id if rec.id is not None else rec.line}
-        if self.with_source:
-            row["source"] = rec.source
-        row["line"] = rec.line
-        row["host"] = rec.host
-        return row
+    def csv_header(self) -> bytes:
+        return self._engine.csv_header()
 
-    def _row(self, rec: Record, results: list) -> dict:
-        r = results[0]
-        # What the row needs of the path, in one C call (no Certificate objects).
-        path, anchor, issuer, not_after, pool_used = r._row_fields()
-        flags = list(rec.flags)
-        if r.order_repaired:
-            flags.append("order_repaired")
-        if pool_used:
-            flags.append("pool_used")
-        if not r.ok and r.reasons and all(p.code in EXPIRY_CODES for p in r.reasons):
-            flags.append("valid_apart_from_expiry")
-        row = self._head(rec)
-        row.update({
-            "time": r.time,
-            "ok": r.ok,
-            "code": r.code,
-            "reasons": [{"code": p.code, "depth": p.depth, "message": p.message}
-                        for p in r.reasons],
-            "path": path,
-            "anchor": anchor,
-            "issuer": issuer,
-            "not_after": not_after,
-            "stores": {name: {"ok": x.ok, "code": x.code}
-                       for name, x in zip(self.names, results)},
-            "flags": flags,
-            "error": r.error_message or (r.reasons[0].message
-                                         if r.code == "malformed" and r.reasons else None),
-        })
-        return row
-
-    def _malformed_row(self, rec: Record) -> dict:
-        row = self._head(rec)
-        row.update({
-            "time": self.at if self.at is not None else rec.time,
-            "ok": False,
-            "code": "malformed",
-            "reasons": [],
-            "path": [],
-            "anchor": None,
-            "issuer": None,
-            "not_after": None,
-            "stores": {name: {"ok": False, "code": "malformed"} for name in self.names},
-            "flags": list(rec.flags),
-            "error": rec.error,
-        })
-        return row
+    def counts(self) -> dict:
+        """The summary's counters over every row so far (docs/scan.md, "Summary")."""
+        return json.loads(self._engine.summary())

@@ -37,6 +37,7 @@ class Summary:
         self.flags: Counter = Counter()
         self.failing_issuers: Counter = Counter()
         self.anchors: Counter = Counter()
+        self.malformed: Counter = Counter()  # malformed rows by the kind of fault
         for name in self.store_names:
             self._store(name)
 
@@ -62,6 +63,21 @@ class Summary:
         if row.get("anchor"):
             self.anchors[row["anchor"]] += 1
 
+    def merge(self, counts: dict) -> None:
+        """Add the C engine's counters (its summary JSON, docs/scan.md)."""
+        self.rows += counts["rows"]
+        self.verdicts.update(counts["verdicts"])
+        self.codes.update(counts["codes"])
+        for name, st in counts["stores"].items():
+            s = self._store(name)
+            s["ok"] += st["ok"]
+            s["failed"] += st["failed"]
+            s["codes"].update(st["codes"])
+        self.flags.update(counts["flags"])
+        self.failing_issuers.update(counts["failing_issuers"])
+        self.anchors.update(counts["anchors"])
+        self.malformed.update(counts["malformed"])
+
     def as_dict(self) -> dict:
         return {
             "rows": self.rows,
@@ -71,6 +87,7 @@ class Summary:
                               "codes": _sorted_counts(s["codes"])}
                        for name, s in self.stores.items()},
             "flags": _sorted_counts(self.flags),
+            "malformed": _sorted_counts(self.malformed),
             "top_failing_issuers": _top(self.failing_issuers, "issuer", self.TOP),
             "top_anchors": _top(self.anchors, "anchor", self.TOP),
         }
@@ -89,6 +106,8 @@ class Summary:
                              + ", ".join(f"{k} {n}" for k, n in s["codes"].items()) + ")")
         if d["flags"]:
             lines.append("flags:    " + ", ".join(f"{k} {n}" for k, n in d["flags"].items()))
+        if d["malformed"]:
+            lines.append("malformed: " + ", ".join(f"{k} {n}" for k, n in d["malformed"].items()))
         if d["top_failing_issuers"]:
             lines.append("top failing issuers:")
             lines += [f"  {x['count']:>8}  {x['issuer']}" for x in d["top_failing_issuers"][:5]]

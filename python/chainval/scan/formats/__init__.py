@@ -1,11 +1,12 @@
 """Input formats of ``chainval scan``: detection, streaming readers, record parsing.
 
-Every reader yields :class:`Record` objects one at a time, reading its input in
-bounded pieces (a line, a JSON element, one PEM file): memory does not grow
-with the size of the input. A record that cannot be understood is still a
-record: it carries ``error`` (why) instead of a chain, and becomes a
-``malformed`` output row. Nothing here verifies anything; verification is
-libchain's, through :func:`chainval.verify_many`.
+The bulk formats (jsonl, zgrab, csv) are read in C by the scan engine
+(scanner/read_json.cc, read_csv.c): :meth:`Input.blocks` hands it their bytes.
+The others (ct, sonar, pem) are read here: :meth:`Input.records` yields
+:class:`Record` objects one at a time. Either way an input is read in bounded
+pieces: memory does not grow with its size. A record that cannot be understood
+is still a record, and becomes a ``malformed`` output row. Nothing here
+verifies anything.
 
 Formats (``FORMATS``):
 
@@ -27,11 +28,11 @@ gzip-compressed inputs are recognized by their magic bytes; ``-`` is stdin.
 Modules, each importing only those listed before it:
 
 * ``record``: :class:`Record`, :func:`parse_time`, the value parsers the formats share
-  (base64, PEM blocks, chain items, host names) and ``MAX_RECORD_BYTES``.
-* ``streams``: opening inputs (gzip, stdin), bounded reads, lines, directory listings.
+  (base64, PEM blocks) and ``MAX_RECORD_BYTES``.
+* ``blocks``: an input's bytes in blocks, gzip inflated with zlib, damage reported.
+* ``streams``: opening files (gzip, stdin), bounded reads, lines, directory listings.
 * ``detect``: :func:`detect_format`, from an input's first bytes and its name.
-* ``jsonl``, ``table``, ``ct``, ``pem``: the records of each format (JSON lines and
-  zgrab2, CSV, CT get-entries, PEM/DER).
+* ``ct``, ``pem``: the records of CT get-entries and PEM/DER inputs.
 * ``sonar``: Rapid7 Sonar hosts files and their certs files in SQLite.
 * ``input``: :class:`Input`, one input argument, dispatching to the readers above.
 """

@@ -1,26 +1,58 @@
 """One input of ``chainval scan``: a file, a directory of PEM files, or ``-``; its
-format detected (or given) and its records read by that format's reader."""
+format detected (or given); its bytes handed in blocks to the C readers (jsonl,
+zgrab, csv) or its records read by that format's Python reader (ct, sonar, pem)."""
 
 from __future__ import annotations
 
 import io
 import os
+import sys
 import zlib
 from collections.abc import Iterator
+from itertools import chain
 from typing import Any, BinaryIO, Optional
 
 from . import record, sonar
+from .blocks import Damage, read_blocks
 from .ct import _CTReader
 from .detect import (DETECT_BYTES, _SONAR_CERTS_AS_INPUT, _sonar_certs_head, _undetected,
                      detect_format)
-from .jsonl import _json_line_record
 from .pem import _pem_record
-from .record import Record, _fill, _line_problem
-from .streams import (_CHUNK, _iter_lines, _list_dir, _open_binary, _Prefixed, _read_up_to,
-                      _size)
-from .table import _csv_records
+from .record import Record, _fill
+from .streams import _CHUNK, _iter_lines, _list_dir, _open_binary, _read_up_to, _size
 
 FORMATS = ("jsonl", "zgrab", "csv", "pem", "ct", "sonar")
+# Formats whose records are read in C (scanner/): the reader each needs.
+C_READERS = {"jsonl": "json", "zgrab": "json", "csv": "csv"}
+
+
+class _BlockStream(io.RawIOBase):
+    """A raw stream over an iterator of byte blocks (for the Python readers).
+    Damage reads as the end of the stream, and is kept in ``damage``: raised
+    through a buffered reader it would lose the bytes read before it."""
+
+    def __init__(self, blocks: Iterator[bytes]) -> None:
+        super().__init__()
+        self._blocks = blocks
+        self._buf = memoryview(b"")
+        self.damage: Optional[Damage] = None
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, b) -> int:
+        while not self._buf:
+            try:
+                block = next(self._blocks, None)
+            except Damage as e:
+                self.damage, block = e, None
+            if block is None:
+                return 0
+            self._buf = memoryview(block)
+        n = min(len(b), len(self._buf))
+        b[:n] = self._buf[:n]
+        self._buf = self._buf[n:]
+        return n
 
 
 class Input:
@@ -45,6 +77,9 @@ class Input:
         # sonar input makes its own, with the certs file beside it.
         self._sonar = sonar_certs
         self._raw: Any = None
+        self._head: Optional[list[bytes]] = None  # the first blocks, read to detect the format
+        self._rest: Iterator[bytes] = iter(())
+        self._damage: Optional[str] = None
         self._done_bytes = 0
         self._files: Optional[list[str]] = None
         self.size: Optional[int] = None
@@ -66,8 +101,58 @@ class Input:
         except (OSError, ValueError):
             return self._done_bytes
 
+    @property
+    def c_reader(self) -> Optional[str]:
+        """'json' or 'csv' when this input's records are read in C (see
+        :meth:`blocks`), None when :meth:`records` reads them; known after
+        :meth:`open` (a directory is always ``pem``)."""
+        return None if self._files is not None else C_READERS.get(self.format or "")
+
+    def open(self) -> None:
+        """Open the input and detect its format (from its first bytes)."""
+        if self._files is not None or self._head is not None:
+            return
+        if self.path == "-":
+            self._raw = self._stdin if self._stdin is not None else sys.stdin.buffer
+        else:
+            self._raw = open(self.path, "rb")
+        self._rest = read_blocks(self._raw)
+        head: list[bytes] = []
+        size = 0
+        try:
+            while size < DETECT_BYTES:
+                block = next(self._rest, None)
+                if block is None:
+                    break
+                head.append(block)
+                size += len(block)
+        except Damage as e:
+            self._damage = str(e)
+        self._head = head
+        if self.format is None:
+            self.format = detect_format(b"".join(head)[:DETECT_BYTES], self.path)
+
+    def blocks(self) -> Iterator[bytes]:
+        """The input's bytes (decompressed), in blocks of up to 4 MiB, for the
+        C readers. Damage ends them with :class:`.blocks.Damage`, after
+        every byte that could be read."""
+        self.open()
+        try:
+            if self._damage:
+                yield from self._head or ()
+                raise Damage(self._damage)
+            yield from chain(self._head or (), self._rest)
+        finally:
+            self.close()
+
+    def close(self) -> None:
+        self._done_bytes = self.size or 0
+        if self._raw is not None and self.path != "-":
+            self._raw.close()
+        self._raw = None
+
     def records(self) -> Iterator[Record]:
-        """The records of this input, in order.
+        """The records of this input, in order (the formats read in Python).
 
         An input that cannot be opened gives one malformed record; a
         compressed input cut short, or unreadable part way, ends with one
@@ -80,31 +165,31 @@ class Input:
         try:
             for rec in self._records():
                 last = rec.line
+                if rec.error is not None and rec.error_kind is None:
+                    rec.error_kind = self.format
                 yield rec
-        except (OSError, EOFError, zlib.error) as e:
-            why = "input ends inside the compressed stream" if isinstance(e, EOFError) \
-                else f"cannot read the input: {getattr(e, 'strerror', None) or e}"
-            yield Record(self.name, last + 1, error=why)
+        except (OSError, EOFError, zlib.error, Damage) as e:
+            why = str(e) if isinstance(e, Damage) else \
+                f"cannot read the input: {getattr(e, 'strerror', None) or e}"
+            yield Record(self.name, last + 1, error=why, error_kind="damaged_input")
 
     def _records(self) -> Iterator[Record]:
-        stream, self._raw = _open_binary(self.path, self._stdin)
+        self.open()
         try:
-            head = _read_up_to(stream, DETECT_BYTES)
-            if self.format is None:
-                self.format = detect_format(head, self.path)
-            body: BinaryIO = io.BufferedReader(_Prefixed(head, stream), _CHUNK)  # type: ignore[arg-type]
+            head = b"".join(self._head or ())
+            blocks = iter(self._head or ()) if self._damage else chain(self._head or (), self._rest)
+            stream = _BlockStream(blocks)
+            body: BinaryIO = io.BufferedReader(stream, _CHUNK)  # type: ignore[arg-type]
             if self.format is None:
                 if head.strip():
-                    yield Record(self.name, 1, error=_undetected(head, self.path))
+                    yield Record(self.name, 1, error=_undetected(head[:DETECT_BYTES], self.path))
                 return
-            if self.format in ("jsonl", "zgrab"):
-                yield from self._line_records(body, _json_line_record)
-            elif self.format == "csv":
-                yield from _csv_records(self._lines(body), self.name)
-            elif self.format == "ct":
+            if self.format in C_READERS:
+                raise ValueError(f"{self.format} input is read in C: use blocks()")
+            if self.format == "ct":
                 yield from _CTReader(body, self.name).records()
             elif self.format == "sonar":
-                yield from self._sonar_records(body, head)
+                yield from self._sonar_records(body, head[:DETECT_BYTES])
             elif self.format == "pem":
                 data = _read_up_to(body, record.MAX_RECORD_BYTES + 1)
                 rec = Record(self.name, 1, id=None if self.path == "-" else self.path)
@@ -113,11 +198,12 @@ class Input:
                     yield rec
                 elif data.strip():
                     yield _fill(rec, _pem_record, data)
+            if self._damage:
+                raise Damage(self._damage)
+            if stream.damage:
+                raise stream.damage
         finally:
-            self._done_bytes = self.size or 0
-            if self._raw is not None:
-                self._raw.close()
-                self._raw = None
+            self.close()
 
     def _dir_records(self) -> Iterator[Record]:
         assert self._files is not None
@@ -144,13 +230,6 @@ class Input:
 
     def _lines(self, body: BinaryIO) -> Iterator[tuple[int, Optional[str]]]:
         return _iter_lines(body)
-
-    def _line_records(self, body: BinaryIO, parse) -> Iterator[Record]:
-        for n, text in self._lines(body):
-            rec = Record(self.name, n, error=_line_problem(text))
-            if rec.error is None:
-                _fill(rec, parse, text)
-            yield rec
 
     def _sonar_records(self, body: BinaryIO, head: bytes) -> Iterator[Record]:
         if _sonar_certs_head(head):

@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import base64
 import binascii
-import calendar
 import re
 from dataclasses import dataclass, field
 from typing import Any, Optional
+
+from chainval import _chainval  # type: ignore[attr-defined]  # private, no stub
 
 # A line (or a PEM file, or one JSON element of a CT response) longer than this
 # is not read into memory: it becomes a malformed record.
@@ -35,6 +36,7 @@ class Record:
     time: Optional[int] = None
     chain: Optional[list[bytes]] = None  # DER, leaf first
     error: Optional[str] = None
+    error_kind: Optional[str] = None  # the summary's key for the error (its format's name)
     flags: list[str] = field(default_factory=list)
     input: int = 0  # the index of its input among several
 
@@ -42,17 +44,13 @@ class Record:
 # ---------------------------------------------------------------------------
 # Small parsers
 
-_RFC3339 = re.compile(
-    r"(\d{4})-(\d{2})-(\d{2})"
-    r"(?:[Tt ](\d{2}):(\d{2}):(\d{2})(\.\d+)?\s*([Zz]|[+-]\d{2}:?\d{2})?)?")
-_NUMBER = re.compile(r"[+-]?\d+(\.\d*)?")
-
-
 def parse_time(value: Any) -> int:
     """Unix seconds from an int/float, a numeric string, or RFC 3339 text.
 
     RFC 3339 without an offset, and a bare date, are taken as UTC; fractions
-    of a second are dropped. Raises ``ValueError`` for anything else.
+    of a second are dropped; text is read by the scan engine's own rules
+    (scanner/civil.c: the years 0001..9999, a real date). Raises
+    ``ValueError`` for anything else.
     """
     if isinstance(value, bool) or value is None:
         raise ValueError(f"invalid time {value!r}")
@@ -64,26 +62,7 @@ def parse_time(value: Any) -> int:
         return int(value)
     if not isinstance(value, str):
         raise ValueError(f"invalid time {value!r}")
-    s = value.strip()
-    if _NUMBER.fullmatch(s):
-        return int(float(s)) if "." in s else int(s)
-    m = _RFC3339.fullmatch(s)
-    if not m:
-        raise ValueError(f"invalid time {value!r} (unix seconds or RFC 3339)")
-    year, month, day = int(m[1]), int(m[2]), int(m[3])
-    hour = int(m[4] or 0)
-    minute = int(m[5] or 0)
-    second = int(m[6] or 0)
-    if not (1 <= month <= 12 and 1 <= day <= 31 and hour <= 23 and minute <= 59
-            and second <= 60):
-        raise ValueError(f"invalid time {value!r}")
-    t = calendar.timegm((year, month, day, hour, minute, second, 0, 0, 0))
-    tz = m[8]
-    if tz and tz not in ("Z", "z"):
-        sign = -1 if tz[0] == "-" else 1
-        digits = tz[1:].replace(":", "")
-        t -= sign * (int(digits[:2]) * 3600 + int(digits[2:]) * 60)
-    return t
+    return _chainval._parse_time(value)
 
 
 def _b64(value: Any, what: str) -> bytes:
@@ -116,32 +95,6 @@ def pem_certificates(data: bytes) -> list[bytes]:
             raise ValueError(f"PEM block {i}: invalid base64 ({e})") from None
         out.append(der)
     return out
-
-
-def _chain_item(value: Any, what: str) -> list[bytes]:
-    """A chain element: base64 DER, or PEM text holding one or more certificates."""
-    if isinstance(value, str) and "-----BEGIN" in value:
-        ders = pem_certificates(value.encode("utf-8", "replace"))
-        if not ders:
-            raise ValueError(f"{what}: no CERTIFICATE block in PEM text")
-        return ders
-    return [_b64(value, what)]
-
-
-def _host(value: Any) -> Optional[str]:
-    if value is None or value == "":
-        return None
-    if not isinstance(value, str):
-        raise ValueError(f"host: expected a string, got {type(value).__name__}")
-    host = value.strip()
-    if host.startswith("[") and host.endswith("]"):  # a bracketed IPv6 literal
-        host = host[1:-1]
-    if host and not host.isascii():
-        try:
-            host = host.encode("idna").decode("ascii")
-        except UnicodeError:
-            raise ValueError(f"host {value!r}: not a valid IDN") from None
-    return host or None
 
 
 def _fill(rec: Record, parse, arg) -> Record:
