@@ -292,15 +292,15 @@ size_t scan_csv_read(scan_csv_reader *r, const char *data, size_t len, bool fina
 		if (!complete && len - pos <= r->max_record)
 			break; /* more data may complete it */
 		if (!complete || end - pos > r->max_record) {
-			scan_record *rec = r->skip && r->have_header
-			                       ? (r->skip--, NULL)
-			                       : scan_records_push(recs, r->line + 1, r->input);
+			bool skipped = r->skip && r->have_header;
+			scan_record *rec = skipped ? (r->skip--, NULL)
+			                           : scan_records_push(recs, r->line + 1, r->input);
 			if (rec)
 				scan_fail(rec, arena, "too_long", "record longer than %zu bytes", r->max_record);
 			r->skipping = true;
 			r->skip_quoted = false;
 			r->skip_field_start = true;
-			continue; /* skip() counts its lines from pos */
+			continue; /* skip() counts its lines from pos; the record ends there */
 		}
 		uint64_t first = r->line + 1;
 		r->line += lines + (end == len); /* a last record without its newline */
@@ -314,7 +314,10 @@ size_t scan_csv_read(scan_csv_reader *r, const char *data, size_t len, bool fina
 				continue;
 		}
 		if (r->skip) {
-			r->skip--; /* --resume: a record already in the output */
+			/* --resume: a record already in the output; the call returns
+			 * after the last one (scan_csv_lines says where it ended). */
+			if (--r->skip == 0)
+				return pos;
 			continue;
 		}
 		scan_record *rec = scan_records_push(recs, first, r->input);

@@ -786,22 +786,28 @@ extern "C" size_t scan_json_read(scan_json_reader *r, const char *data, size_t l
 		}
 		if (end - pos > r->max_line) {
 			r->line++;
-			scan_record *rec = r->skip ? (r->skip--, nullptr)
+			bool skipped = r->skip > 0;
+			scan_record *rec = skipped ? (r->skip--, nullptr)
 			                           : scan_records_push(recs, r->line, r->input);
 			if (rec)
 				scan_fail(rec, arena, "too_long", "line longer than %zu bytes", r->max_line);
 			r->skipping = !nl;
 			pos = nl ? end + 1 : len;
+			if (skipped && r->skip == 0)
+				return pos;
 			continue;
 		}
 		if (!nl && !final)
 			break; /* an incomplete line: passed again with more data */
 		r->line++;
 		if (r->skip) {
-			/* --resume: a record already in the output, passed over unparsed. */
-			if (!blank(r, data + pos, end - pos))
-				r->skip--;
+			/* --resume: a record already in the output, passed over unparsed;
+			 * the call returns after the last one, so that the caller can
+			 * check where the skip ended (scan_json_lines). */
+			bool record = !blank(r, data + pos, end - pos);
 			pos = nl ? end + 1 : len;
+			if (record && --r->skip == 0)
+				return pos;
 			continue;
 		}
 		/* Built without exceptions: the few std::vector growths of a line

@@ -47,7 +47,8 @@ size_t scan_json_read(scan_json_reader *r, const char *data, size_t len, bool fi
 uint64_t scan_json_lines(const scan_json_reader *r);
 
 /* --resume: pass over the next @records records without reading them (no
- * JSON is parsed: a line counts unless it is blank), then read as before.
+ * JSON is parsed: a line counts unless it is blank), then read as before;
+ * the call that passes over the last of them returns right after it.
  * scan_json_skip_left() says how many are still to pass over (the input may
  * end first). */
 void scan_json_skip(scan_json_reader *r, uint64_t records);

@@ -14,6 +14,7 @@ import copyreg as _copyreg
 import enum as _enum
 
 from ._chainval import (
+    GNUTLS_VERSION,
     LIBCHAIN_HEADER_VERSION,
     LIBCHAIN_VERSION,
     BackendError,
@@ -111,6 +112,7 @@ Certificate.to_cryptography = _to_cryptography  # type: ignore[attr-defined]
 
 __all__ = [
     "LIBCHAIN_HEADER_VERSION",
+    "GNUTLS_VERSION",
     "LIBCHAIN_VERSION",
     "BackendError",
     "Cache",

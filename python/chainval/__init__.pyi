@@ -9,6 +9,7 @@ from _typeshed import structseq
 
 __all__ = [
     "LIBCHAIN_HEADER_VERSION",
+    "GNUTLS_VERSION",
     "LIBCHAIN_VERSION",
     "BackendError",
     "Cache",
@@ -31,6 +32,7 @@ _ChainLike = Union[Sequence[_CertLike], bytes, str]
 
 __version__: str
 LIBCHAIN_VERSION: str
+GNUTLS_VERSION: str
 LIBCHAIN_HEADER_VERSION: str
 
 class Error(Exception): ...

@@ -2,6 +2,8 @@
  * the module-level functions. */
 #include "_chainval.h"
 
+#include <gnutls/gnutls.h>
+
 static int exec_datetime(PyObject *m)
 {
 	chainval_state *st = state_of_module(m);
@@ -23,7 +25,8 @@ static int exec_datetime(PyObject *m)
 static int exec_versions(PyObject *m)
 {
 	if (PyModule_AddStringConstant(m, "LIBCHAIN_VERSION", chain_version_string()) < 0 ||
-	    PyModule_AddStringConstant(m, "LIBCHAIN_HEADER_VERSION", CHAIN_VERSION_STRING) < 0)
+	    PyModule_AddStringConstant(m, "LIBCHAIN_HEADER_VERSION", CHAIN_VERSION_STRING) < 0 ||
+	    PyModule_AddStringConstant(m, "GNUTLS_VERSION", gnutls_check_version(NULL)) < 0)
 		return -1;
 	return 0;
 }

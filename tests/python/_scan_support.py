@@ -151,3 +151,23 @@ def run_cli(capsys, *args, stdin: bytes | None = None) -> Run:
                   stdin=io.BytesIO(stdin) if stdin is not None else None)
     captured = capsys.readouterr()
     return Run(status, captured.out, captured.err)
+
+
+def interrupt_after(monkeypatch, calls: int) -> None:
+    """Stop the next scans as a second Ctrl-C would (KeyboardInterrupt) on the
+    ``calls``-th call of the engine (Scanner.feed or Scanner.run): the rows of
+    the batches before it are written, that batch's are not."""
+    from chainval.scan.engine import Scanner
+
+    count = [0]
+
+    def hook(real):
+        def call(self, *args, **kwargs):
+            count[0] += 1
+            if count[0] == calls:
+                raise KeyboardInterrupt
+            return real(self, *args, **kwargs)
+        return call
+
+    monkeypatch.setattr(Scanner, "feed", hook(Scanner.feed))
+    monkeypatch.setattr(Scanner, "run", hook(Scanner.run))

@@ -21,8 +21,9 @@ from chainval.scan import Scanner
 from chainval.scan.formats import Record, detect_format, parse_ct_entry, parse_time, record
 from chainval.testing import pem_bundle
 
-from _scan_support import (T_LATE, T_ROW, b64, csv_line, ct_entry, jsonl_line,  # noqa: F401
-                           paths, pki, read_jsonl, run_cli, zgrab_line)
+from _scan_support import (T_LATE, T_ROW, b64, csv_line, ct_entry,  # noqa: F401
+                           interrupt_after, jsonl_line, paths, pki, read_jsonl, run_cli,
+                           zgrab_line)
 from _support import REPO
 
 SAMPLES = REPO / "samples"
@@ -502,37 +503,69 @@ def _corpus(pki, tmp_path, n=120) -> Path:
 
 
 @pytest.mark.parametrize("fmt", ["jsonl", "csv"])
-def test_resume_after_a_partial_file(pki, paths, tmp_path, capsys, fmt):
+def test_resume_after_an_interrupted_scan(pki, paths, tmp_path, capsys, monkeypatch, fmt):
+    """Issue 12 item 3: an interrupted scan leaves OUT.partial and its sidecar
+    (OUT is not created, an old OUT is not touched); --resume checks the
+    parameters, cuts what follows the last checkpoint (here half a row, as a
+    kill -9 in mid-write leaves), passes over the rows written, and ends with
+    exactly the rows of an uninterrupted scan and its summary."""
     src = _corpus(pki, tmp_path)
     full = tmp_path / f"full.{fmt}"
     assert scan(capsys, paths, src, "-o", full, "--format", fmt).status == 0
-    lines = full.read_text().splitlines(keepends=True)
+    out = tmp_path / f"out.{fmt}"
+    out.write_text("an older scan, kept until this one completes\n")
+    with monkeypatch.context() as m:
+        interrupt_after(m, 6)
+        r = scan(capsys, paths, src, "-o", out, "--format", fmt, "--batch", "10")
+    assert r.status == 130 and "continue with --resume" in r.err
+    partial = tmp_path / f"out.{fmt}.partial"
     head = 1 if fmt == "csv" else 0
-    part = tmp_path / f"part.{fmt}"
-    part.write_text("".join(lines[:head + 50]) + lines[head + 50][:30])  # cut mid-row
+    assert len(partial.read_text().splitlines()) == head + 50
+    assert out.read_text() == "an older scan, kept until this one completes\n"
+    meta = json.loads((tmp_path / f"out.{fmt}.partial.meta.json").read_text())
+    assert meta["checkpoint"]["rows"] == 50 and meta["parameters"]["format"] == fmt
+    with open(partial, "a") as f:
+        f.write(full.read_text().splitlines()[head + 50][:30])  # half a row
     summary = tmp_path / "summary.json"
-    r = scan(capsys, paths, src, "-o", part, "--format", fmt, "--resume",
+    r = scan(capsys, paths, src, "-o", out, "--format", fmt, "--resume", "--batch", "10",
              "--summary", summary)
-    assert r.status == 0
-    assert part.read_text() == full.read_text()
+    assert r.status == 0, r.err
+    assert out.read_text() == full.read_text() and not partial.exists()
     s = json.loads(summary.read_text())
     assert (s["rows"], s["scanned"], s["resumed_rows"]) == (120, 70, 50)
     assert s["codes"] == {"ok": 84, "missing_issuer": 29, "malformed": 7}
-    # resuming a complete file does nothing; a missing file starts afresh
-    assert scan(capsys, paths, src, "-o", part, "--format", fmt, "--resume").status == 0
-    assert part.read_text() == full.read_text()
+    final = json.loads((tmp_path / f"out.{fmt}.meta.json").read_text())
+    assert final["summary"]["codes"] == s["codes"] and final["checkpoint"]["rows"] == 120
+    # Nothing left to resume: said, and nothing changes; no OUT at all: a fresh scan.
+    r = scan(capsys, paths, src, "-o", out, "--format", fmt, "--resume")
+    assert r.status == 0 and "nothing to resume" in r.err
+    assert out.read_text() == full.read_text()
     fresh = tmp_path / f"fresh.{fmt}"
     assert scan(capsys, paths, src, "-o", fresh, "--format", fmt, "--resume").status == 0
     assert fresh.read_text() == full.read_text()
 
 
-def test_resume_refuses_other_csv_columns(pki, paths, tmp_path, capsys):
-    src = _corpus(pki, tmp_path, 10)
-    out = tmp_path / "out.csv"
-    scan(capsys, paths, src, "-o", out, "--format", "csv")
-    r = scan(capsys, paths, src, "-o", out, "--format", "csv", "--resume", "--store",
-             f"other={paths['other']}")
-    assert r.status == 2 and "columns" in r.err
+def test_resume_refuses_another_scan(pki, paths, tmp_path, capsys, monkeypatch):
+    """Issue 12 item 3: --resume with another store, --at, format or input is
+    refused, naming what differs; so is an input whose records no longer line
+    up with the rows written."""
+    src = _corpus(pki, tmp_path)
+    out = tmp_path / "out.jsonl"
+    with monkeypatch.context() as m:
+        interrupt_after(m, 4)
+        assert scan(capsys, paths, src, "-o", out, "--batch", "10").status == 130
+    r = scan(capsys, paths, src, "-o", out, "--resume", "--store", f"other={paths['other']}")
+    assert r.status == 2 and "not the interrupted scan" in r.err and "stores" in r.err
+    r = scan(capsys, paths, src, "-o", out, "--resume", "--at", T_ROW)
+    assert r.status == 2 and "at: null then" in r.err
+    r = scan(capsys, paths, src, "-o", out, "--resume", "--format", "csv")
+    assert r.status == 2 and "format" in r.err
+    meta_path = tmp_path / "out.jsonl.partial.meta.json"
+    meta = json.loads(meta_path.read_text())
+    meta["checkpoint"]["rows"] -= 1  # rows and input no longer line up
+    meta_path.write_text(json.dumps(meta))
+    r = scan(capsys, paths, src, "-o", out, "--resume", "--batch", "10")
+    assert r.status == 2 and "does not match the rows already written" in r.err
 
 
 def test_ctrl_c_keeps_a_valid_file_and_resume_completes_it(pki, paths, tmp_path, capsys,
@@ -556,7 +589,7 @@ def test_ctrl_c_keeps_a_valid_file_and_resume_completes_it(pki, paths, tmp_path,
                 "--summary", summary)
     assert r.status == 130
     assert "INTERRUPTED" in r.err and "--resume" in r.err and "verdicts:" in r.err
-    rows = read_jsonl(out)  # every line parses
+    rows = read_jsonl(tmp_path / "out.jsonl.partial")  # every line parses
     assert len(rows) == 30 and [row["line"] for row in rows] == list(range(1, 31))
     s = json.loads(summary.read_text())
     assert s["interrupted"] is True and s["rows"] == 30

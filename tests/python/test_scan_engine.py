@@ -12,7 +12,6 @@ import random
 
 import pytest
 
-import chainval
 from chainval import _chainval as C
 from _scan_support import T_ROW, b64, jsonl_line, paths, pki, zgrab_line  # noqa: F401
 
@@ -302,16 +301,22 @@ def test_skip_passes_over_records_unread(pki, paths):
     reader.skip(2)
     out, used = engine.run_block(reader, data[:40], False)  # inside line 1: nothing yet
     assert (out, reader.skip_left) == (b"", 2)
-    out, used2 = engine.run_block(reader, data[used:], True)
+    out, end = engine.run_block(reader, data, True, used)
+    # The call that passes over the last skipped record stops right after it,
+    # so that the caller can check the line where the skip ended.
+    assert (out, reader.skip_left, reader.line) == (b"", 0, 3)
+    out, end = engine.run_block(reader, data, True, end)
+    assert end == len(data)
     rows = [json.loads(x) for x in out.decode().splitlines()]
     assert [(r["id"], r["line"]) for r in rows] == [(4, 4), (5, 5)]
-    assert reader.skip_left == 0
 
     ok, inter = b64(pki.leaf.der), b64(pki.inter.der)
     csv = f'id,chain\n1,"{ok};\n{inter}"\n\n2,{ok};{inter}\n3,{ok}\n'.encode()
     reader = C._Reader(0, 16 << 20, "csv")
     reader.skip(2)
-    out, _ = engine.run_block(reader, csv, True)
+    out, end = engine.run_block(reader, csv, True)
+    assert (out, reader.line) == (b"", 5)
+    out, _ = engine.run_block(reader, csv, True, end)
     rows = [json.loads(x) for x in out.decode().splitlines()]
     assert [(r["id"], r["line"]) for r in rows] == [("3", 6)]
     reader = C._Reader(0, 16 << 20, "csv")

@@ -15,27 +15,36 @@ import json
 import os
 import time
 from collections.abc import Iterator
-from itertools import chain
-from typing import Any, TextIO
+from typing import Any, Optional, TextIO
+
+import chainval
 
 from .engine import Scanner
-from .errors import UsageError
+from .errors import EXIT_INTERRUPTED, EXIT_MALFORMED, EXIT_OK, RunError, UsageError
 from .formats import FORMATS, Input, Record, parse_time, record
 from .formats.blocks import Damage
 from .formats.sonar import SonarCerts
 from .progress import Interrupt, Progress, _isatty, _Prefetch
-from .rows import count_rows, csv_columns
-from .stores import load_pool, load_store
+from .output import Output, sidecar_path, write_atomically
+from .stores import fingerprint_of, load_pool, load_store
 from .summary import Summary
 
 __all__ = ["add_parser", "run"]
 
+MAX_THREADS = 1024
+MAX_CACHE_MIB = 1 << 20  # 1 TiB
+MAX_BATCH = 1_000_000
+SCAN_TIME_MIN, SCAN_TIME_MAX = -62135596800, 253402300799  # the years 0001..9999
 
-def add_parser(sub: argparse._SubParsersAction) -> None:
+
+def add_parser(sub: argparse._SubParsersAction, epilog: str = "") -> None:
     """Add ``scan`` to the subcommands of the ``chainval`` parser."""
     s = sub.add_parser("scan", help="verify served chains in bulk",
                        description="Verify served chains against one or more trust stores; "
-                       "one output row per input record, in input order.")
+                       "one output row per input record, in input order. -o OUT is written "
+                       "as OUT.partial and renamed when complete; OUT.meta.json beside it "
+                       "records the scan's parameters and summary.", epilog=epilog,
+                       formatter_class=argparse.RawDescriptionHelpFormatter)
     s.add_argument("inputs", nargs="+", metavar="INPUT",
                    help="JSONL, CSV, PEM file or directory, zgrab2 output, CT get-entries "
                    "JSON, Rapid7 Sonar SSL _hosts/_endpoints file (gzip allowed); - for stdin")
@@ -52,12 +61,13 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
                    "complete chains")
     s.add_argument("--at", metavar="TIME", help="verify every row at TIME (unix seconds or "
                    "RFC 3339); default: each row's own time, else now")
-    s.add_argument("--threads", type=int, metavar="N", help="verification threads "
-                   "(default: all cores)")
+    s.add_argument("--threads", type=int, metavar="N", help="verification threads, 1 to "
+                   f"{MAX_THREADS} (default: all cores)")
     s.add_argument("--cache-size", type=int, metavar="MIB",
                    default=Scanner.CACHE_BYTES >> 20,
                    help="bound of the cache of CA certificates, signature checks and verdicts "
-                   "of chains already seen, in MiB (default %(default)s; 0: no cache)")
+                   f"of chains already seen, in MiB (default %(default)s; 0: no cache; at most "
+                   f"{MAX_CACHE_MIB})")
     s.add_argument("-o", "--output", metavar="OUT", default="-", help="output file "
                    "(default: stdout)")
     s.add_argument("--format", choices=("jsonl", "csv"), default="jsonl",
@@ -73,12 +83,19 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
                    "one, deleted at the end)")
     s.add_argument("--summary", metavar="FILE", help="also write the summary as JSON to FILE")
     s.add_argument("--batch", type=int, default=2000, metavar="N",
-                   help="rows per verify_many batch (default 2000)")
-    s.add_argument("--resume", action="store_true", help="continue an interrupted scan: "
-                   "skip as many input rows as OUT holds, and append")
+                   help=f"rows verified at a time (default 2000; 1 to {MAX_BATCH})")
+    s.add_argument("--resume", action="store_true", help="continue an interrupted scan "
+                   "(OUT.partial): the same inputs and options are checked against "
+                   "OUT.partial.meta.json, rows already written are passed over unread")
+    s.add_argument("--strict-stores", action="store_true", help="refuse a trust store or "
+                   "pool with any entry that could not be loaded (default: load the rest, "
+                   "and say how many were rejected)")
+    s.add_argument("--fail-on-malformed", action="store_true", help="exit with status 3 "
+                   "when any row is malformed")
     s.add_argument("--progress", choices=("auto", "always", "never"), default="auto",
                    help="progress bar on stderr (auto: when stderr is a terminal)")
-    s.add_argument("-q", "--quiet", action="store_true", help="no summary on stderr")
+    s.add_argument("-q", "--quiet", action="store_true", help="no summary, store report or "
+                   "progress bar on stderr (warnings and errors still)")
     s.set_defaults(run=run)
 
 
@@ -144,17 +161,33 @@ class _Rows:
     (--resume) unread where the C readers allow it."""
 
     def __init__(self, scanner: Scanner, inputs: list[Input], skip: int, batch: int,
-                 stderr: TextIO) -> None:
+                 stderr: TextIO, last_row: Optional[dict] = None) -> None:
         self.scanner, self.inputs, self.skip, self.batch = scanner, inputs, skip, batch
         self.stderr = stderr
+        self.last_row = last_row  # --resume: the last row already written
         self.reader: Any = None
         self.pending, self.start = b"", 0
+
+    def _check_resume(self, k: int, line: int) -> None:
+        """--resume passed over the rows already written: the last of them
+        must be the record where the skip ended (same input, same line)."""
+        want, self.last_row = self.last_row, None
+        if want is None:
+            return
+        source = self.inputs[k].name if len(self.inputs) > 1 else None
+        if want["line"] != line or (source is not None and want.get("source") != source):
+            where = f"line {want['line']}" + (f" of {want['source']}" if want.get("source") else "")
+            raise UsageError(f"--resume: the input does not match the rows already written: "
+                             f"the last row is {where}, but that record of the input is line "
+                             f"{line}" + (f" of {source}" if source else "")
+                             + "; start again without --resume")
 
     def rows(self, unit: tuple) -> Iterator[bytes]:
         what, k = unit[0], unit[1]
         inp = self.inputs[k]
         if what == "start":
             self.reader, self.pending, self.start = None, b"", 0
+            self._input = inp
             if inp.c_reader is not None:
                 self.reader = self.scanner.reader(k, inp.c_reader, record.MAX_RECORD_BYTES)
                 self.reader.skip(self.skip)
@@ -167,7 +200,10 @@ class _Rows:
             recs = unit[2]
             if self.skip:
                 dropped = min(self.skip, len(recs))
+                last = recs[dropped - 1].line
                 recs, self.skip = recs[dropped:], self.skip - dropped
+                if self.skip == 0:
+                    self._check_resume(k, last)
             for rec in recs:
                 if rec.error_kind == "damaged_input":
                     _warn(self.stderr, f"{inp.name}: {rec.error}; the rows before it are kept")
@@ -189,10 +225,13 @@ class _Rows:
 
     def _feed(self, final: bool) -> Iterator[bytes]:
         while True:
+            skipping = self.reader.skip_left > 0
             rows, end = self.scanner.feed(self.reader, self.pending, final, self.start,
                                           self.batch)
             taken = end > self.start
             self.start = end
+            if skipping and self.reader.skip_left == 0:
+                self._check_resume(self.inputs.index(self._input), self.reader.line)
             if rows:
                 yield rows
             if not taken or self.start >= len(self.pending):
@@ -207,48 +246,71 @@ def _warn(stderr: TextIO, text: str) -> None:
         pass
 
 
-class _TextBytes:
-    """Bytes written to a text stream (a stdout replaced by a StringIO)."""
-
-    def __init__(self, stream: TextIO) -> None:
-        self.stream = stream
-
-    def write(self, data: bytes) -> None:
-        self.stream.write(data.decode("utf-8"))
-
-    def flush(self) -> None:
-        self.stream.flush()
+def _same_file(a: str, b: str) -> bool:
+    if os.path.abspath(a) == os.path.abspath(b):
+        return True
+    try:
+        return os.path.samefile(a, b)
+    except OSError:
+        return False
 
 
-def run(args, stdout: TextIO, stderr: TextIO, stdin) -> int:
-    """Run ``chainval scan``; returns the exit status (0, or 130 when interrupted)."""
-    if args.batch < 1:
-        raise UsageError("--batch must be at least 1")
-    if args.threads is not None and args.threads < 1:
-        raise UsageError("--threads must be at least 1")
-    if args.cache_size < 0:
-        raise UsageError("--cache-size must be at least 0")
-    if args.resume and args.output == "-":
-        raise UsageError("--resume needs -o OUT")
+def _check_paths(args) -> None:
+    """Before anything is read or written: inputs exist, no output is an input,
+    and every output's directory is there and writable (issue 12 items 1, 6)."""
     if args.inputs.count("-") > 1:
         raise UsageError("stdin (-) given twice")
     for path in args.inputs:
         if path != "-" and not os.path.exists(path):
             raise UsageError(f"{path}: no such file or directory")
-    at = None
-    if args.at is not None:
-        try:
-            at = parse_time(args.at)
-        except ValueError as e:
-            raise UsageError(f"--at: {e}") from None
+    if args.resume and args.output == "-":
+        raise UsageError("--resume needs -o OUT")
+    if args.resume and "-" in args.inputs:
+        raise UsageError("--resume cannot continue from stdin (-): it cannot be read again")
+    outputs = [("-o", args.output)] if args.output != "-" else []
+    if args.summary:
+        outputs.append(("--summary", args.summary))
+    for flag, out in outputs:
+        if os.path.isdir(out):
+            raise UsageError(f"{flag} {out}: is a directory")
+        for inp in args.inputs + [p for p in (args.roots, args.pool) if p] + \
+                [spec.partition("=")[2] for spec in args.store] + args.sonar_certs:
+            if inp != "-" and os.path.exists(inp) and (
+                    _same_file(out, inp) or _same_file(out + ".partial", inp) or
+                    (os.path.isdir(inp) and os.path.abspath(out).startswith(
+                        os.path.abspath(inp) + os.sep))):
+                raise UsageError(f"{flag} {out} is also an input ({inp}): refusing to "
+                                 f"overwrite it")
+        folder = os.path.dirname(os.path.abspath(out))
+        if not os.path.isdir(folder):
+            raise UsageError(f"{flag} {out}: the directory {folder} does not exist")
+        if not os.access(folder, os.W_OK | os.X_OK):
+            raise UsageError(f"{flag} {out}: cannot write in {folder}")
+    if len(outputs) == 2 and _same_file(outputs[0][1], outputs[1][1]):
+        raise UsageError("-o and --summary name the same file")
 
-    specs = _parse_stores(args)
-    stores = []
-    for name, path in specs:
+
+def _check_numbers(args) -> None:
+    """Numbers validated when parsed, not when used (issue 12 item 13)."""
+    if not 1 <= args.batch <= MAX_BATCH:
+        raise UsageError(f"--batch must be between 1 and {MAX_BATCH}")
+    if args.threads is not None and not 1 <= args.threads <= MAX_THREADS:
+        raise UsageError(f"--threads must be between 1 and {MAX_THREADS}")
+    if not 0 <= args.cache_size <= MAX_CACHE_MIB:
+        raise UsageError(f"--cache-size must be between 0 and {MAX_CACHE_MIB} (MiB)")
+
+
+def _load_sets(args, stderr: TextIO) -> tuple[list, Any, list[dict], Optional[dict]]:
+    """The trust stores and the pool, with what was loaded and rejected (item 12)."""
+    stores, loaded = [], []
+    for name, path in _parse_stores(args):
         try:
-            stores.append((name, load_store(path)))
+            store = load_store(path)
         except (ValueError, OSError) as e:
             raise UsageError(f"trust store {name}: {e}") from None
+        stores.append((name, store))
+        loaded.append(_set_info(name, path, store, "anchors", args.strict_stores, stderr,
+                                args.quiet))
     for spec in args.distrust_after:
         fingerprint, sep, date = spec.partition("=")
         try:
@@ -259,7 +321,7 @@ def run(args, stdout: TextIO, stderr: TextIO, stdin) -> int:
                 store.distrust_after(fingerprint.strip(), when)
         except (ValueError, TypeError) as e:
             raise UsageError(f"--distrust-after {spec}: {e}") from None
-    pool = None
+    pool, pool_info = None, None
     if args.pool:
         if not os.path.exists(args.pool):
             raise UsageError(f"--pool {args.pool}: no such file or directory")
@@ -267,9 +329,71 @@ def run(args, stdout: TextIO, stderr: TextIO, stdin) -> int:
             pool = load_pool(args.pool)
         except (ValueError, OSError) as e:
             raise UsageError(f"--pool: {e}") from None
+        pool_info = _set_info("pool", args.pool, pool, "certificates", args.strict_stores,
+                              stderr, args.quiet)
+    return stores, pool, loaded, pool_info
 
+
+def _set_info(name: str, path: str, certs: Any, noun: str, strict: bool, stderr: TextIO,
+              quiet: bool) -> dict:
+    rejected = certs.rejected
+    what = "trust store " + name if noun == "anchors" else "--pool"
+    if rejected and strict:
+        source, why = rejected[0]
+        raise UsageError(f"{what} {path}: {len(rejected)} entries could not be loaded "
+                         f"(first: {source}: {why}); --strict-stores refuses it")
+    if not quiet or rejected:
+        line = f"{what}: {len(certs):,} {noun} loaded from {path}"
+        if rejected:
+            source, why = rejected[0]
+            line += f", {len(rejected):,} rejected (first: {source}: {why})"
+        stderr.write("chainval scan: " + line + "\n")
+    return {"name": name, "path": os.path.abspath(path) if path != "system" else path,
+            "sha256": fingerprint_of(path), noun: len(certs), "rejected": len(rejected)}
+
+
+def _parameters(args, inputs: list[Input], stores: list[dict], pool: Optional[dict],
+                at: Optional[int]) -> dict:
+    """What makes two runs the same scan (the sidecar; --resume compares them)."""
+    return {
+        "chainval": chainval.__version__,
+        "gnutls": chainval.GNUTLS_VERSION,
+        "inputs": [{"path": inp.path if inp.path == "-" else os.path.abspath(inp.path),
+                    "size": inp.size} for inp in inputs],
+        "input_format": args.input_format,
+        "stores": stores,
+        "pool": pool,
+        "at": at,
+        "format": args.format,
+        "distrust_after": list(args.distrust_after),
+        "sonar_certs": [{"path": os.path.abspath(p), "size": _size(p)}
+                        for p in args.sonar_certs],
+    }
+
+
+def _size(path: str) -> Optional[int]:
     try:
-        sonar = SonarCerts(args.sonar_db, log=stderr, quiet=args.quiet)
+        return os.path.getsize(path)
+    except OSError:
+        return None
+
+
+def run(args, stdout: TextIO, stderr: TextIO, stdin) -> int:
+    """Run ``chainval scan``; returns the exit status (errors.py's table)."""
+    _check_numbers(args)
+    _check_paths(args)
+    at = None
+    if args.at is not None:
+        try:
+            at = parse_time(args.at)
+        except ValueError as e:
+            raise UsageError(f"--at: {e}") from None
+        if not SCAN_TIME_MIN <= at <= SCAN_TIME_MAX:
+            raise UsageError(f"--at: {args.at!r} is outside the years 0001..9999")
+    quiet = args.quiet
+    stores, pool, stores_info, pool_info = _load_sets(args, stderr)
+    try:
+        sonar = SonarCerts(args.sonar_db, log=stderr, quiet=quiet)
         for path in args.sonar_certs:
             sonar.add(path)
     except ValueError as e:
@@ -278,29 +402,24 @@ def run(args, stdout: TextIO, stderr: TextIO, stdin) -> int:
               for p in args.inputs]
     with_source = len(inputs) > 1
     names = [n for n, _ in stores]
-    summary = Summary(names)
     scanner = Scanner(stores, pool=pool, at=at, threads=args.threads, with_source=with_source,
                       cache_bytes=args.cache_size << 20, output=args.format,
                       sources=[inp.name for inp in inputs])
+    params = _parameters(args, inputs, stores_info, pool_info, at)
+    if args.resume and not os.path.exists(args.output + ".partial"):
+        if os.path.exists(args.output) and os.path.exists(sidecar_path(args.output)):
+            stderr.write(f"chainval scan: nothing to resume: {args.output} is complete "
+                         f"({sidecar_path(args.output)})\n")
+            return EXIT_OK
+        args.resume = False  # nothing was written yet: a scan from the start
+    out = Output(args.output, stdout, params, args.resume, args.format)
+    resumed = out.resumed
+    summary = Summary(names)
+    if out.counts:
+        summary.merge(out.counts)
 
-    resumed = 0
-    out: Any
-    if args.output == "-":
-        out = getattr(stdout, "buffer", None)
-        if out is None:
-            out = _TextBytes(stdout)
-    else:
-        if args.resume:
-            try:
-                resumed = count_rows(args.output, args.format,
-                                     csv_columns(names, with_source) if args.format == "csv"
-                                     else None, fold=summary.add)
-            except ValueError as e:
-                raise UsageError(f"--resume: {e}") from None
-        out = open(args.output, "ab" if args.resume else "wb")
-    need_header = args.format == "csv" and (args.output == "-" or out.tell() == 0)
-
-    show = args.progress == "always" or (args.progress == "auto" and _isatty(stderr))
+    show = args.progress == "always" or (args.progress == "auto" and not quiet
+                                         and _isatty(stderr))
     total = None
     if all(inp.size is not None for inp in inputs):
         total = sum(inp.size or 0 for inp in inputs)
@@ -308,17 +427,26 @@ def run(args, stdout: TextIO, stderr: TextIO, stdin) -> int:
     counts = [0] * len(inputs)
     scanned = 0
     interrupted = False
+    failure: Optional[RunError] = None
     start = time.monotonic()
 
     def position() -> int:
         return sum(inp.position() for inp in inputs)
 
-    engine = _Rows(scanner, inputs, resumed, args.batch, stderr)
+    def counters() -> dict:
+        both = Summary(names)
+        if out.counts:
+            both.merge(out.counts)
+        both.merge(scanner.counts())
+        return both.counters()
+
+    engine = _Rows(scanner, inputs, resumed, args.batch, stderr, out.last_row)
     prefetch = _Prefetch((unit, position()) for unit in _units(inputs, args.batch))
     try:
         with Interrupt(stderr) as intr:
             try:
-                if need_header:
+                if args.format == "csv" and (args.output == "-" or out.rows == 0) and \
+                        not resumed:
                     out.write(scanner.csv_header())
                 for unit, pos in prefetch:
                     k = unit[1]
@@ -326,12 +454,12 @@ def run(args, stdout: TextIO, stderr: TextIO, stdin) -> int:
                         intr.begin_write()
                         try:
                             out.write(rows)
-                            out.flush()
                         finally:
                             intr.end_write()
                         n = rows.count(b"\n")
                         counts[k] += n
                         scanned += n
+                        out.checkpoint(resumed + scanned, counters)
                         if progress:
                             progress.update(scanned, pos)
                         if intr.requested:
@@ -341,6 +469,12 @@ def run(args, stdout: TextIO, stderr: TextIO, stdin) -> int:
                         break
             except KeyboardInterrupt:
                 interrupted = True
+    except OSError as e:
+        failure = RunError(f"cannot write {args.output if args.output != '-' else 'stdout'}: "
+                           f"{e.strerror or e}",
+                           "rows up to the last checkpoint are kept: free the space or fix "
+                           "the cause, then run the same command with --resume"
+                           if args.output != "-" else "")
     finally:
         prefetch.close()
         sonar.close()
@@ -349,15 +483,9 @@ def run(args, stdout: TextIO, stderr: TextIO, stdin) -> int:
         elapsed = time.monotonic() - start
         if progress:
             progress.clear()
-        if args.output != "-":
-            out.close()
-        else:
-            try:
-                out.flush()
-            except (OSError, ValueError):
-                pass
-    summary.merge(scanner.counts())
 
+    summary.merge(scanner.counts())
+    complete = not interrupted and failure is None
     report = summary.as_dict()
     report = {
         "rows": summary.rows,
@@ -369,24 +497,41 @@ def run(args, stdout: TextIO, stderr: TextIO, stdin) -> int:
         **{k: v for k, v in report.items() if k != "rows"},
         "inputs": [{"path": inp.path, "format": inp.format, "rows": n}
                    for inp, n in zip(inputs, counts)],
+        "stores_loaded": stores_info + ([pool_info] if pool_info else []),
         "output": None if args.output == "-" else args.output,
         "at": at,
         "cache": scanner.cache.stats() if scanner.cache else None,
     }
-    if args.summary:
-        with open(args.summary, "w", encoding="utf-8") as f:
-            json.dump(report, f, indent=2)
-            f.write("\n")
-    if not args.quiet:
-        head = (f"chainval scan: {scanned} rows in {elapsed:.2f} s "
+    try:
+        out.finish(complete, resumed + scanned, summary.counters(), report)
+        if args.summary:
+            write_atomically(args.summary, (json.dumps(report, indent=2) + "\n").encode())
+    except OSError as e:
+        failure = failure or RunError(f"cannot write {e.filename or args.output}: "
+                                      f"{e.strerror or e}", "run the same command with "
+                                      "--resume once the cause is fixed")
+    if not quiet:
+        head = (f"chainval scan: {_rows(scanned)} in {elapsed:.2f} s "
                 f"({report['rows_per_s'] or 0:,.0f} rows/s)")
         if resumed:
-            head += f", after {resumed} rows already in {args.output}"
+            head += f", after {_rows(resumed)} already in {out.partial}"
         if interrupted:
             head += ", INTERRUPTED"
         stderr.write(head + "\n" + summary.text() + "\n")
-        if interrupted and args.output != "-":
-            stderr.write(f"{args.output} is complete up to row {summary.rows}; "
-                         f"continue with --resume\n")
-        stderr.flush()
-    return 130 if interrupted else 0
+    if (interrupted or failure) and args.output != "-":
+        stderr.write(f"chainval scan: {out.partial} is complete up to row {summary.rows:,}; "
+                     "continue with --resume\n")
+    elif complete and args.output != "-" and not quiet:
+        stderr.write(f"chainval scan: wrote {args.output} and {sidecar_path(args.output)}\n")
+    stderr.flush()
+    if failure:
+        raise failure
+    if interrupted:
+        return EXIT_INTERRUPTED
+    if args.fail_on_malformed and report["verdicts"]["malformed"]:
+        return EXIT_MALFORMED
+    return EXIT_OK
+
+
+def _rows(n: int) -> str:
+    return f"{n:,} row" + ("" if n == 1 else "s")

@@ -78,6 +78,21 @@ class Summary:
         self.anchors.update(counts["anchors"])
         self.malformed.update(counts["malformed"])
 
+    def counters(self) -> dict:
+        """Every counter, in the C engine's shape (what :meth:`merge` takes):
+        the sidecar's checkpoints keep them so that --resume goes on counting."""
+        return {
+            "rows": self.rows,
+            "verdicts": dict(self.verdicts),
+            "codes": dict(self.codes),
+            "stores": {name: {"ok": s["ok"], "failed": s["failed"], "codes": dict(s["codes"])}
+                       for name, s in self.stores.items()},
+            "flags": dict(self.flags),
+            "malformed": dict(self.malformed),
+            "failing_issuers": dict(self.failing_issuers),
+            "anchors": dict(self.anchors),
+        }
+
     def as_dict(self) -> dict:
         return {
             "rows": self.rows,
