@@ -1,16 +1,19 @@
 """Blocks of an input's bytes, decompressed, for the readers in C (jsonl, zgrab, csv).
 
-gzip is recognised by its magic bytes and decompressed here with zlib, one
-member after another, in bounded pieces (a small file that inflates to
-gigabytes is read a block at a time). Damage (a member cut short, a bad CRC,
-bytes after the last member that are not another member) ends the blocks
-with :class:`Damage`, after every byte that decompressed cleanly: the caller
-keeps every complete record before it, then reports the damage as one
-malformed record, as ``gzip -d`` keeps the data and warns.
+gzip is recognised by its magic bytes and decompressed here, one member after
+another, in bounded pieces (a small file that inflates to gigabytes is read a
+block at a time). Each member's header is read here and its deflate data
+inflated with zlib (raw), so that its CRC-32 and length are checked *after*
+every byte it holds has been handed on: damage (a member cut short, a bad
+CRC, bytes after the last member that are not another member) ends the
+blocks with :class:`Damage` after everything that decompressed, as ``gzip
+-d`` writes the data and then complains. The caller keeps every complete
+record, then reports the damage as one malformed record.
 """
 
 from __future__ import annotations
 
+import struct
 import zlib
 from collections.abc import Iterator
 from typing import BinaryIO
@@ -20,6 +23,8 @@ __all__ = ["BLOCK", "Damage", "read_blocks"]
 # How much is read (and, for gzip, inflated) at a time.
 BLOCK = 4 << 20
 _GZIP = b"\x1f\x8b"
+# RFC 1952 header flags.
+_FHCRC, _FEXTRA, _FNAME, _FCOMMENT = 2, 4, 8, 16
 
 
 class Damage(Exception):
@@ -34,31 +39,73 @@ def read_blocks(raw: BinaryIO, size: int = BLOCK) -> Iterator[bytes]:
             yield first
             first = raw.read(size)
         return
-    yield from _gunzip(first, raw, size)
+    yield from _Gunzip(raw, first, size).blocks()
 
 
-def _gunzip(data: bytes, raw: BinaryIO, size: int) -> Iterator[bytes]:
-    inflate = zlib.decompressobj(wbits=31)
-    while True:
-        try:
-            out = inflate.decompress(data, size)
-            while out:
-                yield out
-                out = inflate.decompress(inflate.unconsumed_tail, size) \
-                    if inflate.unconsumed_tail else b""
-        except zlib.error as e:
-            raise Damage(f"corrupt gzip data ({e})") from None
-        if inflate.eof:
-            rest = inflate.unused_data
-            if not rest:
-                rest = raw.read(size)
-                if not rest:
-                    return  # the end, after a whole member
-            if rest[:2] != _GZIP and not (len(rest) == 1 and rest == _GZIP[:1]):
-                raise Damage("bytes after the end of the gzip data that are not another gzip member")
-            inflate = zlib.decompressobj(wbits=31)  # the next member
-            data = rest
-            continue
-        data = raw.read(size)
-        if not data:
-            raise Damage("input ends inside the compressed stream")
+class _Gunzip:
+    def __init__(self, raw: BinaryIO, data: bytes, size: int) -> None:
+        self.raw, self.buf, self.size = raw, data, size
+
+    def _need(self, n: int) -> bool:
+        """At least ``n`` bytes in the buffer (False at the end of the input)."""
+        while len(self.buf) < n:
+            more = self.raw.read(self.size)
+            if not more:
+                return False
+            self.buf += more
+        return True
+
+    def _take(self, n: int, what: str) -> bytes:
+        if not self._need(n):
+            raise Damage(f"input ends inside the compressed stream ({what})")
+        out, self.buf = self.buf[:n], self.buf[n:]
+        return out
+
+    def _header(self) -> None:
+        head = self._take(10, "gzip header")
+        if head[:2] != _GZIP or head[2] != 8:
+            raise Damage("bytes after the end of the gzip data that are not another gzip member")
+        flags = head[3]
+        if flags & _FEXTRA:
+            (n,) = struct.unpack("<H", self._take(2, "gzip header"))
+            self._take(n, "gzip header")
+        for flag in (_FNAME, _FCOMMENT):
+            if flags & flag:
+                while True:
+                    if not self._need(1):
+                        raise Damage("input ends inside the compressed stream (gzip header)")
+                    end = self.buf.find(b"\0")
+                    if end >= 0:
+                        self.buf = self.buf[end + 1:]
+                        break
+                    self.buf = b""
+        if flags & _FHCRC:
+            self._take(2, "gzip header")
+
+    def blocks(self) -> Iterator[bytes]:
+        while True:
+            self._header()
+            inflate = zlib.decompressobj(wbits=-15)
+            crc, length = 0, 0
+            while not inflate.eof:
+                if not self.buf and not self._need(1):
+                    raise Damage("input ends inside the compressed stream")
+                try:
+                    out = inflate.decompress(self.buf, self.size)
+                except zlib.error as e:
+                    raise Damage(f"corrupt gzip data ({e})") from None
+                self.buf = inflate.unconsumed_tail
+                if out:
+                    crc, length = zlib.crc32(out, crc), length + len(out)
+                    yield out
+            self.buf = inflate.unused_data
+            want_crc, want_len = struct.unpack("<II", self._take(8, "gzip trailer"))
+            if want_crc != crc:
+                raise Damage("corrupt gzip data (incorrect data check: the CRC-32 differs)")
+            if want_len != length & 0xFFFFFFFF:
+                raise Damage("corrupt gzip data (incorrect length)")
+            if not self._need(1):
+                return  # the end, after a whole member
+            if self.buf[:1] != _GZIP[:1] or (self._need(2) and self.buf[:2] != _GZIP):
+                raise Damage("bytes after the end of the gzip data that are not another "
+                             "gzip member")

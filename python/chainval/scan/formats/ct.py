@@ -134,6 +134,8 @@ class _CTReader:
         while True:
             try:
                 value, end = self.json.raw_decode(self.buf, self.pos)
+            except RecursionError:  # issue 12 item 2: one malformed record, not the end
+                raise ValueError("invalid JSON: nested too deeply") from None
             except json.JSONDecodeError as e:
                 cut = e.pos >= len(self.buf) - 8 or e.msg.startswith("Unterminated string")
                 if cut and not self.eof and len(self.buf) - self.pos <= record.MAX_RECORD_BYTES:
@@ -220,9 +222,10 @@ class _CTReader:
                 continue
             try:
                 obj = json.loads(line)
-            except ValueError as e:
+            except (ValueError, RecursionError) as e:
                 rec = self._record()
-                rec.error = f"invalid JSON: {e}"
+                rec.error = "invalid JSON: " + ("nested too deeply" if isinstance(
+                    e, RecursionError) else str(e))
                 yield rec
                 continue
             if isinstance(obj, dict) and isinstance(obj.get("entries"), list):

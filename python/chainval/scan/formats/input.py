@@ -19,7 +19,8 @@ from .detect import (DETECT_BYTES, _SONAR_CERTS_AS_INPUT, _sonar_certs_head, _un
                      detect_format)
 from .pem import _pem_record
 from .record import Record, _fill
-from .streams import _CHUNK, _iter_lines, _list_dir, _open_binary, _read_up_to, _size
+from .streams import (_CHUNK, _iter_lines, _list_dir, _open_binary, _read_up_to, _size,
+                      not_regular)
 
 FORMATS = ("jsonl", "zgrab", "csv", "pem", "ct", "sonar")
 # Formats whose records are read in C (scanner/): the reader each needs.
@@ -209,6 +210,11 @@ class Input:
         assert self._files is not None
         for n, path in enumerate(self._files, 1):
             rec = Record(self.name, n, id=os.path.relpath(path, self.path))
+            why = not_regular(path)
+            if why is not None:
+                rec.error, rec.error_kind = f"not read: {why}", "not_a_file"
+                yield rec
+                continue
             try:
                 stream, raw = _open_binary(path, None)
                 try:

@@ -1,0 +1,233 @@
+"""Issue 12's robustness list, one regression test per item (each was reproduced
+on 0.1 as a new user would: the test fails there). Items tested elsewhere:
+3 resume (test_scan.py), 9 CSV quoted newlines and 14 Ctrl-C (test_scan_engine.py,
+test_verify_many.py), 15 and 20 (test_scan.py, test_scan_golden.py)."""
+
+from __future__ import annotations
+
+import errno
+import gzip
+import json
+import os
+
+import pytest
+
+from _scan_support import T_ROW, b64, ct_entry, jsonl_line, paths, pki, read_jsonl, run_cli  # noqa: F401
+
+
+def scan(capsys, paths, *args):
+    extra = [] if "--roots" in args else ["--roots", paths["roots"]]
+    return run_cli(capsys, "scan", *args, *extra)
+
+
+def lines(pki, n=20) -> str:
+    return "".join(jsonl_line(pki.ok_chain, id=i) + "\n" for i in range(n))
+
+
+def test_1_output_that_is_an_input_is_refused(pki, paths, tmp_path, capsys):
+    src = tmp_path / "in.jsonl"
+    src.write_text(lines(pki))
+    before = src.read_bytes()
+    for out in (src, tmp_path / "." / "in.jsonl"):
+        r = scan(capsys, paths, src, "-o", out)
+        assert r.status == 2 and "is also an input" in r.err
+    link = tmp_path / "hard.jsonl"
+    os.link(src, link)
+    r = scan(capsys, paths, src, "-o", link)
+    assert r.status == 2 and "is also an input" in r.err
+    r = scan(capsys, paths, src, "-o", tmp_path / "out.jsonl", "--summary", src)
+    assert r.status == 2 and "is also an input" in r.err
+    r = scan(capsys, paths, src, "-o", tmp_path / "x.jsonl", "--roots", paths["roots"],
+             "--summary", paths["roots"])
+    assert r.status == 2
+    assert src.read_bytes() == before
+
+
+def test_2_deep_nesting_is_one_malformed_row(pki, paths, tmp_path, capsys):
+    deep = "[" * 1000 + "]" * 1000
+    src = tmp_path / "in.jsonl"
+    src.write_text(deep + "\n" + jsonl_line(pki.ok_chain, id="after") + "\n")
+    r = scan(capsys, paths, src)
+    assert r.status == 0 and [x["code"] for x in r.rows] == ["malformed", "ok"]
+    ct = tmp_path / "ct.json"
+    entry = ct_entry(pki.ok_chain)
+    ct.write_text(json.dumps({"entries": [entry]}) + "\n" + '{"entries": [' + deep + "]}\n")
+    r = scan(capsys, paths, ct, "--input-format", "ct")
+    assert r.status == 0 and [x["code"] for x in r.rows] == ["ok", "malformed"]
+    assert "nested too deeply" in r.rows[1]["error"]
+
+
+def test_6_unwritable_output_is_found_before_the_first_row(pki, paths, tmp_path, capsys):
+    src = tmp_path / "in.jsonl"
+    src.write_text(lines(pki))
+    r = scan(capsys, paths, src, "-o", tmp_path / "missing" / "out.jsonl")
+    assert r.status == 2 and "does not exist" in r.err and "Traceback" not in r.err
+    r = scan(capsys, paths, src, "-o", tmp_path / "o.jsonl", "--summary", tmp_path / "no" / "s")
+    assert r.status == 2 and "does not exist" in r.err
+    assert not (tmp_path / "o.jsonl").exists() and not (tmp_path / "o.jsonl.partial").exists()
+
+
+def test_6_a_write_failure_is_one_line_and_resume_completes(pki, paths, tmp_path, capsys,
+                                                            monkeypatch):
+    """ENOSPC in the middle of a scan: one line with the --resume hint, exit 1,
+    no traceback; the rows before it stay, and --resume finishes the scan."""
+    from chainval.scan.output import Output
+
+    src = tmp_path / "in.jsonl"
+    src.write_text(lines(pki, 50))
+    full = tmp_path / "full.jsonl"
+    assert scan(capsys, paths, src, "-o", full).status == 0
+    real = Output.write
+    calls = []
+
+    def write(self, data):
+        calls.append(1)
+        if len(calls) == 3:
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+        return real(self, data)
+
+    out = tmp_path / "out.jsonl"
+    with monkeypatch.context() as m:
+        m.setattr(Output, "write", write)
+        r = scan(capsys, paths, src, "-o", out, "--batch", "10")
+    assert r.status == 1, r.err
+    assert "No space left on device" in r.err and "--resume" in r.err
+    assert "Traceback" not in r.err
+    assert len((tmp_path / "out.jsonl.partial").read_text().splitlines()) == 20
+    r = scan(capsys, paths, src, "-o", out, "--batch", "10", "--resume")
+    assert r.status == 0 and out.read_text() == full.read_text()
+
+
+def test_6_summary_is_replaced_atomically(pki, paths, tmp_path, capsys, monkeypatch):
+    """A failure while the summary is written leaves the old summary whole."""
+    src = tmp_path / "in.jsonl"
+    src.write_text(lines(pki, 3))
+    summary = tmp_path / "s.json"
+    summary.write_text('{"old": true}\n')
+
+    def fail(*args):
+        raise OSError(errno.EIO, "I/O error")
+
+    monkeypatch.setattr(os, "replace", fail)
+    r = scan(capsys, paths, src, "--summary", summary)
+    assert r.status == 1 and "I/O error" in r.err
+    assert summary.read_text() == '{"old": true}\n'
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".tmp-")] == []
+
+
+def test_8_output_is_rfc8259_json(pki, paths, tmp_path, capsys):
+    src = tmp_path / "in.jsonl"
+    src.write_text('{"id": NaN, "chain": ["%s"]}\n{"id": Infinity, "chain": []}\n'
+                   '{"id": 1e999, "host": "www.example.com", "chain": ["%s", "%s"]}\n'
+                   % (b64(pki.leaf.der), b64(pki.leaf.der), b64(pki.inter.der)))
+    out = tmp_path / "out.jsonl"
+    assert scan(capsys, paths, src, "-o", out).status == 0
+
+    def refuse(name):
+        raise AssertionError(f"non-standard JSON constant {name}")
+
+    rows = [json.loads(x, parse_constant=refuse) for x in out.read_text().splitlines()]
+    assert [r["code"] for r in rows] == ["malformed", "malformed", "ok"]
+    assert rows[0]["id"] is None and '"id":1e999' in out.read_text().splitlines()[2]
+
+
+def test_10_fifos_and_dangling_symlinks_get_a_row(pki, paths, tmp_path, capsys):
+    d = tmp_path / "pems"
+    d.mkdir()
+    (d / "a.pem").write_bytes(pki.leaf.pem + pki.inter.pem)
+    os.mkfifo(d / "b.pem")
+    os.symlink(tmp_path / "nowhere.pem", d / "c.pem")
+    r = scan(capsys, paths, d, "--at", T_ROW)
+    assert r.status == 0
+    assert [(x["id"], x["code"]) for x in r.rows] == [
+        ("a.pem", "ok"), ("b.pem", "malformed"), ("c.pem", "malformed")]
+    assert r.rows[1]["error"] == "not read: a FIFO"
+    assert r.rows[2]["error"] == "not read: a symlink to nothing"
+
+
+def test_11_gzip_damage_keeps_every_complete_line(pki, paths, tmp_path, capsys):
+    data = lines(pki, 20).encode()
+    packed = gzip.compress(data)
+    trailing = tmp_path / "trailing.jsonl.gz"
+    trailing.write_bytes(packed + b"trailing garbage")
+    r = scan(capsys, paths, trailing)
+    assert [x["id"] for x in r.rows[:20]] == list(range(20)) and len(r.rows) == 21
+    assert r.rows[20]["code"] == "malformed" and "after the end of the gzip data" in r.rows[20]["error"]
+    assert "warning:" in r.err
+    bad_crc = bytearray(packed)
+    bad_crc[-8] ^= 0xFF
+    crc = tmp_path / "crc.jsonl.gz"
+    crc.write_bytes(bytes(bad_crc))
+    r = scan(capsys, paths, crc)
+    assert [x["id"] for x in r.rows[:20]] == list(range(20)) and len(r.rows) == 21
+    assert "incorrect data check" in r.rows[20]["error"]
+    two = tmp_path / "two.jsonl.gz"  # two members are one stream, as gzip -d reads them
+    two.write_bytes(gzip.compress(data[:1000]) + gzip.compress(data[1000:]))
+    assert [x["id"] for x in scan(capsys, paths, two).rows] == list(range(20))
+
+
+def test_12_a_damaged_store_is_reported_and_strict_refuses_it(pki, paths, tmp_path, capsys):
+    store = tmp_path / "store.pem"
+    bad = "-----BEGIN CERTIFICATE-----\nAAAA!!!!\n-----END CERTIFICATE-----\n"
+    store.write_text(pki.root.pem.decode() + bad * 3)
+    src = tmp_path / "in.jsonl"
+    src.write_text(lines(pki, 2))
+    r = scan(capsys, paths, src, "--roots", store)
+    assert r.status == 0
+    assert "trust store default: 1 anchors loaded" in r.err and "3 rejected (first:" in r.err
+    r = scan(capsys, paths, src, "--roots", store, "--strict-stores")
+    assert r.status == 2 and "3 entries could not be loaded" in r.err
+
+
+@pytest.mark.parametrize("args,message", [
+    (["--threads", "100000"], "--threads must be between 1 and 1024"),
+    (["--threads", "0"], "--threads must be between 1 and 1024"),
+    (["--cache-size", "99999999999999"], "--cache-size must be between 0 and"),
+    (["--batch", "0"], "--batch must be between 1 and"),
+    (["--at", "10000-01-01"], "--at:"),
+    (["--at", "300000000000"], "outside the years 0001..9999"),
+])
+def test_13_numbers_are_checked_when_parsed(pki, paths, tmp_path, capsys, args, message):
+    src = tmp_path / "in.jsonl"
+    src.write_text(lines(pki, 1))
+    r = scan(capsys, paths, src, *args)
+    assert r.status == 2 and message in r.err and "Traceback" not in r.err
+
+
+def test_17_exit_status_with_fail_on_malformed(pki, paths, tmp_path, capsys):
+    src = tmp_path / "in.jsonl"
+    src.write_text(lines(pki, 2) + "junk\n")
+    assert scan(capsys, paths, src).status == 0
+    assert scan(capsys, paths, src, "--fail-on-malformed").status == 3
+    clean = tmp_path / "clean.jsonl"
+    clean.write_text(lines(pki, 2))
+    assert scan(capsys, paths, clean, "--fail-on-malformed").status == 0
+
+
+def test_18_version_one_row_and_quiet(pki, paths, tmp_path, capsys):
+    import chainval
+
+    r = run_cli(capsys, "--version")
+    assert r.status == 0 and chainval.__version__ in r.out and chainval.GNUTLS_VERSION in r.out
+    src = tmp_path / "in.jsonl"
+    src.write_text(lines(pki, 1))
+    r = scan(capsys, paths, src)
+    assert "chainval scan: 1 row in" in r.err
+    r = scan(capsys, paths, src, "-q", "--progress", "auto")
+    assert r.err == ""
+    r = run_cli(capsys, "scan", "--help")
+    assert "exit status: 0 done" in r.out
+
+
+def test_19_summary_counts_malformed_by_reason_and_anchors_per_store(pki, paths, tmp_path,
+                                                                     capsys):
+    src = tmp_path / "in.jsonl"
+    src.write_text(lines(pki, 2) + "junk\n" + '{"chain": ["%%%"]}\n{"x": 1}\n')
+    summary = tmp_path / "s.json"
+    r = scan(capsys, paths, src, "--summary", summary, "--store", f"other={paths['both']}")
+    assert r.status == 0
+    s = json.loads(summary.read_text())
+    assert s["malformed"] == {"base64": 1, "invalid_json": 1, "no_chain_field": 1}
+    assert [(x["name"], x["anchors"], x["rejected"]) for x in s["stores_loaded"]] == [
+        ("default", 1, 0), ("other", 2, 0)]
+    assert "malformed: base64 1, invalid_json 1, no_chain_field 1" in r.err
