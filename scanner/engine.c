@@ -20,7 +20,7 @@ typedef struct {
 struct scan_engine {
 	scan_config cfg;
 	chain_policy *base; /* server purpose, repair_order on: every row's policy copies it */
-	uint64_t rows, verdicts[3]; /* ok, failed, malformed */
+	uint64_t rows, verdicts[4]; /* ok, failed, malformed, no_chain */
 	scan_counter codes, flags, failing_issuers, anchors, malformed;
 	store_counts *stores;
 	/* scan_engine_cancel(): the batch running now, under cancel_lock. */
@@ -29,8 +29,8 @@ struct scan_engine {
 	bool canceled;
 };
 
-static const char *const verdict_names[] = {"ok", "failed", "malformed"};
-enum { V_OK, V_FAILED, V_MALFORMED };
+static const char *const verdict_names[] = {"ok", "failed", "malformed", "no_chain"};
+enum { V_OK, V_FAILED, V_MALFORMED, V_NO_CHAIN, N_VERDICTS };
 
 int scan_engine_new(scan_engine **out, const scan_config *cfg)
 {
@@ -146,9 +146,13 @@ static const char *anchor_of(const chain_result *r)
 	return n && chain_result_anchored(r) ? chain_result_cert_subject(r, n - 1) : NULL;
 }
 
+/* A row's code: libchain's reason, or the scan's own "malformed" (no chain
+ * could be read) and "no_chain" (the record says none was served). */
 static const char *code_of(const row_view *v, size_t k)
 {
-	return v->results ? chain_reason_str(chain_result_reason(v->results[k])) : "malformed";
+	if (v->results)
+		return chain_reason_str(chain_result_reason(v->results[k]));
+	return v->rec->flags & SCAN_REC_NO_CHAIN ? "no_chain" : "malformed";
 }
 
 /* The row's error: the record's, else libchain's parse error, else the first
@@ -382,7 +386,8 @@ static void write_csv(const scan_engine *e, const row_view *v, scan_buf *b, scan
 static void count(scan_engine *e, const row_view *v)
 {
 	const chain_result *r = v->results ? v->results[0] : NULL;
-	int verdict = !r ? V_MALFORMED : chain_result_ok(r) ? V_OK
+	int verdict = !r ? (v->rec->flags & SCAN_REC_NO_CHAIN ? V_NO_CHAIN : V_MALFORMED)
+	              : chain_result_ok(r) ? V_OK
 	              : chain_result_reason(r) == CHAIN_REASON_MALFORMED ? V_MALFORMED : V_FAILED;
 	e->rows++;
 	e->verdicts[verdict]++;
@@ -435,7 +440,7 @@ void scan_engine_summary_json(const scan_engine *e, scan_buf *b)
 	scan_buf_puts(b, "{\"rows\":");
 	scan_buf_uint(b, e->rows);
 	scan_buf_puts(b, ",\"verdicts\":{");
-	for (int i = 0; i < 3; i++) {
+	for (int i = 0; i < N_VERDICTS; i++) {
 		if (i)
 			scan_buf_putc(b, ',');
 		json_key(b, verdict_names[i]);

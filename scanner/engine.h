@@ -31,8 +31,17 @@ extern "C" {
 
 typedef enum { SCAN_OUT_JSONL = 0, SCAN_OUT_CSV = 1 } scan_out_format;
 
-/* Flags a reader sets on a record; they come first in the row's "flags". */
-enum { SCAN_REC_PRECERT = 1u << 0 };
+/* Flags a reader sets on a record. PRECERT comes first in the row's "flags";
+ * NO_CHAIN marks a record that says no chain was served (a zgrab2 connection
+ * that failed): its row has code "no_chain", not "malformed". */
+enum { SCAN_REC_PRECERT = 1u << 0, SCAN_REC_NO_CHAIN = 1u << 1 };
+
+/* Which name a record is checked against (--host-from). */
+typedef enum {
+	SCAN_HOST_NAME = 0, /* the name the record says the client asked for (host, domain) */
+	SCAN_HOST_IP = 1,   /* that name, else the record's IP address (zgrab2 "ip") */
+	SCAN_HOST_NONE = 2, /* no name check */
+} scan_host_from;
 
 /* One input record: a served chain, or why there is none. Every pointer is
  * borrowed (usually from the reader's arena) until the batch is run. */

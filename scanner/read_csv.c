@@ -18,6 +18,7 @@ struct scan_csv_reader {
 	uint64_t line;        /* physical lines consumed */
 	bool skipping;        /* inside a record over max_record */
 	uint64_t skip;        /* records still to pass over unread (scan_csv_skip) */
+	scan_host_from host_from;
 	bool skip_quoted, skip_field_start;
 	bool have_header;
 	const char *header_error;
@@ -31,12 +32,13 @@ struct scan_csv_reader {
 	bool too_many;
 };
 
-scan_csv_reader *scan_csv_reader_new(uint32_t input, size_t max_record)
+scan_csv_reader *scan_csv_reader_new(uint32_t input, size_t max_record, scan_host_from host_from)
 {
 	scan_csv_reader *r = calloc(1, sizeof(*r));
 	if (r) {
 		r->input = input;
 		r->max_record = max_record;
+		r->host_from = host_from;
 	}
 	return r;
 }
@@ -237,7 +239,7 @@ static void read_record(scan_csv_reader *r, scan_record *rec, scan_arena *arena)
 		rec->id_len = n;
 		rec->id_is_text = true;
 	}
-	if ((c = column(r, COL_HOST)) >= 0) {
+	if (r->host_from != SCAN_HOST_NONE && (c = column(r, COL_HOST)) >= 0) {
 		s = field(r, (size_t)c, &n);
 		if (!scan_set_host(rec, arena, s, n))
 			return;

@@ -31,8 +31,9 @@ extern "C" {
 typedef struct scan_csv_reader scan_csv_reader;
 
 /* A reader for input number @input; records over @max_record bytes are
- * refused (one malformed record, skipped without being held). */
-scan_csv_reader *scan_csv_reader_new(uint32_t input, size_t max_record);
+ * refused (one malformed record, skipped without being held); with
+ * SCAN_HOST_NONE the `host` column is not checked. */
+scan_csv_reader *scan_csv_reader_new(uint32_t input, size_t max_record, scan_host_from host_from);
 void scan_csv_reader_free(scan_csv_reader *r);
 
 /* As scan_json_read(): records of the complete records of @data[0..@len)

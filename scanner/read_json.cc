@@ -508,6 +508,7 @@ struct scan_json_reader {
 	uint64_t line = 0;
 	bool skipping = false; /* inside a line over max_line: dropped up to its newline */
 	uint64_t skip = 0;     /* records still to pass over unread (scan_json_skip) */
+	scan_host_from host_from = SCAN_HOST_NAME;
 	std::vector<char> padded; /* a line copied with SIMDJSON_PADDING after it */
 	fields f;
 	dom::parser dom; /* checks an id that is an object or array (On-Demand skips inside) */
@@ -569,7 +570,8 @@ void build(scan_json_reader *r, scan_record *rec, scan_arena *arena)
 			scan_fail(rec, arena, "host", "host: expected a string, got %s", f.host_type);
 			return;
 		}
-		if (f.has_host && !scan_set_host(rec, arena, f.host.data(), f.host.size()))
+		if (f.has_host && r->host_from != SCAN_HOST_NONE &&
+		    !scan_set_host(rec, arena, f.host.data(), f.host.size()))
 			return;
 		if (f.has_time &&
 		    !set_time(rec, arena, f.time_type, f.time_text, f.time_number, f.time_value, "time"))
@@ -594,16 +596,20 @@ void build(scan_json_reader *r, scan_record *rec, scan_arena *arena)
 		scan_fail(rec, arena, "no_chain_field", "no 'chain' field (and not zgrab output)");
 		return;
 	}
-	/* zgrab2 (Python's _zgrab_record): the host is the domain, else the IP. */
+	/* zgrab2: the name is the domain the client asked for (its SNI); without
+	 * one, no name is checked unless --host-from ip says to check the IP. */
 	bool has_domain = f.has_domain && !(f.domain_type == nullptr && f.domain.empty());
-	if (has_domain ? f.domain_type != nullptr : f.ip_type != nullptr) {
-		scan_fail(rec, arena, "host", "host: expected a string, got %s",
-		          has_domain ? f.domain_type : f.ip_type);
-		return;
+	bool use_ip = !has_domain && r->host_from == SCAN_HOST_IP;
+	if (r->host_from != SCAN_HOST_NONE && (has_domain || use_ip)) {
+		if (has_domain ? f.domain_type != nullptr : f.ip_type != nullptr) {
+			scan_fail(rec, arena, "host", "host: expected a string, got %s",
+			          has_domain ? f.domain_type : f.ip_type);
+			return;
+		}
+		string_view host = has_domain ? f.domain : f.ip;
+		if (!scan_set_host(rec, arena, host.data(), host.size()))
+			return;
 	}
-	string_view host = has_domain ? f.domain : f.ip;
-	if (!scan_set_host(rec, arena, host.data(), host.size()))
-		return;
 	if (f.data_type) {
 		scan_fail(rec, arena, "zgrab", "zgrab: no data object");
 		return;
@@ -638,11 +644,13 @@ void build(scan_json_reader *r, scan_record *rec, scan_arena *arena)
 		return;
 	}
 	if (!found) {
+		/* A connection that served no chain: its own code, not a fault of the data. */
+		rec->flags |= SCAN_REC_NO_CHAIN;
 		if (mod && !mod->status.empty())
-			scan_fail(rec, arena, "no_certificates", "zgrab: no server certificates (status %.*s)",
+			scan_fail(rec, arena, "no_chain", "zgrab: no server certificates (status %.*s)",
 			          (int)std::min<size_t>(mod->status.size(), 120), mod->status.data());
 		else
-			scan_fail(rec, arena, "no_certificates", "zgrab: no server certificates");
+			scan_fail(rec, arena, "no_chain", "zgrab: no server certificates");
 		return;
 	}
 	if (!found->leaf_raw_ok) {
@@ -747,12 +755,14 @@ void read_line(scan_json_reader *r, const char *line, size_t len, size_t room,
 
 } // namespace
 
-extern "C" scan_json_reader *scan_json_reader_new(uint32_t input, size_t max_line)
+extern "C" scan_json_reader *scan_json_reader_new(uint32_t input, size_t max_line,
+                                                  scan_host_from host_from)
 {
 	scan_json_reader *r = new (std::nothrow) scan_json_reader;
 	if (r) {
 		r->input = input;
 		r->max_line = max_line;
+		r->host_from = host_from;
 	}
 	return r;
 }

@@ -30,9 +30,11 @@ extern "C" {
 
 typedef struct scan_json_reader scan_json_reader;
 
-/* A reader for input number @input; lines over @max_line bytes are refused.
- * NULL when out of memory. */
-scan_json_reader *scan_json_reader_new(uint32_t input, size_t max_line);
+/* A reader for input number @input; lines over @max_line bytes are refused;
+ * @host_from says which name a record is checked against (a jsonl record's
+ * "host"; a zgrab2 record's "domain", with SCAN_HOST_IP its "ip" when it has
+ * none). NULL when out of memory. */
+scan_json_reader *scan_json_reader_new(uint32_t input, size_t max_line, scan_host_from host_from);
 void scan_json_reader_free(scan_json_reader *r);
 
 /* Records of the complete lines of @data[0..@len) (with @final, of the last

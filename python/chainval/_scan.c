@@ -14,8 +14,9 @@
  *   passes the rest again (start=end), with more data once nothing is taken.
  * .summary() -> str: the summary's counters as JSON.
  *
- * _Reader(input, max_record, format): the state of one input of a bulk
- *   format read in C: 'json' (jsonl and zgrab2 lines) or 'csv'.
+ * _Reader(input, max_record, format, host_from='name'): the state of one input
+ *   of a bulk format read in C: 'json' (jsonl and zgrab2 lines) or 'csv';
+ *   host_from 'name', 'ip' or 'none' (--host-from).
  *
  * Locks: the stores' and the pool's read locks are taken with the GIL
  * released, in address order, each object once (a writer-preferring rwlock
@@ -358,12 +359,18 @@ typedef struct ReaderObject {
 
 static PyObject *reader_new(PyTypeObject *type, PyObject *args, PyObject *kwargs)
 {
-	static char *kw[] = {"input", "max_record", "format", NULL};
+	static char *kw[] = {"input", "max_record", "format", "host_from", NULL};
 	unsigned int input;
 	Py_ssize_t max_record;
-	const char *format;
-	if (!PyArg_ParseTupleAndKeywords(args, kwargs, "Ins:_Reader", kw, &input, &max_record, &format))
+	const char *format, *host = "name";
+	if (!PyArg_ParseTupleAndKeywords(args, kwargs, "Ins|s:_Reader", kw, &input, &max_record,
+	                                 &format, &host))
 		return NULL;
+	scan_host_from host_from = strcmp(host, "name") == 0 ? SCAN_HOST_NAME
+	                           : strcmp(host, "ip") == 0 ? SCAN_HOST_IP
+	                           : strcmp(host, "none") == 0 ? SCAN_HOST_NONE : (scan_host_from)-1;
+	if ((int)host_from < 0)
+		return PyErr_Format(PyExc_ValueError, "host_from must be 'name', 'ip' or 'none'");
 	if (max_record < 1)
 		return PyErr_Format(PyExc_ValueError, "max_record must be positive");
 	bool json = strcmp(format, "json") == 0;
@@ -373,9 +380,9 @@ static PyObject *reader_new(PyTypeObject *type, PyObject *args, PyObject *kwargs
 	if (!self)
 		return NULL;
 	if (json)
-		self->json = scan_json_reader_new(input, (size_t)max_record);
+		self->json = scan_json_reader_new(input, (size_t)max_record, host_from);
 	else
-		self->csv = scan_csv_reader_new(input, (size_t)max_record);
+		self->csv = scan_csv_reader_new(input, (size_t)max_record, host_from);
 	if (!self->json && !self->csv) {
 		Py_DECREF(self);
 		return PyErr_NoMemory();

@@ -73,8 +73,8 @@ struct batch {
 static void read_all(const std::string &text, size_t max_line, bool csv, std::vector<size_t> cuts,
                      batch &b)
 {
-	scan_json_reader *json = csv ? nullptr : scan_json_reader_new(0, max_line);
-	scan_csv_reader *table = csv ? scan_csv_reader_new(0, max_line) : nullptr;
+	scan_json_reader *json = csv ? nullptr : scan_json_reader_new(0, max_line, SCAN_HOST_IP);
+	scan_csv_reader *table = csv ? scan_csv_reader_new(0, max_line, SCAN_HOST_NAME) : nullptr;
 	if (!json && !table)
 		abort();
 	std::string pending;

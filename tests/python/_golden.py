@@ -179,7 +179,7 @@ def write_inputs(pki: GoldenPKI, d: Path) -> dict[str, Path]:
 RUNS = [
     ("jsonl", "jsonl", []),
     ("jsonl-csv-out", "jsonl", ["--format", "csv"]),
-    ("zgrab", "zgrab", []),
+    ("zgrab", "zgrab", ["--host-from", "ip"]),  # 0.1 checked a zgrab2 record's IP
     ("csv", "csv", []),
     ("csv-gz", "csv_gz", []),
     ("ct", "ct", []),

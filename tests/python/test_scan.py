@@ -184,15 +184,29 @@ def test_zgrab_input(pki, paths, tmp_path, capsys):
                    timestamp="2029-01-01T12:00:00.123456789-05:00"),
         zgrab_line([], domain="down.example.com", status="connection-timeout"),
     ])
-    r = scan(capsys, paths, src)
+    summary = tmp_path / "s.json"
+    r = scan(capsys, paths, src, "--summary", summary)
     rows = r.rows
-    assert [row["host"] for row in rows] == ["www.example.com", "192.0.2.7",
+    # Issue 12 item 16: a record without a domain (the client asked for no name)
+    # has no name check by default; a connection that served nothing is
+    # "no_chain", not malformed, and counted apart.
+    assert [row["host"] for row in rows] == ["www.example.com", None,
                                              "www.example.com", "down.example.com"]
-    assert [row["code"] for row in rows] == ["ok", "hostname_mismatch", "expired", "malformed"]
+    assert [row["code"] for row in rows] == ["ok", "ok", "expired", "no_chain"]
     assert rows[0]["time"] == T_ROW
     assert rows[2]["time"] == parse_time("2029-01-01T17:00:00Z")
+    assert rows[3]["ok"] is False and rows[3]["stores"]["default"]["code"] == "no_chain"
     assert rows[3]["error"] == "zgrab: no server certificates (status connection-timeout)"
     assert [row["id"] for row in rows] == [None] * 4  # zgrab2 records have no id
+    s = json.loads(summary.read_text())
+    assert s["verdicts"] == {"ok": 2, "failed": 1, "malformed": 0, "no_chain": 1}
+    assert s["malformed"] == {}
+    # --host-from ip checks the IP when there is no domain; none checks no name.
+    rows = scan(capsys, paths, src, "--host-from", "ip").rows
+    assert [(row["host"], row["code"]) for row in rows[:2]] == [
+        ("www.example.com", "ok"), ("192.0.2.7", "hostname_mismatch")]
+    rows = scan(capsys, paths, src, "--host-from", "none").rows
+    assert [(row["host"], row["code"]) for row in rows[:2]] == [(None, "ok"), (None, "ok")]
 
 
 def test_ct_entries(pki, paths, tmp_path, capsys):
@@ -618,7 +632,7 @@ def test_summary_json(pki, paths, tmp_path, capsys):
     s = json.loads(summary.read_text())
     assert s["rows"] == s["scanned"] == 7 and s["resumed_rows"] == 0
     assert s["interrupted"] is False and s["elapsed_s"] >= 0 and s["rows_per_s"] > 0
-    assert s["verdicts"] == {"ok": 4, "failed": 2, "malformed": 1}
+    assert s["verdicts"] == {"ok": 4, "failed": 2, "malformed": 1, "no_chain": 0}
     assert s["codes"] == {"ok": 4, "expired": 1, "malformed": 1, "missing_issuer": 1}
     assert s["stores"]["default"] == {"ok": 4, "failed": 3, "codes": {
         "ok": 4, "expired": 1, "malformed": 1, "missing_issuer": 1}}
@@ -721,7 +735,7 @@ def test_sample_dataset_matches_expected(capsys, tmp_path):
     assert s["rows"] == expected["rows"]
     assert s["codes"] == {k: v for k, v in expected["codes"].items() if v}
     assert s["flags"] == expected["flags"]
-    assert s["verdicts"] == expected["verdicts"]
+    assert s["verdicts"] == {"no_chain": 0, **expected["verdicts"]}  # no zgrab2 rows
     s = _sample_codes(capsys, tmp_path)
     assert s["codes"] == expected["codes_without_pool"]
     assert os.path.getsize(SAMPLES / "sample.jsonl.gz") < 2 << 20

@@ -121,9 +121,9 @@ EXPECTED = [
     (25, None, "malformed", "expected a JSON object, got bool"),
     (26, None, "malformed", "invalid JSON"), (27, None, "malformed", "invalid JSON"),
     (28, None, "malformed", "invalid JSON"),
-    (31, None, "ok", None), (32, None, "hostname_mismatch", None), (33, None, "ok", None),
-    (34, None, "malformed", "zgrab: no server certificates (status connection-timeout)"),
-    (35, None, "malformed", "zgrab: no data object"), (36, None, "hostname_mismatch", None),
+    (31, None, "ok", None), (32, None, "ok", None), (33, None, "ok", None),
+    (34, None, "no_chain", "zgrab: no server certificates (status connection-timeout)"),
+    (35, None, "malformed", "zgrab: no data object"), (36, None, "ok", None),
     (37, 36, "malformed", "certificate.raw missing"), (38, 38, "ok", None),
 ]
 
@@ -138,6 +138,12 @@ def test_json_lines_every_shape(pki, paths, tmp_path):
         assert error is None or error in row["error"], (row["line"], row["error"])
     assert all(r["stores"]["default"]["anchor"] == r["anchor"] for r in rows)
     assert rows[9]["host"] == "192.0.2.1" and rows[10]["host"] == "WWW.Example.COM"
+    assert rows[29]["host"] is None and rows[33]["host"] is None  # no domain: no name check
+    engine, _ = _engine(pki, paths, at=T_ROW)
+    reader = C._Reader(0, 16 << 20, "json", "ip")  # --host-from ip
+    out, _ = engine.run_block(reader, ("\n".join(dataset(pki)) + "\n").encode(), True)
+    rows = [json.loads(x) for x in out.decode().splitlines()]
+    assert (rows[29]["host"], rows[29]["code"]) == ("192.0.2.7", "hostname_mismatch")
     assert rows[33]["host"] == "192.0.2.9"  # the http module's handshake, host from the IP
 
 

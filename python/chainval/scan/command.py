@@ -87,6 +87,11 @@ def add_parser(sub: argparse._SubParsersAction, epilog: str = "") -> None:
     s.add_argument("--resume", action="store_true", help="continue an interrupted scan "
                    "(OUT.partial): the same inputs and options are checked against "
                    "OUT.partial.meta.json, rows already written are passed over unread")
+    s.add_argument("--host-from", choices=("name", "ip", "none"), default="name",
+                   help="which name a chain is checked against: name (default): the name "
+                   "the record says the client asked for (jsonl/csv host, zgrab2 domain; "
+                   "none for CT, PEM and Sonar); ip: that name, else the record's IP address "
+                   "(zgrab2 ip, the Sonar host's IP); none: no name check")
     s.add_argument("--strict-stores", action="store_true", help="refuse a trust store or "
                    "pool with any entry that could not be loaded (default: load the rest, "
                    "and say how many were rejected)")
@@ -189,7 +194,8 @@ class _Rows:
             self.reader, self.pending, self.start = None, b"", 0
             self._input = inp
             if inp.c_reader is not None:
-                self.reader = self.scanner.reader(k, inp.c_reader, record.MAX_RECORD_BYTES)
+                self.reader = self.scanner.reader(k, inp.c_reader, record.MAX_RECORD_BYTES,
+                                                  inp.host_from)
                 self.reader.skip(self.skip)
         elif what == "block":
             self.pending = self.pending[self.start:] + unit[2] if self.start < len(self.pending) \
@@ -366,6 +372,7 @@ def _parameters(args, inputs: list[Input], stores: list[dict], pool: Optional[di
         "at": at,
         "format": args.format,
         "distrust_after": list(args.distrust_after),
+        "host_from": args.host_from,
         "sonar_certs": [{"path": os.path.abspath(p), "size": _size(p)}
                         for p in args.sonar_certs],
     }
@@ -398,8 +405,8 @@ def run(args, stdout: TextIO, stderr: TextIO, stdin) -> int:
             sonar.add(path)
     except ValueError as e:
         raise UsageError(str(e)) from None
-    inputs = [Input(p, args.input_format, stdin=stdin, sonar_certs=sonar)
-              for p in args.inputs]
+    inputs = [Input(p, args.input_format, stdin=stdin, sonar_certs=sonar,
+                    host_from=args.host_from) for p in args.inputs]
     with_source = len(inputs) > 1
     names = [n for n, _ in stores]
     scanner = Scanner(stores, pool=pool, at=at, threads=args.threads, with_source=with_source,

@@ -73,9 +73,11 @@ class Scanner:
         self._engine = _chainval._ScanEngine(list(stores), pool, self.cache, threads, at, output,
                                              self.sources)
 
-    def reader(self, input_index: int, kind: str, max_record: int) -> object:
-        """The state of one input read in C: ``kind`` is 'json' or 'csv'."""
-        return _chainval._Reader(input_index, max_record, kind)
+    def reader(self, input_index: int, kind: str, max_record: int,
+               host_from: str = "name") -> object:
+        """The state of one input read in C: ``kind`` is 'json' or 'csv';
+        ``host_from`` 'name', 'ip' or 'none' (--host-from)."""
+        return _chainval._Reader(input_index, max_record, kind, host_from)
 
     def feed(self, reader, block: bytes, final: bool, start: int = 0,
              limit: int = 0) -> tuple[bytes, int]:

@@ -8,10 +8,14 @@ from typing import Optional
 __all__ = ["Summary"]
 
 
+VERDICTS = ("ok", "failed", "malformed", "no_chain")
+
+
 def _verdict(row: dict) -> str:
     if row.get("ok"):
         return "ok"
-    return "malformed" if row.get("code") == "malformed" else "failed"
+    code = row.get("code")
+    return code if code in ("malformed", "no_chain") else "failed"
 
 
 def _top(counter: Counter, key: str, n: int) -> list[dict]:
@@ -96,7 +100,7 @@ class Summary:
     def as_dict(self) -> dict:
         return {
             "rows": self.rows,
-            "verdicts": {k: self.verdicts.get(k, 0) for k in ("ok", "failed", "malformed")},
+            "verdicts": {k: self.verdicts.get(k, 0) for k in VERDICTS},
             "codes": _sorted_counts(self.codes),
             "stores": {name: {"ok": s["ok"], "failed": s["failed"],
                               "codes": _sorted_counts(s["codes"])}

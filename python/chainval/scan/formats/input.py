@@ -67,12 +67,16 @@ class Input:
     """
 
     def __init__(self, path: str, fmt: Optional[str] = None, *,
-                 stdin: Optional[BinaryIO] = None, sonar_certs: Any = None) -> None:
+                 stdin: Optional[BinaryIO] = None, sonar_certs: Any = None,
+                 host_from: str = "name") -> None:
         if fmt is not None and fmt not in FORMATS:
             raise ValueError(f"unknown input format {fmt!r}")
         self.path = path
         self.name = path
         self.format: Optional[str] = fmt
+        # Which name records are checked against (--host-from): "name" (what
+        # the record says the client asked for), "ip" (else its IP), "none".
+        self.host_from = host_from
         self._stdin = stdin
         # A sonar.SonarCerts shared by the inputs of a scan; without one a
         # sonar input makes its own, with the certs file beside it.
@@ -168,6 +172,8 @@ class Input:
                 last = rec.line
                 if rec.error is not None and rec.error_kind is None:
                     rec.error_kind = self.format
+                if self.host_from == "ip" and self.format == "sonar" and rec.id:
+                    rec.host = rec.id  # a Sonar record's id is the IP it was served on
                 yield rec
         except (OSError, EOFError, zlib.error, Damage) as e:
             why = str(e) if isinstance(e, Damage) else \
