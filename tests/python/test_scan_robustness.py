@@ -231,3 +231,32 @@ def test_19_summary_counts_malformed_by_reason_and_anchors_per_store(pki, paths,
     assert [(x["name"], x["anchors"], x["rejected"]) for x in s["stores_loaded"]] == [
         ("default", 1, 0), ("other", 2, 0)]
     assert "malformed: base64 1, invalid_json 1, no_chain_field 1" in r.err
+
+
+def test_4_documents_that_are_not_ct_are_malformed_rows(pki, paths, tmp_path, capsys):
+    src = tmp_path / "in.jsonl"
+    src.write_text(jsonl_line(pki.ok_chain, id=1) + "\n" + jsonl_line(pki.ok_chain, id=2) + "\n")
+    r = scan(capsys, paths, src, "--input-format", "ct")
+    assert [x["code"] for x in r.rows] == ["malformed", "malformed"]
+    assert "not a CT get-entries response" in r.rows[0]["error"]
+    assert "--input-format" in r.rows[0]["error"]
+    docs = tmp_path / "docs.json"
+    docs.write_text('{"error": "rate limited"}\n{"entries": "x"}\n{"entries": []}\n'
+                    + json.dumps({"entries": [ct_entry(pki.ok_chain)]}) + "\n")
+    r = scan(capsys, paths, docs, "--input-format", "ct")
+    assert [(x["line"], x["code"]) for x in r.rows] == [
+        (1, "malformed"), (2, "malformed"), (3, "ok")]
+    assert "its keys: error" in r.rows[0]["error"]
+    assert r.rows[1]["error"] == "CT response: entries is not a list"
+
+
+def test_5_a_broken_entry_in_a_one_line_response_loses_nothing_else(pki, paths, tmp_path,
+                                                                     capsys):
+    text = json.dumps({"entries": [ct_entry(pki.ok_chain)] * 20})
+    parts = text.split('{"leaf_input"')
+    parts[8] = parts[8].replace('"extra_data":', '"extra_data" ', 1)  # entry 8: no colon
+    src = tmp_path / "ct.json"
+    src.write_text('{"leaf_input"'.join(parts) + "\n")
+    r = scan(capsys, paths, src, "--input-format", "ct", "--at", T_ROW)
+    assert [x["line"] for x in r.rows] == list(range(1, 21))
+    assert [x["code"] for x in r.rows] == ["ok"] * 7 + ["malformed"] + ["ok"] * 12

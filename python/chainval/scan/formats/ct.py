@@ -78,6 +78,10 @@ def _ct_record(rec: Record, entry: Any) -> None:
 # CT get-entries: a streaming reader of a sequence of JSON documents
 
 
+class _LineMode(Exception):
+    """A broken entry could not be passed over on its line: read on line by line."""
+
+
 class _CTReader:
     """Records from CT ``get-entries`` JSON, one entry at a time.
 
@@ -174,12 +178,23 @@ class _CTReader:
                 self._next(":")
                 if key == "entries" and self._peek() == "[":
                     self.pos += 1
+                    others[key] = []
                     if self._peek() == "]":
                         self.pos += 1
                     else:
                         while True:
-                            entry = self._value()
-                            yield _fill(self._record(), _ct_record, entry)
+                            try:
+                                entry = self._value()
+                            except ValueError as e:
+                                # Issue 12 item 5: a broken entry is one malformed record;
+                                # the entries after it are still read, with their numbers.
+                                rec = self._record()
+                                rec.error = str(e)
+                                yield rec
+                                if not self._skip_element():
+                                    raise _LineMode() from None
+                            else:
+                                yield _fill(self._record(), _ct_record, entry)
                             if self._next(",]") == "]":
                                 break
                 else:
@@ -188,6 +203,47 @@ class _CTReader:
                     break
         if "leaf_input" in others:
             yield _fill(self._record(), _ct_record, others)
+        elif "entries" not in others or not isinstance(others["entries"], list):
+            # Issue 12 item 4: a document that is neither a response nor an entry
+            # is a malformed record, saying what it was.
+            rec = self._record()
+            keys = ", ".join(sorted(others)[:5]) or "none"
+            rec.error = ("CT response: entries is not a list" if "entries" in others else
+                         f"not a CT get-entries response or entry (its keys: {keys}); "
+                         "is --input-format right?")
+            yield rec
+
+    def _skip_element(self) -> bool:
+        """Move past the rest of a broken array element, on its line: to the
+        next ``,`` or ``]`` outside strings and nested brackets. False when
+        the line ends first (the element is broken across lines: the caller
+        goes on line by line, as after any other syntax error)."""
+        depth, in_string, escaped = 0, False, False
+        while True:
+            while self.pos < len(self.buf):
+                c = self.buf[self.pos]
+                if c == "\n":
+                    return False
+                if in_string:
+                    if escaped:
+                        escaped = False
+                    elif c == "\\":
+                        escaped = True
+                    elif c == '"':
+                        in_string = False
+                elif c == '"':
+                    in_string = True
+                elif c in "[{":
+                    depth += 1
+                elif c in "]}":
+                    if depth == 0:
+                        return True
+                    depth -= 1
+                elif c == "," and depth == 0:
+                    return True
+                self.pos += 1
+            if not self._more():
+                return False
 
     def records(self) -> Iterator[Record]:
         while True:
@@ -198,6 +254,9 @@ class _CTReader:
                 if c != "{":
                     raise ValueError(f"invalid JSON: unexpected {c!r}")
                 yield from self._document()
+            except _LineMode:
+                yield from self._line_mode()
+                return
             except ValueError as e:
                 rec = self._record()
                 rec.error = str(e)
