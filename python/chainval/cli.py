@@ -22,7 +22,7 @@ from typing import Optional
 import chainval
 
 from .scan import command, report
-from .scan.errors import EXIT_RUNTIME, EXIT_USAGE, RunError, UsageError
+from .scan.errors import EXIT_INTERRUPTED, EXIT_RUNTIME, EXIT_USAGE, RunError, UsageError
 
 __all__ = ["main"]
 
@@ -68,6 +68,9 @@ def main(argv: Optional[list[str]] = None, *, stdin=None) -> int:
         stderr.write(f"chainval {args.command}: error: {e}" + (f" ({e.hint})" if e.hint else "")
                      + "\n")
         return EXIT_RUNTIME
+    except KeyboardInterrupt:  # before the work's own handler is in place, or after it
+        stderr.write(f"\nchainval {args.command}: interrupted\n")
+        return EXIT_INTERRUPTED
     except BrokenPipeError:  # e.g. | head: stop quietly
         try:
             os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())

@@ -260,3 +260,43 @@ def test_5_a_broken_entry_in_a_one_line_response_loses_nothing_else(pki, paths, 
     r = scan(capsys, paths, src, "--input-format", "ct", "--at", T_ROW)
     assert [x["line"] for x in r.rows] == list(range(1, 21))
     assert [x["code"] for x in r.rows] == ["ok"] * 7 + ["malformed"] + ["ok"] * 12
+
+
+def test_14_ctrl_c_while_sonar_certificates_load(pki, paths, tmp_path, capsys, monkeypatch):
+    """The first Ctrl-C while the reader is still loading a Sonar certs file
+    stops the scan without waiting for the load (nothing is being verified);
+    a Ctrl-C before the scan's own handler is in place is one line, status
+    130, no traceback."""
+    import signal
+    import threading
+    import time
+
+    from chainval.scan.formats import sonar as sonar_module
+
+    hosts = tmp_path / "20240601_hosts"
+    hosts.write_text("192.0.2.1," + "ab" * 20 + "\n")
+    (tmp_path / "20240601_certs").write_text("ab" * 20 + "," + b64(pki.leaf.der) + "\n")
+    slow_started = threading.Event()
+
+    def slow_load(self, db, path):  # a load that would take a minute
+        slow_started.set()
+        for _ in range(600):
+            if self._closing:
+                raise sonar_module._Closed()
+            time.sleep(0.1)
+
+    monkeypatch.setattr(sonar_module.SonarCerts, "_load", slow_load)
+    threading.Thread(target=lambda: (slow_started.wait(10), time.sleep(0.2),
+                                     os.kill(os.getpid(), signal.SIGINT)), daemon=True).start()
+    start = time.monotonic()
+    r = scan(capsys, paths, hosts, "-o", tmp_path / "out.jsonl")
+    assert r.status == 130, r.err
+    assert time.monotonic() - start < 5  # not the minute the load would take
+    assert "Traceback" not in r.err and "continue with --resume" in r.err
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(sonar_module.SonarCerts, "__init__", interrupted)
+    r = scan(capsys, paths, hosts)
+    assert r.status == 130 and "interrupted" in r.err and "Traceback" not in r.err

@@ -455,7 +455,7 @@ def run(args, stdout: TextIO, stderr: TextIO, stdin) -> int:
                 if args.format == "csv" and (args.output == "-" or out.rows == 0) and \
                         not resumed:
                     out.write(scanner.csv_header())
-                for unit, pos in prefetch:
+                for unit, pos in prefetch.items(stop=lambda: intr.requested):
                     k = unit[1]
                     for rows in engine.rows(unit):
                         intr.begin_write()
@@ -474,6 +474,7 @@ def run(args, stdout: TextIO, stderr: TextIO, stdin) -> int:
                     if intr.requested:
                         interrupted = True
                         break
+                interrupted = interrupted or prefetch.stopped
             except KeyboardInterrupt:
                 interrupted = True
     except OSError as e:

@@ -107,6 +107,7 @@ class _Prefetch:
     def __init__(self, produce: Iterator, depth: int = 2) -> None:
         self._queue: queue.Queue = queue.Queue(maxsize=depth)
         self._stop = threading.Event()
+        self.stopped = False  # items() ended before the reader did
         self._produce = produce
         self._thread = threading.Thread(target=self._run, name="chainval-scan-reader",
                                         daemon=True)
@@ -131,8 +132,20 @@ class _Prefetch:
             self._put((False, e))
 
     def __iter__(self):
+        return self.items()
+
+    def items(self, stop=lambda: False):
+        """The produced items, in order; ends early once ``stop()`` is true
+        while waiting for the reader (a Ctrl-C while it loads a large Sonar
+        certs file, say, need not wait for the load)."""
         while True:
-            ok, item = self._queue.get()
+            try:
+                ok, item = self._queue.get(timeout=0.1)
+            except queue.Empty:
+                if stop():
+                    self.stopped = True
+                    return
+                continue
             if not ok:
                 raise item
             if item is self._END:
