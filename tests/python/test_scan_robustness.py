@@ -174,7 +174,7 @@ def test_12_a_damaged_store_is_reported_and_strict_refuses_it(pki, paths, tmp_pa
     src.write_text(lines(pki, 2))
     r = scan(capsys, paths, src, "--roots", store)
     assert r.status == 0
-    assert "trust store default: 1 anchors loaded" in r.err and "3 rejected (first:" in r.err
+    assert "trust store default: 1 anchor loaded" in r.err and "3 rejected (first:" in r.err
     r = scan(capsys, paths, src, "--roots", store, "--strict-stores")
     assert r.status == 2 and "3 entries could not be loaded" in r.err
 

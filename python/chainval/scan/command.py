@@ -349,7 +349,8 @@ def _set_info(name: str, path: str, certs: Any, noun: str, strict: bool, stderr:
         raise UsageError(f"{what} {path}: {len(rejected)} entries could not be loaded "
                          f"(first: {source}: {why}); --strict-stores refuses it")
     if not quiet or rejected:
-        line = f"{what}: {len(certs):,} {noun} loaded from {path}"
+        count = len(certs)
+        line = f"{what}: {count:,} {noun if count != 1 else noun[:-1]} loaded from {path}"
         if rejected:
             source, why = rejected[0]
             line += f", {len(rejected):,} rejected (first: {source}: {why})"

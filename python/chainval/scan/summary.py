@@ -117,7 +117,8 @@ class Summary:
         total = max(self.rows, 1)
         v = d["verdicts"]
         lines.append("verdicts: " + ", ".join(
-            f"{k} {n} ({100.0 * n / total:.1f}%)" for k, n in v.items()))
+            f"{k} {n} ({100.0 * n / total:.1f}%)" for k, n in v.items()
+            if n or k != "no_chain"))
         lines.append("codes:    " + (", ".join(f"{k} {n}" for k, n in d["codes"].items()) or "-"))
         if len(d["stores"]) > 1:
             for name, s in d["stores"].items():
