@@ -238,8 +238,8 @@ class _Rows:
             self.start = end
             if skipping and self.reader.skip_left == 0:
                 self._check_resume(self.inputs.index(self._input), self.reader.line)
-            if rows:
-                yield rows
+            if rows or skipping:
+                yield rows  # while --resume passes over rows: nothing, but progress moves
             if not taken or self.start >= len(self.pending):
                 return
 
