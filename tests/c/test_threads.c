@@ -126,13 +126,13 @@ static void test_batch(unsigned int threads, chain_cache *cache)
  * cancelling before the run leaves every item unverified. */
 typedef struct {
 	chain_batch *batch;
-	volatile int started;
+	int started; /* set by the main thread once the run is about to start (atomics) */
 } cancel_arg;
 
 static void *cancel_soon(void *arg)
 {
 	cancel_arg *c = arg;
-	while (!c->started)
+	while (!__atomic_load_n(&c->started, __ATOMIC_ACQUIRE))
 		;
 	struct timespec pause = {0, 2 * 1000 * 1000}; /* 2 ms into the run */
 	nanosleep(&pause, NULL);
