@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Generate the chain-verification benchmark corpus.
 
-    python3 benchmarks/make-corpus.py OUT_DIR [--chains N] [--seed S]
+    python3 benchmarks/make-corpus.py OUT_DIR [--chains N] [--seed S] [--jobs J]
 
 writes, with the test-PKI factory (python/chainval/testing.py, i.e. chainval.testing):
 
@@ -31,6 +31,13 @@ Keys: CA keys are generated once. P-256 leaf keys are fresh per leaf; RSA
 leaf keys come from a small pool (RSA key generation dominates otherwise).
 Every leaf certificate is still distinct (own serial, name and signature).
 The layout is reproducible from --seed; keys and signatures are random.
+
+--jobs J signs the leaves in J processes (forked once the CAs and the RSA
+pool exist; default 1). The layout does not depend on J (every random choice
+is made in the parent, in the order of the serial version), and chains.txt
+is written as the leaves come back, in order, so memory stays flat. Signing
+dominates (the P-384 and RSA-2048 intermediates' signatures), so J above the
+number of idle cores does not help.
 """
 
 from __future__ import annotations
@@ -38,6 +45,7 @@ from __future__ import annotations
 import argparse
 import base64
 import datetime
+import multiprocessing
 import random
 import sys
 import time
@@ -81,14 +89,36 @@ def exact_pick(rng: random.Random, population: list[int], share: float, n_total:
     return set(rng.sample(population, k))
 
 
+# The CAs and the RSA leaf-key pool, set by main() before the workers fork.
+_WORK: tuple = ()
+
+
+def make_lines(chunk: list) -> str:
+    """The chains.txt lines of a chunk of specs (in a worker with --jobs)."""
+    ints, roots, rsa_pool = _WORK
+    lines = []
+    for host, dns, key, not_before, not_after, k, plan, label in chunk:
+        leaf = ints[k].leaf(dns=dns, key=key if key == "p256" else rsa_pool[key],
+                            not_before=not_before, not_after=not_after)
+        served = [leaf.der if p == "leaf" else ints[p[1]].der if p[0] == "int"
+                  else roots[p[1]].der for p in plan]
+        expect = "ok" if label.split("+")[0] == "ok" else "fail"
+        lines.append(f"{host}\t{' '.join(b64(d) for d in served)}\t{expect}\t{label}\n")
+    return "".join(lines)
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("out_dir", type=Path)
     ap.add_argument("--chains", type=int, default=2000, help="number of chains (default 2000)")
     ap.add_argument("--seed", type=int, default=1, help="layout seed (default 1)")
+    ap.add_argument("--jobs", type=int, default=1,
+                    help="processes signing leaves (default 1; the layout does not depend on it)")
     args = ap.parse_args()
     if args.chains < 1:
         ap.error("--chains must be at least 1")
+    if args.jobs < 1:
+        ap.error("--jobs must be at least 1")
     n = args.chains
     rng = random.Random(args.seed)
     started = time.monotonic()
@@ -128,80 +158,103 @@ def main() -> int:
     servable = [i for i in servable if i not in with_root]
     with_extra = exact_pick(rng, servable, SHARE_WITH_EXTRA, n)
 
-    lines = [
+    header = [
         f"# libchain benchmark corpus: {n} chains, seed {args.seed}, verify at T={T} "
         "(2030-01-01T00:00:00Z), purpose serverAuth",
         "# hostname<TAB>base64(DER) ... (leaf first)<TAB>ok|fail<TAB>label",
     ]
     stats: dict[str, int] = {}
     n_p256 = 0
-    for i in range(n):
-        word = rng.choice(WORDS)
-        domain = f"{word}{i}.{rng.choice(TLDS)}"
-        style = rng.random()
-        if style < 0.50:
-            dns = [domain, "www." + domain]
-            host = rng.choice(dns)
-            bad_host = "mail." + domain
-        elif style < 0.85:
-            dns = [f"{rng.choice(SUBS)}.{domain}"]
-            host = dns[0]
-            bad_host = "www." + domain
-        else:
-            dns = ["*." + domain, domain]
-            host = f"{rng.choice(SUBS)}.{domain}"
-            bad_host = f"eu.{rng.choice(SUBS)}.{domain}"  # a wildcard covers one label
 
-        if rng.random() < SHARE_P256:
-            key = "p256"
-            n_p256 += 1
-        else:
-            key = rng.choice(rsa_pool)
+    def specs():
+        """Every random choice, in the order of the serial version: per chain
+        (host, dns, key, not_before, not_after, intermediate, served plan, label)."""
+        nonlocal n_p256
+        for i in range(n):
+            word = rng.choice(WORDS)
+            domain = f"{word}{i}.{rng.choice(TLDS)}"
+            style = rng.random()
+            if style < 0.50:
+                dns = [domain, "www." + domain]
+                host = rng.choice(dns)
+                bad_host = "mail." + domain
+            elif style < 0.85:
+                dns = [f"{rng.choice(SUBS)}.{domain}"]
+                host = dns[0]
+                bad_host = "www." + domain
+            else:
+                dns = ["*." + domain, domain]
+                host = f"{rng.choice(SUBS)}.{domain}"
+                bad_host = f"eu.{rng.choice(SUBS)}.{domain}"  # a wildcard covers one label
 
-        # Realistic lifetimes around T: 90 days to 13 months.
-        lifetime = datetime.timedelta(days=rng.choice((90, 90, 90, 180, 365, 397)))
-        if i in expired:
-            not_after = utc(2030) - datetime.timedelta(days=rng.randint(1, 200),
-                                                       seconds=rng.randint(0, 86399))
-        else:
-            not_after = utc(2030) + datetime.timedelta(days=rng.randint(1, 80),
-                                                       seconds=rng.randint(0, 86399))
-        not_before = not_after - lifetime
-        if not_before >= utc(2030):
-            not_before = utc(2030) - datetime.timedelta(days=1)
+            if rng.random() < SHARE_P256:
+                key: object = "p256"
+                n_p256 += 1
+            else:
+                key = rng.choice(range(len(rsa_pool)))  # the draw of rng.choice(rsa_pool)
 
-        k = rng.choices(range(len(ints)), weights=weights)[0]
-        inter = ints[k]
-        leaf = inter.leaf(dns=dns, key=key, not_before=not_before, not_after=not_after)
+            # Realistic lifetimes around T: 90 days to 13 months.
+            lifetime = datetime.timedelta(days=rng.choice((90, 90, 90, 180, 365, 397)))
+            if i in expired:
+                not_after = utc(2030) - datetime.timedelta(days=rng.randint(1, 200),
+                                                           seconds=rng.randint(0, 86399))
+            else:
+                not_after = utc(2030) + datetime.timedelta(days=rng.randint(1, 80),
+                                                           seconds=rng.randint(0, 86399))
+            not_before = not_after - lifetime
+            if not_before >= utc(2030):
+                not_before = utc(2030) - datetime.timedelta(days=1)
 
-        served = [leaf.der]
-        label = "ok"
-        if i in expired:
-            label = "expired"
-        elif i in mismatch:
-            label = "hostname_mismatch"
-            host = bad_host
-        elif i in missing:
-            label = "missing_issuer"
-        if i not in missing:
-            served.append(inter.der)
-        if i in with_root:
-            served.append(roots[int_root[k]].der)
-            label += "+root"
-        elif i in with_extra:
-            other = rng.choice([j for j in range(len(ints)) if j != k])
-            served.insert(rng.randint(1, len(served)), ints[other].der)
-            label += "+extra"
-        assert len(served) <= 16  # GnuTLS 3.7.9 verify_crt2 limit
-        expect = "ok" if label.split("+")[0] == "ok" else "fail"
-        stats[label] = stats.get(label, 0) + 1
-        lines.append(f"{host}\t{' '.join(b64(d) for d in served)}\t{expect}\t{label}")
+            k = rng.choices(range(len(ints)), weights=weights)[0]
+            # What is served, in order: "leaf", ("int", j), ("root", r).
+            plan: list = ["leaf"]
+            label = "ok"
+            if i in expired:
+                label = "expired"
+            elif i in mismatch:
+                label = "hostname_mismatch"
+                host = bad_host
+            elif i in missing:
+                label = "missing_issuer"
+            if i not in missing:
+                plan.append(("int", k))
+            if i in with_root:
+                plan.append(("root", int_root[k]))
+                label += "+root"
+            elif i in with_extra:
+                other = rng.choice([j for j in range(len(ints)) if j != k])
+                plan.insert(rng.randint(1, len(plan)), ("int", other))
+                label += "+extra"
+            assert len(plan) <= 16  # GnuTLS 3.7.9 verify_crt2 limit
+            stats[label] = stats.get(label, 0) + 1
+            yield (host, dns, key, not_before, not_after, k, plan, label)
 
+    def chunks(size: int = 500):
+        chunk = []
+        for spec in specs():
+            chunk.append(spec)
+            if len(chunk) == size:
+                yield chunk
+                chunk = []
+        if chunk:
+            yield chunk
+
+    global _WORK
+    _WORK = (ints, roots, rsa_pool)
     out = args.out_dir
     out.mkdir(parents=True, exist_ok=True)
     (out / "roots.pem").write_bytes(pem_bundle(*roots))
     (out / "intermediates.pem").write_bytes(pem_bundle(*ints))
-    (out / "chains.txt").write_text("\n".join(lines) + "\n", encoding="ascii")
+    with open(out / "chains.txt", "w", encoding="ascii", buffering=1 << 20) as f:
+        f.write("\n".join(header) + "\n")
+        if args.jobs == 1:
+            for chunk in chunks():
+                f.write(make_lines(chunk))
+        else:
+            # fork: the workers inherit _WORK (the CAs and the RSA pool).
+            with multiprocessing.get_context("fork").Pool(args.jobs) as pool:
+                for text in pool.imap(make_lines, chunks()):
+                    f.write(text)
 
     done = time.monotonic()
     n_ok = sum(v for kk, v in stats.items() if kk.split("+")[0] == "ok")

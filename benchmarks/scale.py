@@ -20,7 +20,7 @@ rows that are all distinct chains (make-corpus.py with --chains N; about
 Each input is scanned, one run at a time, as
 
     /usr/bin/time -v env PYTHONPATH=BUILD/python python3 -m chainval scan FILE \\
-        --roots ROOTS --threads N -o /dev/null --summary S.json --progress never -q
+        --roots ROOTS --threads N -o - --summary S.json --progress never -q >/dev/null
 
 for every N of ``--threads``: rows/s comes from the summary (rows over the
 scan's own elapsed time, start-up excluded), peak RSS from time's "Maximum
@@ -138,9 +138,13 @@ def scan(build: Path, inp: Path, roots: Path, threads: int, summary: Path,
     if pin is not None:
         cmd += ["taskset", "-c", str(pin)]
     cmd += [sys.executable, "-m", "chainval", "scan", str(inp), "--roots", str(roots),
-            "--threads", str(threads), "-o", "/dev/null", "--summary", str(summary),
+            "--threads", str(threads), "-o", "-", "--summary", str(summary),
             "--progress", "never", "-q"]
-    proc = subprocess.run(cmd, env=env, capture_output=True, text=True)
+    # Rows to stdout, discarded: -o /dev/null would write /dev/null.partial and
+    # rename it over /dev/null (chainval scan's OUT.partial), which as root
+    # replaces the device with a regular file.
+    proc = subprocess.run(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                          text=True)
     if proc.returncode != 0:
         raise SystemExit(f"scan failed ({proc.returncode}): {' '.join(cmd)}\n{proc.stderr[-2000:]}")
     res = parse_time_v(proc.stderr)

@@ -3,7 +3,7 @@
  * raw OpenSSL X509_verify_cert() on the same served chains, in the same run.
  *
  *   bench_verify CORPUS_DIR [--seconds S] [--repeat R] [--pin CPU] [--show K]
- *                [--threads N]
+ *                [--threads N] [--clock wall|cpu] [--sides LIST] [--no-references]
  *
  * CORPUS_DIR holds roots.pem and chains.txt as written by
  * benchmarks/make-corpus.py (an optional fifth column, unix seconds, sets that
@@ -24,6 +24,16 @@
  * parse alone (d2i_X509 / gnutls_x509_crt_import of every served DER). Last, the bulk
  * engine (chain_batch with a chain_cache), on one thread and, with
  * --threads N > 1, on N threads (the process is then unpinned).
+ *
+ * --clock cpu times every single-thread round with the process's CPU time
+ * (CLOCK_PROCESS_CPUTIME_ID) instead of the monotonic wall clock, so that
+ * other work on a shared machine does not count; the N-thread pass is timed
+ * on the wall clock either way (it measures scaling). --sides picks the sides
+ * of the rotation (comma-separated: libchain, gnutls, openssl, bulk; default
+ * all four); without openssl the untimed pass does not run OpenSSL either.
+ * --no-references skips the reference floors (signatures alone, parse + leaf
+ * signature, parse only). benchmarks/python/bench_scan_table.py runs
+ * "--clock cpu --sides gnutls,bulk --no-references" for its raw GnuTLS baseline.
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <chain/chain.h>
@@ -105,10 +115,13 @@ static char *xstrdup(const char *s)
 	return memcpy(xmalloc(n), s, n);
 }
 
+/* CLOCK_MONOTONIC, or CLOCK_PROCESS_CPUTIME_ID with --clock cpu. */
+static clockid_t bench_clock = CLOCK_MONOTONIC;
+
 static double now_seconds(void)
 {
 	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
+	clock_gettime(bench_clock, &ts);
 	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
@@ -1012,7 +1025,10 @@ static void usage(void)
 	        "  --repeat R   number of trials (default 1); the summary gives medians\n"
 	        "  --pin CPU    pin the process to one CPU (default: not pinned)\n"
 	        "  --show K     disagreements printed in full (default 10)\n"
-	        "  --threads N  also time the bulk engine on N threads, unpinned (default 1: not)\n");
+	        "  --threads N  also time the bulk engine on N threads, unpinned (default 1: not)\n"
+	        "  --clock C    wall (default) or cpu: time single-thread rounds in process CPU time\n"
+	        "  --sides LIST rotation sides, comma-separated: libchain,gnutls,openssl,bulk (default all)\n"
+	        "  --no-references  skip the reference floors\n");
 	exit(2);
 }
 
@@ -1026,6 +1042,8 @@ int main(int argc, char **argv)
 	const char *dir = NULL;
 	double seconds = 3.0;
 	long repeat = 1, show = 10, pin = -1, threads = 1;
+	bool side_on[4] = {true, true, true, true}; /* enum order: libchain gnutls openssl bulk */
+	bool references = true, cpu_clock = false;
 
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];
@@ -1050,6 +1068,29 @@ int main(int argc, char **argv)
 			threads = strtol(argv[++i], &end, 10);
 			if (*end || threads < 1 || threads > 256)
 				usage();
+		} else if (!strcmp(a, "--clock") && i + 1 < argc) {
+			const char *v = argv[++i];
+			if (!strcmp(v, "cpu"))
+				cpu_clock = true;
+			else if (strcmp(v, "wall"))
+				usage();
+		} else if (!strcmp(a, "--sides") && i + 1 < argc) {
+			static const char *const names[] = {"libchain", "gnutls", "openssl", "bulk"};
+			char *list = xstrdup(argv[++i]), *save = NULL;
+			memset(side_on, 0, sizeof(side_on));
+			for (char *tok = strtok_r(list, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+				size_t k = 0;
+				while (k < 4 && strcmp(tok, names[k]))
+					k++;
+				if (k == 4)
+					usage();
+				side_on[k] = true;
+			}
+			free(list);
+			if (!side_on[0] && !side_on[1] && !side_on[2] && !side_on[3])
+				usage();
+		} else if (!strcmp(a, "--no-references")) {
+			references = false;
 		} else if (a[0] == '-' || dir) {
 			usage();
 		} else {
@@ -1087,6 +1128,11 @@ int main(int argc, char **argv)
 	       pin >= 0 ? ", pinned" : "");
 	printf("  verify time  %lld (2030-01-01T00:00:00Z), purpose serverAuth, hostname per chain\n",
 	       (long long)BENCH_T);
+	printf("  clock        %s\n", cpu_clock ? "process CPU time (single-thread rounds; the "
+	                                           "N-thread pass on the wall clock)"
+	                                         : "monotonic wall clock");
+	if (cpu_clock)
+		bench_clock = CLOCK_PROCESS_CPUTIME_ID;
 
 	/* Load everything before timing. */
 	corpus c = {0};
@@ -1153,7 +1199,10 @@ int main(int argc, char **argv)
 		int o_code = 0;
 		int vl = verify_libchain(store, ch, why_l, sizeof(why_l), &l_reason);
 		int vg = verify_gnutls(tl, ch, why_g, sizeof(why_g), &g_status);
-		int vo = verify_openssl(ost, ch, why_o, sizeof(why_o), &o_code);
+		int vo = side_on[SIDE_OPENSSL] ? verify_openssl(ost, ch, why_o, sizeof(why_o), &o_code)
+		                               : vl;
+		if (!side_on[SIDE_OPENSSL])
+			snprintf(why_o, sizeof(why_o), "not run (--sides)");
 		outcome_add(outcomes, &n_outcomes, MAX_OUTCOMES, ch->label, l_reason, g_status,
 		            o_code);
 		l_ok += vl == 1;
@@ -1196,7 +1245,10 @@ int main(int argc, char **argv)
 	if (n_outcomes == MAX_OUTCOMES)
 		printf("  (more outcome classes not listed)\n");
 	printf("  libchain accepted %zu, GnuTLS accepted %zu (of %zu)\n", l_ok, g_ok, c.n);
-	printf("  OpenSSL accepted %zu (of %zu)\n", o_ok, c.n);
+	if (side_on[SIDE_OPENSSL])
+		printf("  OpenSSL accepted %zu (of %zu)\n", o_ok, c.n);
+	else
+		printf("  OpenSSL not run (--sides): its counts below repeat libchain's\n");
 	printf("  disagreements (accept/reject): %zu\n", disagree);
 	printf("  disagreements libchain/OpenSSL (accept/reject): %zu; GnuTLS/OpenSSL: %zu\n",
 	       disagree_o, disagree_go);
@@ -1208,9 +1260,17 @@ int main(int argc, char **argv)
 		printf("  call errors: libchain %zu, GnuTLS %zu, OpenSSL %zu\n", l_err, g_err, o_err);
 
 	/* Timed trials. */
+	static const char *const side_name[N_SIDES] = {"libchain", "GnuTLS", "OpenSSL", "bulk"};
+	int sides[N_SIDES], n_sides = 0;
+	for (int k = 0; k < N_SIDES; k++)
+		if (side_on[k])
+			sides[n_sides++] = k;
 	printf("\ntiming: at least %.1f s per side per trial, %ld trial(s), rounds of %zu chains, "
-	       "libchain/GnuTLS/OpenSSL rotating\n",
+	       "rotating:",
 	       seconds, repeat, c.n);
+	for (int j = 0; j < n_sides; j++)
+		printf(" %s", side_name[sides[j]]);
+	printf("\n");
 	double *rate[N_SIDES], *best[N_SIDES];
 	for (int k = 0; k < N_SIDES; k++) {
 		rate[k] = xmalloc((size_t)repeat * sizeof(double));
@@ -1224,9 +1284,15 @@ int main(int argc, char **argv)
 	for (long r = 0; r < repeat; r++) {
 		double sum[N_SIDES] = {0}, tmin[N_SIDES] = {1e30, 1e30, 1e30, 1e30};
 		size_t rounds = 0, acc;
-		while (sum[0] < seconds || sum[1] < seconds || sum[2] < seconds || sum[3] < seconds) {
-			for (int j = 0; j < N_SIDES; j++) {
-				int k = (int)((rounds + (size_t)j) % N_SIDES); /* rotate the order */
+		for (;;) {
+			bool enough = true;
+			for (int j = 0; j < n_sides; j++)
+				enough &= sum[sides[j]] >= seconds;
+			if (enough)
+				break;
+			for (int j = 0; j < n_sides; j++) {
+				/* rotate the order */
+				int k = sides[(rounds + (size_t)j) % (size_t)n_sides];
 				double t = k == SIDE_LIBCHAIN ? round_libchain(store, &c, &acc)
 				           : k == SIDE_GNUTLS ? round_gnutls(tl, &c, &acc)
 				           : k == SIDE_OPENSSL ? round_openssl(ost, &c, &acc)
@@ -1239,31 +1305,38 @@ int main(int argc, char **argv)
 		}
 		double total = (double)rounds * (double)c.n;
 		for (int k = 0; k < N_SIDES; k++) {
-			rate[k][r] = total / sum[k];
-			best[k][r] = (double)c.n / tmin[k];
+			rate[k][r] = side_on[k] ? total / sum[k] : 0;
+			best[k][r] = side_on[k] ? (double)c.n / tmin[k] : 0;
 		}
 		ratio[r] = rate[SIDE_LIBCHAIN][r] / rate[SIDE_GNUTLS][r];
 		ratio_o[r] = rate[SIDE_LIBCHAIN][r] / rate[SIDE_OPENSSL][r];
 		ratio_b[r] = rate[SIDE_BULK][r] / rate[SIDE_GNUTLS][r];
 		printf("  trial %ld: %zu rounds (%.0f chains per side)\n", r + 1, rounds, total);
-		printf("    libchain chain_verify()                  %9.0f chains/s  %7.2f us/chain"
-		       "  (best round %9.0f chains/s)\n",
-		       rate[0][r], 1e6 / rate[0][r], best[0][r]);
-		printf("    GnuTLS trust_list_verify_crt2() + parse  %9.0f chains/s  %7.2f us/chain"
-		       "  (best round %9.0f chains/s)\n",
-		       rate[1][r], 1e6 / rate[1][r], best[1][r]);
-		printf("    OpenSSL X509_verify_cert() + parse       %9.0f chains/s  %7.2f us/chain"
-		       "  (best round %9.0f chains/s)\n",
-		       rate[2][r], 1e6 / rate[2][r], best[2][r]);
-		printf("    ratio libchain/GnuTLS (throughput)       %9.3f  (best rounds %.3f)\n",
-		       ratio[r], best[0][r] / best[1][r]);
-		printf("    bulk engine, 1 thread, fresh cache      %9.0f chains/s  %7.2f us/chain"
-		       "  (best round %9.0f chains/s)\n",
-		       rate[3][r], 1e6 / rate[3][r], best[3][r]);
-		printf("    ratio libchain/OpenSSL (throughput)      %9.3f  (best rounds %.3f)\n",
-		       ratio_o[r], best[0][r] / best[2][r]);
-		printf("    ratio bulk engine/GnuTLS (throughput)    %9.3f  (best rounds %.3f)\n",
-		       ratio_b[r], best[3][r] / best[1][r]);
+		if (side_on[SIDE_LIBCHAIN])
+			printf("    libchain chain_verify()                  %9.0f chains/s  %7.2f us/chain"
+			       "  (best round %9.0f chains/s)\n",
+			       rate[0][r], 1e6 / rate[0][r], best[0][r]);
+		if (side_on[SIDE_GNUTLS])
+			printf("    GnuTLS trust_list_verify_crt2() + parse  %9.0f chains/s  %7.2f us/chain"
+			       "  (best round %9.0f chains/s)\n",
+			       rate[1][r], 1e6 / rate[1][r], best[1][r]);
+		if (side_on[SIDE_OPENSSL])
+			printf("    OpenSSL X509_verify_cert() + parse       %9.0f chains/s  %7.2f us/chain"
+			       "  (best round %9.0f chains/s)\n",
+			       rate[2][r], 1e6 / rate[2][r], best[2][r]);
+		if (side_on[SIDE_LIBCHAIN] && side_on[SIDE_GNUTLS])
+			printf("    ratio libchain/GnuTLS (throughput)       %9.3f  (best rounds %.3f)\n",
+			       ratio[r], best[0][r] / best[1][r]);
+		if (side_on[SIDE_BULK])
+			printf("    bulk engine, 1 thread, fresh cache      %9.0f chains/s  %7.2f us/chain"
+			       "  (best round %9.0f chains/s)\n",
+			       rate[3][r], 1e6 / rate[3][r], best[3][r]);
+		if (side_on[SIDE_LIBCHAIN] && side_on[SIDE_OPENSSL])
+			printf("    ratio libchain/OpenSSL (throughput)      %9.3f  (best rounds %.3f)\n",
+			       ratio_o[r], best[0][r] / best[2][r]);
+		if (side_on[SIDE_BULK] && side_on[SIDE_GNUTLS])
+			printf("    ratio bulk engine/GnuTLS (throughput)    %9.3f  (best rounds %.3f)\n",
+			       ratio_b[r], best[3][r] / best[1][r]);
 		fflush(stdout);
 	}
 	if (count_mismatch)
@@ -1272,6 +1345,9 @@ int main(int argc, char **argv)
 
 	/* Reference floor: the path signatures alone. */
 	edge_list leaf_edges = {0}, upper_edges = {0};
+	double us_leaf = 0, us_upper = 0, rate_lg = 0, rate_lo = 0;
+	if (!references)
+		goto bulk;
 	size_t no_edges = collect_edges(store, &c, &leaf_edges, &upper_edges);
 	double t_leaf = 0, t_upper = 0;
 	size_t floor_rounds = 0, bad_sigs = 0;
@@ -1283,8 +1359,8 @@ int main(int argc, char **argv)
 		bad_sigs += bad;
 		floor_rounds++;
 	}
-	double us_leaf = t_leaf / (double)floor_rounds / (double)c.n * 1e6;
-	double us_upper = t_upper / (double)floor_rounds / (double)c.n * 1e6;
+	us_leaf = t_leaf / (double)floor_rounds / (double)c.n * 1e6;
+	us_upper = t_upper / (double)floor_rounds / (double)c.n * 1e6;
 	printf("  reference: signature checks alone (%zu leaf + %zu upper edges of the reported "
 	       "paths, keys pre-imported), %zu rounds\n",
 	       leaf_edges.n, upper_edges.n, floor_rounds);
@@ -1316,8 +1392,8 @@ int main(int argc, char **argv)
 		ls_bad += bad;
 		ls_rounds++;
 	}
-	double rate_lg = (double)ls_rounds * (double)c.n / t_lg;
-	double rate_lo = (double)ls_rounds * (double)c.n / t_lo;
+	rate_lg = (double)ls_rounds * (double)c.n / t_lg;
+	rate_lo = (double)ls_rounds * (double)c.n / t_lo;
 	printf("  reference: parse the served chain + check the leaf's signature only "
 	       "(%zu of %zu chains serve the leaf's issuer; the rest are parsed only), %zu rounds\n",
 	       with_issuer, c.n, ls_rounds);
@@ -1345,12 +1421,15 @@ int main(int argc, char **argv)
 	       t_po / per_cert * 1e6, t_po / (double)p_rounds / (double)c.n * 1e6);
 
 	/* The bulk engine with its caches, against the medians above. */
+bulk:;
 	double rate_cold = 0, rate_warm = 0, rate_cold_n = 0, rate_warm_n = 0;
 	bool batch_mismatch = false;
 	for (int pass = 0; pass < (threads > 1 ? 2 : 1); pass++) {
 		unsigned int nt = pass == 0 ? 1 : (unsigned int)threads;
 		if (pass == 1 && sched_setaffinity(0, sizeof(initial_set), &initial_set) != 0)
 			die("cannot unpin: %s", strerror(errno));
+		if (pass == 1)
+			bench_clock = CLOCK_MONOTONIC; /* scaling: wall clock */
 		double t_cold = 0, t_warm = 0;
 		size_t cold_rounds = 0, warm_rounds = 0, acc_b;
 		while (t_cold < seconds) {
@@ -1388,33 +1467,46 @@ int main(int argc, char **argv)
 	double mb = median(rate[3], (size_t)repeat), mrb = median(ratio_b, (size_t)repeat);
 	double rbmin = ratio_b[0], rbmax = ratio_b[(size_t)repeat - 1];
 	printf("\nsummary (median of %ld trial(s))\n", repeat);
-	printf("  libchain  %9.0f chains/s  %7.2f us/chain\n", ml, 1e6 / ml);
-	printf("  GnuTLS    %9.0f chains/s  %7.2f us/chain\n", mg, 1e6 / mg);
-	printf("  OpenSSL   %9.0f chains/s  %7.2f us/chain\n", mo, 1e6 / mo);
-	printf("  ratio libchain/GnuTLS = %.3f (trials %.3f .. %.3f): libchain %s\n", mr, rmin,
-	       rmax,
-	       mr >= 1 ? "is faster" : "is slower");
-	printf("  ratio libchain/OpenSSL = %.3f (trials %.3f .. %.3f): libchain %s\n", mro, romin,
-	       romax, mro >= 1 ? "is faster" : "is slower");
-	printf("  bulk engine (1 thread, fresh cache per round) %9.0f chains/s  %7.2f us/chain: "
-	       "ratio to GnuTLS = %.3f (trials %.3f .. %.3f), in the same rotation\n",
-	       mb, 1e6 / mb, mrb, rbmin, rbmax);
-	printf("  signature checks alone: %.2f us/chain; beyond them libchain spends %.2f us/chain, "
-	       "GnuTLS %.2f us/chain\n",
-	       us_leaf + us_upper, 1e6 / ml - (us_leaf + us_upper), 1e6 / mg - (us_leaf + us_upper));
-	printf("  parse + leaf signature only: GnuTLS/nettle %.0f chains/s (%.2f us/chain), "
-	       "OpenSSL %.0f chains/s (%.2f us/chain)\n",
-	       rate_lg, 1e6 / rate_lg, rate_lo, 1e6 / rate_lo);
+	if (side_on[SIDE_LIBCHAIN])
+		printf("  libchain  %9.0f chains/s  %7.2f us/chain\n", ml, 1e6 / ml);
+	if (side_on[SIDE_GNUTLS])
+		printf("  GnuTLS    %9.0f chains/s  %7.2f us/chain\n", mg, 1e6 / mg);
+	if (side_on[SIDE_OPENSSL])
+		printf("  OpenSSL   %9.0f chains/s  %7.2f us/chain\n", mo, 1e6 / mo);
+	if (side_on[SIDE_LIBCHAIN] && side_on[SIDE_GNUTLS])
+		printf("  ratio libchain/GnuTLS = %.3f (trials %.3f .. %.3f): libchain %s\n", mr, rmin,
+		       rmax, mr >= 1 ? "is faster" : "is slower");
+	if (side_on[SIDE_LIBCHAIN] && side_on[SIDE_OPENSSL])
+		printf("  ratio libchain/OpenSSL = %.3f (trials %.3f .. %.3f): libchain %s\n", mro,
+		       romin, romax, mro >= 1 ? "is faster" : "is slower");
+	if (side_on[SIDE_BULK] && side_on[SIDE_GNUTLS])
+		printf("  bulk engine (1 thread, fresh cache per round) %9.0f chains/s  %7.2f us/chain: "
+		       "ratio to GnuTLS = %.3f (trials %.3f .. %.3f), in the same rotation\n",
+		       mb, 1e6 / mb, mrb, rbmin, rbmax);
+	if (references) {
+		if (side_on[SIDE_LIBCHAIN] && side_on[SIDE_GNUTLS])
+			printf("  signature checks alone: %.2f us/chain; beyond them libchain spends %.2f "
+			       "us/chain, GnuTLS %.2f us/chain\n",
+			       us_leaf + us_upper, 1e6 / ml - (us_leaf + us_upper),
+			       1e6 / mg - (us_leaf + us_upper));
+		printf("  parse + leaf signature only: GnuTLS/nettle %.0f chains/s (%.2f us/chain), "
+		       "OpenSSL %.0f chains/s (%.2f us/chain)\n",
+		       rate_lg, 1e6 / rate_lg, rate_lo, 1e6 / rate_lo);
+	}
 	printf("  verdict disagreements: %zu of %zu chains\n", disagree, c.n);
-	printf("  verdict disagreements libchain/OpenSSL: %zu of %zu chains (agreement %.2f %%)\n",
-	       disagree_o, c.n, 100.0 * (double)(c.n - disagree_o) / (double)c.n);
+	if (side_on[SIDE_OPENSSL])
+		printf("  verdict disagreements libchain/OpenSSL: %zu of %zu chains (agreement %.2f "
+		       "%%)\n",
+		       disagree_o, c.n, 100.0 * (double)(c.n - disagree_o) / (double)c.n);
 	printf("  bulk engine (chain_batch, 1 thread, caches):\n");
 	printf("    unique chains (fresh cache per round) %9.0f chains/s  %7.2f us/chain  = %.2fx "
 	       "GnuTLS, %.2fx OpenSSL\n",
-	       rate_cold, 1e6 / rate_cold, rate_cold / mg, rate_cold / mo);
+	       rate_cold, 1e6 / rate_cold, side_on[SIDE_GNUTLS] ? rate_cold / mg : 0,
+	       side_on[SIDE_OPENSSL] ? rate_cold / mo : 0);
 	printf("    rows already seen (warm cache)        %9.0f chains/s  %7.2f us/chain  = %.2fx "
 	       "GnuTLS, %.2fx OpenSSL\n",
-	       rate_warm, 1e6 / rate_warm, rate_warm / mg, rate_warm / mo);
+	       rate_warm, 1e6 / rate_warm, side_on[SIDE_GNUTLS] ? rate_warm / mg : 0,
+	       side_on[SIDE_OPENSSL] ? rate_warm / mo : 0);
 	if (threads > 1) {
 		printf("  bulk engine (chain_batch, %ld threads, unpinned, caches):\n", threads);
 		printf("    unique chains (fresh cache per round) %9.0f chains/s  %7.2f us/chain  "

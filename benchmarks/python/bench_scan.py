@@ -12,7 +12,7 @@ are unique chains (only intermediates and roots repeat). It is generated once
 into BUILD/scale/corpus-N-sS (shared with benchmarks/scale.py). Measured:
 
 * ``chainval scan`` on a JSONL file of the corpus (one row per chain, time T),
-  ``--threads 1`` and ``--threads 2``, ``-o /dev/null``: rows/s from the
+  ``--threads 1`` and ``--threads 2``, ``-o -`` to /dev/null: rows/s from the
   summary (the scan's own elapsed time; start-up excluded), and the CPU
   seconds the process used (getrusage of the child): rows per CPU-second;
 * ``chainval.verify_many(items, threads=1|2, cache=Cache())`` in this process,
@@ -111,10 +111,11 @@ def child_cpu() -> float:
 def run_scan(inp: Path, roots: Path, threads: int, summary: Path) -> tuple[float, float, int]:
     env = dict(os.environ, PYTHONPATH=str(BUILD / "python"))
     cmd = [sys.executable, "-m", "chainval", "scan", str(inp), "--roots", str(roots),
-           "--threads", str(threads), "-o", "/dev/null", "--summary", str(summary),
+           "--threads", str(threads), "-o", "-", "--summary", str(summary),
            "--progress", "never", "-q"]
     c0 = child_cpu()
-    subprocess.run(cmd, env=env, check=True)
+    # not -o /dev/null: chainval scan writes OUT.partial and renames it to OUT
+    subprocess.run(cmd, env=env, check=True, stdout=subprocess.DEVNULL)
     cpu = child_cpu() - c0
     s = json.loads(summary.read_text())
     return s["rows_per_s"], s["rows"] / cpu, s["verdicts"].get("ok", 0)

@@ -1,0 +1,727 @@
+#!/usr/bin/env python3
+"""Issue 12's table for ``chainval scan``, every figure measured in one run,
+raw GnuTLS measured in the same run.
+
+    python3 benchmarks/python/bench_scan_table.py [--build build-release]
+        [--chains 20000] [--hits-rows 500000] [--rows 300000] [--repeat 3]
+        [--seconds 1] [--only ratio,hits,threads,resume,rss] [--quick]
+        [--jobs 2] [--json FILE]
+
+(about 10 minutes on the 2-vCPU development VM with the defaults, inputs
+generated included; ``--rows 1000000`` for the table's 1M unique rows adds
+the generation of a million chains, ~5-10 minutes, once, and a scan of them.)
+
+| what | target |
+|---|---|
+| unique rows, per core: CPU seconds of ``chainval scan --threads 1`` vs raw GnuTLS | >= 3.3x (the engine's own ratio, less at most 3 %) |
+| rows already seen (verdict-cache hits), rows per CPU-second of ``chainval scan`` | >= 100,000 |
+| 2 threads vs 1, wall clock, unique rows | >= 1.8x |
+| ``--resume`` passing over rows already written, vs ``wc -l`` (gzip: ``zcat | wc -l``) | within 2x (gzip 1.5x) |
+| peak RSS, 1M unique rows | <= 200 MiB |
+
+Every ``chainval scan`` runs as a child process (``python3 -m chainval scan``,
+rows to stdout = /dev/null with ``-o -``, or to a file for --resume); its CPU
+time (user + sys), peak RSS and wall clock come from os.wait4 on that child
+alone, so they include the whole process: interpreter start, imports, loading
+the trust store, the reading thread, the engine. Inputs are JSONL rows
+``{"id": "r0000042", "host": H, "time": T, "chain": [base64 DER, ...]}`` from
+benchmarks/make-corpus.py (web-PKI-shaped: 3 roots, 6 intermediates, unique
+leaves, 10 % failing), verified at their time T = 2030-01-01Z for their host;
+every scan's ok count is checked against the corpus's expected verdicts.
+
+1. **ratio**: BUILD/benchmarks/bench_verify (the C baseline bench_scan.py and
+   bench_verify use: raw GnuTLS = parse every served DER +
+   gnutls_x509_trust_list_verify_crt2, and the bulk engine chain_batch +
+   chain_cache rotating with it, round by round) with ``--clock cpu --sides
+   gnutls,bulk --no-references`` on the ``--chains`` unique chains: raw
+   GnuTLS chains per CPU-second and the engine's own ratio to it (medians of
+   ``--repeat`` trials). Against it, ``chainval scan --threads 1`` on the same
+   chains: rows per CPU-second of the whole process (median of ``--repeat``
+   runs), and net of start-up (minus the median CPU of the same scan of the
+   first row alone).
+2. **hits**: a file of ``--hits-rows`` rows cycling through the same
+   ``--chains`` chains (row k serves chain k mod chains). ``chainval scan
+   --threads 1`` over it; rows already seen per CPU-second = (hits-rows -
+   chains) / (CPU of that scan - CPU of the scan of the first ``--chains``
+   rows alone, from 1.), i.e. the marginal cost of a verdict-cache hit in the
+   whole process; also the plain whole-process figure (first sightings and
+   start-up included), the engine alone in this process
+   (chainval.scan.Scanner.feed over the same rows already in its cache,
+   time.process_time) and libchain's chain_batch alone (bench_verify's warm
+   cache rounds).
+3. **threads**: wall clock of ``--threads 1`` and ``--threads 2`` on the unique
+   rows, the same runs as 1., alternating 1-2 / 2-1; the ratio per pair,
+   median and range, of whole-process wall time (start-up included) and of the
+   scan's own elapsed time (its summary). The CPU time other processes used
+   meanwhile (from /proc/stat) is printed: this VM is shared.
+4. **resume**: on the hits file (uncompressed, then gzip -1): a complete scan
+   ``-o OUT`` (reference), then the same scan interrupted with SIGINT once
+   OUT.partial holds ``--resume-at`` (default 99 %) of the reference's bytes,
+   then ``--resume`` to completion (``--repeat`` times, from a copy of the
+   interrupted state; the output is compared with the reference's).
+   Timed: the wall clock of the whole ``--resume`` process, and, to isolate
+   the passing over, minus the wall clock of a fresh scan of just the rows
+   after the checkpoint (the same options, its own file); against the wall
+   clock of ``wc -l FILE`` and ``sh -c 'zcat FILE | wc -l'``, every file read
+   once before (page cache warm).
+5. **rss**: peak RSS of ``chainval scan`` (default threads: all cores) over the
+   first N rows of a unique corpus of ``--rows`` chains, N in 100k, 300k, 1M
+   up to ``--rows``.
+
+Inputs are kept in BUILD/scale (shared with scale.py and bench_scan.py) and
+reused; results are also written as JSON (``--json``, default
+BUILD/scale/table-DATE-TIME.json).
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import hashlib
+import json
+import os
+import platform
+import re
+import shutil
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent.parent
+sys.path.insert(0, str(REPO / "benchmarks"))
+import scale  # noqa: E402  (benchmarks/scale.py: corpus and JSONL helpers)
+
+T = scale.T
+MIB = 1 << 20
+TARGETS = {"ratio": 3.3, "ratio_engine_share": 0.97, "hits": 100_000, "threads": 1.8,
+           "resume": 2.0, "resume_gz": 1.5, "rss_mib": 200.0}
+SECTIONS = ("ratio", "hits", "threads", "resume", "rss")
+
+
+def parse_args() -> argparse.Namespace:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    default_build = REPO / "build-release"
+    if not default_build.is_dir() and (REPO / "build-rel").is_dir():
+        default_build = REPO / "build-rel"
+    ap.add_argument("--build", type=Path, default=default_build,
+                    help="release build with -Dpython=true -Dbenchmarks=true "
+                         "(default build-release)")
+    ap.add_argument("--chains", type=int, default=20000,
+                    help="unique chains of the ratio and threads rows, cycled by the hits "
+                         "file (default 20000)")
+    ap.add_argument("--hits-rows", type=int, default=500000,
+                    help="rows of the hits (and resume) file (default 500000)")
+    ap.add_argument("--rows", type=int, default=300000,
+                    help="unique rows of the largest peak-RSS scan (default 300000; the "
+                         "table's target: 1000000)")
+    ap.add_argument("--repeat", type=int, default=3,
+                    help="runs of every timed scan, trials of bench_verify (default 3)")
+    ap.add_argument("--seconds", type=float, default=1.0,
+                    help="bench_verify: minimum CPU seconds per side and trial (default 1)")
+    ap.add_argument("--resume-at", type=float, default=0.99,
+                    help="interrupt when OUT.partial holds this share of the complete "
+                         "output (default 0.99)")
+    ap.add_argument("--only", default=",".join(SECTIONS),
+                    help="rows of the table to measure (default all: " + ",".join(SECTIONS)
+                    + ")")
+    ap.add_argument("--quick", action="store_true",
+                    help="a smoke run: --chains 3000 --hits-rows 60000 --rows 20000 "
+                         "--repeat 2 --seconds 0.3 (numbers not meaningful)")
+    ap.add_argument("--jobs", type=int, default=os.cpu_count() or 1,
+                    help="make-corpus.py --jobs when a corpus is generated (default: CPUs)")
+    ap.add_argument("--wait-idle", type=float, default=0, metavar="SECONDS",
+                    help="before each timed run, wait up to SECONDS for the other processes "
+                         "to use less than 0.2 cores (a shared VM; default 0: do not wait)")
+    ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--json", type=Path, help="results file (default BUILD/scale/table-*.json)")
+    a = ap.parse_args()
+    if a.quick:
+        a.chains, a.hits_rows, a.rows, a.repeat, a.seconds = 3000, 60000, 20000, 2, 0.3
+    a.only = [s for s in a.only.split(",") if s]
+    for s in a.only:
+        if s not in SECTIONS:
+            ap.error(f"--only: unknown {s!r} (one of {', '.join(SECTIONS)})")
+    if a.hits_rows <= a.chains:
+        ap.error("--hits-rows must be larger than --chains")
+    return a
+
+
+ARGS = parse_args()
+BUILD = ARGS.build.resolve()
+WORK = BUILD / "scale"
+ENV = dict(os.environ, PYTHONPATH=str(BUILD / "python"))
+CLK_TCK = os.sysconf("SC_CLK_TCK")
+
+
+# --------------------------------------------------------------------------- processes
+
+def cpu_busy() -> float:
+    """CPU-seconds the whole machine has been busy (every core), from /proc/stat."""
+    with open("/proc/stat") as f:
+        v = [int(x) for x in f.readline().split()[1:]]
+    idle = v[3] + (v[4] if len(v) > 4 else 0)
+    return (sum(v[:8]) - idle) / CLK_TCK
+
+
+WAITED = {"runs": 0, "idle": 0, "seconds": 0.0}
+
+
+def wait_idle() -> None:
+    """--wait-idle: wait (at most ARGS.wait_idle seconds) for a second in which
+    other processes used less than 0.2 cores."""
+    if ARGS.wait_idle <= 0:
+        return
+    t0 = time.monotonic()
+    WAITED["runs"] += 1
+    while True:
+        b0 = cpu_busy()
+        time.sleep(1.0)
+        if cpu_busy() - b0 < 0.2:
+            WAITED["idle"] += 1
+            break
+        if time.monotonic() - t0 > ARGS.wait_idle:
+            break
+    WAITED["seconds"] += time.monotonic() - t0
+
+
+def wait_child(p: subprocess.Popen, t0: float, busy0: float) -> dict:
+    _, status, ru = os.wait4(p.pid, 0)
+    wall = time.perf_counter() - t0
+    p.returncode = os.waitstatus_to_exitcode(status)
+    cpu = ru.ru_utime + ru.ru_stime
+    return {"rc": p.returncode, "wall": wall, "user": ru.ru_utime, "sys": ru.ru_stime,
+            "cpu": cpu, "maxrss_mib": ru.ru_maxrss / 1024,
+            # other processes' CPU meanwhile, in cores
+            "others": max(0.0, (cpu_busy() - busy0 - cpu) / wall) if wall > 0 else 0.0}
+
+
+def run(cmd: list[str], *, stdout=subprocess.DEVNULL, ok=(0,), env=ENV,
+        shell: bool = False) -> dict:
+    """Run a child; its own wall clock, CPU, peak RSS (os.wait4) and stderr."""
+    wait_idle()
+    with tempfile.TemporaryFile() as err:
+        busy0, t0 = cpu_busy(), time.perf_counter()
+        p = subprocess.Popen(cmd, stdout=stdout, stderr=err, env=env, shell=shell)
+        r = wait_child(p, t0, busy0)
+        err.seek(0)
+        r["stderr"] = err.read().decode("utf-8", "replace")
+    if r["rc"] not in ok:
+        raise SystemExit(f"failed ({r['rc']}): {cmd if shell else ' '.join(map(str, cmd))}\n"
+                         f"{r['stderr'][-3000:]}")
+    return r
+
+
+def scan_cmd(inp: Path, roots: Path, *extra: str) -> list[str]:
+    return [sys.executable, "-m", "chainval", "scan", str(inp), "--roots", str(roots),
+            "--progress", "never", "-q", *extra]
+
+
+def scan(inp: Path, roots: Path, *extra: str, expect: tuple[int, int] | None = None,
+         summary: Path | None = None) -> dict:
+    """chainval scan INP, rows to /dev/null (-o -) unless -o is in extra; the
+    summary's rows, ok count and elapsed time are added to the result."""
+    summary = summary or WORK / "table-summary.json"
+    if summary.exists():
+        summary.unlink()
+    out = [] if "-o" in extra else ["-o", "-"]
+    r = run(scan_cmd(inp, roots, *extra, *out, "--summary", str(summary)))
+    s = json.loads(summary.read_text())
+    r.update(rows=s["rows"], ok=s["verdicts"].get("ok", 0), elapsed=s["elapsed_s"],
+             malformed=s["verdicts"].get("malformed", 0), cache=s.get("cache"))
+    if expect and (r["rows"], r["ok"]) != expect:
+        raise SystemExit(f"{inp}: {r['rows']} rows, {r['ok']} ok; expected {expect}")
+    return r
+
+
+def med(values) -> float:
+    return statistics.median(list(values))
+
+
+def span(values) -> str:
+    v = list(values)
+    return f"{min(v):.2f} .. {max(v):.2f}"
+
+
+# --------------------------------------------------------------------------- inputs
+
+def corpus(n: int) -> Path:
+    path = WORK / f"corpus-{n}-s{ARGS.seed}"
+    if (path / "chains.txt").is_file() and (path / "roots.pem").is_file():
+        return path
+    tmp = path.with_name(path.name + ".tmp")
+    shutil.rmtree(tmp, ignore_errors=True)
+    print(f"  generating {path} ({n} chains, make-corpus.py --jobs {ARGS.jobs}) ...", flush=True)
+    t0 = time.monotonic()
+    subprocess.run([sys.executable, str(REPO / "benchmarks" / "make-corpus.py"), str(tmp),
+                    "--chains", str(n), "--seed", str(ARGS.seed), "--jobs", str(ARGS.jobs)],
+                   check=True, stdout=subprocess.DEVNULL)
+    tmp.rename(path)
+    took = time.monotonic() - t0
+    print(f"  generated in {took:.0f} s ({n / took:.0f} chains/s)", flush=True)
+    return path
+
+
+def unique_prefixes(src: Path, sizes: list[int]) -> dict[int, tuple[Path, int]]:
+    """JSONL files of the first N chains of corpus ``src`` for every N of
+    ``sizes`` (one pass over chains.txt); {N: (path, expected ok)}."""
+    out, todo = {}, []
+    for n in sizes:
+        path = WORK / f"{src.name}-first-{n}.jsonl"
+        meta = path.with_name(path.name + ".meta.json")
+        if path.is_file() and meta.is_file():
+            out[n] = (path, json.loads(meta.read_text())["expected_ok"])
+        else:
+            todo.append(n)
+    if not todo:
+        return out
+    t0 = time.monotonic()
+    files = {n: open(WORK / f"{src.name}-first-{n}.jsonl.tmp", "w", encoding="ascii",
+                     buffering=1 << 20) for n in todo}
+    ok = dict.fromkeys(todo, 0)
+    k = 0
+    with open(src / "chains.txt", encoding="ascii") as f:
+        for line in f:
+            if not line.strip() or line.startswith("#"):
+                continue
+            host, certs, expect, *_ = line.rstrip("\n").split("\t")
+            row = (f'{{"id": "r{k:07d}", ' + json.dumps({"host": host, "time": T,
+                                                         "chain": certs.split(" ")})[1:]
+                   + "\n")
+            for n, fh in files.items():
+                if k < n:
+                    fh.write(row)
+                    ok[n] += expect == "ok"
+            k += 1
+            if k >= max(todo):
+                break
+    for n, fh in files.items():
+        fh.close()
+        if k < n:
+            raise SystemExit(f"{src}: {k} chains, fewer than {n}")
+        path = WORK / f"{src.name}-first-{n}.jsonl"
+        os.replace(fh.name, path)
+        path.with_name(path.name + ".meta.json").write_text(
+            json.dumps({"rows": n, "expected_ok": ok[n]}))
+        out[n] = (path, ok[n])
+    print(f"  wrote {', '.join(str(out[n][0].name) for n in todo)} in "
+          f"{time.monotonic() - t0:.0f} s", flush=True)
+    return out
+
+
+def first_lines(src: Path, n: int, dst: Path) -> Path:
+    with open(src, "rb") as f, open(dst, "wb") as o:
+        for _ in range(n):
+            o.write(f.readline())
+    return dst
+
+
+# --------------------------------------------------------------------------- bench_verify
+
+def bench_verify(corpus_dir: Path) -> dict:
+    binary = BUILD / "benchmarks" / "bench_verify"
+    if not binary.is_file():
+        raise SystemExit(f"{binary} missing: configure {BUILD} with -Dbenchmarks=true")
+    cmd = [str(binary), str(corpus_dir), "--clock", "cpu", "--sides", "gnutls,bulk",
+           "--no-references", "--seconds", str(ARGS.seconds), "--repeat", str(ARGS.repeat)]
+    with tempfile.TemporaryFile() as f:
+        r = run(cmd, stdout=f)
+        f.seek(0)
+        out = f.read().decode()
+    s = out[out.rfind("\nsummary"):]
+
+    def num(pattern: str, text: str = s) -> float:
+        m = re.search(pattern, text)
+        if not m:
+            raise SystemExit(f"bench_verify: no /{pattern}/ in its output:\n{out[-3000:]}")
+        return float(m.group(1))
+
+    trials = [float(x) for x in re.findall(r"ratio bulk engine/GnuTLS \(throughput\)\s+([\d.]+)",
+                                           out)]
+    g_trials = [float(x) for x in re.findall(
+        r"GnuTLS trust_list_verify_crt2\(\) \+ parse\s+([\d.]+) chains/s", out)]
+    res = {
+        "command": " ".join(cmd),
+        "gnutls": num(r"GnuTLS\s+([\d.]+) chains/s"),
+        "gnutls_trials": g_trials,
+        "engine": num(r"bulk engine \(1 thread, fresh cache per round\)\s+([\d.]+) chains/s"),
+        "engine_ratio": num(r"ratio to GnuTLS = ([\d.]+)"),
+        "engine_ratio_trials": trials,
+        "engine_warm": num(r"rows already seen \(warm cache\)\s+([\d.]+) chains/s"),
+        "disagree": int(num(r"verdict disagreements: (\d+) of")),
+        "accepted": re.search(r"libchain accepted (\d+), GnuTLS accepted (\d+)", out).groups(),
+        "others": r["others"],
+    }
+    return res
+
+
+# --------------------------------------------------------------------------- engine alone
+
+def engine_hits(jsonl: Path, roots: Path, rows: int) -> float:
+    """Rows already seen per CPU-second of the scan engine alone, in this
+    process: chainval.scan.Scanner (what chainval scan drives) fed the JSONL
+    bytes again and again, its cache warm from a first pass."""
+    sys.path.insert(0, str(BUILD / "python"))
+    from chainval.scan import Scanner, load_store
+    from chainval.scan.formats import record
+
+    data = jsonl.read_bytes()
+    scanner = Scanner([("default", load_store(str(roots)))], threads=1)
+
+    def once() -> None:
+        reader = scanner.reader(0, "json", record.MAX_RECORD_BYTES)
+        start = 0
+        while True:
+            out, end = scanner.feed(reader, data, True, start)
+            if end <= start or end >= len(data):
+                break
+            start = end
+
+    once()  # first sightings: fills the cache
+    passes, c0 = 0, time.process_time()
+    while passes == 0 or time.process_time() - c0 < max(ARGS.seconds, 1.0):
+        once()
+        passes += 1
+    return passes * rows / (time.process_time() - c0)
+
+
+# --------------------------------------------------------------------------- resume
+
+def resume_case(inp: Path, roots: Path, rows: int, expect_ok: int, tag: str,
+                gz: bool) -> dict:
+    """Reference scan, interrupted scan, --resume (repeated from a copy of the
+    interrupted state), a fresh scan of the rows left, wc -l / zcat | wc -l."""
+    d = WORK / f"table-resume-{tag}"
+    shutil.rmtree(d, ignore_errors=True)
+    d.mkdir()
+    ref, out = d / "ref.jsonl", d / "out.jsonl"
+    partial, meta = Path(str(out) + ".partial"), Path(str(out) + ".partial.meta.json")
+    r_ref = scan(inp, roots, "-o", str(ref), expect=(rows, expect_ok))
+    size_ref = ref.stat().st_size
+    sha_ref = hashlib.sha256(ref.read_bytes()).hexdigest()
+
+    frac = ARGS.resume_at
+    while True:
+        for p in (partial, meta, out):
+            if p.exists():
+                p.unlink()
+        cmd = scan_cmd(inp, roots, "-o", str(out))
+        p = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=ENV)
+        sent = False
+        while p.poll() is None:
+            try:
+                if partial.stat().st_size >= frac * size_ref:
+                    p.send_signal(signal.SIGINT)
+                    sent = True
+                    break
+            except FileNotFoundError:
+                pass
+            time.sleep(0.002)
+        p.wait()
+        if sent and p.returncode == 130:
+            break
+        if frac < 0.5:
+            raise SystemExit(f"could not interrupt the scan of {inp} (exit {p.returncode})")
+        frac -= 0.05  # it finished before the signal: earlier
+    done = json.loads(meta.read_text())["checkpoint"]["rows"]
+    left = rows - done
+    snap_p, snap_m = d / "snap.partial", d / "snap.meta.json"
+    shutil.copyfile(partial, snap_p)
+    shutil.copyfile(meta, snap_m)
+
+    # the rows after the checkpoint, alone, in a file of the same kind
+    tail = d / ("tail.jsonl.gz" if gz else "tail.jsonl")
+    opener = (lambda p: gzip.open(p, "rb")) if gz else (lambda p: open(p, "rb"))
+    with opener(inp) as f:
+        for _ in range(done):
+            f.readline()
+        rest = f.read()
+    if gz:
+        tail.write_bytes(gzip.compress(rest, compresslevel=1))
+    else:
+        tail.write_bytes(rest)
+
+    # page cache: every file read once before the timed runs
+    for f in (inp, tail):
+        with open(f, "rb") as fh:
+            while fh.read(1 << 24):
+                pass
+
+    resumes, tails, wcs, identical = [], [], [], True
+    count_cmd = f"zcat '{inp}' | wc -l" if gz else f"wc -l < '{inp}'"
+    for i in range(ARGS.repeat):
+        for p in (out, Path(str(out) + ".meta.json")):
+            if p.exists():
+                p.unlink()
+        shutil.copyfile(snap_p, partial)
+        shutil.copyfile(snap_m, meta)
+        r = run(scan_cmd(inp, roots, "-o", str(out), "--resume"))
+        resumes.append(r)
+        if i == 0:
+            identical = hashlib.sha256(out.read_bytes()).hexdigest() == sha_ref
+        tout = d / "tail-out.jsonl"
+        for p in (tout, Path(str(tout) + ".meta.json")):
+            if p.exists():
+                p.unlink()
+        tails.append(run(scan_cmd(tail, roots, "-o", str(tout))))
+        wcs.append(run(count_cmd, shell=True, stdout=subprocess.PIPE))
+    n_lines = int(subprocess.run(count_cmd, shell=True, capture_output=True,
+                                 text=True).stdout.split()[0])
+    res = {
+        "input": str(inp), "size_mb": inp.stat().st_size / 1e6, "rows": rows,
+        "lines": n_lines, "interrupted_at_rows": done, "rows_left": left,
+        "reference_scan_wall": r_ref["wall"],
+        "resume_wall": med(r["wall"] for r in resumes),
+        "resume_walls": [r["wall"] for r in resumes],
+        "resume_cpu": med(r["cpu"] for r in resumes),
+        "tail_wall": med(r["wall"] for r in tails),
+        "tail_walls": [r["wall"] for r in tails],
+        "count_wall": med(r["wall"] for r in wcs),
+        "count_walls": [r["wall"] for r in wcs],
+        "count_cmd": count_cmd.replace(str(WORK) + "/", "BUILD/scale/"),
+        "identical_to_reference": identical,
+        "others": med(r["others"] for r in resumes + tails + wcs),
+    }
+    res["net_walls"] = [a["wall"] - b["wall"] for a, b in zip(resumes, tails)]
+    res["net_wall"] = med(res["net_walls"])
+    shutil.rmtree(d, ignore_errors=True)
+    return res
+
+
+# --------------------------------------------------------------------------- main
+
+def verdict(ok: bool) -> str:
+    return "met" if ok else "NOT met"
+
+
+def main() -> int:
+    if not (BUILD / "python" / "chainval").is_dir():
+        raise SystemExit(f"{BUILD}/python/chainval missing: build with -Dpython=true")
+    WORK.mkdir(parents=True, exist_ok=True)
+    git = subprocess.run(["git", "-C", str(REPO), "describe", "--always", "--dirty",
+                          "--abbrev=12"], capture_output=True, text=True).stdout.strip()
+    ver = subprocess.run([sys.executable, "-c", "import chainval; print(chainval.__version__, "
+                          "chainval.GNUTLS_VERSION)"], env=ENV, capture_output=True,
+                         text=True).stdout.split()
+    started = time.monotonic()
+    print("bench_scan_table: issue 12's targets for chainval scan")
+    print(f"  git {git}; chainval {ver[0] if ver else '?'}, GnuTLS "
+          f"{ver[1] if len(ver) > 1 else '?'}; Python {platform.python_version()}; "
+          f"{os.cpu_count()} CPUs; build {BUILD}")
+    print(f"  --chains {ARGS.chains} --hits-rows {ARGS.hits_rows} --rows {ARGS.rows} "
+          f"--repeat {ARGS.repeat} --seconds {ARGS.seconds:g}; times are CPU (user + sys of "
+          "the child) unless marked wall", flush=True)
+    res: dict = {"git": git, "argv": sys.argv[1:], "started": time.strftime("%F %T")}
+
+    need_unique = {"ratio", "hits", "threads"} & set(ARGS.only)
+    c_small = corpus(ARGS.chains) if need_unique or {"resume"} & set(ARGS.only) else None
+    roots = c_small / "roots.pem" if c_small else None
+    uniq = unique_prefixes(c_small, [1, ARGS.chains]) if c_small else {}
+
+    # ---- 1 + 3: unique rows, threads 1 and 2, alternating; bench_verify
+    runs: dict[int, list[dict]] = {1: [], 2: []}
+    if {"ratio", "threads", "hits"} & set(ARGS.only):
+        path, exp_ok = uniq[ARGS.chains]
+        print(f"\n[ratio, threads] chainval scan of {ARGS.chains} unique rows ({path.name}), "
+              f"--threads 1 and 2 alternating, {ARGS.repeat} runs each", flush=True)
+        for i in range(ARGS.repeat):
+            for t in ((1, 2) if i % 2 == 0 else (2, 1)):
+                if t == 2 and "threads" not in ARGS.only:
+                    continue
+                r = scan(path, roots, "--threads", str(t), expect=(ARGS.chains, exp_ok))
+                runs[t].append(r)
+                print(f"  threads {t}: wall {r['wall']:.2f} s (scan {r['elapsed']:.2f} s), CPU "
+                      f"{r['cpu']:.2f} s = {r['rows'] / r['cpu']:,.0f} rows/CPU-s, peak RSS "
+                      f"{r['maxrss_mib']:.0f} MiB; other processes {r['others']:.2f} cores",
+                      flush=True)
+        startup = [scan(uniq[1][0], roots, "--threads", "1", expect=(1, uniq[1][1]))
+                   for _ in range(ARGS.repeat)]
+        res["startup_cpu"] = med(r["cpu"] for r in startup)
+        res["startup_wall"] = med(r["wall"] for r in startup)
+        print(f"  start-up (the first row alone): CPU {res['startup_cpu']:.3f} s, wall "
+              f"{res['startup_wall']:.3f} s", flush=True)
+        res["scan_t1"] = runs[1]
+        res["scan_t2"] = runs[2]
+
+    if "ratio" in ARGS.only or "hits" in ARGS.only:
+        print(f"\n[ratio] raw GnuTLS and the bulk engine: bench_verify on the same "
+              f"{ARGS.chains} chains ...", flush=True)
+        bv = bench_verify(c_small)
+        res["bench_verify"] = bv
+        print(f"  {bv['command']}")
+        print(f"  raw GnuTLS {bv['gnutls']:,.0f} chains/CPU-s (trials "
+              f"{', '.join(f'{x:.0f}' for x in bv['gnutls_trials'])}); bulk engine "
+              f"{bv['engine']:,.0f}: ratio {bv['engine_ratio']:.3f} (trials "
+              f"{span(bv['engine_ratio_trials'])}); accepted libchain/GnuTLS "
+              f"{'/'.join(bv['accepted'])}, disagreements {bv['disagree']}; other processes "
+              f"{bv['others']:.2f} cores", flush=True)
+
+    # ---- 2: rows already seen
+    if "hits" in ARGS.only or "resume" in ARGS.only:
+        chains = scale.load_chains(c_small)
+        hits_path = WORK / f"rows-{ARGS.hits_rows}-of-{ARGS.chains}.jsonl"
+        hits_ok = scale.write_rows(hits_path, chains, ARGS.hits_rows, False)
+        hits_gz = WORK / f"rows-{ARGS.hits_rows}-of-{ARGS.chains}.jsonl.gz"
+        hits_gz_ok = scale.write_rows(hits_gz, chains, ARGS.hits_rows, True) \
+            if "resume" in ARGS.only else None
+        del chains
+    if "hits" in ARGS.only:
+        print(f"\n[hits] chainval scan --threads 1 of {ARGS.hits_rows} rows cycling through "
+              f"the {ARGS.chains} chains ({hits_path.name}), {ARGS.repeat} runs", flush=True)
+        hruns = []
+        for _ in range(ARGS.repeat):
+            r = scan(hits_path, roots, "--threads", "1", expect=(ARGS.hits_rows, hits_ok))
+            hruns.append(r)
+            c = r["cache"] or {}
+            print(f"  CPU {r['cpu']:.2f} s, wall {r['wall']:.2f} s: {r['rows'] / r['cpu']:,.0f} "
+                  f"rows/CPU-s whole; verdict hits {c.get('verdict_hits', 0):,}, misses "
+                  f"{c.get('verdict_misses', 0):,}; peak RSS {r['maxrss_mib']:.0f} MiB",
+                  flush=True)
+        cpu_first = med(r["cpu"] for r in runs[1])
+        cpu_all = med(r["cpu"] for r in hruns)
+        res["hits"] = {
+            "runs": hruns, "cpu_all": cpu_all, "cpu_first": cpu_first,
+            "marginal": (ARGS.hits_rows - ARGS.chains) / (cpu_all - cpu_first),
+            "whole": ARGS.hits_rows / cpu_all,
+            "engine": engine_hits(uniq[ARGS.chains][0], roots, ARGS.chains),
+            "libchain": res["bench_verify"]["engine_warm"],
+        }
+        h = res["hits"]
+        print(f"  rows already seen: ({ARGS.hits_rows} - {ARGS.chains}) rows / ({cpu_all:.2f} - "
+              f"{cpu_first:.2f}) CPU-s = {h['marginal']:,.0f} rows/CPU-s; whole process "
+              f"{h['whole']:,.0f}; engine alone (Scanner.feed, in this process) "
+              f"{h['engine']:,.0f}; libchain chain_batch alone {h['libchain']:,.0f}",
+              flush=True)
+
+    # ---- 4: resume
+    if "resume" in ARGS.only:
+        res["resume"] = {}
+        for tag, path, ok, gz in (("plain", hits_path, hits_ok, False),
+                                  ("gzip", hits_gz, hits_gz_ok, True)):
+            print(f"\n[resume] {path.name} ({path.stat().st_size / 1e6:.0f} MB), interrupted "
+                  f"at ~{ARGS.resume_at:.0%} of the output, --resume {ARGS.repeat} times",
+                  flush=True)
+            r = resume_case(path, roots, ARGS.hits_rows, ok, tag, gz)
+            res["resume"][tag] = r
+            print(f"  interrupted after {r['interrupted_at_rows']:,} rows ({r['rows_left']:,} "
+                  f"left); --resume wall {r['resume_wall']:.2f} s (runs "
+                  f"{', '.join(f'{x:.2f}' for x in r['resume_walls'])}), a fresh scan of the "
+                  f"{r['rows_left']:,} rows left {r['tail_wall']:.2f} s: passing over "
+                  f"{r['net_wall']:.2f} s; `{r['count_cmd']}` {r['count_wall']:.2f} s; output "
+                  f"{'identical to' if r['identical_to_reference'] else 'DIFFERS from'} the "
+                  f"uninterrupted scan's; other processes {r['others']:.2f} cores", flush=True)
+
+    # ---- 5: peak RSS
+    if "rss" in ARGS.only:
+        sizes = sorted({n for n in (100000, 300000, 1000000) if n < ARGS.rows} | {ARGS.rows})
+        big = corpus(ARGS.rows)
+        files = unique_prefixes(big, sizes)
+        res["rss"] = []
+        print(f"\n[rss] chainval scan (default threads) of the first N rows of {big.name}",
+              flush=True)
+        for n in sizes:
+            path, ok = files[n]
+            r = scan(path, big / "roots.pem", expect=(n, ok))
+            r["n"] = n
+            res["rss"].append(r)
+            print(f"  {n:>9,} unique rows: peak RSS {r['maxrss_mib']:.1f} MiB; wall "
+                  f"{r['wall']:.1f} s, CPU {r['cpu']:.1f} s ({n / r['elapsed']:,.0f} rows/s); "
+                  f"cache {((r['cache'] or {}).get('bytes', 0)) / MIB:.0f} MiB, evictions "
+                  f"{(r['cache'] or {}).get('evictions', 0):,}; other processes "
+                  f"{r['others']:.2f} cores", flush=True)
+
+    # ---- the table
+    table = []
+    if "ratio" in ARGS.only:
+        bv, t1 = res["bench_verify"], runs[1]
+        whole = med(r["rows"] / r["cpu"] for r in t1)
+        net = med(r["rows"] / (r["cpu"] - res["startup_cpu"]) for r in t1)
+        ratio, ratio_net = whole / bv["gnutls"], net / bv["gnutls"]
+        floor = TARGETS["ratio_engine_share"] * bv["engine_ratio"]
+        res["ratio"] = {"scan_rows_per_cpu_s": whole, "scan_net": net, "ratio": ratio,
+                        "ratio_net": ratio_net, "engine_floor": floor}
+        table.append((
+            "unique rows, per core: `chainval scan --threads 1` vs raw GnuTLS",
+            ">= 3.3x (engine's ratio - 3 %)",
+            f"{ratio:.2f}x ({whole:,.0f} rows/CPU-s whole process, runs "
+            f"{span(r['rows'] / r['cpu'] / bv['gnutls'] for r in t1)}x); net of start-up "
+            f"{ratio_net:.2f}x",
+            f"raw GnuTLS {bv['gnutls']:,.0f} chains/CPU-s; engine {bv['engine_ratio']:.2f}x "
+            f"(97 %: {floor:.2f}x)",
+            f">= 3.3x: {verdict(ratio >= TARGETS['ratio'])}; >= 97 % of the engine's: "
+            f"{verdict(ratio >= floor)}"))
+    if "hits" in ARGS.only:
+        h = res["hits"]
+        table.append((
+            "rows already seen (verdict-cache hits), rows per CPU-second of `chainval scan`",
+            ">= 100,000",
+            f"{h['marginal']:,.0f} (marginal, whole process); {h['whole']:,.0f} for all "
+            f"{ARGS.hits_rows:,} rows incl. {ARGS.chains:,} first sightings and start-up",
+            f"engine alone {h['engine']:,.0f}; libchain batch alone {h['libchain']:,.0f}; "
+            f"raw GnuTLS {res['bench_verify']['gnutls']:,.0f}",
+            verdict(h["marginal"] >= TARGETS["hits"])))
+    if "threads" in ARGS.only:
+        pairs = list(zip(runs[1], runs[2]))
+        w = [a["wall"] / b["wall"] for a, b in pairs]
+        e = [a["elapsed"] / b["elapsed"] for a, b in pairs]
+        others = med(r["others"] for r in runs[1] + runs[2])
+        res["threads"] = {"wall_ratios": w, "elapsed_ratios": e, "others": others}
+        table.append((
+            "2 threads vs 1, wall clock, unique rows",
+            ">= 1.8x",
+            f"{med(w):.2f}x whole process (runs {span(w)}); scan's own elapsed {med(e):.2f}x "
+            f"({span(e)})",
+            f"1 thread {med(r['wall'] for r in runs[1]):.2f} s, 2 threads "
+            f"{med(r['wall'] for r in runs[2]):.2f} s wall; others used {others:.2f} cores",
+            verdict(med(w) >= TARGETS["threads"])))
+    if "resume" in ARGS.only:
+        p, g = res["resume"]["plain"], res["resume"]["gzip"]
+        table.append((
+            "--resume passing over rows already written vs wc -l (uncompressed)",
+            "within 2x",
+            f"{p['net_wall'] / p['count_wall']:.2f}x: {p['net_wall']:.2f} s passing over "
+            f"{p['interrupted_at_rows']:,} rows (--resume {p['resume_wall']:.2f} s total = "
+            f"{p['resume_wall'] / p['count_wall']:.1f}x, minus {p['tail_wall']:.2f} s for the "
+            f"{p['rows_left']:,} rows left)",
+            f"wc -l {p['count_wall']:.2f} s ({p['size_mb']:.0f} MB)",
+            verdict(p["net_wall"] <= TARGETS["resume"] * p["count_wall"])))
+        table.append((
+            "--resume passing over rows already written vs zcat | wc -l (gzip)",
+            "within 1.5x",
+            f"{g['net_wall'] / g['count_wall']:.2f}x: {g['net_wall']:.2f} s passing over "
+            f"{g['interrupted_at_rows']:,} rows (--resume {g['resume_wall']:.2f} s total = "
+            f"{g['resume_wall'] / g['count_wall']:.1f}x, minus {g['tail_wall']:.2f} s for the "
+            f"{g['rows_left']:,} rows left)",
+            f"zcat | wc -l {g['count_wall']:.2f} s ({g['size_mb']:.0f} MB gzip -1)",
+            verdict(g["net_wall"] <= TARGETS["resume_gz"] * g["count_wall"])))
+    if "rss" in ARGS.only:
+        top = res["rss"][-1]
+        table.append((
+            "peak RSS, unique rows (" + ", ".join(f"{r['n']:,}" for r in res["rss"]) + ")",
+            "<= 200 MiB at 1M",
+            ", ".join(f"{r['maxrss_mib']:.0f}" for r in res["rss"]) + " MiB",
+            "(default threads and --cache-size)",
+            verdict(top["maxrss_mib"] <= TARGETS["rss_mib"]) +
+            ("" if top["n"] >= 1_000_000 else f" at {top['n']:,} rows (1M not run: --rows)")))
+
+    if ARGS.wait_idle > 0:
+        print(f"\n--wait-idle: {WAITED['idle']} of {WAITED['runs']} runs started on an idle "
+              f"machine; {WAITED['seconds']:.0f} s waited")
+    res["wait_idle"] = WAITED
+    print(f"\nissue 12's table (git {git}; {time.monotonic() - started:.0f} s in all)\n")
+    print("| what | target | measured | baseline, same run | |")
+    print("|---|---|---|---|---|")
+    for row in table:
+        print("| " + " | ".join(c.replace("|", "\\|") for c in row) + " |")
+    out = ARGS.json or WORK / time.strftime("table-%Y%m%d-%H%M%S.json")
+    res["table"] = table
+    out.write_text(json.dumps(res, indent=1, default=str))
+    print(f"\nresults: {out}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
