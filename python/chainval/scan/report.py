@@ -2,7 +2,14 @@
 
 Inline CSS and SVG only (no scripts, fonts or other external assets): totals,
 counts by code, per-store verdicts, top failing leaf issuers, top anchors,
-flags, and the expiry timeline of the leaves (``not_after`` by month).
+flags, and the expiry timeline of the leaves (``not_after`` by month); at the
+top, the scan's parameters from its sidecar (``OUT.meta.json``).
+
+What is not scan output is refused before anything is written (exit status 2),
+reading failures are one line (exit status 1), and no value in a row (a time
+out of range, a ``not_after`` that is not RFC 3339, a field of another type)
+stops the report: :mod:`.rows` reads such fields as null, and times and dates
+outside the years 0001..9999 are counted and left out of the charts.
 """
 
 from __future__ import annotations
@@ -10,12 +17,18 @@ from __future__ import annotations
 import argparse
 import datetime
 import html
+import math
 import os
+import re
+import stat
 from collections import Counter
-from typing import Optional, TextIO
+from collections.abc import Iterable
+from itertools import chain
+from typing import Any, Optional, TextIO
 
-from .errors import UsageError
-from .rows import read_rows
+from .errors import RunError, UsageError
+from .output import write_atomically
+from .rows import NotScanOutput, Rows, read_sidecar
 from .summary import Summary
 
 __all__ = ["add_parser", "render_report", "bar_chart", "run", "timeline_chart"]
@@ -109,20 +122,70 @@ def _months(start: str, end: str) -> list[str]:
 
 
 def _timeline(by_month: dict[str, Counter]) -> list[tuple[str, int, int]]:
-    """Months between the first and last expiry; years when that is over 15 years."""
+    """Months between the first and last expiry; years when that is over 15 years;
+    past a century (a leaf "valid until 9999"), only the years with leaves, each run
+    of empty years between them one empty column labelled with its span."""
     if not by_month:
         return []
     keys = sorted(by_month)
     months = _months(keys[0], keys[-1])
     if len(months) > 180:
-        years: dict[str, Counter] = {}
+        years: dict[int, Counter] = {}
         for k, c in by_month.items():
-            years.setdefault(k[:4], Counter()).update(c)
-        labels = [str(y) for y in range(int(keys[0][:4]), int(keys[-1][:4]) + 1)]
-        return [(y, years.get(y, Counter())["ok"], years.get(y, Counter())["bad"])
-                for y in labels]
+            years.setdefault(int(k[:4]), Counter()).update(c)
+        first, last = min(years), max(years)
+        if last - first < 100:
+            return [(f"{y:04d}", years.get(y, Counter())["ok"], years.get(y, Counter())["bad"])
+                    for y in range(first, last + 1)]
+        out: list[tuple[str, int, int]] = []
+        prev = first
+        for y in sorted(years):
+            if out and y > prev + 1:
+                out.append((f"{prev + 1:04d}" if y == prev + 2 else
+                            f"{prev + 1:04d}\u2013{y - 1:04d}", 0, 0))
+            out.append((f"{y:04d}", years[y]["ok"], years[y]["bad"]))
+            prev = y
+        return out
     return [(m, by_month.get(m, Counter())["ok"], by_month.get(m, Counter())["bad"])
             for m in months]
+
+
+# Times and dates are shown in the years 0001..9999 (what the scan accepts and a
+# datetime holds); others are counted as out of range.
+_EPOCH = datetime.datetime(1970, 1, 1, tzinfo=datetime.timezone.utc)
+TIME_MIN = int((datetime.datetime(1, 1, 1, tzinfo=datetime.timezone.utc) - _EPOCH)
+               .total_seconds())
+TIME_MAX = int((datetime.datetime(9999, 12, 31, 23, 59, 59, tzinfo=datetime.timezone.utc)
+                - _EPOCH).total_seconds())
+_RFC3339 = re.compile(r"(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2}):(\d{2})(\.\d+)?"
+                      r"([Zz]|[+-]\d{2}:\d{2})")
+
+
+def _in_range(t: Any) -> bool:
+    return isinstance(t, (int, float)) and not isinstance(t, bool) and \
+        math.isfinite(t) and TIME_MIN <= t <= TIME_MAX
+
+
+def _fmt_time(t: Any) -> str:
+    """Unix seconds as UTC text; "out of range" outside the years 0001..9999."""
+    if not _in_range(t):
+        return f"{t!r} (out of range)"
+    when = _EPOCH + datetime.timedelta(seconds=int(t))
+    return (f"{when.year:04d}-{when.month:02d}-{when.day:02d} "
+            f"{when.hour:02d}:{when.minute:02d} UTC")
+
+
+def _month(not_after: str) -> Optional[str]:
+    """The ``YYYY-MM`` of an RFC 3339 date-time; None when it is not one."""
+    m = _RFC3339.fullmatch(not_after)
+    if not m:
+        return None
+    year, month, day, hour, minute, second = (int(x) for x in m.groups()[:6])
+    try:
+        datetime.datetime(year, month, day, hour, minute, min(second, 59))
+    except ValueError:
+        return None
+    return not_after[:7]
 
 
 def _table(headers: list[str], rows: list[list[object]]) -> str:
@@ -147,37 +210,151 @@ padding-bottom:4px}.meta{color:#666}.cards{display:flex;gap:12px;flex-wrap:wrap;
 td,th{border:1px solid #ddd;padding:3px 10px;text-align:left}td.num{text-align:right;
 font-variant-numeric:tabular-nums}th{background:#f5f5f5}svg.chart text{font-size:12px;
 fill:#333}.none{color:#888}.legend span{display:inline-block;width:10px;height:10px;
-margin:0 4px 0 12px}
+margin:0 4px 0 12px}table.scan td:first-child{color:#666;white-space:nowrap}
+.warn{color:#b26a00}
 """
 
 
-def render_report(path: str, *, title: Optional[str] = None) -> str:
-    """The HTML report of the JSONL rows in ``path`` (``-``: stdin)."""
+def _size(n: Any) -> str:
+    if not isinstance(n, int) or isinstance(n, bool):
+        return "size unknown"
+    for unit in ("bytes", "KiB", "MiB", "GiB"):
+        if n < 1024 or unit == "GiB":
+            return f"{n:,} {unit}" if unit == "bytes" else f"{n:,.1f} {unit}"
+        n /= 1024  # type: ignore[assignment]
+    return ""  # not reached
+
+
+def _n(n: Any, noun: str) -> str:
+    """``n`` and the noun, plural unless n is 1 (a count of unknown type as it is)."""
+    if not isinstance(n, int) or isinstance(n, bool):
+        return f"{n} {noun}s"
+    return f"{n:,} {noun}" + ("" if n == 1 else "s")
+
+
+def _dicts(value: Any) -> list[dict]:
+    return [x for x in value if isinstance(x, dict)] if isinstance(value, list) else []
+
+
+def _scan_table(meta: Optional[dict], where: str, rows: Rows) -> str:
+    """The table at the top: the scan's parameters from its sidecar, or why they
+    are unknown."""
+    if meta is None:
+        return (f'<table class="scan"><tr><td>scan parameters</td><td class="warn">'
+                f'missing: {_e(where)}</td></tr></table>')
+    p = meta["parameters"]
+    summary: Any = meta.get("summary") if isinstance(meta.get("summary"), dict) else None
+    point: Any = meta.get("checkpoint") if isinstance(meta.get("checkpoint"), dict) else {}
+    items: list[tuple[str, list[str]]] = []
+    formats = [x.get("format") for x in _dicts((summary or {}).get("inputs"))]
+    inputs = []
+    for i, inp in enumerate(_dicts(p.get("inputs"))):
+        fmt = formats[i] if i < len(formats) and formats[i] else None
+        inputs.append(f"{inp.get('path')} ({_size(inp.get('size'))}"
+                      + (f", {fmt}" if fmt else "") + ")")
+    items.append(("inputs", inputs or ["unknown"]))
+    if p.get("input_format"):
+        items.append(("--input-format", [str(p["input_format"])]))
+    items.append(("stores", [f"{st.get('name')}: {st.get('path')} ("
+                             + _n(st.get("anchors"), "anchor")
+                             + (f", {st.get('rejected')} rejected" if st.get("rejected") else "")
+                             + f"; sha256 {str(st.get('sha256'))[:16]}\u2026)"
+                             for st in _dicts(p.get("stores"))] or ["unknown"]))
+    pool = p.get("pool")
+    if isinstance(pool, dict):
+        items.append(("--pool", [f"{pool.get('path')} "
+                                 f"({_n(pool.get('certificates'), 'certificate')})"]))
+    at = p.get("at")
+    items.append(("--at", [_fmt_time(at) if at is not None else
+                           "none: each row's own time, else the time of the scan"]))
+    items.append(("--host-from", [str(p.get("host_from"))]))
+    for key, flag in (("distrust_after", "--distrust-after"), ("sonar_certs", "--sonar-certs")):
+        value = p.get(key)
+        if value:
+            items.append((flag, [str(x.get("path") if isinstance(x, dict) else x)
+                                 for x in (value if isinstance(value, list) else [value])]))
+    items.append(("versions", [f"chainval {p.get('chainval')}, GnuTLS {p.get('gnutls')}"]))
+    items.append(("started", [_fmt_time(meta.get("started"))]))
+    done = []
+    if summary is not None:
+        elapsed = summary.get("elapsed_s")
+        done.append("complete" + (f", in {elapsed} s" if isinstance(elapsed, (int, float)) else "")
+                    + (f" ({summary.get('resumed_rows')} rows resumed)"
+                       if summary.get("resumed_rows") else ""))
+        counted = point.get("rows")
+        read = rows.rows + rows.skipped
+        if isinstance(counted, int) and counted != read:
+            done.append(f"\u26a0 the sidecar counts {counted:,} rows, the file has {read:,}: "
+                        "it changed after the scan, or is not the file the sidecar describes")
+    else:
+        done.append(f"interrupted: {point.get('rows')} rows at the last checkpoint; "
+                    "continue it with the same chainval scan command and --resume")
+    items.append(("scan", done))
+    items.append(("sidecar", [where]))
+    body = "".join(f"<tr><td>{_e(k)}</td><td>{'<br>'.join(_e(v) for v in vs)}</td></tr>"
+                   for k, vs in items)
+    return f'<table class="scan">{body}</table>'
+
+
+def render_report(path: str, *, title: Optional[str] = None, stdin: Any = None) -> str:
+    """The HTML report of the rows in ``path`` (``-``: ``stdin``, else the
+    process's stdin) and of its sidecar. Raises :class:`~.rows.NotScanOutput`
+    when ``path`` is not scan output, ``OSError`` when it cannot be read."""
+    return _render(Rows(path, stdin), title=title)[0]
+
+
+def _render(rows: Rows, items: Optional[Iterable[dict]] = None, *,
+            title: Optional[str] = None) -> tuple[str, list[str]]:
+    """The page and its warnings, from ``items`` (default: ``rows``)."""
     summary = Summary()
     by_month: dict[str, Counter] = {}
-    times: list[int] = []
-    for row in read_rows(path):
+    times: list[Any] = []
+    bad_times = bad_dates = 0
+    for row in rows if items is None else items:
         summary.add(row)
         na = row.get("not_after")
-        if isinstance(na, str) and len(na) >= 7 and na[4] == "-":
-            by_month.setdefault(na[:7], Counter())["ok" if row.get("ok") else "bad"] += 1
-        t = row.get("time")
-        if isinstance(t, int):
+        if na is not None:
+            month = _month(na)
+            if month is None:
+                bad_dates += 1
+            else:
+                by_month.setdefault(month, Counter())["ok" if row.get("ok") else "bad"] += 1
+        t: Any = row.get("time")
+        if _in_range(t):
             times = [min(times[0], t), max(times[1], t)] if times else [t, t]
+        elif t is not None:
+            bad_times += 1
+    bad_times += rows.ignored["time"]
+    bad_dates += rows.ignored["not_after"]
+    meta, where = read_sidecar(rows.path)
     d = summary.as_dict()
     total = max(summary.rows, 1)
-    title = title or f"chainval scan report: {path}"
+    title = title or f"chainval scan report: {rows.name}"
     verdict_colors = {"ok": _OK, "failed": _BAD, "malformed": _MALFORMED}
     parts = [f"<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\">"
              f"<title>{_e(title)}</title><style>{_CSS}</style></head><body>",
              f"<h1>{_e(title)}</h1>"]
-    meta = f"{summary.rows} rows"
+    info = f"{summary.rows:,} rows" + (f" ({rows.format}" + (", gzip" if rows.gzip else "") + ")"
+                                      if rows.format else "")
     if times:
-        def fmt(t: int) -> str:
-            return datetime.datetime.fromtimestamp(t, datetime.timezone.utc).strftime(
-                "%Y-%m-%d %H:%M UTC")
-        meta += f"; verification times {fmt(times[0])} .. {fmt(times[1])}"
-    parts.append(f'<p class="meta">{_e(meta)}; generated by chainval report</p>')
+        info += f"; verification times {_fmt_time(times[0])} .. {_fmt_time(times[1])}"
+    parts.append(f'<p class="meta">{_e(info)}; generated by chainval report</p>')
+    warnings = []
+    if rows.skipped:
+        warnings.append(f"{_n(rows.skipped, 'line')} that {'is' if rows.skipped == 1 else 'are'}"
+                        f" not a row left out (the first: line {rows.first_skipped})")
+    if bad_times:
+        warnings.append(f"a time out of range (not unix seconds in the years 0001..9999) in "
+                        f"{_n(bad_times, 'row')}: left out of the verification times")
+    if bad_dates:
+        warnings.append(f"a not_after that is not an RFC 3339 date (years 0001..9999) in "
+                        f"{_n(bad_dates, 'row')}: left out of the expiry timeline")
+    other = {f: n for f, n in sorted(rows.ignored.items()) if f not in ("time", "not_after")}
+    if other:
+        warnings.append("fields of an unexpected type, read as null: "
+                        + ", ".join(f"{f} in {_n(n, 'row')}" for f, n in other.items()))
+    parts += [f'<p class="warn">{_e(w)}</p>' for w in warnings]
+    parts.append(_scan_table(meta, where, rows))
     parts.append('<div class="cards">' + "".join(
         f'<div class="card {k}"><b>{n}</b>{_e(k)} ({100.0 * n / total:.1f}%)</div>'
         for k, n in d["verdicts"].items()) + "</div>")
@@ -218,7 +395,7 @@ def render_report(path: str, *, title: Optional[str] = None) -> str:
     parts.append("<h2>Verdicts</h2>")
     parts.append(bar_chart(list(d["verdicts"].items()), colors=verdict_colors))
     parts.append("</body></html>\n")
-    return "".join(parts)
+    return "".join(parts), warnings
 
 
 # ---------------------------------------------------------------------------
@@ -229,29 +406,103 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     """Add ``report`` to the subcommands of the ``chainval`` parser."""
     r = sub.add_parser("report", help="an HTML report of a scan's output",
                        description="A self-contained HTML report (inline SVG charts) of "
-                       "chainval scan output.")
-    r.add_argument("rows", metavar="OUT.jsonl", help="chainval scan output (JSONL; - for stdin)")
+                       "chainval scan output, with the scan's parameters from OUT.meta.json "
+                       "beside it.")
+    r.add_argument("rows", metavar="OUT.jsonl", help="the file chainval scan wrote with -o "
+                   "(JSONL or CSV, gzip allowed; - for stdin)")
     r.add_argument("-o", "--output", metavar="FILE",
                    help="HTML file (default: OUT with .html; - for stdout)")
     r.add_argument("--title", default=None, help="report title")
+    r.add_argument("-q", "--quiet", action="store_true", help="no line on stderr saying what "
+                   "was written (warnings and errors still)")
     r.set_defaults(run=run)
 
 
-def run(args, stdout: TextIO, stderr: TextIO, stdin) -> int:
-    """Run ``chainval report``: the HTML report of ``args.rows``; returns 0."""
-    if args.rows != "-" and not os.path.exists(args.rows):
-        raise UsageError(f"{args.rows}: no such file")
-    page = render_report(args.rows, title=args.title)
-    target = args.output
-    if target is None:
-        if args.rows == "-":
-            target = "-"
-        else:
-            base = args.rows[:-3] if args.rows.endswith(".gz") else args.rows
-            target = os.path.splitext(base)[0] + ".html"
+def _target(args) -> str:
+    """Where the page goes: -o, else OUT with .html (stdout for stdin)."""
+    if args.output is not None:
+        return args.output
+    if args.rows == "-":
+        return "-"
+    base = args.rows[:-3] if args.rows.endswith(".gz") else args.rows
+    return os.path.splitext(base)[0] + ".html"
+
+
+def _check_target(target: str, source: str) -> None:
+    """Before the rows are read: the page can be written, and is not the input."""
     if target == "-":
-        stdout.write(page)
-    else:
+        return
+    if os.path.isdir(target):
+        raise UsageError(f"-o {target}: is a directory")
+    folder = os.path.dirname(os.path.abspath(target))
+    if not os.path.isdir(folder):
+        raise UsageError(f"-o {target}: the directory {folder} does not exist")
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise UsageError(f"-o {target}: cannot write in {folder}")
+    if source != "-" and os.path.exists(target) and os.path.samefile(target, source):
+        raise UsageError(f"-o {target} is the input: refusing to overwrite it (give -o FILE)")
+
+
+def _write_page(target: str, page: str) -> None:
+    """Replace ``target`` with ``page`` whole (output.write_atomically), with the
+    old page's mode, else the one ``open`` would give; so a failed write leaves the
+    old page. A device or a pipe (/dev/stdout, a FIFO) is written in place."""
+    try:
+        st: Optional[os.stat_result] = os.stat(target)
+    except FileNotFoundError:
+        st = None
+    if st is not None and not stat.S_ISREG(st.st_mode):
         with open(target, "w", encoding="utf-8") as f:
             f.write(page)
+        return
+    write_atomically(target, page.encode("utf-8"))
+    if st is not None:
+        mode = stat.S_IMODE(st.st_mode)
+    else:
+        umask = os.umask(0)
+        os.umask(umask)
+        mode = 0o666 & ~umask
+    os.chmod(target, mode)
+
+
+def run(args, stdout: TextIO, stderr: TextIO, stdin) -> int:
+    """Run ``chainval report``: the HTML report of ``args.rows``; returns 0.
+
+    UsageError (status 2) for what is not scan output, before anything is
+    written; RunError (status 1) when the rows cannot be read or the page
+    cannot be written."""
+    source = args.rows
+    if source != "-":
+        if not os.path.exists(source):
+            raise UsageError(f"{source}: no such file")
+        if os.path.isdir(source):
+            raise UsageError(f"{source} is a directory, not chainval scan output (give the "
+                             "file chainval scan wrote with -o)")
+    target = _target(args)
+    rows = Rows(source, stdin)
+    items = iter(rows)
+    try:
+        first = next(items, None)  # opens the file and checks its first line
+        _check_target(target, source)
+        page, warnings = _render(rows, chain([first] if first is not None else [], items),
+                                 title=args.title)
+    except NotScanOutput as e:
+        raise UsageError(str(e)) from None
+    except OSError as e:
+        raise RunError(f"cannot read {rows.name}: {e.strerror or e}") from None
+    for w in warnings:
+        stderr.write(f"chainval report: warning: {rows.name}: {w}\n")
+    try:
+        if target == "-":
+            stdout.write(page)
+            stdout.flush()
+        else:
+            _write_page(target, page)
+    except BrokenPipeError:
+        raise
+    except OSError as e:
+        raise RunError(f"cannot write {target}: {e.strerror or e}") from None
+    if not args.quiet:
+        where = "the report to stdout" if target == "-" else target
+        stderr.write(f"chainval report: wrote {where} ({_n(rows.rows, 'row')})\n")
     return 0
