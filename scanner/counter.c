@@ -51,6 +51,8 @@ static bool grow(scan_counter *c)
 
 bool scan_counter_add(scan_counter *c, const char *key, size_t len, uint64_t n)
 {
+	if (len > SCAN_COUNTER_KEY_MAX)
+		len = SCAN_COUNTER_KEY_MAX; /* memory is bounded in bytes too, not only in keys */
 	if ((c->used + 1) * 4 > c->cap * 3 && !grow(c))
 		return false;
 	scan_count *slot = find(c->slots, c->cap, key, len);

@@ -4,7 +4,8 @@
  * An open-addressing hash table that owns copies of its keys. The number of
  * distinct keys is bounded by what a scan meets (reason codes, CA names);
  * scan_counter_add refuses a key once @max_keys are held and counts it in
- * `dropped` instead, so hostile input cannot grow it without bound.
+ * `dropped` instead, and cuts a key at SCAN_COUNTER_KEY_MAX bytes (a hostile
+ * issuer DN can be 200 KB), so hostile input cannot grow it without bound.
  * Threads: one thread at a time.
  * SPDX-License-Identifier: LGPL-2.1-or-later */
 #ifndef SCANNER_COUNTER_H
@@ -17,6 +18,8 @@
 #ifdef __cplusplus
 extern "C" {
 #endif
+
+#define SCAN_COUNTER_KEY_MAX 1024
 
 typedef struct {
 	char *key;

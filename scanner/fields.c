@@ -44,6 +44,8 @@ bool scan_set_host(scan_record *rec, scan_arena *arena, const char *s, size_t n)
 		s++, n -= 2;
 	if (n == 0)
 		return true;
+	if (memchr(s, '\0', n)) /* libchain takes a C string: "a.com\0.evil" must not be "a.com" */
+		return scan_fail(rec, arena, "host", "host: contains a NUL character");
 	bool ascii = true;
 	for (size_t i = 0; i < n && ascii; i++)
 		ascii = (unsigned char)s[i] < 0x80;

@@ -19,7 +19,9 @@ struct scan_csv_reader {
 	bool skipping;        /* inside a record over max_record */
 	uint64_t skip;        /* records still to pass over unread (scan_csv_skip) */
 	scan_host_from host_from;
-	bool skip_quoted, skip_field_start;
+	bool skip_quoted, skip_field_start, skip_after_quote;
+	bool stop_after_skip; /* a skipped (--resume) record is the over-long one being passed */
+	uint64_t last_start;  /* the line where the last record read or passed over began */
 	bool have_header;
 	const char *header_error;
 	size_t ncols;
@@ -136,9 +138,18 @@ static bool skip(scan_csv_reader *r, const char *d, size_t len, size_t *pos)
 		if (c == '\n')
 			r->line++;
 		if (r->skip_quoted) {
-			if (c == '"')
-				r->skip_quoted = false; /* a doubled quote reopens at once below */
+			if (c == '"') {
+				r->skip_quoted = false;
+				r->skip_after_quote = true; /* a quote next is a doubled one */
+			}
 			continue;
+		}
+		if (r->skip_after_quote) {
+			r->skip_after_quote = false;
+			if (c == '"') {
+				r->skip_quoted = true;
+				continue;
+			}
 		}
 		if (c == '"' && r->skip_field_start) {
 			r->skip_quoted = true;
@@ -286,6 +297,10 @@ size_t scan_csv_read(scan_csv_reader *r, const char *data, size_t len, bool fina
 			if (!skip(r, data, len, &pos))
 				break;
 			r->skipping = false;
+			if (r->stop_after_skip) { /* --resume's last record: return after it */
+				r->stop_after_skip = false;
+				return pos;
+			}
 			continue;
 		}
 		size_t end;
@@ -295,17 +310,21 @@ size_t scan_csv_read(scan_csv_reader *r, const char *data, size_t len, bool fina
 			break; /* more data may complete it */
 		if (!complete || end - pos > r->max_record) {
 			bool skipped = r->skip && r->have_header;
+			r->last_start = r->line + 1;
 			scan_record *rec = skipped ? (r->skip--, NULL)
 			                           : scan_records_push(recs, r->line + 1, r->input);
 			if (rec)
 				scan_fail(rec, arena, "too_long", "record longer than %zu bytes", r->max_record);
 			r->skipping = true;
 			r->skip_quoted = false;
+			r->skip_after_quote = false;
 			r->skip_field_start = true;
+			r->stop_after_skip = skipped && r->skip == 0;
 			continue; /* skip() counts its lines from pos; the record ends there */
 		}
 		uint64_t first = r->line + 1;
 		r->line += lines + (end == len); /* a last record without its newline */
+		r->last_start = first;
 		pos = end < len ? end + 1 : len;
 		if (blank(r))
 			continue;
@@ -342,4 +361,9 @@ uint64_t scan_csv_skip_left(const scan_csv_reader *r)
 uint64_t scan_csv_lines(const scan_csv_reader *r)
 {
 	return r->line;
+}
+
+uint64_t scan_csv_last_start(const scan_csv_reader *r)
+{
+	return r->last_start;
 }

@@ -43,6 +43,9 @@ size_t scan_csv_read(scan_csv_reader *r, const char *data, size_t len, bool fina
 
 /* Lines consumed so far. */
 uint64_t scan_csv_lines(const scan_csv_reader *r);
+/* The line where the last record read or passed over began (a quoted field
+ * may hold newlines: --resume compares this with the last row's line). */
+uint64_t scan_csv_last_start(const scan_csv_reader *r);
 
 /* --resume: pass over the next @records records (after the header, which is
  * always read) without decoding them; as scan_json_skip(). */

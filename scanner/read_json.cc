@@ -147,7 +147,7 @@ error_code read_time(ondemand::value v, const char **type, string_view *text, bo
 	double d;
 	if (auto e = v.get_double().get(d))
 		return e;
-	if (!(d >= -9.3e18 && d <= 9.3e18)) {
+	if (!(d > -9.2e18 && d < 9.2e18)) { /* inside int64_t (far outside the years 0001..9999) */
 		*type = "out-of-range number";
 		*number = false;
 		return SUCCESS;
@@ -566,7 +566,7 @@ void build(scan_json_reader *r, scan_record *rec, scan_arena *arena)
 	scan_ders d{};
 	char what[48];
 	if (f.has_chain) {
-		if (f.host_type) {
+		if (f.host_type && r->host_from != SCAN_HOST_NONE) {
 			scan_fail(rec, arena, "host", "host: expected a string, got %s", f.host_type);
 			return;
 		}

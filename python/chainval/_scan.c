@@ -38,6 +38,8 @@ typedef struct {
 	const chain_store **stores;
 	const char **names, **sources;
 	scan_arena strings; /* the names above */
+	bool busy;        /* running (the GIL released): another thread may not use it now */
+	bool interrupted; /* a Ctrl-C came after a batch was done: its rows were returned */
 } ScanEngineObject;
 
 static int by_address(const void *a, const void *b)
@@ -46,17 +48,29 @@ static int by_address(const void *a, const void *b)
 	return (x > y) - (x < y);
 }
 
-static const char *arena_text(ScanEngineObject *self, PyObject *s, const char *what)
+/* @s as UTF-8 in @arena; a str that holds surrogate escapes (a file name
+ * that is not UTF-8) keeps its bytes, which the writers show as U+FFFD:
+ * such a name must not stop a scan. NULL with an exception otherwise. */
+static const char *utf8_copy(scan_arena *arena, PyObject *s, size_t *len, const char *what)
 {
-	Py_ssize_t n;
-	const char *text = PyUnicode_Check(s) ? PyUnicode_AsUTF8AndSize(s, &n) : NULL;
-	if (!text) {
-		if (!PyErr_Occurred())
-			PyErr_Format(PyExc_TypeError, "%s must be str", what);
+	if (!PyUnicode_Check(s)) {
+		PyErr_Format(PyExc_TypeError, "%s must be str", what);
 		return NULL;
 	}
-	char *copy = scan_arena_strndup(&self->strings, text, (size_t)n);
+	PyObject *bytes = PyUnicode_AsEncodedString(s, "utf-8", "surrogateescape");
+	if (!bytes)
+		return NULL;
+	char *copy = scan_arena_strndup(arena, PyBytes_AS_STRING(bytes),
+	                                (size_t)PyBytes_GET_SIZE(bytes));
+	if (len)
+		*len = (size_t)PyBytes_GET_SIZE(bytes);
+	Py_DECREF(bytes);
 	return copy ? copy : (PyErr_NoMemory(), NULL);
+}
+
+static const char *arena_text(ScanEngineObject *self, PyObject *s, const char *what)
+{
+	return utf8_copy(&self->strings, s, NULL, what);
 }
 
 static PyObject *engine_new(PyTypeObject *type, PyObject *args, PyObject *kwargs)
@@ -186,9 +200,19 @@ static PyObject *engine_csv_header(ScanEngineObject *self, PyObject *unused)
 	return buf_to_bytes(state_of_type(Py_TYPE(self)), &b);
 }
 
+static PyObject *engine_take_interrupt(ScanEngineObject *self, PyObject *unused)
+{
+	(void)unused;
+	bool was = self->interrupted;
+	self->interrupted = false;
+	return PyBool_FromLong(was);
+}
+
 static PyObject *engine_summary(ScanEngineObject *self, PyObject *unused)
 {
 	(void)unused;
+	if (self->busy)
+		return PyErr_Format(PyExc_RuntimeError, "this scan engine is in use by another thread");
 	scan_buf b = {0};
 	scan_engine_summary_json(self->engine, &b);
 	if (b.failed) {
@@ -227,9 +251,24 @@ static void cancel_job(void *arg)
 /* Run @j; -1 with an exception (KeyboardInterrupt, or libchain's error). */
 static int run_interruptible(chainval_state *st, scan_job *j)
 {
-	scan_engine_clear_cancel(j->self->engine); /* a run canceled before is over */
-	if (chainval_run_interruptible(run_job, j, cancel_job, j) < 0)
+	ScanEngineObject *self = j->self;
+	if (self->busy) {
+		PyErr_SetString(PyExc_RuntimeError, "this scan engine is in use by another thread");
 		return -1;
+	}
+	self->busy = true;
+	scan_engine_clear_cancel(self->engine); /* a run canceled before is over */
+	int r = chainval_run_interruptible(run_job, j, cancel_job, j);
+	self->busy = false;
+	if (r < 0) {
+		/* A KeyboardInterrupt that came once the batch was done (its rows
+		 * already counted): the rows are returned, so that what is counted
+		 * is written, and take_interrupt() tells the caller to stop. */
+		if (j->ret != CHAIN_OK || !PyErr_ExceptionMatches(PyExc_KeyboardInterrupt))
+			return -1;
+		PyErr_Clear();
+		self->interrupted = true;
+	}
 	if (j->ret < 0) {
 		chainval_raise(st, j->ret, "scan");
 		return -1;
@@ -255,10 +294,8 @@ static int record_of(PyObject *t, scan_record *r, scan_arena *arena)
 	r->line = line;
 	PyObject *id = PyTuple_GET_ITEM(t, 2);
 	if (PyUnicode_Check(id)) {
-		Py_ssize_t n;
-		if (!(r->id = PyUnicode_AsUTF8AndSize(id, &n)))
+		if (!(r->id = utf8_copy(arena, id, &r->id_len, "an id")))
 			return -1;
-		r->id_len = (size_t)n;
 		r->id_is_text = true;
 	} else if (PyLong_Check(id) && !PyBool_Check(id)) {
 		PyObject *s = PyObject_Str(id);
@@ -274,7 +311,7 @@ static int record_of(PyObject *t, scan_record *r, scan_arena *arena)
 		return -1;
 	}
 	PyObject *host = PyTuple_GET_ITEM(t, 3), *time = PyTuple_GET_ITEM(t, 4);
-	if (host != Py_None && !(r->host = PyUnicode_AsUTF8(host)))
+	if (host != Py_None && !(r->host = utf8_copy(arena, host, NULL, "a host")))
 		return -1;
 	if (time != Py_None) {
 		r->time = PyLong_AsLongLong(time);
@@ -286,8 +323,8 @@ static int record_of(PyObject *t, scan_record *r, scan_arena *arena)
 		r->flags |= SCAN_REC_PRECERT;
 	PyObject *error = PyTuple_GET_ITEM(t, 7), *kind = PyTuple_GET_ITEM(t, 8);
 	if (error != Py_None) {
-		if (!(r->error = PyUnicode_AsUTF8(error)) ||
-		    (kind != Py_None && !(r->error_kind = PyUnicode_AsUTF8(kind))))
+		if (!(r->error = utf8_copy(arena, error, NULL, "an error")) ||
+		    (kind != Py_None && !(r->error_kind = utf8_copy(arena, kind, NULL, "a kind"))))
 			return -1;
 		return 0;
 	}
@@ -426,6 +463,13 @@ static PyMethodDef reader_methods[] = {
 	{NULL, NULL, 0, NULL},
 };
 
+static PyObject *reader_last_start(ReaderObject *self, void *c)
+{
+	(void)c;
+	return PyLong_FromUnsignedLongLong(self->json ? scan_json_lines(self->json)
+	                                              : scan_csv_last_start(self->csv));
+}
+
 static PyObject *reader_line(ReaderObject *self, void *c)
 {
 	(void)c;
@@ -436,6 +480,8 @@ static PyObject *reader_line(ReaderObject *self, void *c)
 static PyGetSetDef reader_getset[] = {
 	{"skip_left", (getter)reader_skip_left, NULL, "Records still to pass over.", NULL},
 	{"line", (getter)reader_line, NULL, "Lines consumed so far.", NULL},
+	{"last_start", (getter)reader_last_start, NULL,
+	 "The line where the last record read or passed over began.", NULL},
 	{NULL, NULL, NULL, NULL, NULL},
 };
 
@@ -526,6 +572,9 @@ static PyMethodDef engine_methods[] = {
 	 "run(records) -> bytes: the output rows of records (tuples: input, line, id, host, time, "
 	 "chain, precert, error, error_kind)."},
 	{"summary", (PyCFunction)engine_summary, METH_NOARGS, "The summary's counters as JSON text."},
+	{"take_interrupt", (PyCFunction)engine_take_interrupt, METH_NOARGS,
+	 "take_interrupt() -> bool: whether a Ctrl-C came after a batch whose rows were returned "
+	 "(cleared by the call); the caller writes them, then stops."},
 	{NULL, NULL, 0, NULL},
 };
 

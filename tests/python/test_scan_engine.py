@@ -351,3 +351,68 @@ def test_ctrl_c_stops_a_long_block(pki, paths, tmp_path):
     out, _ = engine.run_block(C._Reader(0, 16 << 20, "json"), line * 3, True)
     assert len(out.splitlines()) == 3
     assert json.loads(engine.summary())["rows"] == 3
+
+
+# ---------------------------------------------------------------------------
+# Found by review (each reproduced before its fix)
+
+
+def test_csv_skip_ends_where_a_multiline_record_starts(pki, paths):
+    """--resume's check compares the record's first line: a quoted field
+    spanning lines must not make it refuse (last_start, not line)."""
+    ok = b64(pki.leaf.der)
+    data = f'id,chain\na,"{ok};\n{ok}"\nb,{ok}\n'.encode()
+    engine, _ = _engine(pki, paths, at=T_ROW)
+    reader = C._Reader(0, 16 << 20, "csv")
+    reader.skip(1)
+    out, end = engine.run_block(reader, data, True)
+    assert (out, reader.skip_left, reader.last_start, reader.line) == (b"", 0, 2, 3)
+
+
+def test_csv_skip_of_an_overlong_record_stops_after_it_and_keeps_quotes(pki, paths):
+    data = ('id,chain\na,"' + "x" * 100 + '""q\nstill,inside"\n' + "b,QUJD\n").encode()
+    engine, _ = _engine(pki, paths, at=T_ROW)
+    rows = _rows_of(engine, "csv", data, max_record=50)
+    # The doubled quote does not end the quoted field: no row from inside it.
+    assert [(r["id"], r["line"]) for r in rows] == [(None, 2), ("b", 4)]
+    reader = C._Reader(0, 50, "csv")
+    reader.skip(1)
+    out, end = engine.run_block(reader, data, True)
+    assert (out, reader.skip_left, reader.last_start, reader.line) == (b"", 0, 2, 3)
+
+
+def test_a_host_with_a_nul_is_refused_and_huge_times_are_malformed(pki, paths):
+    ok, inter = b64(pki.leaf.der), b64(pki.inter.der)
+    data = (json.dumps({"id": 1, "host": "www.example.com\u0000.evil", "chain": [ok, inter]})
+            + "\n" + '{"id": 2, "time": 9.25e18, "chain": ["%s"]}\n' % ok
+            + '{"id": 3, "time": 9223372036854775808, "chain": ["%s"]}\n' % ok).encode()
+    engine, _ = _engine(pki, paths)
+    rows = _c_rows(engine, data)
+    assert [r["code"] for r in rows] == ["malformed"] * 3
+    assert rows[0]["error"] == "host: contains a NUL character"
+    assert "time" in rows[1]["error"] and "time" in rows[2]["error"]
+
+
+def test_one_engine_is_used_by_one_thread_at_a_time(pki, paths):
+    import threading
+
+    engine, _ = _engine(pki, paths, at=T_ROW)
+    line = (jsonl_line(pki.ok_chain, id=1) + "\n").encode() * 3000
+    errors, done = [], []
+
+    def work():
+        try:
+            for _ in range(5):
+                out, _ = engine.run_block(C._Reader(0, 16 << 20, "json"), line, True)
+                done.append(out.count(b"\n"))
+        except RuntimeError as e:
+            errors.append(str(e))
+
+    threads = [threading.Thread(target=work) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    summary = json.loads(engine.summary())
+    assert summary["rows"] == sum(done)  # the counters match the rows returned
+    assert all("in use by another thread" in e for e in errors)

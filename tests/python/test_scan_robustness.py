@@ -300,3 +300,20 @@ def test_14_ctrl_c_while_sonar_certificates_load(pki, paths, tmp_path, capsys, m
     monkeypatch.setattr(sonar_module.SonarCerts, "__init__", interrupted)
     r = scan(capsys, paths, hosts)
     assert r.status == 130 and "interrupted" in r.err and "Traceback" not in r.err
+
+
+def test_file_names_that_are_not_utf8_do_not_stop_the_scan(pki, paths, tmp_path, capsys):
+    """A PEM file named with bytes that are not UTF-8 (its id) and such an
+    input path (the source) are written with U+FFFD, not a traceback."""
+    d = tmp_path / "pems"
+    d.mkdir()
+    name = os.fsdecode(b"bad\xff.pem")
+    (d / name).write_bytes(pki.leaf.pem + pki.inter.pem)
+    src = tmp_path / os.fsdecode(b"in\xfe.jsonl")
+    src.write_text(jsonl_line(pki.ok_chain, id=1) + "\n")
+    out = tmp_path / "out.jsonl"
+    r = scan(capsys, paths, d, src, "-o", out, "--at", T_ROW)
+    assert r.status == 0, r.err
+    rows = read_jsonl(out)
+    assert [x["code"] for x in rows] == ["ok", "ok"]
+    assert rows[0]["id"] == "bad\ufffd.pem" and rows[1]["source"].endswith("in\ufffd.jsonl")

@@ -237,7 +237,7 @@ class _Rows:
             taken = end > self.start
             self.start = end
             if skipping and self.reader.skip_left == 0:
-                self._check_resume(self.inputs.index(self._input), self.reader.line)
+                self._check_resume(self.inputs.index(self._input), self.reader.last_start)
             if rows or skipping:
                 yield rows  # while --resume passes over rows: nothing, but progress moves
             if not taken or self.start >= len(self.pending):
@@ -467,6 +467,8 @@ def run(args, stdout: TextIO, stderr: TextIO, stdin) -> int:
                         n = rows.count(b"\n")
                         counts[k] += n
                         scanned += n
+                        if scanner.take_interrupt():
+                            raise KeyboardInterrupt  # after writing the rows it counted
                         out.checkpoint(resumed + scanned, counters)
                         if progress:
                             progress.update(scanned, pos)

@@ -87,6 +87,11 @@ class Scanner:
         last line need not end with a newline)."""
         return self._engine.run_block(reader, block, final, start, limit)
 
+    def take_interrupt(self) -> bool:
+        """Whether a Ctrl-C came after the last batch was done (its rows were
+        returned and counted: write them, then stop). Cleared by the call."""
+        return self._engine.take_interrupt()
+
     def run(self, records: list[Record]) -> bytes:
         """The rows of records read in Python, in order."""
         return self._engine.run([record_tuple(r) for r in records])
