@@ -19,8 +19,9 @@
  *   host_from 'name', 'ip' or 'none' (--host-from).
  *
  * Locks: the stores' and the pool's read locks are taken with the GIL
- * released, in address order, each object once (a writer-preferring rwlock
- * taken twice by one reader, or in different orders by two, can deadlock). */
+ * released: the stores in address order, each once, then the pool (a
+ * writer-preferring rwlock taken twice by one reader, or in different orders
+ * by two threads, can deadlock behind queued writers). */
 #include "_chainval.h"
 
 #include "../../scanner/arena.h"
@@ -117,7 +118,12 @@ static PyObject *engine_new(PyTypeObject *type, PyObject *args, PyObject *kwargs
 	ScanEngineObject *self = (ScanEngineObject *)type->tp_alloc(type, 0);
 	if (!self)
 		return NULL;
-	if (!(self->keep = PyList_New(0)) || PyList_Append(self->keep, stores) < 0 ||
+	/* A tuple of the stores kept: the caller's list may change, the engine's
+	 * pointers into it may not. */
+	PyObject *kept = PySequence_Tuple(stores);
+	int kept_ok = kept && (self->keep = PyList_New(0)) && PyList_Append(self->keep, kept) == 0;
+	Py_XDECREF(kept);
+	if (!kept_ok ||
 	    PyList_Append(self->keep, pool) < 0 || PyList_Append(self->keep, cache) < 0)
 		goto fail;
 	self->stores = PyMem_Calloc((size_t)n, sizeof(*self->stores));
@@ -144,16 +150,19 @@ static PyObject *engine_new(PyTypeObject *type, PyObject *args, PyObject *kwargs
 	for (Py_ssize_t i = 0; i < ns; i++)
 		if (!(self->sources[i] = arena_text(self, PyList_GET_ITEM(sources, i), "a source")))
 			goto fail;
-	if (pool != Py_None) {
-		cfg.pool = ((CertSetObject *)pool)->pool;
-		self->locks[self->n_locks++] = (CertSetObject *)pool;
-	}
+	/* The stores in address order, each once, then the pool: the order
+	 * verify() and fork() take them in (stores before pools), so that no two
+	 * threads wait for each other's locks behind queued writers. */
 	qsort(self->locks, self->n_locks, sizeof(*self->locks), by_address);
 	size_t unique = 0;
 	for (size_t i = 0; i < self->n_locks; i++)
 		if (!unique || self->locks[unique - 1] != self->locks[i])
 			self->locks[unique++] = self->locks[i];
 	self->n_locks = unique;
+	if (pool != Py_None) {
+		cfg.pool = ((CertSetObject *)pool)->pool;
+		self->locks[self->n_locks++] = (CertSetObject *)pool;
+	}
 	cfg.cache = cache != Py_None ? ((CacheObject *)cache)->cache : NULL;
 	cfg.stores = self->stores;
 	cfg.store_names = self->names;
