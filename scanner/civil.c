@@ -141,7 +141,7 @@ bool scan_parse_time(const char *s, size_t n, int64_t *out, const char **why)
 			int sign = s[i] == '-' ? -1 : 1, oh, om;
 			size_t colon = n - i == 6 && s[i + 3] == ':';
 			if (n - i != 5 + colon || !digits(s + i + 1, 2, &oh) ||
-			    !digits(s + i + 3 + colon, 2, &om))
+			    !digits(s + i + 3 + colon, 2, &om) || oh > 23 || om > 59)
 				return false;
 			offset = sign * (oh * 3600 + om * 60);
 			i = n;

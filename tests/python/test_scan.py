@@ -678,7 +678,8 @@ def test_parse_time():
     assert parse_time("2030-01-01 02:00:00+02:00") == T_LATE
     assert parse_time("2030-01-01") == T_LATE
     assert parse_time("2029-12-31T19:00:00-0500") == T_LATE
-    for bad in ("", "tomorrow", True, None, [1], "2030-13-01", float("nan")):
+    for bad in ("", "tomorrow", True, None, [1], "2030-13-01", float("nan"), "2024-02-30",
+                "2030-01-01T00:00:00+99:99", "2030-01-01T24:00:00Z", "10000-01-01"):
         with pytest.raises(ValueError):
             parse_time(bad)
 
