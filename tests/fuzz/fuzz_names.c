@@ -331,11 +331,24 @@ static bool expect_match(const policy_name *pn, const line *names, size_t n, boo
 	return false;
 }
 
+/* A dotted quad with one trailing dot ("192.0.2.1."): chain_policy_set_hostname
+ * takes it as that IPv4 address (docs/changes.md, 0.2), not as a DNS name. */
+static bool ipv4_with_dot(const char *text, unsigned char ip[4])
+{
+	char tmp[INET_ADDRSTRLEN + 1];
+	size_t len = strlen(text);
+	if (len < 2 || len > INET_ADDRSTRLEN || text[len - 1] != '.')
+		return false;
+	memcpy(tmp, text, len - 1);
+	tmp[len - 1] = '\0';
+	return inet_pton(AF_INET, tmp, ip) == 1;
+}
+
 /* What a setter that accepted @text put in the policy (documented rules). */
 static policy_name expected_name(const char *text, bool via_ip)
 {
 	policy_name pn = {0};
-	if (inet_pton(AF_INET, text, pn.ip) == 1) {
+	if (inet_pton(AF_INET, text, pn.ip) == 1 || (!via_ip && ipv4_with_dot(text, pn.ip))) {
 		pn.is_ip = true, pn.ip_len = 4;
 	} else if (inet_pton(AF_INET6, text, pn.ip) == 1) {
 		pn.is_ip = true, pn.ip_len = 16;
@@ -363,6 +376,7 @@ static policy_name expected_name(const char *text, bool via_ip)
 static bool expected_name_is_ip(const char *text)
 {
 	unsigned char ip[16];
+	/* (Not "192.0.2.1.": chain_policy_set_ip takes literals only.) */
 	return inet_pton(AF_INET, text, ip) == 1 || inet_pton(AF_INET6, text, ip) == 1;
 }
 
