@@ -5,7 +5,7 @@ raw GnuTLS measured in the same run.
     python3 benchmarks/python/bench_scan_table.py [--build build-release]
         [--chains 20000] [--hits-rows 500000] [--rows 300000] [--repeat 3]
         [--seconds 1] [--only ratio,hits,threads,resume,rss] [--quick]
-        [--jobs 2] [--json FILE]
+        [--jobs 2] [--wait-idle S] [--retry-busy N] [--json FILE]
 
 (about 10 minutes on the 2-vCPU development VM with the defaults, inputs
 generated included; ``--rows 1000000`` for the table's 1M unique rows adds
@@ -21,9 +21,14 @@ the generation of a million chains, ~5-10 minutes, once, and a scan of them.)
 
 Every ``chainval scan`` runs as a child process (``python3 -m chainval scan``,
 rows to stdout = /dev/null with ``-o -``, or to a file for --resume); its CPU
-time (user + sys), peak RSS and wall clock come from os.wait4 on that child
-alone, so they include the whole process: interpreter start, imports, loading
-the trust store, the reading thread, the engine. Inputs are JSONL rows
+time (user + sys) and wall clock come from os.wait4 on that child alone, so
+they include the whole process: interpreter start, imports, loading the trust
+store, the reading thread, the engine. Its peak RSS comes from /usr/bin/time
+as its parent (ru_maxrss survives fork and exec: a child of this process
+would report this process's RSS when larger). On a shared machine,
+``--wait-idle S`` waits for an idle second before each timed run and
+``--retry-busy N`` runs it again when other processes were busy meanwhile;
+every run prints the cores other processes used. Inputs are JSONL rows
 ``{"id": "r0000042", "host": H, "time": T, "chain": [base64 DER, ...]}`` from
 benchmarks/make-corpus.py (web-PKI-shaped: 3 roots, 6 intermediates, unique
 leaves, 10 % failing), verified at their time T = 2030-01-01Z for their host;
