@@ -89,6 +89,13 @@ class Output:
             stdout.flush()  # text written before goes first
             self.file = getattr(stdout, "buffer", None) or _TextBytes(stdout)
             return
+        if os.path.exists(path) and not os.path.isfile(path):
+            # A device or FIFO (-o /dev/null): written to directly, never
+            # renamed over (as root that would replace the device).
+            if resume:
+                raise UsageError(f"--resume: {path} is not a regular file")
+            self.file = open(path, "wb")
+            return
         self.partial = self._partial = path + ".partial"
         self.meta = self._partial + ".meta.json"
         if resume:
