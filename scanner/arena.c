@@ -3,7 +3,6 @@
 #include "arena.h"
 
 #include <stdint.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -44,18 +43,6 @@ char *scan_arena_strndup(scan_arena *a, const char *s, size_t n)
 		p[n] = '\0';
 	}
 	return p;
-}
-
-char *scan_arena_printf(scan_arena *a, const char *fmt, ...)
-{
-	char tmp[480];
-	va_list ap;
-	va_start(ap, fmt);
-	int n = vsnprintf(tmp, sizeof(tmp), fmt, ap);
-	va_end(ap);
-	if (n < 0)
-		n = 0;
-	return scan_arena_strndup(a, tmp, (size_t)n < sizeof(tmp) ? (size_t)n : sizeof(tmp) - 1);
 }
 
 void scan_arena_reset(scan_arena *a)

@@ -9,7 +9,6 @@
 #ifndef SCANNER_ARENA_H
 #define SCANNER_ARENA_H
 
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
 
@@ -26,8 +25,6 @@ typedef struct {
 
 void *scan_arena_alloc(scan_arena *a, size_t n); /* aligned for any type */
 char *scan_arena_strndup(scan_arena *a, const char *s, size_t n);
-/* A formatted message (truncated at 480 bytes). */
-char *scan_arena_printf(scan_arena *a, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void scan_arena_reset(scan_arena *a);
 void scan_arena_free(scan_arena *a);
 
