@@ -252,10 +252,12 @@ static int run_add(CertSetObject *s, add_op *op)
 
 static PyObject *finish_add(CertSetObject *s, add_op *op, int ret, const char *what)
 {
-	char msg[512];
+	/* Sized for a path cut at 700 bytes and the whole of op->why: a message
+	 * never loses its reason to a long path. */
+	char msg[700 + 2 + sizeof(op->why)];
 	if (ret >= 0)
 		return PyLong_FromSize_t(op->added);
-	snprintf(msg, sizeof(msg), "%s%s%s", what, op->why[0] ? ": " : "", op->why);
+	snprintf(msg, sizeof(msg), "%.700s%s%s", what, op->why[0] ? ": " : "", op->why);
 	return chainval_raise(state_of_type(Py_TYPE(s)), ret, msg);
 }
 
