@@ -426,11 +426,8 @@ char *chain__serial_hex(chain__slice serial)
 		return strdup("");
 	for (; p + 1 < end && *p == 0; p++)
 		;
-	char *hex = malloc(2 * (size_t)(end - p) + 1), *w = hex;
-	if (!hex)
-		return NULL;
-	for (; p < end; p++, w += 2)
-		snprintf(w, 3, "%02x", *p);
-	*w = '\0';
+	char *hex = malloc(2 * (size_t)(end - p) + 1);
+	if (hex)
+		chain__hex(p, (size_t)(end - p), hex);
 	return hex;
 }

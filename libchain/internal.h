@@ -95,6 +95,9 @@ bool chain__string_valid(unsigned char tag, chain__slice v);
  * byte that is neither becomes RFC 4514's "\XX". Returns @text itself when
  * nothing needed escaping, else a new string; NULL on allocation failure. */
 char *chain__text_safe(char *text);
+/* @n bytes as 2 * @n lower-case hex digits and a NUL, into @out. (By table:
+ * a result's fingerprints are formatted once per row of a scan.) */
+void chain__hex(const unsigned char *p, size_t n, char *out);
 
 /* ---- cert.c: a parsed certificate, immutable and shared ------------------ */
 
@@ -551,7 +554,8 @@ typedef struct {
 	int64_t not_before, not_after;
 	chain_source source;
 	int input_index;
-	char *subject_str, *issuer_str, *serial_str, *fingerprint; /* formatted on first use */
+	char *subject_str, *issuer_str, *serial_str; /* formatted on first use */
+	char fingerprint[2 * CHAIN__SHA256_LEN + 1]; /* "" until first use */
 } chain__result_cert;
 
 typedef struct {
@@ -570,6 +574,9 @@ struct chain_result {
 	size_t n_certs;
 	int error_index;
 	char *error_message;
+	/* The bytes of the result's own allocation: a copy from the verdict
+	 * cache holds its parts in it too (result.c, copy_result()). */
+	size_t block_bytes;
 };
 
 /* Build a result from a path (may be NULL) and its problems; takes no

@@ -96,6 +96,16 @@ static size_t safe_run(const unsigned char *p, size_t len)
 	return n;
 }
 
+void chain__hex(const unsigned char *p, size_t n, char *out)
+{
+	static const char digits[] = "0123456789abcdef";
+	for (size_t i = 0; i < n; i++) {
+		*out++ = digits[p[i] >> 4];
+		*out++ = digits[p[i] & 15];
+	}
+	*out = '\0';
+}
+
 char *chain__text_safe(char *text)
 {
 	const unsigned char *s = (const unsigned char *)text;

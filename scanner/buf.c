@@ -2,8 +2,6 @@
  * SPDX-License-Identifier: LGPL-2.1-or-later */
 #include "buf.h"
 
-#include <inttypes.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -13,7 +11,7 @@ void scan_buf_free(scan_buf *b)
 	*b = (scan_buf){0};
 }
 
-bool scan_buf_reserve(scan_buf *b, size_t n)
+bool scan_buf_grow(scan_buf *b, size_t n)
 {
 	if (b->failed)
 		return false;
@@ -37,37 +35,26 @@ bool scan_buf_reserve(scan_buf *b, size_t n)
 	return true;
 }
 
-void scan_buf_put(scan_buf *b, const void *data, size_t n)
-{
-	if (n && scan_buf_reserve(b, n)) {
-		memcpy(b->data + b->len, data, n);
-		b->len += n;
-	}
-}
 
-void scan_buf_puts(scan_buf *b, const char *s)
+/* Decimal digits by hand: every row writes several numbers, and snprintf's
+ * format machinery cost more than the rest of the row's writing. */
+void scan_buf_uint(scan_buf *b, uint64_t v)
 {
-	scan_buf_put(b, s, strlen(s));
-}
-
-void scan_buf_putc(scan_buf *b, char c)
-{
-	if (scan_buf_reserve(b, 1))
-		b->data[b->len++] = c;
+	char tmp[20], *p = tmp + sizeof(tmp);
+	do
+		*--p = (char)('0' + v % 10);
+	while (v /= 10);
+	scan_buf_put(b, p, (size_t)(tmp + sizeof(tmp) - p));
 }
 
 void scan_buf_int(scan_buf *b, int64_t v)
 {
-	char tmp[24];
-	int n = snprintf(tmp, sizeof(tmp), "%" PRId64, v);
-	scan_buf_put(b, tmp, (size_t)n);
-}
-
-void scan_buf_uint(scan_buf *b, uint64_t v)
-{
-	char tmp[24];
-	int n = snprintf(tmp, sizeof(tmp), "%" PRIu64, v);
-	scan_buf_put(b, tmp, (size_t)n);
+	if (v < 0) {
+		scan_buf_putc(b, '-');
+		scan_buf_uint(b, -(uint64_t)v); /* INT64_MIN too: unsigned negation is defined */
+		return;
+	}
+	scan_buf_uint(b, (uint64_t)v);
 }
 
 size_t scan_utf8_next(const unsigned char *s, size_t n, uint32_t *cp)

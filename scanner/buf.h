@@ -18,6 +18,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -30,11 +31,35 @@ typedef struct {
 } scan_buf;
 
 void scan_buf_free(scan_buf *b);
-/* Make room for @n more bytes; false (and failed set) when it cannot. */
-bool scan_buf_reserve(scan_buf *b, size_t n);
-void scan_buf_put(scan_buf *b, const void *data, size_t n);
-void scan_buf_puts(scan_buf *b, const char *s);
-void scan_buf_putc(scan_buf *b, char c);
+/* Make room for @n more bytes; false (and failed set) when it cannot.
+ * (scan_buf_grow() is its slow path: a new allocation.) */
+bool scan_buf_grow(scan_buf *b, size_t n);
+static inline bool scan_buf_reserve(scan_buf *b, size_t n)
+{
+	return !b->failed && n <= b->cap - b->len ? true : scan_buf_grow(b, n);
+}
+
+/* put, puts and putc are inline: a row is written in some fifty pieces, and
+ * inline, strlen() of a literal is a constant. */
+static inline void scan_buf_put(scan_buf *b, const void *data, size_t n)
+{
+	if (n && scan_buf_reserve(b, n)) {
+		memcpy(b->data + b->len, data, n);
+		b->len += n;
+	}
+}
+
+static inline void scan_buf_puts(scan_buf *b, const char *s)
+{
+	scan_buf_put(b, s, strlen(s));
+}
+
+static inline void scan_buf_putc(scan_buf *b, char c)
+{
+	if (scan_buf_reserve(b, 1))
+		b->data[b->len++] = c;
+}
+
 void scan_buf_int(scan_buf *b, int64_t v);
 void scan_buf_uint(scan_buf *b, uint64_t v);
 

@@ -105,28 +105,40 @@ static int pem_block(void *ctx, size_t index, const unsigned char *der, size_t l
 	return 0;
 }
 
-static bool contains(const char *s, size_t n, const char *needle)
+const char *scan_item_label(scan_item_name name, char buf[64])
 {
-	size_t k = strlen(needle);
-	for (size_t i = 0; i + k <= n; i++)
-		if (memcmp(s + i, needle, k) == 0)
-			return true;
-	return false;
+	if (name.index < 0)
+		snprintf(buf, 64, "%s%s", name.field, name.suffix ? name.suffix : "");
+	else
+		snprintf(buf, 64, "%s[%ld]%s", name.field, name.index, name.suffix ? name.suffix : "");
+	return buf;
+}
+
+/* Whether an item is PEM text. Base64 has no '-', so one memchr over the
+ * item usually answers; memmem only runs on text that has a dash. */
+static bool has_pem_header(const char *s, size_t n)
+{
+	static const char begin[] = "-----BEGIN";
+	const char *dash = memchr(s, '-', n);
+	return dash && memmem(dash, n - (size_t)(dash - s), begin, sizeof(begin) - 1);
 }
 
 bool scan_add_item(scan_record *rec, scan_arena *arena, const char *s, size_t n, bool pem,
-                   const char *what, scan_ders *out)
+                   scan_item_name name, scan_ders *out)
 {
-	if (pem && contains(s, n, "-----BEGIN")) {
+	char what[64];
+	if (pem && has_pem_header(s, n)) {
 		pem_ctx ctx = {out, arena, false, false};
 		size_t before = out->n;
 		long found = chain_pem_foreach(s, n, pem_block, &ctx);
 		if (ctx.oom)
 			return scan_fail(rec, arena, "memory", "out of memory");
 		if (found < 0 || ctx.bad)
-			return scan_fail(rec, arena, "pem", "%s: invalid base64 in PEM text", what);
+			return scan_fail(rec, arena, "pem", "%s: invalid base64 in PEM text",
+			                 scan_item_label(name, what));
 		if (out->n == before)
-			return scan_fail(rec, arena, "pem", "%s: no CERTIFICATE block in PEM text", what);
+			return scan_fail(rec, arena, "pem", "%s: no CERTIFICATE block in PEM text",
+			                 scan_item_label(name, what));
 		return true;
 	}
 	unsigned char *der = scan_arena_alloc(arena, scan_base64_max(n));
@@ -135,9 +147,9 @@ bool scan_add_item(scan_record *rec, scan_arena *arena, const char *s, size_t n,
 	if (!der)
 		return scan_fail(rec, arena, "memory", "out of memory");
 	if (!scan_base64_decode(s, n, der, &len, &why))
-		return scan_fail(rec, arena, "base64", "%s: %s", what, why);
+		return scan_fail(rec, arena, "base64", "%s: %s", scan_item_label(name, what), why);
 	if (len == 0)
-		return scan_fail(rec, arena, "base64", "%s: empty", what);
+		return scan_fail(rec, arena, "base64", "%s: empty", scan_item_label(name, what));
 	if (!push(out, der, len))
 		return scan_fail(rec, arena, "memory", "out of memory");
 	return true;

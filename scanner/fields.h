@@ -38,10 +38,23 @@ bool scan_fail(scan_record *rec, scan_arena *arena, const char *kind, const char
  * leaves no host. False when it cannot be mapped. */
 bool scan_set_host(scan_record *rec, scan_arena *arena, const char *s, size_t n);
 
+/* A chain item's name in messages: {"chain", 2, NULL} is "chain[2]",
+ * {"chain", 0, ".raw"} "chain[0].raw", {"certificate.raw", -1, NULL} just
+ * that. Kept apart and formatted only when a message needs it (snprintf for
+ * every item of every row cost more than decoding the item). */
+typedef struct {
+	const char *field;
+	long index; /* < 0: none */
+	const char *suffix;
+} scan_item_name;
+
+/* @name as text in @buf (cut at 64 bytes); returns @buf. */
+const char *scan_item_label(scan_item_name name, char buf[64]);
+
 /* Decode one chain item into @out: base64 DER, or (with @pem) PEM text
  * holding one or more CERTIFICATE blocks. @what names it in messages. */
 bool scan_add_item(scan_record *rec, scan_arena *arena, const char *s, size_t n, bool pem,
-                   const char *what, scan_ders *out);
+                   scan_item_name what, scan_ders *out);
 /* @rec's chain: the certificates of @d (copied into the arena); @d freed. */
 bool scan_set_chain(scan_record *rec, scan_arena *arena, scan_ders *d);
 void scan_ders_free(scan_ders *d);

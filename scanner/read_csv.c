@@ -271,8 +271,7 @@ static void read_record(scan_csv_reader *r, scan_record *rec, scan_arena *arena)
 		while (b > a && (s[b - 1] == ' ' || s[b - 1] == '\t' || s[b - 1] == '\r' || s[b - 1] == '\n'))
 			b--;
 		if (b > a) {
-			char what[32];
-			snprintf(what, sizeof(what), "chain[%zu]", item++);
+			scan_item_name what = {"chain", (long)item++, NULL};
 			if (!scan_add_item(rec, arena, s + a, b - a, false, what, &d)) {
 				scan_ders_free(&d);
 				return;

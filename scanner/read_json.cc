@@ -534,12 +534,13 @@ bool set_time(scan_record *rec, scan_arena *arena, const char *type, string_view
 namespace {
 
 /* One chain item: a string (base64 or PEM), or the type it had instead. */
-bool chain_item(scan_record *rec, scan_arena *arena, const item &it, const char *what,
+bool chain_item(scan_record *rec, scan_arena *arena, const item &it, scan_item_name what,
                 scan_ders &out)
 {
+	char label[64];
 	if (it.type)
-		return scan_fail(rec, arena, "chain_type", "%s: expected a base64 string, got %s", what,
-		                 it.type);
+		return scan_fail(rec, arena, "chain_type", "%s: expected a base64 string, got %s",
+		                 scan_item_label(what, label), it.type);
 	return scan_add_item(rec, arena, it.text.data(), it.text.size(), true, what, &out);
 }
 
@@ -564,7 +565,6 @@ void build(scan_json_reader *r, scan_record *rec, scan_arena *arena)
 		rec->id_is_text = f.id_type == ondemand::json_type::string;
 	}
 	scan_ders d{};
-	char what[48];
 	if (f.has_chain) {
 		if (f.host_type && r->host_from != SCAN_HOST_NONE) {
 			scan_fail(rec, arena, "host", "host: expected a string, got %s", f.host_type);
@@ -585,8 +585,7 @@ void build(scan_json_reader *r, scan_record *rec, scan_arena *arena)
 			return;
 		}
 		for (size_t i = 0; i < f.chain.size(); i++) {
-			snprintf(what, sizeof(what), "chain[%zu]", i);
-			if (!chain_item(rec, arena, f.chain[i], what, d))
+			if (!chain_item(rec, arena, f.chain[i], scan_item_name{"chain", long(i), nullptr}, d))
 				return scan_ders_free(&d);
 		}
 		scan_set_chain(rec, arena, &d);
@@ -657,16 +656,15 @@ void build(scan_json_reader *r, scan_record *rec, scan_arena *arena)
 		scan_fail(rec, arena, "zgrab", "zgrab: server_certificates.certificate.raw missing");
 		return;
 	}
-	if (!chain_item(rec, arena, item{found->leaf_raw, nullptr}, "certificate.raw", d))
+	if (!chain_item(rec, arena, item{found->leaf_raw, nullptr},
+	                scan_item_name{"certificate.raw", -1, nullptr}, d))
 		return scan_ders_free(&d);
 	for (size_t i = 0; i < found->chain.size(); i++) {
 		if (found->chain[i].type) {
-			snprintf(what, sizeof(what), "chain[%zu]", i);
-			scan_fail(rec, arena, "zgrab", "zgrab: %s.raw missing", what);
+			scan_fail(rec, arena, "zgrab", "zgrab: chain[%zu].raw missing", i);
 			return scan_ders_free(&d);
 		}
-		snprintf(what, sizeof(what), "chain[%zu].raw", i);
-		if (!chain_item(rec, arena, found->chain[i], what, d))
+		if (!chain_item(rec, arena, found->chain[i], scan_item_name{"chain", long(i), ".raw"}, d))
 			return scan_ders_free(&d);
 	}
 	scan_set_chain(rec, arena, &d);
