@@ -7,6 +7,7 @@
 #include <string.h>
 
 #define BLOCK_BYTES (1u << 20)
+#define SPARE_MAX ((size_t)64 << 20)
 
 struct scan_arena_block {
 	scan_arena_block *next;
@@ -23,8 +24,13 @@ void *scan_arena_alloc(scan_arena *a, size_t n)
 	scan_arena_block *b = a->head;
 	if (!b || b->cap - b->used < n) {
 		size_t cap = n > BLOCK_BYTES ? n : BLOCK_BYTES;
-		if (!(b = malloc(sizeof(*b) + cap)))
+		if (cap == BLOCK_BYTES && a->spare) {
+			b = a->spare;
+			a->spare = b->next;
+			a->spare_bytes -= BLOCK_BYTES;
+		} else if (!(b = malloc(sizeof(*b) + cap))) {
 			return a->failed = true, NULL;
+		}
 		b->used = 0;
 		b->cap = cap;
 		b->next = a->head;
@@ -47,27 +53,26 @@ char *scan_arena_strndup(scan_arena *a, const char *s, size_t n)
 
 void scan_arena_reset(scan_arena *a)
 {
-	/* Keep the oldest block (the last in the list) for the next batch. */
-	scan_arena_block *b = a->head, *keep = NULL;
-	while (b) {
-		scan_arena_block *next = b->next;
-		if (!next && b->cap == BLOCK_BYTES)
-			keep = b;
-		else
-			free(b);
-		b = next;
+	for (scan_arena_block *b = a->head, *next; b; b = next) {
+		next = b->next;
+		if (b->cap == BLOCK_BYTES && a->spare_bytes < SPARE_MAX) {
+			b->next = a->spare;
+			a->spare = b;
+			a->spare_bytes += BLOCK_BYTES;
+		} else {
+			free(b); /* an outsized block, or more than the bound */
+		}
 	}
-	if (keep) {
-		keep->used = 0;
-		keep->next = NULL;
-	}
-	a->head = keep;
+	a->head = NULL;
 	a->failed = false;
 }
 
 void scan_arena_free(scan_arena *a)
 {
 	scan_arena_reset(a);
-	free(a->head);
-	a->head = NULL;
+	for (scan_arena_block *b = a->spare, *next; b; b = next) {
+		next = b->next;
+		free(b);
+	}
+	*a = (scan_arena){0};
 }

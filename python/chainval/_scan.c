@@ -244,8 +244,6 @@ typedef struct {
 	bool final;
 	const scan_record *recs; /* run: the records given */
 	size_t n;
-	scan_records read;
-	scan_arena arena;
 	scan_buf out;
 	int ret;
 } scan_job;
@@ -400,6 +398,10 @@ typedef struct ReaderObject {
 	PyObject_HEAD
 	scan_json_reader *json; /* one of the two */
 	scan_csv_reader *csv;
+	/* The records of one run_block() and their bytes, kept from call to
+	 * call: allocating them per block cost page faults every time. */
+	scan_records read;
+	scan_arena arena;
 	bool busy; /* in run_block, with the GIL released: not to be used by another thread */
 } ReaderObject;
 
@@ -441,6 +443,8 @@ static void reader_dealloc(ReaderObject *self)
 	PyTypeObject *tp = Py_TYPE(self);
 	scan_json_reader_free(self->json);
 	scan_csv_reader_free(self->csv);
+	scan_records_free(&self->read);
+	scan_arena_free(&self->arena);
 	tp->tp_free(self);
 	Py_DECREF(tp);
 }
@@ -517,13 +521,16 @@ static void run_job(void *arg)
 	j->ret = CHAIN_OK;
 	if (j->reader) {
 		ReaderObject *r = (ReaderObject *)j->reader;
+		r->read.n = 0;
+		r->read.failed = false;
+		scan_arena_reset(&r->arena);
 		j->consumed = r->json ? scan_json_read(r->json, j->data, j->len, j->final, j->limit,
-		                                       &j->read, &j->arena)
+		                                       &r->read, &r->arena)
 		                      : scan_csv_read(r->csv, j->data, j->len, j->final, j->limit,
-		                                      &j->read, &j->arena);
-		recs = j->read.items;
-		n = j->read.n;
-		if (j->read.failed || j->arena.failed)
+		                                      &r->read, &r->arena);
+		recs = r->read.items;
+		n = r->read.n;
+		if (r->read.failed || r->arena.failed)
 			j->ret = CHAIN_ENOMEM;
 	}
 	if (j->ret == CHAIN_OK)
@@ -535,15 +542,13 @@ static void run_job(void *arg)
 static PyObject *engine_run_block(ScanEngineObject *self, PyObject *const *args, Py_ssize_t nargs)
 {
 	chainval_state *st = state_of_type(Py_TYPE(self));
-	if (nargs < 3 || nargs > 5 || !PyBytes_Check(args[1]))
+	if (nargs < 3 || nargs > 5)
 		return PyErr_Format(PyExc_TypeError,
-		                    "run_block(reader, block: bytes, final: bool, start=0, limit=0)");
+		                    "run_block(reader, block: bytes-like, final: bool, start=0, limit=0)");
 	Py_ssize_t start = nargs > 3 ? PyLong_AsSsize_t(args[3]) : 0;
 	Py_ssize_t limit = nargs > 4 ? PyLong_AsSsize_t(args[4]) : 0;
 	if ((start == -1 || limit == -1) && PyErr_Occurred())
 		return NULL;
-	if (start < 0 || start > PyBytes_GET_SIZE(args[1]) || limit < 0)
-		return PyErr_Format(PyExc_ValueError, "start must be within the block, limit >= 0");
 	PyObject *mod = PyType_GetModuleByDef(Py_TYPE(self), &chainval_module);
 	PyObject *reader_type = mod ? PyObject_GetAttrString(mod, "_Reader") : NULL;
 	int is_reader = reader_type ? PyObject_TypeCheck(args[0], (PyTypeObject *)reader_type) : -1;
@@ -556,15 +561,22 @@ static PyObject *engine_run_block(ScanEngineObject *self, PyObject *const *args,
 	int final = PyObject_IsTrue(args[2]);
 	if (final < 0)
 		return NULL;
+	/* Any contiguous bytes (a bytearray the caller reads into again later
+	 * too): held, so it cannot be resized, until the call is over. */
+	Py_buffer block;
+	if (PyObject_GetBuffer(args[1], &block, PyBUF_SIMPLE) < 0)
+		return NULL;
+	if (start < 0 || start > block.len || limit < 0) {
+		PyBuffer_Release(&block);
+		return PyErr_Format(PyExc_ValueError, "start must be within the block, limit >= 0");
+	}
 	scan_job j = {.self = self, .reader = (struct ReaderObject *)reader,
-	              .data = PyBytes_AS_STRING(args[1]) + start,
-	              .len = (size_t)(PyBytes_GET_SIZE(args[1]) - start), .final = final,
-	              .limit = (size_t)limit};
+	              .data = (const char *)block.buf + start, .len = (size_t)(block.len - start),
+	              .final = final, .limit = (size_t)limit};
 	reader->busy = true;
 	int r = run_interruptible(st, &j);
 	reader->busy = false;
-	scan_records_free(&j.read);
-	scan_arena_free(&j.arena);
+	PyBuffer_Release(&block);
 	if (r < 0) {
 		scan_buf_free(&j.out);
 		return NULL;

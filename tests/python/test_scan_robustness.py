@@ -12,7 +12,8 @@ import os
 
 import pytest
 
-from _scan_support import T_ROW, b64, ct_entry, jsonl_line, paths, pki, read_jsonl, run_cli  # noqa: F401
+from _scan_support import (T_ROW, b64, ct_entry, interrupt_after, jsonl_line, paths, pki,  # noqa: F401
+                           read_jsonl, run_cli)
 
 
 def scan(capsys, paths, *args):
@@ -317,3 +318,61 @@ def test_file_names_that_are_not_utf8_do_not_stop_the_scan(pki, paths, tmp_path,
     rows = read_jsonl(out)
     assert [x["code"] for x in rows] == ["ok", "ok"]
     assert rows[0]["id"] == "bad\ufffd.pem" and rows[1]["source"].endswith("in\ufffd.jsonl")
+
+
+# ---------------------------------------------------------------------------
+# Reading in reused buffers (the --resume target): a record cut by a block
+# boundary is joined from the next block's first line(s), never the whole block.
+
+
+def _records_cut_everywhere(pki) -> tuple[str, str]:
+    ok, inter = b64(pki.leaf.der), b64(pki.inter.der)
+    jsonl = "".join(jsonl_line(pki.ok_chain if i % 3 else [pki.leaf.der], id=i) + "\n"
+                    + ("\n" if i % 7 == 0 else "") for i in range(40)) + "broken"
+    csv_text = "id,chain,note\n" + "".join(
+        f'{i},{ok};{inter},"{"multi" if i % 5 == 0 else "one"}\nline, ""quoted"""\n'
+        if i % 2 else f"{i},{ok};{inter},plain\n" for i in range(40))
+    return jsonl, csv_text
+
+
+@pytest.mark.parametrize("size", [1, 7, 97, 1000, 5000])
+def test_small_blocks_and_reused_buffers_change_no_row(pki, paths, tmp_path, capsys,
+                                                       monkeypatch, size):
+    from chainval.scan.formats import blocks
+
+    jsonl, csv_text = _records_cut_everywhere(pki)
+    for name, text in (("in.jsonl", jsonl), ("in.csv", csv_text)):
+        src = tmp_path / name
+        src.write_text(text)
+        want = scan(capsys, paths, src, "--at", T_ROW)
+        assert want.status == 0 and len(want.rows) == 41 if name == "in.jsonl" else 40
+        with monkeypatch.context() as m:
+            m.setattr(blocks, "BLOCK", size)
+            got = scan(capsys, paths, src, "--at", T_ROW)
+            assert got.status == 0, got.err
+            assert got.out == want.out, (name, size)
+            # --resume with small blocks: the skip ends inside a joined record too.
+            out = tmp_path / f"out-{name}"
+            interrupt_after(m, 4)
+            r = scan(capsys, paths, src, "--at", T_ROW, "-o", out, "--batch", "3")
+            assert r.status == 130
+        r = scan(capsys, paths, src, "--at", T_ROW, "-o", out, "--resume", "--batch", "3")
+        assert r.status == 0, r.err
+        assert out.read_text() == want.out
+
+
+def test_buffer_pool_reuses_only_what_is_given_back(tmp_path):
+    import io
+
+    from chainval.scan.formats.blocks import BufferPool
+
+    pool = BufferPool(size=4)
+    raw = io.BytesIO(b"aaaabbbbccccdd")
+    first, second = pool.read(raw), pool.read(raw)
+    assert bytes(first) == b"aaaa" and bytes(second) == b"bbbb"
+    kept = second.obj
+    pool.give(first)  # used up: its buffer is read into next
+    third = pool.read(raw)
+    assert bytes(third) == b"cccc" and bytes(second) == b"bbbb" and third.obj is not kept
+    assert bytes(pool.read(raw)) == b"dd" and pool.read(raw) is None
+    pool.give(b"not a pool buffer")  # ignored

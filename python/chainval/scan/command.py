@@ -14,7 +14,7 @@ import argparse
 import json
 import os
 import time
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from typing import Any, Optional, TextIO
 
 import chainval
@@ -22,7 +22,7 @@ import chainval
 from .engine import Scanner
 from .errors import EXIT_INTERRUPTED, EXIT_MALFORMED, EXIT_OK, RunError, UsageError
 from .formats import FORMATS, Input, Record, parse_time, record
-from .formats.blocks import Damage
+from .formats.blocks import BufferPool, Damage
 from .formats.sonar import SonarCerts
 from .progress import Interrupt, Progress, _isatty, _Prefetch
 from .output import Output, sidecar_path, write_atomically
@@ -137,18 +137,19 @@ def _batches(records: Iterator[Record], size: int) -> Iterator[list[Record]]:
         yield batch
 
 
-def _units(inputs: list[Input], batch: int) -> Iterator[tuple]:
+def _units(inputs: list[Input], batch: int, pool: BufferPool) -> Iterator[tuple]:
     """What the reader thread hands the verifying thread, input by input:
-    ("start", k), then ("block", k, bytes) for the formats read in C or
-    ("records", k, [Record]) for the others, then ("end", k, damage or None).
-    Reading, decompressing and the Python formats' parsing happen here."""
+    ("start", k), then ("block", k, bytes or a memoryview of ``pool``) for
+    the formats read in C or ("records", k, [Record]) for the others, then
+    ("end", k, damage or None). Reading, decompressing and the Python
+    formats' parsing happen here."""
     for k, inp in enumerate(inputs):
         inp.open()
         yield ("start", k)
         damage = None
         if inp.c_reader is not None:
             try:
-                for block in inp.blocks():
+                for block in inp.blocks(pool):
                     yield ("block", k, block)
             except Damage as e:
                 damage = str(e)
@@ -166,12 +167,14 @@ class _Rows:
     (--resume) unread where the C readers allow it."""
 
     def __init__(self, scanner: Scanner, inputs: list[Input], skip: int, batch: int,
-                 stderr: TextIO, last_row: Optional[dict] = None) -> None:
+                 stderr: TextIO, pool: BufferPool, last_row: Optional[dict] = None) -> None:
         self.scanner, self.inputs, self.skip, self.batch = scanner, inputs, skip, batch
-        self.stderr = stderr
+        self.stderr, self.pool = stderr, pool
         self.last_row = last_row  # --resume: the last row already written
         self.reader: Any = None
-        self.pending, self.start = b"", 0
+        # The start of a record that the last block cut (a few KiB): it is
+        # joined with the next block's first line(s), never the whole block.
+        self.tail = b""
 
     def _check_resume(self, k: int, line: int) -> None:
         """--resume passed over the rows already written: the last of them
@@ -191,17 +194,21 @@ class _Rows:
         what, k = unit[0], unit[1]
         inp = self.inputs[k]
         if what == "start":
-            self.reader, self.pending, self.start = None, b"", 0
+            self.reader, self.tail = None, b""
             self._input = inp
             if inp.c_reader is not None:
                 self.reader = self.scanner.reader(k, inp.c_reader, record.MAX_RECORD_BYTES,
                                                   inp.host_from)
                 self.reader.skip(self.skip)
         elif what == "block":
-            self.pending = self.pending[self.start:] + unit[2] if self.start < len(self.pending) \
-                else unit[2]
-            self.start = 0
-            yield from self._feed(False)
+            block = unit[2]
+            try:
+                start = yield from self._join_tail(block)
+                if start is not None:
+                    start = yield from self._feed(block, False, start)
+                    self.tail = bytes(block[start:])
+            finally:
+                self.pool.give(block)
         elif what == "records":
             recs = unit[2]
             if self.skip:
@@ -218,7 +225,8 @@ class _Rows:
         elif what == "end" and self.reader is not None:
             damage = unit[2]
             if damage is None:
-                yield from self._feed(True)
+                tail, self.tail = self.tail, b""
+                yield from self._feed(tail, True, 0)
             else:
                 # The bytes after the last complete record are the damaged part:
                 # the damage row stands for them.
@@ -229,19 +237,51 @@ class _Rows:
                 yield self.scanner.run([rec])
             self.skip = self.reader.skip_left
 
-    def _feed(self, final: bool) -> Iterator[bytes]:
+    def _join_tail(self, block) -> Generator[bytes, None, Optional[int]]:
+        """Finish the record the last block cut, from the first line(s) of
+        ``block``. Returns where the rest of ``block`` starts, or None when
+        the whole block went into that record (which goes on)."""
+        if not self.tail:
+            return 0
+        n, cut, start = len(block), 0, 0
+        joined, base = self.tail, len(self.tail)  # joined[base:] is block[:cut]
+        while True:
+            # One more line of the block (a CSV record may hold newlines).
+            nl = _find_newline(block, cut)
+            more = n if nl < 0 else nl + 1
+            joined, cut = joined + bytes(block[cut:more]), more
+            start = yield from self._feed(joined, False, start, until=base)
+            if start >= base:
+                self.tail = b""
+                return start - base
+            if cut == n:
+                self.tail = joined[start:]
+                return None
+
+    def _feed(self, data, final: bool, start: int, until: Optional[int] = None
+              ) -> Generator[bytes, None, int]:
+        """Rows of the records in ``data`` from ``start``, a batch at a time,
+        as long as the reader takes bytes (stopping past ``until``, when
+        given); returns where it stopped."""
         while True:
             skipping = self.reader.skip_left > 0
-            rows, end = self.scanner.feed(self.reader, self.pending, final, self.start,
-                                          self.batch)
-            taken = end > self.start
-            self.start = end
+            rows, end = self.scanner.feed(self.reader, data, final, start, self.batch)
+            taken = end > start
+            start = end
             if skipping and self.reader.skip_left == 0:
                 self._check_resume(self.inputs.index(self._input), self.reader.last_start)
             if rows or skipping:
                 yield rows  # while --resume passes over rows: nothing, but progress moves
-            if not taken or self.start >= len(self.pending):
-                return
+            if not taken or start >= len(data) or (until is not None and start >= until):
+                return start
+
+
+def _find_newline(block, start: int) -> int:
+    """block.find(b"\\n", start) for bytes and for a pool's memoryviews (which
+    start at their buffer's first byte)."""
+    if isinstance(block, memoryview):
+        return block.obj.find(b"\n", start, len(block))  # type: ignore[attr-defined]
+    return block.find(b"\n", start)
 
 
 def _warn(stderr: TextIO, text: str) -> None:
@@ -448,8 +488,9 @@ def run(args, stdout: TextIO, stderr: TextIO, stdin) -> int:
         both.merge(scanner.counts())
         return both.counters()
 
-    engine = _Rows(scanner, inputs, resumed, args.batch, stderr, out.last_row)
-    prefetch = _Prefetch((unit, position()) for unit in _units(inputs, args.batch))
+    pool = BufferPool()
+    engine = _Rows(scanner, inputs, resumed, args.batch, stderr, pool, out.last_row)
+    prefetch = _Prefetch((unit, position()) for unit in _units(inputs, args.batch, pool))
     try:
         with Interrupt(stderr) as intr:
             try:

@@ -10,10 +10,10 @@ import sys
 import zlib
 from collections.abc import Iterator
 from itertools import chain
-from typing import Any, BinaryIO, Optional
+from typing import Any, BinaryIO, Optional, Union
 
 from . import record, sonar
-from .blocks import Damage, read_blocks
+from .blocks import Blocks, BufferPool, Damage
 from .ct import _CTReader
 from .detect import (DETECT_BYTES, _SONAR_CERTS_AS_INPUT, _sonar_certs_head, _undetected,
                      detect_format)
@@ -32,7 +32,7 @@ class _BlockStream(io.RawIOBase):
     Damage reads as the end of the stream, and is kept in ``damage``: raised
     through a buffered reader it would lose the bytes read before it."""
 
-    def __init__(self, blocks: Iterator[bytes]) -> None:
+    def __init__(self, blocks: Iterator[Union[bytes, memoryview]]) -> None:
         super().__init__()
         self._blocks = blocks
         self._buf = memoryview(b"")
@@ -83,7 +83,7 @@ class Input:
         self._sonar = sonar_certs
         self._raw: Any = None
         self._head: Optional[list[bytes]] = None  # the first blocks, read to detect the format
-        self._rest: Iterator[bytes] = iter(())
+        self._rest: Optional[Blocks] = None
         self._damage: Optional[str] = None
         self._done_bytes = 0
         self._files: Optional[list[str]] = None
@@ -121,7 +121,7 @@ class Input:
             self._raw = self._stdin if self._stdin is not None else sys.stdin.buffer
         else:
             self._raw = open(self.path, "rb")
-        self._rest = read_blocks(self._raw)
+        self._rest = Blocks(self._raw)
         head: list[bytes] = []
         size = 0
         try:
@@ -129,7 +129,7 @@ class Input:
                 block = next(self._rest, None)
                 if block is None:
                     break
-                head.append(block)
+                head.append(bytes(block))  # read before any pool: bytes already, not copied
                 size += len(block)
         except Damage as e:
             self._damage = str(e)
@@ -137,16 +137,19 @@ class Input:
         if self.format is None:
             self.format = detect_format(b"".join(head)[:DETECT_BYTES], self.path)
 
-    def blocks(self) -> Iterator[bytes]:
+    def blocks(self, pool: Optional[BufferPool] = None) -> Iterator[Union[bytes, memoryview]]:
         """The input's bytes (decompressed), in blocks of up to 4 MiB, for the
         C readers. Damage ends them with :class:`.blocks.Damage`, after
-        every byte that could be read."""
+        every byte that could be read. With ``pool``, uncompressed blocks are
+        read into its buffers (memoryviews): give each back to it when done."""
         self.open()
+        if pool is not None and isinstance(self._rest, Blocks):
+            self._rest.pool = pool
         try:
             if self._damage:
                 yield from self._head or ()
                 raise Damage(self._damage)
-            yield from chain(self._head or (), self._rest)
+            yield from chain(self._head or (), self._rest or ())
         finally:
             self.close()
 
@@ -184,7 +187,8 @@ class Input:
         self.open()
         try:
             head = b"".join(self._head or ())
-            blocks = iter(self._head or ()) if self._damage else chain(self._head or (), self._rest)
+            rest = () if self._damage else self._rest or ()
+            blocks = chain(self._head or (), rest)
             stream = _BlockStream(blocks)
             body: BinaryIO = io.BufferedReader(stream, _CHUNK)  # type: ignore[arg-type]
             if self.format is None:
