@@ -376,3 +376,36 @@ def test_buffer_pool_reuses_only_what_is_given_back(tmp_path):
     assert bytes(third) == b"cccc" and bytes(second) == b"bbbb" and third.obj is not kept
     assert bytes(pool.read(raw)) == b"dd" and pool.read(raw) is None
     pool.give(b"not a pool buffer")  # ignored
+
+
+def test_output_to_a_device_or_fifo_is_written_directly(pki, paths, tmp_path, capsys):
+    """-o /dev/null as root replaced the device with a regular file (OUT.partial
+    renamed over it at the end). A FIFO and a character device (a null device
+    made in tmp_path, where root may) are written to directly, never renamed
+    over, and get no sidecar; --resume refuses them."""
+    import stat
+    import threading
+
+    src = tmp_path / "in.jsonl"
+    src.write_text(lines(pki, 5))
+    fifo = tmp_path / "rows.fifo"
+    os.mkfifo(fifo)
+    got = []
+    reader = threading.Thread(target=lambda: got.append(fifo.read_bytes()), daemon=True)
+    reader.start()
+    r = scan(capsys, paths, src, "-o", fifo)
+    reader.join(10)
+    assert r.status == 0, r.err
+    assert stat.S_ISFIFO(os.stat(fifo).st_mode) and len(got[0].splitlines()) == 5
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["in.jsonl", "rows.fifo"]
+    r = scan(capsys, paths, src, "-o", fifo, "--resume")
+    assert r.status == 2 and "not a regular file" in r.err
+    null = tmp_path / "null"
+    try:
+        os.mknod(null, 0o666 | stat.S_IFCHR, os.makedev(1, 3))
+    except PermissionError:
+        return  # not root: the FIFO above is the same code path
+    r = scan(capsys, paths, src, "-o", null)
+    assert r.status == 0, r.err
+    assert stat.S_ISCHR(os.stat(null).st_mode) and not (tmp_path / "null.partial").exists()
+    assert not (tmp_path / "null.meta.json").exists()

@@ -309,6 +309,10 @@ def _check_paths(args) -> None:
     for path in args.inputs:
         if path != "-" and not os.path.exists(path):
             raise UsageError(f"{path}: no such file or directory")
+    if args.resume and args.output != "-" and os.path.exists(args.output) and \
+            not os.path.isfile(args.output):
+        # Checked before anything opens it: opening a FIFO with no reader blocks.
+        raise UsageError(f"--resume: {args.output} is not a regular file")
     if args.resume and args.output == "-":
         raise UsageError("--resume needs -o OUT")
     if args.resume and "-" in args.inputs:
