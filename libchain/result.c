@@ -223,6 +223,15 @@ static bool in_block(const chain_result *r, const void *p)
 	return c >= base && c < base + r->block_bytes;
 }
 
+/* The DER the caller served for @s (by its input index), or NULL. */
+static const unsigned char *served_der(const chain__result_cert *s, const unsigned char *const *ders,
+                                       const size_t *lens, size_t n)
+{
+	bool ok = ders && s->input_index >= 0 && (size_t)s->input_index < n &&
+	          lens[s->input_index] == s->der_len;
+	return ok ? ders[s->input_index] : NULL;
+}
+
 /* A copy of @src at @now, in ONE allocation: the result, its certificates,
  * problems, messages, the strings @src has formatted, and the served
  * certificates' DER, from @ders (by their input index), or left out when
@@ -237,11 +246,10 @@ static int copy_result(chain_result **out, const chain_result *src, const unsign
 	               text_room(src->error_message);
 	for (size_t i = 0; i < src->n_certs; i++) {
 		const chain__result_cert *s = &src->certs[i];
-		bool served = ders && s->input_index >= 0 && (size_t)s->input_index < n &&
-		              lens[s->input_index] == s->der_len;
-		if (ders && !served && !s->cert)
+		const unsigned char *der = served_der(s, ders, lens, n);
+		if (ders && !der && !s->cert)
 			return CHAIN_ERROR; /* not the served chain the template was made from */
-		bytes += (served ? s->der_len : 0) + text_room(s->subject_str) +
+		bytes += (der ? s->der_len : 0) + text_room(s->subject_str) +
 		         text_room(s->issuer_str) + text_room(s->serial_str);
 	}
 	for (size_t i = 0; i < src->n_problems; i++)
@@ -272,13 +280,13 @@ static int copy_result(chain_result **out, const chain_result *src, const unsign
 		d->subject_str = put_text(&w, s->subject_str);
 		d->issuer_str = put_text(&w, s->issuer_str);
 		d->serial_str = put_text(&w, s->serial_str);
+		const unsigned char *der = served_der(s, ders, lens, n);
 		if (s->cert && s->source != CHAIN_SOURCE_SERVED) {
 			d->cert = chain__cert_ref(s->cert);
 			d->der = s->cert->der;
-		} else if (ders && s->input_index >= 0 && (size_t)s->input_index < n &&
-		           lens[s->input_index] == s->der_len) {
+		} else if (der) {
 			d->cert = NULL;
-			d->der = memcpy(w, ders[s->input_index], s->der_len);
+			d->der = memcpy(w, der, s->der_len);
 			w += s->der_len;
 		} else {
 			d->cert = NULL;

@@ -660,11 +660,13 @@ void build(scan_json_reader *r, scan_record *rec, scan_arena *arena)
 	                scan_item_name{"certificate.raw", -1, nullptr}, d))
 		return scan_ders_free(&d);
 	for (size_t i = 0; i < found->chain.size(); i++) {
+		scan_item_name name{"chain", long(i), ".raw"};
 		if (found->chain[i].type) {
-			scan_fail(rec, arena, "zgrab", "zgrab: chain[%zu].raw missing", i);
+			char label[64];
+			scan_fail(rec, arena, "zgrab", "zgrab: %s missing", scan_item_label(name, label));
 			return scan_ders_free(&d);
 		}
-		if (!chain_item(rec, arena, found->chain[i], scan_item_name{"chain", long(i), ".raw"}, d))
+		if (!chain_item(rec, arena, found->chain[i], name, d))
 			return scan_ders_free(&d);
 	}
 	scan_set_chain(rec, arena, &d);
