@@ -4,7 +4,8 @@ raw GnuTLS measured in the same run.
 
     python3 benchmarks/python/bench_scan_table.py [--build build-release]
         [--chains 20000] [--hits-rows 500000] [--rows 300000] [--repeat 3]
-        [--seconds 1] [--only ratio,hits,threads,resume,rss] [--quick]
+        [--seconds 1] [--only ratio,instructions,hits,threads,resume,rss]
+        [--instruction-rows 2000] [--quick]
         [--jobs 2] [--wait-idle S] [--retry-busy N] [--json FILE]
 
 (about 10 minutes on the 2-vCPU development VM with the defaults, inputs
@@ -44,6 +45,17 @@ every scan's ok count is checked against the corpus's expected verdicts.
    chains: rows per CPU-second of the whole process (median of ``--repeat``
    runs), and net of start-up (minus the median CPU of the same scan of the
    first row alone).
+   **instructions** (needs valgrind; ~1 minute): the same comparison counted
+   in instructions, which this VM's clock noise (runs of one scan spread
+   10-15 % in CPU time) does not blur: ``chainval scan --threads 1`` under
+   ``valgrind --tool=callgrind`` over the first ``--instruction-rows`` unique
+   rows and over the first row alone. The engine is ``chain_batch_run``
+   (inclusive) inside the same process, i.e. the same libchain work as
+   bench_verify's bulk side; per row, the scan costs (whole(N) - whole(1)) /
+   (N - 1) instructions, the engine chain_batch_run(N) / N; start-up is
+   whole(1). Instructions are not time (start-up runs at a much lower IPC
+   than the signature checks), so this row complements 1., it does not
+   replace it.
 2. **hits**: a file of ``--hits-rows`` rows cycling through the same
    ``--chains`` chains (row k serves chain k mod chains). ``chainval scan
    --threads 1`` over it; rows already seen per CPU-second = (hits-rows -
@@ -104,7 +116,7 @@ T = scale.T
 MIB = 1 << 20
 TARGETS = {"ratio": 3.3, "ratio_engine_share": 0.97, "hits": 100_000, "threads": 1.8,
            "resume": 2.0, "resume_gz": 1.5, "rss_mib": 200.0}
-SECTIONS = ("ratio", "hits", "threads", "resume", "rss")
+SECTIONS = ("ratio", "instructions", "hits", "threads", "resume", "rss")
 
 
 def parse_args() -> argparse.Namespace:
@@ -127,6 +139,9 @@ def parse_args() -> argparse.Namespace:
                     help="runs of every timed scan, trials of bench_verify (default 3)")
     ap.add_argument("--seconds", type=float, default=1.0,
                     help="bench_verify: minimum CPU seconds per side and trial (default 1)")
+    ap.add_argument("--instruction-rows", type=int, default=2000,
+                    help="unique rows of the callgrind run of the instructions row "
+                         "(default 2000)")
     ap.add_argument("--resume-at", type=float, default=0.99,
                     help="interrupt when OUT.partial holds this share of the complete "
                          "output (default 0.99)")
@@ -345,6 +360,46 @@ def first_lines(src: Path, n: int, dst: Path) -> Path:
     return dst
 
 
+# --------------------------------------------------------------------------- instructions
+
+def callgrind_scan(inp: Path, roots: Path) -> dict:
+    """Instructions of one ``chainval scan --threads 1`` of INP under callgrind:
+    the whole process, and chain_batch_run with what it calls (the engine)."""
+    out = WORK / "table-callgrind.out"
+    # sys.executable, not a launcher script: valgrind follows no children here
+    cmd = ["valgrind", "--tool=callgrind", f"--callgrind-out-file={out}",
+           *scan_cmd(inp, roots, "--threads", "1", "-o", "-")]
+    run(cmd, retry=False)
+    text = subprocess.run(["callgrind_annotate", "--inclusive=yes", "--threshold=100", str(out)],
+                          capture_output=True, text=True, check=True).stdout
+    out.unlink()
+
+    def count(pattern: str) -> int:
+        m = re.search(r"^\s*([\d,]+) \(\s*[\d.]+%\)\s+" + pattern, text, re.M)
+        if not m:
+            raise SystemExit(f"callgrind_annotate: no {pattern!r} in its output")
+        return int(m.group(1).replace(",", ""))
+
+    return {"whole": count(r"PROGRAM TOTALS"), "engine": count(r"\S*:chain_batch_run \[")}
+
+
+def instructions(src: Path, roots: Path) -> dict:
+    if not (shutil.which("valgrind") and shutil.which("callgrind_annotate")):
+        raise SystemExit("the instructions row needs valgrind (apt-get install valgrind) "
+                         "or --only without it")
+    n = ARGS.instruction_rows
+    one = callgrind_scan(first_lines(src, 1, WORK / "table-first-1.jsonl"), roots)
+    many = callgrind_scan(first_lines(src, n, WORK / f"table-first-{n}.jsonl"), roots)
+    per_row = (many["whole"] - one["whole"]) / (n - 1)
+    engine = many["engine"] / n
+    return {"rows": n, "startup": one["whole"], "whole": many["whole"],
+            "engine_total": many["engine"], "scan_per_row": per_row,
+            "engine_per_row": engine, "ratio": per_row / engine,
+            # the ratio row's whole process, start-up included, at --chains rows
+            "ratio_at_chains": (one["whole"] + per_row * (ARGS.chains - 1))
+            / (engine * ARGS.chains)}
+
+
 # --------------------------------------------------------------------------- bench_verify
 
 def bench_verify(corpus_dir: Path) -> dict:
@@ -542,7 +597,7 @@ def main() -> int:
           "the child) unless marked wall", flush=True)
     res: dict = {"git": git, "argv": sys.argv[1:], "started": time.strftime("%F %T")}
 
-    need_unique = {"ratio", "hits", "threads"} & set(ARGS.only)
+    need_unique = {"ratio", "instructions", "hits", "threads"} & set(ARGS.only)
     c_small = corpus(ARGS.chains) if need_unique or {"resume"} & set(ARGS.only) else None
     roots = c_small / "roots.pem" if c_small else None
     uniq = unique_prefixes(c_small, [1, ARGS.chains]) if c_small else {}
@@ -584,6 +639,15 @@ def main() -> int:
               f"{span(bv['engine_ratio_trials'])}); accepted libchain/GnuTLS "
               f"{'/'.join(bv['accepted'])}, disagreements {bv['disagree']}; other processes "
               f"{bv['others']:.2f} cores", flush=True)
+
+    if "instructions" in ARGS.only:
+        print(f"\n[instructions] chainval scan --threads 1 under callgrind: the first "
+              f"{ARGS.instruction_rows} unique rows, and the first row alone", flush=True)
+        ins = res["instructions"] = instructions(uniq[ARGS.chains][0], roots)
+        print(f"  start-up {ins['startup'] / 1e6:,.0f} M instructions; per row: the scan "
+              f"{ins['scan_per_row'] / 1e6:.3f} M, the engine (chain_batch_run) "
+              f"{ins['engine_per_row'] / 1e6:.3f} M: {ins['ratio']:.4f}x; whole process at "
+              f"{ARGS.chains} rows {ins['ratio_at_chains']:.4f}x the engine's", flush=True)
 
     # ---- 2: rows already seen
     if "hits" in ARGS.only or "resume" in ARGS.only:
@@ -679,6 +743,18 @@ def main() -> int:
             f"(97 %: {floor:.2f}x)",
             f">= 3.3x: {verdict(ratio >= TARGETS['ratio'])}; >= 97 % of the engine's: "
             f"{verdict(ratio >= floor)}"))
+    if "instructions" in ARGS.only:
+        ins = res["instructions"]
+        table.append((
+            "the same, in instructions (callgrind): a unique row of `chainval scan` vs "
+            "the engine's (chain_batch_run) in the same process",
+            "<= 1.03x (the engine's cost, plus at most 3 %)",
+            f"{ins['ratio']:.3f}x per row ({ins['scan_per_row'] / 1e6:.3f} M vs "
+            f"{ins['engine_per_row'] / 1e6:.3f} M); whole process at {ARGS.chains:,} rows, "
+            f"start-up ({ins['startup'] / 1e6:,.0f} M) included: {ins['ratio_at_chains']:.3f}x",
+            f"{ins['rows']:,} rows and 1 row under callgrind",
+            verdict(ins["ratio"] <= 1.03) + " per row; " +
+            verdict(ins["ratio_at_chains"] <= 1.03) + f" at {ARGS.chains:,} rows"))
     if "hits" in ARGS.only:
         h = res["hits"]
         table.append((
