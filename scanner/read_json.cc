@@ -777,6 +777,11 @@ extern "C" uint64_t scan_json_lines(const scan_json_reader *r)
 	return r->line;
 }
 
+extern "C" void scan_json_set_lines(scan_json_reader *r, uint64_t lines)
+{
+	r->line = lines;
+}
+
 extern "C" size_t scan_json_read(scan_json_reader *r, const char *data, size_t len, bool final,
                                  size_t limit, scan_records *recs, scan_arena *arena)
 {

@@ -48,6 +48,10 @@ size_t scan_json_read(scan_json_reader *r, const char *data, size_t len, bool fi
 /* Lines read so far (the number of the last line consumed). */
 uint64_t scan_json_lines(const scan_json_reader *r);
 
+/* Number lines as if @lines lines came before the data (a part of a file
+ * read from a line boundary: `chainval scan --dask`); before any read. */
+void scan_json_set_lines(scan_json_reader *r, uint64_t lines);
+
 /* --resume: pass over the next @records records without reading them (no
  * JSON is parsed: a line counts unless it is blank), then read as before;
  * the call that passes over the last of them returns right after it.

@@ -407,12 +407,13 @@ typedef struct ReaderObject {
 
 static PyObject *reader_new(PyTypeObject *type, PyObject *args, PyObject *kwargs)
 {
-	static char *kw[] = {"input", "max_record", "format", "host_from", NULL};
+	static char *kw[] = {"input", "max_record", "format", "host_from", "first_line", NULL};
 	unsigned int input;
 	Py_ssize_t max_record;
 	const char *format, *host = "name";
-	if (!PyArg_ParseTupleAndKeywords(args, kwargs, "Ins|s:_Reader", kw, &input, &max_record,
-	                                 &format, &host))
+	unsigned long long first_line = 1;
+	if (!PyArg_ParseTupleAndKeywords(args, kwargs, "Ins|sK:_Reader", kw, &input, &max_record,
+	                                 &format, &host, &first_line))
 		return NULL;
 	scan_host_from host_from = strcmp(host, "name") == 0 ? SCAN_HOST_NAME
 	                           : strcmp(host, "ip") == 0 ? SCAN_HOST_IP
@@ -424,13 +425,18 @@ static PyObject *reader_new(PyTypeObject *type, PyObject *args, PyObject *kwargs
 	bool json = strcmp(format, "json") == 0;
 	if (!json && strcmp(format, "csv") != 0)
 		return PyErr_Format(PyExc_ValueError, "format must be 'json' or 'csv'");
+	/* A CSV record may span lines: only JSON lines are read from the middle of a file. */
+	if (first_line < 1 || (!json && first_line != 1))
+		return PyErr_Format(PyExc_ValueError, "first_line must be 1, or above for JSON lines");
 	ReaderObject *self = (ReaderObject *)type->tp_alloc(type, 0);
 	if (!self)
 		return NULL;
-	if (json)
-		self->json = scan_json_reader_new(input, (size_t)max_record, host_from);
-	else
+	if (json) {
+		if ((self->json = scan_json_reader_new(input, (size_t)max_record, host_from)))
+			scan_json_set_lines(self->json, first_line - 1);
+	} else {
 		self->csv = scan_csv_reader_new(input, (size_t)max_record, host_from);
+	}
 	if (!self->json && !self->csv) {
 		Py_DECREF(self);
 		return PyErr_NoMemory();

@@ -14,17 +14,16 @@ import argparse
 import json
 import os
 import time
-from collections.abc import Generator, Iterator
 from typing import Any, Optional, TextIO
 
 import chainval
 
 from .engine import Scanner
 from .errors import EXIT_INTERRUPTED, EXIT_MALFORMED, EXIT_OK, RunError, UsageError
-from .formats import FORMATS, Input, Record, parse_time, record
-from .formats.blocks import BufferPool, Damage
+from .formats import FORMATS, Input, parse_time
 from .formats.sonar import SonarCerts
-from .progress import Interrupt, Progress, _isatty, _Prefetch
+from .pipeline import LocalRows
+from .progress import Interrupt, Progress, _isatty
 from .output import Output, sidecar_path, write_atomically
 from .stores import fingerprint_of, load_pool, load_store
 from .summary import Summary
@@ -97,6 +96,16 @@ def add_parser(sub: argparse._SubParsersAction, epilog: str = "") -> None:
                    "and say how many were rejected)")
     s.add_argument("--fail-on-malformed", action="store_true", help="exit with status 3 "
                    "when any row is malformed")
+    s.add_argument("--dask", metavar="ADDRESS|local[:N]", help="run on a Dask cluster: the "
+                   "scheduler's address (tcp://HOST:PORT, tls://...), or local:N for N worker "
+                   "processes on this machine (default N: the cores); needs "
+                   "pip install 'chainval[dask]', -o OUT on a filesystem every worker can "
+                   "write, and inputs every worker can read (docs/scan.md, \"On a Dask "
+                   "cluster\")")
+    s.add_argument("--partition-size", type=int, default=64, metavar="MIB",
+                   help="--dask: uncompressed JSON lines files are split into parts of about "
+                   "this size, at line ends (default %(default)s; other inputs are one part "
+                   "each)")
     s.add_argument("--progress", choices=("auto", "always", "never"), default="auto",
                    help="progress bar on stderr (auto: when stderr is a terminal)")
     s.add_argument("-q", "--quiet", action="store_true", help="no summary, store report or "
@@ -124,172 +133,6 @@ def _parse_stores(args) -> list[tuple[str, str]]:
         if not os.path.exists(path) and path != "system":
             raise UsageError(f"trust store {name}: {path}: no such file or directory")
     return specs
-
-
-def _batches(records: Iterator[Record], size: int) -> Iterator[list[Record]]:
-    batch: list[Record] = []
-    for rec in records:
-        batch.append(rec)
-        if len(batch) >= size:
-            yield batch
-            batch = []
-    if batch:
-        yield batch
-
-
-def _units(inputs: list[Input], batch: int, pool: BufferPool) -> Iterator[tuple]:
-    """What the reader thread hands the verifying thread, input by input:
-    ("start", k), then ("block", k, bytes or a memoryview of ``pool``) for
-    the formats read in C or ("records", k, [Record]) for the others, then
-    ("end", k, damage or None). Reading, decompressing and the Python
-    formats' parsing happen here."""
-    for k, inp in enumerate(inputs):
-        inp.open()
-        yield ("start", k)
-        damage = None
-        if inp.c_reader is not None:
-            try:
-                for block in inp.blocks(pool):
-                    yield ("block", k, block)
-            except Damage as e:
-                damage = str(e)
-        else:
-            for recs in _batches(iter(inp.records()), batch):
-                for rec in recs:
-                    rec.input = k
-                yield ("records", k, recs)
-        yield ("end", k, damage)
-
-
-class _Rows:
-    """The verifying side of the scan: turns the units of :func:`_units` into
-    output rows with the engine, and passes over the first ``skip`` records
-    (--resume) unread where the C readers allow it."""
-
-    def __init__(self, scanner: Scanner, inputs: list[Input], skip: int, batch: int,
-                 stderr: TextIO, pool: BufferPool, last_row: Optional[dict] = None) -> None:
-        self.scanner, self.inputs, self.skip, self.batch = scanner, inputs, skip, batch
-        self.stderr, self.pool = stderr, pool
-        self.last_row = last_row  # --resume: the last row already written
-        self.reader: Any = None
-        # The start of a record that the last block cut (a few KiB): it is
-        # joined with the next block's first line(s), never the whole block.
-        self.tail = b""
-
-    def _check_resume(self, k: int, line: int) -> None:
-        """--resume passed over the rows already written: the last of them
-        must be the record where the skip ended (same input, same line)."""
-        want, self.last_row = self.last_row, None
-        if want is None:
-            return
-        source = self.inputs[k].name if len(self.inputs) > 1 else None
-        if want["line"] != line or (source is not None and want.get("source") != source):
-            where = f"line {want['line']}" + (f" of {want['source']}" if want.get("source") else "")
-            raise UsageError(f"--resume: the input does not match the rows already written: "
-                             f"the last row is {where}, but that record of the input is line "
-                             f"{line}" + (f" of {source}" if source else "")
-                             + "; start again without --resume")
-
-    def rows(self, unit: tuple) -> Iterator[bytes]:
-        what, k = unit[0], unit[1]
-        inp = self.inputs[k]
-        if what == "start":
-            self.reader, self.tail = None, b""
-            self._input = inp
-            if inp.c_reader is not None:
-                self.reader = self.scanner.reader(k, inp.c_reader, record.MAX_RECORD_BYTES,
-                                                  inp.host_from)
-                self.reader.skip(self.skip)
-        elif what == "block":
-            block = unit[2]
-            try:
-                start = yield from self._join_tail(block)
-                if start is not None:
-                    start = yield from self._feed(block, False, start)
-                    self.tail = bytes(block[start:])
-            finally:
-                self.pool.give(block)
-        elif what == "records":
-            recs = unit[2]
-            if self.skip:
-                dropped = min(self.skip, len(recs))
-                last = recs[dropped - 1].line
-                recs, self.skip = recs[dropped:], self.skip - dropped
-                if self.skip == 0:
-                    self._check_resume(k, last)
-            for rec in recs:
-                if rec.error_kind == "damaged_input":
-                    _warn(self.stderr, f"{inp.name}: {rec.error}; the rows before it are kept")
-            if recs:
-                yield self.scanner.run(recs)
-        elif what == "end" and self.reader is not None:
-            damage = unit[2]
-            if damage is None:
-                tail, self.tail = self.tail, b""
-                yield from self._feed(tail, True, 0)
-            else:
-                # The bytes after the last complete record are the damaged part:
-                # the damage row stands for them.
-                _warn(self.stderr, f"{inp.name}: {damage}; the rows before it are kept")
-                rec = Record(inp.name, self.reader.line + 1, error=damage,
-                             error_kind="damaged_input")
-                rec.input = k
-                yield self.scanner.run([rec])
-            self.skip = self.reader.skip_left
-
-    def _join_tail(self, block) -> Generator[bytes, None, Optional[int]]:
-        """Finish the record the last block cut, from the first line(s) of
-        ``block``. Returns where the rest of ``block`` starts, or None when
-        the whole block went into that record (which goes on)."""
-        if not self.tail:
-            return 0
-        n, cut, start = len(block), 0, 0
-        joined, base = self.tail, len(self.tail)  # joined[base:] is block[:cut]
-        while True:
-            # One more line of the block (a CSV record may hold newlines).
-            nl = _find_newline(block, cut)
-            more = n if nl < 0 else nl + 1
-            joined, cut = joined + bytes(block[cut:more]), more
-            start = yield from self._feed(joined, False, start, until=base)
-            if start >= base:
-                self.tail = b""
-                return start - base
-            if cut == n:
-                self.tail = joined[start:]
-                return None
-
-    def _feed(self, data, final: bool, start: int, until: Optional[int] = None
-              ) -> Generator[bytes, None, int]:
-        """Rows of the records in ``data`` from ``start``, a batch at a time,
-        as long as the reader takes bytes (stopping past ``until``, when
-        given); returns where it stopped."""
-        while True:
-            skipping = self.reader.skip_left > 0
-            rows, end = self.scanner.feed(self.reader, data, final, start, self.batch)
-            taken = end > start
-            start = end
-            if skipping and self.reader.skip_left == 0:
-                self._check_resume(self.inputs.index(self._input), self.reader.last_start)
-            if rows or skipping:
-                yield rows  # while --resume passes over rows: nothing, but progress moves
-            if not taken or start >= len(data) or (until is not None and start >= until):
-                return start
-
-
-def _find_newline(block, start: int) -> int:
-    """block.find(b"\\n", start) for bytes and for a pool's memoryviews (which
-    start at their buffer's first byte)."""
-    if isinstance(block, memoryview):
-        return block.obj.find(b"\n", start, len(block))  # type: ignore[attr-defined]
-    return block.find(b"\n", start)
-
-
-def _warn(stderr: TextIO, text: str) -> None:
-    try:
-        stderr.write(f"chainval scan: warning: {text}\n")
-        stderr.flush()
-    except (OSError, ValueError):
-        pass
 
 
 def _same_file(a: str, b: str) -> bool:
@@ -346,6 +189,8 @@ def _check_numbers(args) -> None:
         raise UsageError(f"--batch must be between 1 and {MAX_BATCH}")
     if args.threads is not None and not 1 <= args.threads <= MAX_THREADS:
         raise UsageError(f"--threads must be between 1 and {MAX_THREADS}")
+    if not 1 <= args.partition_size <= MAX_CACHE_MIB:
+        raise UsageError(f"--partition-size must be between 1 and {MAX_CACHE_MIB} (MiB)")
     if not 0 <= args.cache_size <= MAX_CACHE_MIB:
         raise UsageError(f"--cache-size must be between 0 and {MAX_CACHE_MIB} (MiB)")
 
@@ -458,6 +303,24 @@ def run(args, stdout: TextIO, stderr: TextIO, stdin) -> int:
                       cache_bytes=args.cache_size << 20, output=args.format,
                       sources=[inp.name for inp in inputs])
     params = _parameters(args, inputs, stores_info, pool_info, at)
+    dask = None
+    if args.dask:
+        from .dask_scan import DaskRows, sets_of  # dask is an optional dependency
+        dask = DaskRows(args, inputs, params, sets_of(stores_info, pool_info,
+                                                       args.distrust_after,
+                                                       args.cache_size << 20), stderr)
+    try:
+        return _run(args, stdout, stderr, inputs, scanner, params, names, stores_info,
+                    pool_info, at, sonar, dask)
+    finally:
+        if dask is not None:
+            dask.close()
+
+
+def _run(args, stdout: TextIO, stderr: TextIO, inputs: list[Input], scanner: Scanner,
+         params: dict, names: list[str], stores_info: list[dict], pool_info: Optional[dict],
+         at: Optional[int], sonar: Any, dask: Any) -> int:
+    quiet = args.quiet
     if args.resume and not os.path.exists(args.output + ".partial"):
         if os.path.exists(args.output) and os.path.exists(sidecar_path(args.output)):
             stderr.write(f"chainval scan: nothing to resume: {args.output} is complete "
@@ -482,49 +345,50 @@ def run(args, stdout: TextIO, stderr: TextIO, stdin) -> int:
     failure: Optional[RunError] = None
     start = time.monotonic()
 
-    def position() -> int:
-        return sum(inp.position() for inp in inputs)
+    if dask is not None:
+        source: Any = dask
+        try:
+            dask.start(resumed, args.resume)
+        except BaseException:
+            out.finish(False, resumed, out.counts or Summary(names).counters(), {},
+                       checkpoint=False)
+            raise
+    else:
+        source = LocalRows(scanner, inputs, resumed, args.batch, stderr, out.last_row)
 
     def counters() -> dict:
         both = Summary(names)
         if out.counts:
             both.merge(out.counts)
-        both.merge(scanner.counts())
+        both.merge(source.counts())
         return both.counters()
 
-    pool = BufferPool()
-    engine = _Rows(scanner, inputs, resumed, args.batch, stderr, pool, out.last_row)
-    prefetch = _Prefetch((unit, position()) for unit in _units(inputs, args.batch, pool))
     try:
         with Interrupt(stderr) as intr:
             try:
                 if args.format == "csv" and (args.output == "-" or out.rows == 0) and \
                         not resumed:
                     out.write(scanner.csv_header())
-                for unit, pos in prefetch.items(stop=lambda: intr.requested):
-                    k = unit[1]
-                    for rows in engine.rows(unit):
-                        intr.begin_write()
-                        try:
-                            out.write(rows)
-                        finally:
-                            intr.end_write()
-                        n = rows.count(b"\n")
-                        counts[k] += n
-                        scanned += n
-                        if scanner.take_interrupt():
-                            raise KeyboardInterrupt  # after writing the rows it counted
+                for k, rows, pos in source.batches(stop=lambda: intr.requested):
+                    intr.begin_write()
+                    try:
+                        out.write(rows)
+                    finally:
+                        intr.end_write()
+                    n = rows.count(b"\n")
+                    counts[k] += n
+                    scanned += n
+                    if source.take_interrupt():
+                        raise KeyboardInterrupt  # after writing the rows it counted
+                    if source.at_boundary:
                         out.checkpoint(resumed + scanned, counters)
-                        if progress:
-                            progress.update(scanned, pos)
-                        if intr.requested:
-                            break
-                    if intr.requested:
-                        interrupted = True
-                        break
-                interrupted = interrupted or prefetch.stopped
+                    if progress:
+                        progress.update(scanned, pos)
+                interrupted = source.stopped
             except KeyboardInterrupt:
                 interrupted = True
+    except RunError as e:  # a part of a --dask scan failed: the rows before it are kept
+        failure = e
     except OSError as e:
         failure = RunError(f"cannot write {args.output if args.output != '-' else 'stdout'}: "
                            f"{e.strerror or e}",
@@ -532,7 +396,7 @@ def run(args, stdout: TextIO, stderr: TextIO, stdin) -> int:
                            "the cause, then run the same command with --resume"
                            if args.output != "-" else "")
     finally:
-        prefetch.close()
+        source.close()
         sonar.close()
         for inp in inputs:
             inp.close()
@@ -540,7 +404,7 @@ def run(args, stdout: TextIO, stderr: TextIO, stdin) -> int:
         if progress:
             progress.clear()
 
-    summary.merge(scanner.counts())
+    summary.merge(source.counts())
     complete = not interrupted and failure is None
     report = summary.as_dict()
     report = {
@@ -556,10 +420,12 @@ def run(args, stdout: TextIO, stderr: TextIO, stdin) -> int:
         "stores_loaded": stores_info + ([pool_info] if pool_info else []),
         "output": None if args.output == "-" else args.output,
         "at": at,
-        "cache": scanner.cache.stats() if scanner.cache else None,
+        "cache": source.cache_stats(),
     }
     try:
-        out.finish(complete, resumed + scanned, summary.counters(), report)
+        out.finish(complete, resumed + scanned, summary.counters(), report,
+                   checkpoint=source.at_boundary)
+        source.finish(complete)
         if args.summary:
             write_atomically(args.summary, (json.dumps(report, indent=2) + "\n").encode())
     except OSError as e:

@@ -54,7 +54,8 @@ class Scanner:
                  pool: Optional[chainval.Pool] = None, at: Optional[int] = None,
                  threads: Optional[int] = None, with_source: bool = False,
                  cache_bytes: int = CACHE_BYTES, output: str = "jsonl",
-                 sources: Optional[list[str]] = None) -> None:
+                 sources: Optional[list[str]] = None,
+                 cache: Optional[chainval.Cache] = None) -> None:
         if not stores:
             raise ValueError("at least one trust store is needed")
         self.stores = stores
@@ -69,15 +70,18 @@ class Scanner:
         self.sources = sources or [""]
         # One cache for every store and batch: certificates and signature edges
         # do not depend on the store, and verdicts are keyed on it. 0: none.
-        self.cache = chainval.Cache(max_bytes=cache_bytes) if cache_bytes else None
+        # ``cache``: one shared with other scanners (a --dask worker's).
+        self.cache = cache if cache is not None else \
+            chainval.Cache(max_bytes=cache_bytes) if cache_bytes else None
         self._engine = _chainval._ScanEngine(list(stores), pool, self.cache, threads, at, output,
                                              self.sources)
 
     def reader(self, input_index: int, kind: str, max_record: int,
-               host_from: str = "name") -> object:
+               host_from: str = "name", first_line: int = 1) -> object:
         """The state of one input read in C: ``kind`` is 'json' or 'csv';
-        ``host_from`` 'name', 'ip' or 'none' (--host-from)."""
-        return _chainval._Reader(input_index, max_record, kind, host_from)
+        ``host_from`` 'name', 'ip' or 'none' (--host-from); ``first_line``
+        the number of the first line (a part of a file of JSON lines)."""
+        return _chainval._Reader(input_index, max_record, kind, host_from, first_line)
 
     def feed(self, reader, block: bytes, final: bool, start: int = 0,
              limit: int = 0) -> tuple[bytes, int]:

@@ -189,17 +189,20 @@ class Output:
                "checkpoint": checkpoint, **extra}
         return (json.dumps(doc, indent=1) + "\n").encode()
 
-    def finish(self, complete: bool, rows: int, counts: dict, report: dict) -> None:
+    def finish(self, complete: bool, rows: int, counts: dict, report: dict,
+               checkpoint: bool = True) -> None:
         """End the scan: a complete one becomes ``OUT`` (and its sidecar
         ``OUT.meta.json``, with the summary); an interrupted one keeps
-        ``OUT.partial`` and a last checkpoint for --resume."""
+        ``OUT.partial`` and a last checkpoint for --resume (with ``checkpoint``
+        false, the one before: ``counts`` do not cover every row written)."""
         if self.partial is None:
             try:
                 self.file.flush()
             except (OSError, ValueError):
                 pass
             return
-        self._checkpoint_now(rows, counts)
+        if complete or checkpoint:
+            self._checkpoint_now(rows, counts)
         self.file.close()
         if not complete:
             return

@@ -19,8 +19,8 @@ from .detect import (DETECT_BYTES, _SONAR_CERTS_AS_INPUT, _sonar_certs_head, _un
                      detect_format)
 from .pem import _pem_record
 from .record import Record, _fill
-from .streams import (_CHUNK, _iter_lines, _list_dir, _open_binary, _read_up_to, _size,
-                      not_regular)
+from .streams import (_CHUNK, ByteRange, _iter_lines, _list_dir, _open_binary, _read_up_to,
+                      _size, not_regular)
 
 FORMATS = ("jsonl", "zgrab", "csv", "pem", "ct", "sonar")
 # Formats whose records are read in C (scanner/): the reader each needs.
@@ -68,7 +68,8 @@ class Input:
 
     def __init__(self, path: str, fmt: Optional[str] = None, *,
                  stdin: Optional[BinaryIO] = None, sonar_certs: Any = None,
-                 host_from: str = "name") -> None:
+                 host_from: str = "name", byte_range: Optional[tuple[int, int]] = None,
+                 first_line: int = 1) -> None:
         if fmt is not None and fmt not in FORMATS:
             raise ValueError(f"unknown input format {fmt!r}")
         self.path = path
@@ -78,6 +79,10 @@ class Input:
         # the record says the client asked for), "ip" (else its IP), "none".
         self.host_from = host_from
         self._stdin = stdin
+        # Only bytes start..end of the file, whose first line is line
+        # first_line of it (a partition of --dask: JSON lines only).
+        self.byte_range = byte_range
+        self.first_line = first_line
         # A sonar.SonarCerts shared by the inputs of a scan; without one a
         # sonar input makes its own, with the certs file beside it.
         self._sonar = sonar_certs
@@ -93,6 +98,8 @@ class Input:
                 self._files = _list_dir(path)
                 self.format = "pem"
                 self.size = sum(_size(f) for f in self._files)
+            elif byte_range is not None:
+                self.size = byte_range[1] - byte_range[0]
             else:
                 self.size = _size(path)
                 if sonar_certs is not None and fmt in (None, "sonar"):
@@ -119,6 +126,8 @@ class Input:
             return
         if self.path == "-":
             self._raw = self._stdin if self._stdin is not None else sys.stdin.buffer
+        elif self.byte_range is not None:
+            self._raw = ByteRange(self.path, *self.byte_range)
         else:
             self._raw = open(self.path, "rb")
         self._rest = Blocks(self._raw)

@@ -43,6 +43,33 @@ class _Prefixed(io.RawIOBase):
         return n
 
 
+class ByteRange(io.RawIOBase):
+    """Bytes ``start`` to ``end`` of the file at ``path``, as a raw stream
+    (a part of a file scanned on its own: ``chainval scan --dask``)."""
+
+    def __init__(self, path: str, start: int, end: int) -> None:
+        super().__init__()
+        self._file = open(path, "rb")
+        self._file.seek(start)
+        self._left = max(0, end - start)
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, b) -> int:
+        view = memoryview(b)[:self._left]
+        n = self._file.readinto(view) if len(view) else 0
+        self._left -= n or 0
+        return n or 0
+
+    def tell(self) -> int:
+        return self._file.tell()
+
+    def close(self) -> None:
+        self._file.close()
+        super().close()
+
+
 def _read_up_to(stream: BinaryIO, n: int) -> bytes:
     parts, total = [], 0
     while total < n:

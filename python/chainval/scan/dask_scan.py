@@ -1,0 +1,527 @@
+"""``chainval scan --dask``: the same scan, the same rows, on a Dask cluster.
+
+The driver (the ``chainval scan`` process) plans the partitions: one per
+input file, except uncompressed JSON lines files, which are cut into parts of
+about ``--partition-size`` MiB at line ends (a part never splits a line). The
+lines of those parts are counted first, by tasks, so that every part knows the
+number of its first line and the rows say what a local scan says. Each part
+is then a task: a worker verifies it with the C engine exactly as the local
+scan does (:class:`.pipeline.Rows`, the same readers and batches), with the
+trust stores, pool and cache it keeps per process (keyed by the stores'
+content hashes), and writes its rows to ``OUT.parts/part-NNNNNN.rows``
+(a temporary name, then a rename: a task killed part way leaves no half
+file) and its summary counters to ``part-NNNNNN.json``. The driver takes the
+parts in order, appends their rows to ``OUT.partial``, merges their full
+counters, checkpoints between parts, and renames ``OUT.partial`` to ``OUT``
+at the end, as the local scan does; ``OUT.parts`` is removed once ``OUT`` is
+complete. ``--resume`` reuses every part already complete.
+
+A worker that dies is Dask's to handle: its task runs again elsewhere and
+writes the same part (rows are a function of the input, the stores and the
+options). dask.distributed is an optional dependency (``pip install
+'chainval[dask]'``); nothing here imports it until ``--dask`` is used.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import shutil
+import threading
+import uuid
+from collections.abc import Iterator
+from typing import Any, Callable, Optional, TextIO
+
+import chainval
+
+from .engine import Scanner
+from .errors import RunError, UsageError
+from .formats import Input, parse_time
+from .formats.blocks import BufferPool
+from .output import write_atomically
+from .pipeline import Rows, units
+from .stores import fingerprint_of, load_pool, load_store
+from .summary import Summary
+
+__all__ = ["DaskRows", "count_lines", "parts_dir", "plan_partitions", "scan_part", "sets_of"]
+
+INSTALL = "pip install 'chainval[dask]'"
+MAX_LOCAL_WORKERS = 1024
+PLAN_SCHEMA = 1
+_GZIP = b"\x1f\x8b"
+_PIECE = 4 << 20  # rows of a part are appended to OUT a piece at a time
+
+
+# --------------------------------------------------------------------------- planning
+
+def plan_partitions(inputs: list[Input], part_bytes: int) -> list[dict]:
+    """The partitions of ``inputs``, in output order: a dict per part with
+    ``input`` (its number), ``path``, ``format``, ``start`` and ``end``
+    (a byte range; ``end`` None for a whole input), ``size`` (bytes, for
+    progress) and ``first_line`` (None until the lines before it are
+    counted). Only uncompressed ``jsonl``/``zgrab`` files larger than
+    ``part_bytes`` are cut, each cut moved to the next line start."""
+    parts: list[dict] = []
+    for k, inp in enumerate(inputs):
+        inp.open()  # detects the format
+        inp.close()
+        path = os.path.abspath(inp.path)
+        size = inp.size or 0
+        whole = {"input": k, "path": path, "format": inp.format, "start": 0, "end": None,
+                 "size": size, "first_line": 1}
+        if inp.format not in ("jsonl", "zgrab") or os.path.isdir(path) or size <= part_bytes:
+            parts.append(whole)
+            continue
+        with open(path, "rb") as f:
+            if f.read(2) == _GZIP:
+                parts.append(whole)
+                continue
+            cuts = [0]
+            for at in range(part_bytes, size, part_bytes):
+                if at <= cuts[-1]:
+                    continue  # a line longer than a part: the cut moves past it
+                f.seek(at - 1)
+                f.readline()  # to the end of the line holding byte at - 1
+                if f.tell() >= size:
+                    break
+                cuts.append(f.tell())
+        for a, b in zip(cuts, cuts[1:] + [size]):
+            parts.append({"input": k, "path": path, "format": inp.format, "start": a,
+                          "end": b, "size": b - a, "first_line": 1 if a == 0 else None})
+    for i, p in enumerate(parts):
+        p["index"] = i
+    return parts
+
+
+def count_lines(path: str, start: int, end: int) -> int:
+    """Newlines in bytes start..end of ``path`` (a worker's task)."""
+    n = 0
+    with open(path, "rb") as f:
+        f.seek(start)
+        left = end - start
+        while left > 0:
+            block = f.read(min(left, 16 << 20))
+            if not block:
+                break
+            n += block.count(b"\n")
+            left -= len(block)
+    return n
+
+
+# --------------------------------------------------------------------------- workers
+
+_STATE_LOCK = threading.Lock()
+_STATE: dict[str, tuple] = {}  # per worker process: the sets' key -> (stores, pool, cache)
+_STATE_KEEP = 4
+
+
+def _worker_sets(sets: dict) -> tuple:
+    """The trust stores, pool and cache of ``sets``, loaded once per worker
+    process and shared by the tasks it runs (the cache is thread-safe)."""
+    key = json.dumps(sets, sort_keys=True)
+    with _STATE_LOCK:
+        state = _STATE.get(key)
+        if state is not None:
+            return state
+        stores = []
+        for s in sets["stores"]:
+            _same_content(s["path"], s["sha256"], f"trust store {s['name']}")
+            store = load_store(s["path"])
+            for fingerprint, when in sets["distrust_after"]:
+                store.distrust_after(fingerprint, when)
+            stores.append((s["name"], store))
+        pool = None
+        if sets["pool"] is not None:
+            _same_content(sets["pool"]["path"], sets["pool"]["sha256"], "--pool")
+            pool = load_pool(sets["pool"]["path"])
+        cache = chainval.Cache(max_bytes=sets["cache_bytes"]) if sets["cache_bytes"] else None
+        if len(_STATE) >= _STATE_KEEP:
+            _STATE.clear()
+        state = _STATE[key] = (stores, pool, cache)
+        return state
+
+
+def _same_content(path: str, sha256: Optional[str], what: str) -> None:
+    if path == "system" or sha256 is None:
+        return
+    try:
+        here = fingerprint_of(path)
+    except OSError as e:
+        raise RuntimeError(f"{what}: cannot read {path} on this worker: "
+                           f"{e.strerror or e}") from None
+    if here != sha256:
+        raise RuntimeError(f"{what}: {path} on this worker is not the file the scan was "
+                           "started with (its SHA-256 differs)")
+
+
+def _versions() -> tuple[str, str]:
+    return chainval.__version__, chainval.GNUTLS_VERSION
+
+
+def scan_part(job: dict) -> dict:
+    """Verify one partition and write its part files (a worker's task).
+    Returns what ``part-NNNNNN.json`` holds: rows, counters, warnings."""
+    if _versions() != tuple(job["versions"]):
+        raise RuntimeError(f"this worker runs chainval {chainval.__version__} with GnuTLS "
+                           f"{chainval.GNUTLS_VERSION}; the scan was started with chainval "
+                           f"{job['versions'][0]} with GnuTLS {job['versions'][1]}")
+    stores, pool, cache = _worker_sets(job["sets"])
+    scanner = Scanner(stores, pool=pool, at=job["at"], threads=job["threads"],
+                      with_source=job["with_source"], output=job["output"],
+                      sources=job["sources"], cache=cache)
+    part = job["part"]
+    k = part["input"]
+    byte_range = None if part["end"] is None else (part["start"], part["end"])
+    inp = Input(part["path"], part["format"], host_from=job["host_from"],
+                byte_range=byte_range, first_line=part["first_line"])
+    if not os.path.exists(part["path"]):
+        raise RuntimeError(f"{part['path']}: no such file or directory on this worker "
+                           "(inputs must be on a path every worker reads)")
+    messages = io.StringIO()
+    buffers = BufferPool()
+    engine = Rows(scanner, {k: inp}, 0, job["batch"], messages, buffers)  # type: ignore[arg-type]
+    final = _part_path(job["dir"], part["index"], ".rows")
+    tmp = f"{final}.{uuid.uuid4().hex}.tmp"
+    rows = 0
+    try:
+        with open(tmp, "wb") as f:
+            for unit in units([(k, inp)], job["batch"], buffers):
+                for data in engine.rows(unit):
+                    f.write(data)
+                    rows += data.count(b"\n")
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, final)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
+    finally:
+        inp.close()
+    done = {"index": part["index"], "rows": rows, "counts": scanner.counts(),
+            "warnings": messages.getvalue()}
+    write_atomically(_part_path(job["dir"], part["index"], ".json"),
+                     (json.dumps(done) + "\n").encode())
+    return done
+
+
+def _part_path(folder: str, index: int, suffix: str) -> str:
+    return os.path.join(folder, f"part-{index:06d}{suffix}")
+
+
+def parts_dir(output: str) -> str:
+    """The folder of the part files beside ``output``."""
+    return output + ".parts"
+
+
+# --------------------------------------------------------------------------- the driver
+
+def _import_distributed() -> Any:
+    try:
+        import distributed
+    except ImportError:
+        raise UsageError(f"--dask needs dask.distributed, which is not installed: {INSTALL}") \
+            from None
+    return distributed
+
+
+def _connect(distributed: Any, spec: str, stderr: TextIO, quiet: bool) -> tuple[Any, Any]:
+    """A client of the cluster ``spec`` names (and the LocalCluster started
+    for ``local[:N]``). The connect timeout is Dask's own setting
+    (``distributed.comm.timeouts.connect``), as are its TLS settings."""
+    cluster, dashboard = None, False
+    if spec == "local" or spec.startswith("local:"):
+        n = spec.partition(":")[2]
+        try:
+            workers = int(n) if n else (os.cpu_count() or 1)
+        except ValueError:
+            workers = 0
+        if not 1 <= workers <= MAX_LOCAL_WORKERS:
+            raise UsageError(f"--dask {spec}: local:N needs N between 1 and "
+                             f"{MAX_LOCAL_WORKERS}")
+        import importlib.util
+        import logging
+        dashboard = importlib.util.find_spec("bokeh") is not None
+        try:
+            # a free port: 8787 may be another cluster's
+            cluster = distributed.LocalCluster(
+                n_workers=workers, threads_per_worker=1, processes=True,
+                host="127.0.0.1", dashboard_address=":0", silence_logs=logging.ERROR)
+            client = distributed.Client(cluster)
+        except Exception as e:  # noqa: BLE001 - any failure to start is one message
+            if cluster is not None:
+                cluster.close()
+            raise RunError(f"--dask {spec}: cannot start a local cluster: {e}") from None
+    else:
+        try:
+            client = distributed.Client(spec)
+        except (OSError, TimeoutError, ValueError) as e:
+            raise RunError(f"--dask: cannot reach the Dask scheduler at {spec}: {e}",
+                           "check the address (tcp://HOST:PORT or tls://HOST:PORT) and that "
+                           "the scheduler runs") from None
+    if not quiet:
+        link = dashboard_link(client) if cluster is None or dashboard else None
+        stderr.write(f"chainval scan: on Dask {client.scheduler.address}"
+                     + (f", dashboard {link}" if link else "") + "\n")
+    return client, cluster
+
+
+def dashboard_link(client: Any) -> Optional[str]:
+    """The scheduler's dashboard, when it runs one (it needs bokeh)."""
+    try:
+        port = client.scheduler_info().get("services", {}).get("dashboard")
+        host = client.scheduler.address.split("://", 1)[-1].rsplit(":", 1)[0]
+    except Exception:  # noqa: BLE001 - only decides whether a link is printed
+        return None
+    return f"http://{host}:{port}/status" if port else None
+
+
+class DaskRows:
+    """The rows of a ``--dask`` scan, for command.py's loop (as
+    :class:`.pipeline.LocalRows`): ``batches()`` yields ``(input index,
+    rows, position)`` part by part, in order; ``at_boundary`` is true
+    between parts only, where ``counts()`` covers every row yielded."""
+
+    def __init__(self, args: Any, inputs: list[Input], params: dict, sets: dict,
+                 stderr: TextIO) -> None:
+        if any(inp.path == "-" for inp in inputs):
+            raise UsageError("--dask cannot read stdin (-): give input files every worker "
+                             "can read")
+        if args.output == "-" or (os.path.exists(args.output)
+                                  and not os.path.isfile(args.output)):
+            raise UsageError("--dask needs -o OUT, a regular file on a filesystem every "
+                             "worker can write (the parts are written beside it)")
+        distributed = _import_distributed()
+        self._distributed = distributed
+        self.args, self.inputs, self.stderr = args, inputs, stderr
+        self.names = [s["name"] for s in sets["stores"]]
+        self.parts = plan_partitions(inputs, args.partition_size << 20)
+        if any(p["format"] == "sonar" for p in self.parts):
+            raise UsageError("--dask does not read Sonar inputs yet: scan them without --dask")
+        self.dir = parts_dir(args.output)
+        self.plan = {"schema": PLAN_SCHEMA, "parameters": params,
+                     "partition_size": args.partition_size,
+                     "parts": [{k: p[k] for k in ("input", "path", "start", "end")}
+                               for p in self.parts]}
+        self.client, self.cluster = _connect(distributed, args.dask, stderr, args.quiet)
+        self.job = {"versions": list(_versions()), "sets": sets, "at": params["at"],
+                    "threads": args.threads or 1, "with_source": len(inputs) > 1,
+                    "output": args.format, "sources": [inp.name for inp in inputs],
+                    "host_from": args.host_from, "batch": args.batch, "dir": self.dir}
+        self.futures: dict[int, Any] = {}
+        self.done: dict[int, dict] = {}
+        self.skip_parts = 0
+        self.stopped = False
+        self.at_boundary = True
+        self._summary = Summary(self.names)
+        try:
+            self._check_workers()
+        except BaseException:
+            self.close()
+            raise
+
+    def _check_workers(self) -> None:
+        try:
+            self.client.wait_for_workers(1, timeout=_timeout())
+            versions = self.client.run(_versions)
+        except (OSError, TimeoutError) as e:
+            raise RunError(f"--dask: no worker answered: {e}") from None
+        mine = _versions()
+        other = {w: v for w, v in versions.items() if tuple(v) != mine}
+        if other:
+            w, v = next(iter(other.items()))
+            raise RunError(f"--dask: worker {w} runs chainval {v[0]} with GnuTLS {v[1]}, "
+                           f"this process chainval {mine[0]} with GnuTLS {mine[1]}: every "
+                           "worker must run the same chainval")
+
+    def start(self, resumed: int, resume: bool) -> None:
+        """After OUT.partial is open: reuse or start the parts folder, count
+        the lines before each cut, and submit the parts not yet complete."""
+        plan_file = os.path.join(self.dir, "plan.json")
+        if resume and os.path.exists(plan_file):
+            with open(plan_file, "rb") as f:
+                old = json.load(f)
+            if {k: v for k, v in old.items() if k != "first_lines"} != self.plan:
+                raise UsageError(f"--resume: {plan_file} is another scan's plan (other inputs, "
+                                 "options or --partition-size): start again without --resume")
+            for p, line in zip(self.parts, old.get("first_lines") or []):
+                p["first_line"] = line
+            self._load_done()
+        else:
+            if os.path.isdir(self.dir):
+                if not os.path.exists(plan_file):
+                    raise UsageError(f"{self.dir} exists and is not chainval's: remove it or "
+                                     "choose another -o")
+                shutil.rmtree(self.dir)  # an earlier scan's parts: OUT.partial is gone
+            os.makedirs(self.dir)
+        if resumed:
+            self._skip(resumed)
+        self._count_lines()
+        write_atomically(plan_file, (json.dumps(
+            {**self.plan, "first_lines": [p["first_line"] for p in self.parts]}, indent=1)
+            + "\n").encode())
+        for p in self.parts[self.skip_parts:]:
+            if p["index"] not in self.done:
+                self.futures[p["index"]] = self.client.submit(
+                    scan_part, {**self.job, "part": p}, pure=False,
+                    key=f"chainval-scan-part-{p['index']}-{uuid.uuid4().hex[:8]}")
+
+    def _load_done(self) -> None:
+        for p in self.parts:
+            meta = _part_path(self.dir, p["index"], ".json")
+            if os.path.exists(meta) and os.path.exists(_part_path(self.dir, p["index"], ".rows")):
+                with open(meta, "rb") as f:
+                    self.done[p["index"]] = json.load(f)
+
+    def _skip(self, resumed: int) -> None:
+        """--resume: the parts whose rows OUT.partial already holds (its
+        checkpoints fall between parts)."""
+        rows = 0
+        while rows < resumed and self.skip_parts < len(self.parts):
+            d = self.done.get(self.parts[self.skip_parts]["index"])
+            if d is None:
+                break
+            rows += d["rows"]
+            self.skip_parts += 1
+        if rows != resumed:
+            raise UsageError(f"--resume: {self.dir} does not match the {resumed:,} rows already "
+                             "written: start again without --resume")
+
+    def _count_lines(self) -> None:
+        """first_line of every part cut from the middle of a file: 1 + the
+        newlines of the parts before it, counted by tasks."""
+        todo = [p for p in self.parts if p["first_line"] is None]
+        if not todo:
+            return
+        before = [p for p in self.parts if p["end"] is not None and
+                  any(q["input"] == p["input"] and q["start"] > p["start"] for q in todo)]
+        futures = self.client.map(count_lines, [p["path"] for p in before],
+                                  [p["start"] for p in before], [p["end"] for p in before],
+                                  pure=False)
+        counts = self._gather(futures, "counting lines")
+        lines: dict[int, int] = {}
+        for p, n in zip(before, counts):
+            lines[p["index"]] = n
+        for p in todo:
+            p["first_line"] = 1 + sum(n for i, n in lines.items()
+                                      if self.parts[i]["input"] == p["input"]
+                                      and self.parts[i]["start"] < p["start"])
+
+    def _gather(self, futures: list, what: str) -> list:
+        try:
+            return self.client.gather(futures)
+        except Exception as e:  # noqa: BLE001 - a task's error, whatever its type
+            raise RunError(f"--dask: {what} failed on a worker: {_reason(e)}") from None
+
+    def _wait(self, part: dict, stop: Callable[[], bool]) -> Optional[dict]:
+        i = part["index"]
+        if i in self.done:
+            return self.done[i]
+        future = self.futures[i]
+        while True:
+            try:
+                self.done[i] = future.result(timeout=0.2)
+                return self.done[i]
+            except self._distributed.TimeoutError:
+                if stop():
+                    return None
+            except Exception as e:  # noqa: BLE001 - a task's error, whatever its type
+                end = "end" if part["end"] is None else part["end"]
+                raise RunError(f"--dask: part {i} ({part['path']}, bytes {part['start']} to "
+                               f"{end}) failed: {_reason(e)}",
+                               "rows of the parts before it are kept: fix the cause, then "
+                               "run the same command with --resume") from None
+
+    def batches(self, stop: Callable[[], bool]) -> Iterator[tuple[int, bytes, int]]:
+        pos = sum(p["size"] for p in self.parts[:self.skip_parts])
+        for part in self.parts[self.skip_parts:]:
+            done = self._wait(part, stop)
+            if done is None:
+                self.stopped = True
+                return
+            if done["warnings"]:
+                self.stderr.write(done["warnings"])
+            k = part["input"]
+            with open(_part_path(self.dir, part["index"], ".rows"), "rb") as f:
+                carry = b""
+                while True:
+                    data = f.read(_PIECE)
+                    if not data:
+                        break
+                    data = carry + data
+                    cut = data.rfind(b"\n") + 1
+                    carry = data[cut:]
+                    if cut:
+                        self.at_boundary = False
+                        yield k, data[:cut], pos
+            if carry:
+                raise RunError(f"--dask: {_part_path(self.dir, part['index'], '.rows')} ends "
+                               "inside a row: it was changed; start again without --resume")
+            pos += part["size"]
+            self._summary.merge(done["counts"])
+            self.at_boundary = True
+            yield k, b"", pos  # between parts: a checkpoint may follow
+            if stop():
+                self.stopped = True
+                return
+
+    def take_interrupt(self) -> bool:
+        return False
+
+    def counts(self) -> dict:
+        return self._summary.counters()
+
+    def cache_stats(self) -> Optional[dict]:
+        return None  # the workers' caches: their own, not summed here
+
+    def finish(self, complete: bool) -> None:
+        if complete:
+            shutil.rmtree(self.dir, ignore_errors=True)
+
+    def close(self) -> None:
+        """Cancel what is left and let go of the cluster (twice is harmless)."""
+        client, cluster, self.client, self.cluster = self.client, self.cluster, None, None
+        futures, self.futures = [f for f in self.futures.values() if not f.done()], {}
+        if client is not None and futures:
+            try:
+                client.cancel(futures)
+            except Exception:  # noqa: BLE001 - closing is best effort
+                pass
+        for thing in (client, cluster):
+            if thing is not None:
+                try:
+                    thing.close()
+                except Exception:  # noqa: BLE001 - closing is best effort
+                    pass
+
+
+def _timeout() -> float:
+    import dask
+    return float(dask.utils.parse_timedelta(dask.config.get("distributed.comm.timeouts.connect"),
+                                            default="s"))
+
+
+def _reason(e: BaseException) -> str:
+    name = type(e).__name__
+    if name == "KilledWorker":
+        return "the workers running it died again and again (Dask's allowed-failures)"
+    return str(e) or name
+
+
+def sets_of(stores_info: list[dict], pool_info: Optional[dict], distrust_after: list[str],
+            cache_bytes: int) -> dict:
+    """What a worker loads (by path, checked by SHA-256): the trust stores,
+    the pool, --distrust-after, the cache's bound."""
+    distrust = []
+    for spec in distrust_after:
+        fingerprint, _, date = spec.partition("=")
+        distrust.append([fingerprint.strip(), parse_time(date)])
+    return {"stores": [{"name": s["name"], "path": s["path"], "sha256": s["sha256"]}
+                       for s in stores_info],
+            "pool": None if pool_info is None else {"path": pool_info["path"],
+                                                    "sha256": pool_info["sha256"]},
+            "distrust_after": distrust, "cache_bytes": cache_bytes}
+

@@ -1,0 +1,232 @@
+"""Records in, output rows out: the verifying side of ``chainval scan``.
+
+:func:`units` reads the inputs (the reader thread's work: bytes in blocks for
+the formats read in C, :class:`.formats.Record` batches for the others);
+:class:`Rows` turns each unit into output rows with the engine. A local scan
+runs them in two threads (:class:`LocalRows`); a ``--dask`` worker runs them
+for one partition of one input (dask_scan.py).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Generator, Iterable, Iterator
+from typing import Any, Callable, Optional, TextIO
+
+from .engine import Scanner
+from .errors import UsageError
+from .formats import Input, Record, record
+from .formats.blocks import BufferPool, Damage
+from .progress import _Prefetch
+
+__all__ = ["LocalRows", "Rows", "batches", "units", "warn"]
+
+
+def batches(records: Iterator[Record], size: int) -> Iterator[list[Record]]:
+    batch: list[Record] = []
+    for rec in records:
+        batch.append(rec)
+        if len(batch) >= size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+def units(inputs: Iterable[tuple[int, Input]], batch: int, pool: BufferPool) -> Iterator[tuple]:
+    """What the reader thread hands the verifying thread, input by input:
+    ("start", k), then ("block", k, bytes or a memoryview of ``pool``) for
+    the formats read in C or ("records", k, [Record]) for the others, then
+    ("end", k, damage or None). Reading, decompressing and the Python
+    formats' parsing happen here. ``inputs`` are (index, Input) pairs: the
+    index is the input's number in the scan (rows name it with ``source``)."""
+    for k, inp in inputs:
+        inp.open()
+        yield ("start", k)
+        damage = None
+        if inp.c_reader is not None:
+            try:
+                for block in inp.blocks(pool):
+                    yield ("block", k, block)
+            except Damage as e:
+                damage = str(e)
+        else:
+            for recs in batches(iter(inp.records()), batch):
+                for rec in recs:
+                    rec.input = k
+                yield ("records", k, recs)
+        yield ("end", k, damage)
+
+
+class Rows:
+    """The verifying side of the scan: turns the units of :func:`_units` into
+    output rows with the engine, and passes over the first ``skip`` records
+    (--resume) unread where the C readers allow it."""
+
+    def __init__(self, scanner: Scanner, inputs: list[Input], skip: int, batch: int,
+                 stderr: TextIO, pool: BufferPool, last_row: Optional[dict] = None) -> None:
+        self.scanner, self.inputs, self.skip, self.batch = scanner, inputs, skip, batch
+        self.stderr, self.pool = stderr, pool
+        self.last_row = last_row  # --resume: the last row already written
+        self.reader: Any = None
+        # The start of a record that the last block cut (a few KiB): it is
+        # joined with the next block's first line(s), never the whole block.
+        self.tail = b""
+
+    def _check_resume(self, k: int, line: int) -> None:
+        """--resume passed over the rows already written: the last of them
+        must be the record where the skip ended (same input, same line)."""
+        want, self.last_row = self.last_row, None
+        if want is None:
+            return
+        source = self.inputs[k].name if len(self.inputs) > 1 else None
+        if want["line"] != line or (source is not None and want.get("source") != source):
+            where = f"line {want['line']}" + (f" of {want['source']}" if want.get("source") else "")
+            raise UsageError(f"--resume: the input does not match the rows already written: "
+                             f"the last row is {where}, but that record of the input is line "
+                             f"{line}" + (f" of {source}" if source else "")
+                             + "; start again without --resume")
+
+    def rows(self, unit: tuple) -> Iterator[bytes]:
+        what, k = unit[0], unit[1]
+        inp = self.inputs[k]
+        if what == "start":
+            self.reader, self.tail = None, b""
+            self._input = inp
+            if inp.c_reader is not None:
+                self.reader = self.scanner.reader(k, inp.c_reader, record.MAX_RECORD_BYTES,
+                                                  inp.host_from, inp.first_line)
+                self.reader.skip(self.skip)
+        elif what == "block":
+            block = unit[2]
+            try:
+                start = yield from self._join_tail(block)
+                if start is not None:
+                    start = yield from self._feed(block, False, start)
+                    self.tail = bytes(block[start:])
+            finally:
+                self.pool.give(block)
+        elif what == "records":
+            recs = unit[2]
+            if self.skip:
+                dropped = min(self.skip, len(recs))
+                last = recs[dropped - 1].line
+                recs, self.skip = recs[dropped:], self.skip - dropped
+                if self.skip == 0:
+                    self._check_resume(k, last)
+            for rec in recs:
+                if rec.error_kind == "damaged_input":
+                    warn(self.stderr, f"{inp.name}: {rec.error}; the rows before it are kept")
+            if recs:
+                yield self.scanner.run(recs)
+        elif what == "end" and self.reader is not None:
+            damage = unit[2]
+            if damage is None:
+                tail, self.tail = self.tail, b""
+                yield from self._feed(tail, True, 0)
+            else:
+                # The bytes after the last complete record are the damaged part:
+                # the damage row stands for them.
+                warn(self.stderr, f"{inp.name}: {damage}; the rows before it are kept")
+                rec = Record(inp.name, self.reader.line + 1, error=damage,
+                             error_kind="damaged_input")
+                rec.input = k
+                yield self.scanner.run([rec])
+            self.skip = self.reader.skip_left
+
+    def _join_tail(self, block) -> Generator[bytes, None, Optional[int]]:
+        """Finish the record the last block cut, from the first line(s) of
+        ``block``. Returns where the rest of ``block`` starts, or None when
+        the whole block went into that record (which goes on)."""
+        if not self.tail:
+            return 0
+        n, cut, start = len(block), 0, 0
+        joined, base = self.tail, len(self.tail)  # joined[base:] is block[:cut]
+        while True:
+            # One more line of the block (a CSV record may hold newlines).
+            nl = _find_newline(block, cut)
+            more = n if nl < 0 else nl + 1
+            joined, cut = joined + bytes(block[cut:more]), more
+            start = yield from self._feed(joined, False, start, until=base)
+            if start >= base:
+                self.tail = b""
+                return start - base
+            if cut == n:
+                self.tail = joined[start:]
+                return None
+
+    def _feed(self, data, final: bool, start: int, until: Optional[int] = None
+              ) -> Generator[bytes, None, int]:
+        """Rows of the records in ``data`` from ``start``, a batch at a time,
+        as long as the reader takes bytes (stopping past ``until``, when
+        given); returns where it stopped."""
+        while True:
+            skipping = self.reader.skip_left > 0
+            rows, end = self.scanner.feed(self.reader, data, final, start, self.batch)
+            taken = end > start
+            start = end
+            if skipping and self.reader.skip_left == 0:
+                self._check_resume(self.inputs.index(self._input), self.reader.last_start)
+            if rows or skipping:
+                yield rows  # while --resume passes over rows: nothing, but progress moves
+            if not taken or start >= len(data) or (until is not None and start >= until):
+                return start
+
+
+def _find_newline(block, start: int) -> int:
+    """block.find(b"\\n", start) for bytes and for a pool's memoryviews (which
+    start at their buffer's first byte)."""
+    if isinstance(block, memoryview):
+        return block.obj.find(b"\n", start, len(block))  # type: ignore[attr-defined]
+    return block.find(b"\n", start)
+
+
+def warn(stderr: TextIO, text: str) -> None:
+    try:
+        stderr.write(f"chainval scan: warning: {text}\n")
+        stderr.flush()
+    except (OSError, ValueError):
+        pass
+
+
+class LocalRows:
+    """The rows of a local scan: the inputs read in a thread (:class:`_Prefetch`)
+    while this one verifies; ``batches()`` yields ``(input index, rows,
+    position)``, position being the bytes of input consumed so far."""
+
+    at_boundary = True  # every batch's rows are counted by counts(): any point is a checkpoint
+
+    def __init__(self, scanner: Scanner, inputs: list[Input], skip: int, batch: int,
+                 stderr: TextIO, last_row: Optional[dict] = None) -> None:
+        self.scanner, self.inputs = scanner, inputs
+        pool = BufferPool()
+        self._rows = Rows(scanner, inputs, skip, batch, stderr, pool, last_row)
+        self._prefetch = _Prefetch((unit, self._position())
+                                   for unit in units(enumerate(inputs), batch, pool))
+        self.stopped = False
+
+    def _position(self) -> int:
+        return sum(inp.position() for inp in self.inputs)
+
+    def batches(self, stop: Callable[[], bool]) -> Iterator[tuple[int, bytes, int]]:
+        for unit, pos in self._prefetch.items(stop=stop):
+            for rows in self._rows.rows(unit):
+                yield unit[1], rows, pos
+                if stop():
+                    self.stopped = True
+                    return
+        self.stopped = self.stopped or self._prefetch.stopped
+
+    def take_interrupt(self) -> bool:
+        return self.scanner.take_interrupt()
+
+    def counts(self) -> dict:
+        return self.scanner.counts()
+
+    def cache_stats(self) -> Optional[dict]:
+        return self.scanner.cache.stats() if self.scanner.cache else None
+
+    def finish(self, complete: bool) -> None:
+        pass
+
+    def close(self) -> None:
+        self._prefetch.close()
