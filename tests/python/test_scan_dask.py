@@ -324,3 +324,21 @@ def test_a_different_chainval_on_a_worker_is_refused(pki, paths, inputs, tmp_pat
               "--dask", address)
     assert r.status == 1 and "every worker must run the same chainval" in r.err
     assert "0.0.0-driver" in r.err and not (tmp_path / "o.jsonl.partial").exists()
+
+
+def test_sonar_inputs_read_their_certificates_from_the_shared_database(pki, paths, tmp_path,
+                                                                      capsys, address):
+    from test_scan_sonar import study
+
+    hosts = [(f"192.0.2.{i}", pki.ok_chain if i % 3 else [pki.expired.der, pki.inter.der])
+             for i in range(1, 40)]
+    src = study(pki, tmp_path / "sonar", hosts)
+    args = [src, "--roots", paths["roots"], "--host-from", "none"]
+    r = _scan(capsys, tmp_path / "o.jsonl", *args, "--dask", address)
+    assert r.status == 2 and "--sonar-db" in r.err
+    local, dist = tmp_path / "local.jsonl", tmp_path / "dask.jsonl"
+    assert _scan(capsys, local, *args).status == 0
+    r = _scan(capsys, dist, *args, "--dask", address, "--sonar-db", tmp_path / "certs.db")
+    assert r.status == 0, r.err
+    assert dist.read_bytes() == local.read_bytes()
+    assert len(local.read_text().splitlines()) == len(hosts)

@@ -308,7 +308,7 @@ def run(args, stdout: TextIO, stderr: TextIO, stdin) -> int:
         from .dask_scan import DaskRows, sets_of  # dask is an optional dependency
         dask = DaskRows(args, inputs, params, sets_of(stores_info, pool_info,
                                                        args.distrust_after,
-                                                       args.cache_size << 20), stderr)
+                                                       args.cache_size << 20), sonar, stderr)
     try:
         return _run(args, stdout, stderr, inputs, scanner, params, names, stores_info,
                     pool_info, at, sonar, dask)

@@ -142,6 +142,18 @@ def _worker_sets(sets: dict) -> tuple:
         return state
 
 
+def _worker_sonar(db_path: str) -> Any:
+    """The Sonar certificates database the driver filled, opened once per
+    worker process (lookups hold its lock: tasks in threads may share it)."""
+    from .formats.sonar import SonarCerts
+
+    with _STATE_LOCK:
+        key = "sonar:" + db_path
+        if key not in _STATE:
+            _STATE[key] = (SonarCerts(db_path),)
+        return _STATE[key][0]
+
+
 def _same_content(path: str, sha256: Optional[str], what: str) -> None:
     if path == "system" or sha256 is None:
         return
@@ -174,7 +186,9 @@ def scan_part(job: dict) -> dict:
     k = part["input"]
     byte_range = None if part["end"] is None else (part["start"], part["end"])
     inp = Input(part["path"], part["format"], host_from=job["host_from"],
-                byte_range=byte_range, first_line=part["first_line"])
+                byte_range=byte_range, first_line=part["first_line"],
+                sonar_certs=_worker_sonar(job["sonar_db"]) if part["format"] == "sonar"
+                else None)
     if not os.path.exists(part["path"]):
         raise RuntimeError(f"{part['path']}: no such file or directory on this worker "
                            "(inputs must be on a path every worker reads)")
@@ -286,7 +300,7 @@ class DaskRows:
     between parts only, where ``counts()`` covers every row yielded."""
 
     def __init__(self, args: Any, inputs: list[Input], params: dict, sets: dict,
-                 stderr: TextIO) -> None:
+                 sonar: Any, stderr: TextIO) -> None:
         if any(inp.path == "-" for inp in inputs):
             raise UsageError("--dask cannot read stdin (-): give input files every worker "
                              "can read")
@@ -299,8 +313,14 @@ class DaskRows:
         self.args, self.inputs, self.stderr = args, inputs, stderr
         self.names = [s["name"] for s in sets["stores"]]
         self.parts = plan_partitions(inputs, args.partition_size << 20)
+        self.sonar_db = None
         if any(p["format"] == "sonar" for p in self.parts):
-            raise UsageError("--dask does not read Sonar inputs yet: scan them without --dask")
+            if not args.sonar_db:
+                raise UsageError("--dask with Sonar inputs needs --sonar-db PATH, on a "
+                                 "filesystem every worker reads: the certificates are loaded "
+                                 "into it once, here, and read by the workers")
+            self.sonar_db = os.path.abspath(args.sonar_db)
+            sonar.load()
         self.dir = parts_dir(args.output)
         self.plan = {"schema": PLAN_SCHEMA, "parameters": params,
                      "partition_size": args.partition_size,
@@ -310,7 +330,8 @@ class DaskRows:
         self.job = {"versions": list(_versions()), "sets": sets, "at": params["at"],
                     "threads": args.threads or 1, "with_source": len(inputs) > 1,
                     "output": args.format, "sources": [inp.name for inp in inputs],
-                    "host_from": args.host_from, "batch": args.batch, "dir": self.dir}
+                    "host_from": args.host_from, "batch": args.batch, "dir": self.dir,
+                    "sonar_db": self.sonar_db}
         self.futures: dict[int, Any] = {}
         self.done: dict[int, dict] = {}
         self.skip_parts = 0

@@ -155,11 +155,13 @@ class SonarCerts:
         tables = db.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]
         if version != _SCHEMA and (version or tables):
             raise ValueError("not a chainval Sonar certificate database")
+        db.execute(f"PRAGMA cache_size = -{_CACHE_KIB}")
+        if version == _SCHEMA:
+            return  # made before: opened without writing (--dask workers share it)
         kept = self.db_path is not None
         # A temporary database needs no crash safety; a kept one survives Ctrl-C.
         db.execute(f"PRAGMA journal_mode = {'DELETE' if kept else 'OFF'}")
         db.execute(f"PRAGMA synchronous = {'NORMAL' if kept else 'OFF'}")
-        db.execute(f"PRAGMA cache_size = -{_CACHE_KIB}")
         db.executescript(f"""
             CREATE TABLE IF NOT EXISTS certs (sha1 BLOB PRIMARY KEY, der BLOB NOT NULL);
             CREATE TABLE IF NOT EXISTS rejected (sha1 BLOB PRIMARY KEY, why TEXT NOT NULL);
@@ -277,6 +279,11 @@ class SonarCerts:
         db.executemany("INSERT OR IGNORE INTO rejected VALUES (?, ?)", bad)
         good.clear()
         bad.clear()
+
+    def load(self) -> None:
+        """Load the certs files added so far now (the first lookup would)."""
+        with self._lock:
+            self._load_pending(self._open())
 
     # -- lookups --------------------------------------------------------------
 
