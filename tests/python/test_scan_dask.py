@@ -342,3 +342,35 @@ def test_sonar_inputs_read_their_certificates_from_the_shared_database(pki, path
     assert r.status == 0, r.err
     assert dist.read_bytes() == local.read_bytes()
     assert len(local.read_text().splitlines()) == len(hosts)
+
+
+def test_inputs_given_as_urls_through_fsspec(pki, paths, inputs, tmp_path, capsys, address):
+    fsspec = pytest.importorskip("fsspec")
+    local = tmp_path / "local.jsonl"
+    assert _scan(capsys, local, inputs["big"], "--roots", paths["roots"]).status == 0
+    # file:// on the cluster (worker processes open it themselves), cut into parts
+    dist = tmp_path / "dask.jsonl"
+    r = _scan(capsys, dist, f"file://{inputs['big']}", "--roots", paths["roots"],
+              "--dask", address, "--partition-size", "1")
+    assert r.status == 0, r.err
+    assert dist.read_bytes() == local.read_bytes()
+    meta = json.loads((tmp_path / "dask.jsonl.meta.json").read_text())
+    assert meta["parameters"]["inputs"][0]["path"] == f"file://{inputs['big']}"
+    # memory:// in this process (the local scan), gzip included
+    with fsspec.open("memory://scan/big.jsonl", "wb") as f:
+        f.write(inputs["big"].read_bytes())
+    with fsspec.open("memory://scan/small.jsonl.gz", "wb") as f:
+        f.write(inputs["gz"].read_bytes())
+    both = tmp_path / "both.jsonl"
+    assert _scan(capsys, both, inputs["big"], inputs["gz"], "--roots", paths["roots"]).status == 0
+    mem = tmp_path / "mem.jsonl"
+    r = _scan(capsys, mem, "memory://scan/big.jsonl", "memory://scan/small.jsonl.gz",
+              "--roots", paths["roots"])
+    assert r.status == 0, r.err
+    strip = [{k: v for k, v in json.loads(line).items() if k != "source"}
+             for line in mem.read_text().splitlines()]
+    assert strip == [{k: v for k, v in json.loads(line).items() if k != "source"}
+                     for line in both.read_text().splitlines()]
+    r = _scan(capsys, tmp_path / "x.jsonl", "memory://scan/missing.jsonl", "--roots",
+              paths["roots"])
+    assert r.status == 2 and "memory://scan/missing.jsonl: no such file" in r.err

@@ -21,6 +21,7 @@ import chainval
 from .engine import Scanner
 from .errors import EXIT_INTERRUPTED, EXIT_MALFORMED, EXIT_OK, RunError, UsageError
 from .formats import FORMATS, Input, parse_time
+from .formats.streams import absolute, input_exists, is_url
 from .formats.sonar import SonarCerts
 from .pipeline import LocalRows
 from .progress import Interrupt, Progress, _isatty
@@ -150,7 +151,7 @@ def _check_paths(args) -> None:
     if args.inputs.count("-") > 1:
         raise UsageError("stdin (-) given twice")
     for path in args.inputs:
-        if path != "-" and not os.path.exists(path):
+        if path != "-" and not input_exists(path):
             raise UsageError(f"{path}: no such file or directory")
     if args.resume and args.output != "-" and os.path.exists(args.output) and \
             not os.path.isfile(args.output):
@@ -168,7 +169,7 @@ def _check_paths(args) -> None:
             raise UsageError(f"{flag} {out}: is a directory")
         for inp in args.inputs + [p for p in (args.roots, args.pool) if p] + \
                 [spec.partition("=")[2] for spec in args.store] + args.sonar_certs:
-            if inp != "-" and os.path.exists(inp) and (
+            if inp != "-" and not is_url(inp) and os.path.exists(inp) and (
                     _same_file(out, inp) or _same_file(out + ".partial", inp) or
                     (os.path.isdir(inp) and os.path.abspath(out).startswith(
                         os.path.abspath(inp) + os.sep))):
@@ -254,8 +255,7 @@ def _parameters(args, inputs: list[Input], stores: list[dict], pool: Optional[di
     return {
         "chainval": chainval.__version__,
         "gnutls": chainval.GNUTLS_VERSION,
-        "inputs": [{"path": inp.path if inp.path == "-" else os.path.abspath(inp.path),
-                    "size": inp.size} for inp in inputs],
+        "inputs": [{"path": absolute(inp.path), "size": inp.size} for inp in inputs],
         "input_format": args.input_format,
         "stores": stores,
         "pool": pool,

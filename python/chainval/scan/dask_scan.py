@@ -39,6 +39,7 @@ from .engine import Scanner
 from .errors import RunError, UsageError
 from .formats import Input, parse_time
 from .formats.blocks import BufferPool
+from .formats.streams import absolute, input_exists, open_input
 from .output import write_atomically
 from .pipeline import Rows, units
 from .stores import fingerprint_of, load_pool, load_store
@@ -66,14 +67,14 @@ def plan_partitions(inputs: list[Input], part_bytes: int) -> list[dict]:
     for k, inp in enumerate(inputs):
         inp.open()  # detects the format
         inp.close()
-        path = os.path.abspath(inp.path)
+        path = absolute(inp.path)
         size = inp.size or 0
         whole = {"input": k, "path": path, "format": inp.format, "start": 0, "end": None,
                  "size": size, "first_line": 1}
-        if inp.format not in ("jsonl", "zgrab") or os.path.isdir(path) or size <= part_bytes:
+        if inp.format not in ("jsonl", "zgrab") or inp.c_reader is None or size <= part_bytes:
             parts.append(whole)
             continue
-        with open(path, "rb") as f:
+        with open_input(path) as f:
             if f.read(2) == _GZIP:
                 parts.append(whole)
                 continue
@@ -97,7 +98,7 @@ def plan_partitions(inputs: list[Input], part_bytes: int) -> list[dict]:
 def count_lines(path: str, start: int, end: int) -> int:
     """Newlines in bytes start..end of ``path`` (a worker's task)."""
     n = 0
-    with open(path, "rb") as f:
+    with open_input(path) as f:
         f.seek(start)
         left = end - start
         while left > 0:
@@ -189,7 +190,7 @@ def scan_part(job: dict) -> dict:
                 byte_range=byte_range, first_line=part["first_line"],
                 sonar_certs=_worker_sonar(job["sonar_db"]) if part["format"] == "sonar"
                 else None)
-    if not os.path.exists(part["path"]):
+    if not input_exists(part["path"]):
         raise RuntimeError(f"{part['path']}: no such file or directory on this worker "
                            "(inputs must be on a path every worker reads)")
     messages = io.StringIO()

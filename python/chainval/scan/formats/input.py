@@ -20,7 +20,7 @@ from .detect import (DETECT_BYTES, _SONAR_CERTS_AS_INPUT, _sonar_certs_head, _un
 from .pem import _pem_record
 from .record import Record, _fill
 from .streams import (_CHUNK, ByteRange, _iter_lines, _list_dir, _open_binary, _read_up_to,
-                      _size, not_regular)
+                      _size, is_url, not_regular, open_input)
 
 FORMATS = ("jsonl", "zgrab", "csv", "pem", "ct", "sonar")
 # Formats whose records are read in C (scanner/): the reader each needs.
@@ -94,7 +94,7 @@ class Input:
         self._files: Optional[list[str]] = None
         self.size: Optional[int] = None
         if path != "-":
-            if os.path.isdir(path):
+            if not is_url(path) and os.path.isdir(path):
                 self._files = _list_dir(path)
                 self.format = "pem"
                 self.size = sum(_size(f) for f in self._files)
@@ -129,7 +129,7 @@ class Input:
         elif self.byte_range is not None:
             self._raw = ByteRange(self.path, *self.byte_range)
         else:
-            self._raw = open(self.path, "rb")
+            self._raw = open_input(self.path)
         self._rest = Blocks(self._raw)
         head: list[bytes] = []
         size = 0

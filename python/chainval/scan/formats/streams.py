@@ -43,13 +43,53 @@ class _Prefixed(io.RawIOBase):
         return n
 
 
+def is_url(path: str) -> bool:
+    """An input named by a URL (``s3://``, ``gs://``, ``file://``): read with fsspec."""
+    return "://" in path
+
+
+def _url_fs(path: str) -> tuple[Any, str]:
+    try:
+        import fsspec
+    except ImportError:
+        raise OSError(f"{path}: reading a URL needs fsspec (pip install fsspec, and its "
+                      "filesystem's package, e.g. s3fs)") from None
+    try:
+        return fsspec.core.url_to_fs(path)
+    except (ImportError, ValueError) as e:
+        raise OSError(f"{path}: {e}") from None
+
+
+def open_input(path: str) -> BinaryIO:
+    """A file or a URL, opened for reading bytes."""
+    if is_url(path):
+        fs, inner = _url_fs(path)
+        return fs.open(inner, "rb")
+    return open(path, "rb")
+
+
+def input_exists(path: str) -> bool:
+    if is_url(path):
+        try:
+            fs, inner = _url_fs(path)
+            return bool(fs.exists(inner))
+        except OSError:
+            return False
+    return os.path.exists(path)
+
+
+def absolute(path: str) -> str:
+    """What names an input on every machine: a URL as given, a path made absolute."""
+    return path if path == "-" or is_url(path) else os.path.abspath(path)
+
+
 class ByteRange(io.RawIOBase):
     """Bytes ``start`` to ``end`` of the file at ``path``, as a raw stream
     (a part of a file scanned on its own: ``chainval scan --dask``)."""
 
     def __init__(self, path: str, start: int, end: int) -> None:
         super().__init__()
-        self._file = open(path, "rb")
+        self._file = open_input(path)
         self._file.seek(start)
         self._left = max(0, end - start)
 
@@ -92,7 +132,7 @@ def _open_binary(path: str, stdin: Optional[BinaryIO]) -> tuple[BinaryIO, Any]:
         raw = stdin if stdin is not None else sys.stdin.buffer
         own = None
     else:
-        raw = open(path, "rb")
+        raw = open_input(path)
         own = raw
     magic = _read_up_to(raw, 2)
     stream: BinaryIO = io.BufferedReader(_Prefixed(magic, raw), _CHUNK)  # type: ignore[arg-type]
@@ -134,6 +174,9 @@ def _iter_lines(body: BinaryIO, skip_first: bool = False) -> Iterator[tuple[int,
 
 def _size(path: str) -> int:
     try:
+        if is_url(path):
+            fs, inner = _url_fs(path)
+            return int(fs.size(inner) or 0)
         return os.path.getsize(path)
     except OSError:
         return 0
