@@ -352,6 +352,7 @@ struct chain_policy {
 	unsigned int max_depth;
 	bool partial_chain, cn_fallback, allow_sha1, strict, repair_order, precertificate;
 	unsigned int min_rsa_bits;
+	size_t explain;            /* attempts kept in explain mode; 0: off */
 	uint64_t limits[6];        /* indexed by chain_limit */
 };
 
@@ -447,15 +448,21 @@ typedef enum {
 	CHAIN__END_ANCHOR = 0,    /* path[len-1] is a trust anchor */
 	CHAIN__END_NO_ISSUER = 1, /* no usable issuer for path[len-1] */
 	CHAIN__END_DEPTH = 2,     /* the next issuer would exceed max_depth */
+	CHAIN__END_BUDGET = 3,    /* the budget ran out here (reported in explain mode only) */
 } chain__end;
 
-/* One candidate path handed to the evaluator. edge_bad[i] is set when
- * path[i]'s signature did not verify with path[i+1]'s key. */
+/* One candidate path handed to the evaluator. edges[i] is path[i]'s
+ * signature checked with path[i+1]'s key. */
 typedef struct {
 	const chain__node *nodes;
 	const chain__edge *edges; /* len - 1 entries */
 	size_t len;
 	chain__end end;
+	/* Explain mode (chain__search.explain), else NULL and false: which
+	 * edges the cache answered; an END_NO_ISSUER whose issuers were all on
+	 * the path already. */
+	const bool *cached;
+	bool loop;
 } chain__path;
 
 /* Returns true to stop the search (a trusted path was found). */
@@ -474,6 +481,7 @@ typedef struct {
 	chain__path_cb on_path;
 	void *ctx;
 	chain_cache *cache; /* may be NULL */
+	bool explain;       /* fill chain__path.cached and .loop; report END_BUDGET */
 } chain__search;
 
 typedef struct {
@@ -564,8 +572,11 @@ typedef struct {
 	char *message;
 } chain__result_problem;
 
+typedef struct chain__explain chain__explain;
+
 struct chain_result {
 	bool ok, anchored, order_repaired;
+	chain__explain *explain; /* explain mode: the attempts (explain.c), else NULL */
 	chain_reason reason;
 	int64_t time;
 	chain__result_problem *problems;
@@ -597,5 +608,23 @@ int chain__result_instantiate(chain_result **out, const chain_result *tmpl,
                               int64_t now);
 /* An estimate of the bytes a result holds, for the cache's bound. */
 size_t chain__result_footprint(const chain_result *result);
+/* One certificate as results keep it (DER copied when served, else a
+ * reference), its strings formatted on first use, and its release; @owner
+ * is the result holding it (its packed block is not freed), or NULL. */
+int chain__result_cert_keep(chain__result_cert *rc, const chain__node *node);
+const char *chain__result_cert_subject(chain__result_cert *rc);
+const char *chain__result_cert_issuer(chain__result_cert *rc);
+const char *chain__result_cert_fingerprint(chain__result_cert *rc);
+void chain__result_cert_release(const chain_result *owner, chain__result_cert *rc);
+
+/* ---- explain.c: the attempts of explain mode ------------------------------ */
+
+/* Attempts recorded during one verification, at most @max kept. */
+chain__explain *chain__explain_new(size_t max);
+void chain__explain_free(chain__explain *x);
+/* Record @path (its certificates, edges, end) with the problems the rules
+ * found on it; @trusted when it is the accepted path. */
+int chain__explain_add(chain__explain *x, const chain__path *path, const chain__problems *ps,
+                       bool trusted);
 
 #endif /* CHAIN_INTERNAL_H */

@@ -13,11 +13,13 @@ typedef struct {
 	int score;
 	size_t order;
 	chain__edge edge;
+	bool cached; /* the cache answered edge */
 } candidate;
 
 typedef struct {
 	const chain__cert *issuer, *subject;
 	chain__edge result;
+	bool cached;
 } memo_entry;
 
 typedef struct {
@@ -25,10 +27,12 @@ typedef struct {
 	chain__search_stats *stats;
 	chain__node path[CHAIN__MAX_PATH];
 	chain__edge edges[CHAIN__MAX_PATH];
+	bool cached[CHAIN__MAX_PATH];
 	size_t len;
 	memo_entry *memo;
 	size_t n_memo, cap_memo;
-	bool stop;
+	bool stop, budget_reported;
+	bool looped; /* explain mode: gather() skipped an issuer already on the path */
 	int error;
 } walk;
 
@@ -102,8 +106,11 @@ static int push_candidate(walk *w, candidates *cs, const chain__cert *subject,
 	w->stats->candidates++;
 	if (budget_spent(w))
 		return CHAIN_OK;
-	if (on_path(w, cert))
+	if (on_path(w, cert)) {
+		/* Another certificate of the path, not the subject's own self-signature. */
+		w->looped |= memcmp(cert->sha256, subject->sha256, CHAIN__SHA256_LEN) != 0;
 		return CHAIN_OK;
+	}
 	if (chain__grow(&cs->v, &cs->cap, cs->n, sizeof(*cs->v)) < 0)
 		return CHAIN_ENOMEM;
 	candidate *c = &cs->v[cs->n];
@@ -111,6 +118,7 @@ static int push_candidate(walk *w, candidates *cs, const chain__cert *subject,
 	/* Set by extend() before it is read; a candidate never checked (past
 	 * the depth cap) is skipped in both passes. */
 	c->edge = CHAIN__EDGE_UNSUPPORTED;
+	c->cached = false;
 	c->score = score(w, subject, &c->node);
 	c->order = cs->n++;
 	return CHAIN_OK;
@@ -155,11 +163,15 @@ static int gather(walk *w, candidates *cs, const chain__cert *subject)
 /* The signature of path[len-1] under @issuer's key, memoised per call: a
  * lattice reaches the same edge along many paths, and the budget counts
  * only real checks. */
-static chain__edge check_edge(walk *w, chain__cert *issuer, const chain__cert *subject)
+static chain__edge check_edge(walk *w, chain__cert *issuer, const chain__cert *subject,
+                              bool *cached)
 {
+	*cached = false;
 	for (size_t i = 0; i < w->n_memo; i++)
-		if (w->memo[i].issuer == issuer && w->memo[i].subject == subject)
+		if (w->memo[i].issuer == issuer && w->memo[i].subject == subject) {
+			*cached = w->memo[i].cached;
 			return w->memo[i].result;
+		}
 	/* A cached edge counts against the budget as a computed one would: the
 	 * cache may change speed, never a verdict. */
 	w->stats->sig_checks++;
@@ -167,20 +179,23 @@ static chain__edge check_edge(walk *w, chain__cert *issuer, const chain__cert *s
 		return CHAIN__EDGE_UNSUPPORTED;
 	chain__edge e;
 	chain_cache *cache = chain__edge_cacheable(subject) ? w->s->cache : NULL;
-	if (!cache || !chain__cache_get_edge(cache, issuer, subject, &e)) {
+	if (cache && chain__cache_get_edge(cache, issuer, subject, &e)) {
+		*cached = true;
+	} else {
 		e = chain__edge_verify(issuer, subject);
 		if (cache)
 			chain__cache_put_edge(cache, issuer, subject, e);
 	}
 	if (chain__grow(&w->memo, &w->cap_memo, w->n_memo, sizeof(*w->memo)) < 0)
 		return e; /* memoising is an optimisation only */
-	w->memo[w->n_memo++] = (memo_entry){issuer, subject, e};
+	w->memo[w->n_memo++] = (memo_entry){issuer, subject, e, *cached};
 	return e;
 }
 
-static void report(walk *w, chain__end end)
+static void report(walk *w, chain__end end, bool loop)
 {
-	chain__path p = {w->path, w->edges, w->len, end};
+	bool explain = w->s->explain;
+	chain__path p = {w->path, w->edges, w->len, end, explain ? w->cached : NULL, loop && explain};
 	if (w->s->on_path(w->s->ctx, &p)) {
 		w->stats->found = true;
 		w->stop = true;
@@ -208,6 +223,7 @@ static size_t logical_intermediates(const walk *w)
 static void descend(walk *w, const candidate *c)
 {
 	w->edges[w->len - 1] = c->edge;
+	w->cached[w->len - 1] = c->cached;
 	w->path[w->len++] = c->node;
 	extend(w);
 	w->len--;
@@ -220,10 +236,12 @@ static void extend(walk *w)
 	bool depth_hit = false, descended = false;
 
 	if (is_anchor(w, top)) {
-		report(w, CHAIN__END_ANCHOR);
+		report(w, CHAIN__END_ANCHOR, false);
 		return;
 	}
+	w->looped = false;
 	int ret = gather(w, &cs, top->cert);
+	bool looped = w->looped;
 	if (ret < 0) {
 		w->error = ret;
 		w->stop = true;
@@ -248,7 +266,7 @@ static void extend(walk *w)
 				continue;
 			}
 			if (pass == 0)
-				c->edge = check_edge(w, c->node.cert, top->cert);
+				c->edge = check_edge(w, c->node.cert, top->cert, &c->cached);
 			if (w->stop || (pass == 0) != (c->edge == CHAIN__EDGE_OK))
 				continue;
 			if (tainted && descended)
@@ -258,8 +276,13 @@ static void extend(walk *w)
 		}
 	}
 	if (!descended && !w->stop)
-		report(w, depth_hit ? CHAIN__END_DEPTH : CHAIN__END_NO_ISSUER);
+		report(w, depth_hit ? CHAIN__END_DEPTH : CHAIN__END_NO_ISSUER, !depth_hit && looped);
 cleanup:
+	/* Explain mode shows where the budget ran out: the path it was on. */
+	if (w->s->explain && w->stats->budget_exceeded && !w->budget_reported && !w->error) {
+		w->budget_reported = true;
+		report(w, CHAIN__END_BUDGET, false);
+	}
 	free(cs.v);
 }
 

@@ -107,7 +107,7 @@ static int take_der(chain__result_cert *rc, chain__cert *cert, const unsigned ch
 	return CHAIN_OK;
 }
 
-static int keep_cert(chain__result_cert *rc, const chain__node *node)
+int chain__result_cert_keep(chain__result_cert *rc, const chain__node *node)
 {
 	chain__cert *c = node->cert;
 	rc->der_len = c->der_len;
@@ -136,7 +136,7 @@ int chain__result_from_path(chain_result **out, const chain__path *path,
 		return CHAIN_ENOMEM;
 	}
 	for (size_t i = 0; i < n_certs; i++) {
-		if (keep_cert(&r->certs[i], &path->nodes[i]) < 0) {
+		if (chain__result_cert_keep(&r->certs[i], &path->nodes[i]) < 0) {
 			chain_result_free(r);
 			return CHAIN_ENOMEM;
 		}
@@ -220,7 +220,7 @@ static char *put_text(char **w, const char *s)
 static bool in_block(const chain_result *r, const void *p)
 {
 	const char *c = p, *base = (const char *)r;
-	return c >= base && c < base + r->block_bytes;
+	return r && c >= base && c < base + r->block_bytes;
 }
 
 /* The DER the caller served for @s (by its input index), or NULL. */
@@ -359,20 +359,24 @@ static void free_part(const chain_result *r, const void *p)
 		free((void *)p);
 }
 
+void chain__result_cert_release(const chain_result *owner, chain__result_cert *c)
+{
+	if (c->cert)
+		chain__cert_unref(c->cert);
+	else
+		free_part(owner, c->der);
+	free_part(owner, c->subject_str);
+	free_part(owner, c->issuer_str);
+	free_part(owner, c->serial_str);
+}
+
 void chain_result_free(chain_result *r)
 {
 	if (!r)
 		return;
-	for (size_t i = 0; i < r->n_certs; i++) {
-		chain__result_cert *c = &r->certs[i];
-		if (c->cert)
-			chain__cert_unref(c->cert);
-		else
-			free_part(r, c->der);
-		free_part(r, c->subject_str);
-		free_part(r, c->issuer_str);
-		free_part(r, c->serial_str);
-	}
+	chain__explain_free(r->explain);
+	for (size_t i = 0; i < r->n_certs; i++)
+		chain__result_cert_release(r, &r->certs[i]);
 	for (size_t i = 0; i < r->n_problems; i++)
 		free_part(r, r->problems[i].message);
 	free_part(r, r->certs);
@@ -471,42 +475,50 @@ const unsigned char *chain_result_cert_der(const chain_result *r, size_t i, size
 }
 
 /* A per-certificate string, formatted on first use from a DER slice. */
-static const char *lazy(const chain_result *r, size_t i, size_t field, size_t span,
+static const char *lazy(chain__result_cert *c, char **slot, chain__span span,
                         char *(*format)(chain__slice))
 {
-	chain__result_cert *c = cert_at(r, i);
-	if (!c)
-		return NULL;
-	char **slot = (char **)((char *)c + field);
-	if (!*slot)
-		*slot = format(slice_of(c, *(const chain__span *)((const char *)c + span)));
-	return *slot;
+	if (c && !*slot)
+		*slot = format(slice_of(c, span));
+	return c ? *slot : NULL;
+}
+
+const char *chain__result_cert_subject(chain__result_cert *c)
+{
+	return c ? lazy(c, &c->subject_str, c->subject, chain__dn_string) : NULL;
+}
+
+const char *chain__result_cert_issuer(chain__result_cert *c)
+{
+	return c ? lazy(c, &c->issuer_str, c->issuer, chain__dn_string) : NULL;
+}
+
+const char *chain__result_cert_fingerprint(chain__result_cert *c)
+{
+	if (c && !c->fingerprint[0])
+		chain__hex(c->sha256, CHAIN__SHA256_LEN, c->fingerprint);
+	return c ? c->fingerprint : NULL;
 }
 
 const char *chain_result_cert_subject(const chain_result *r, size_t i)
 {
-	return lazy(r, i, offsetof(chain__result_cert, subject_str),
-	            offsetof(chain__result_cert, subject), chain__dn_string);
+	return chain__result_cert_subject(cert_at(r, i));
 }
 
 const char *chain_result_cert_issuer(const chain_result *r, size_t i)
 {
-	return lazy(r, i, offsetof(chain__result_cert, issuer_str),
-	            offsetof(chain__result_cert, issuer), chain__dn_string);
+	return chain__result_cert_issuer(cert_at(r, i));
 }
 
 const char *chain_result_cert_serial(const chain_result *r, size_t i)
 {
-	return lazy(r, i, offsetof(chain__result_cert, serial_str),
-	            offsetof(chain__result_cert, serial), chain__serial_hex);
+	chain__result_cert *c = cert_at(r, i);
+	return c ? lazy(c, &c->serial_str, c->serial, chain__serial_hex) : NULL;
 }
 
 const char *chain_result_cert_fingerprint(const chain_result *r, size_t i)
 {
-	chain__result_cert *c = cert_at(r, i);
-	if (c && !c->fingerprint[0])
-		chain__hex(c->sha256, CHAIN__SHA256_LEN, c->fingerprint);
-	return c ? c->fingerprint : NULL;
+	return chain__result_cert_fingerprint(cert_at(r, i));
 }
 
 int64_t chain_result_cert_not_before(const chain_result *r, size_t i)

@@ -21,6 +21,7 @@ typedef struct {
 	chain__path best_path;
 	bool has_best;
 	chain__crl_checks crl_checks;
+	chain__explain *explain; /* explain mode: every path tried, else NULL */
 	int error;
 } evaluation;
 
@@ -48,6 +49,12 @@ static bool evaluate(void *ctx, const chain__path *p)
 {
 	evaluation *e = ctx;
 
+	if (p->end == CHAIN__END_BUDGET) { /* explain mode only: where the search stopped */
+		int ret = chain__explain_add(e->explain, p, NULL, false);
+		if (ret < 0)
+			e->error = ret;
+		return false;
+	}
 	chain__problems_clear(&e->scratch);
 	int ret = chain__check_path(&e->scratch, p, e->policy, &e->clock);
 	if (ret == CHAIN_OK && e->store->n_crls)
@@ -59,6 +66,10 @@ static bool evaluate(void *ctx, const chain__path *p)
 		return true;
 	}
 	bool trusted = p->end == CHAIN__END_ANCHOR && e->scratch.n == 0;
+	if (e->explain && (ret = chain__explain_add(e->explain, p, &e->scratch, trusted)) < 0) {
+		e->error = ret;
+		return true;
+	}
 	if (trusted || better(e, p)) {
 		chain__problems tmp = e->best;
 		e->best = e->scratch;
@@ -66,7 +77,7 @@ static bool evaluate(void *ctx, const chain__path *p)
 		memcpy(e->nodes, p->nodes, p->len * sizeof(*p->nodes));
 		if (p->len > 1)
 			memcpy(e->edges, p->edges, (p->len - 1) * sizeof(*p->edges));
-		e->best_path = (chain__path){e->nodes, e->edges, p->len, p->end};
+		e->best_path = (chain__path){e->nodes, e->edges, p->len, p->end, NULL, false};
 		e->has_best = true;
 	}
 	return trusted;
@@ -298,6 +309,7 @@ static int search_and_report(chain_result **out, evaluation *e, served_set *serv
 		.on_path = evaluate,
 		.ctx = e,
 		.cache = cache,
+		.explain = e->explain != NULL,
 	};
 	/* CRL signature checks draw on the search's signature budget. */
 	e->crl_checks.sig_checks = &stats.sig_checks;
@@ -344,13 +356,17 @@ int chain__verify(chain_result **out, const chain_store *store, const chain_poli
 		if (!ders[i])
 			return CHAIN_EINVAL;
 	e.clock = chain__clock_at(chain__verification_time(p));
+	if (p->explain && !(e.explain = chain__explain_new(p->explain)))
+		return CHAIN_ENOMEM;
+	/* An explained verdict has attempts a cached one lacks: no verdict cache. */
+	chain_cache *verdicts = e.explain ? NULL : cache;
 	if ((ret = check_sizes(out, p, lens, n, e.clock.now)) != CHAIN_OK)
-		return ret;
+		goto cleanup;
 	if ((ret = hash_served(&sha, ders, lens, n)) < 0)
-		return ret;
-	if (cache) {
+		goto cleanup;
+	if (verdicts) {
 		if ((ret = verdict_key(key, store, pool, p, sha, n)) < 0 ||
-		    (ret = chain__cache_get_verdict(cache, key, e.clock.now, ders, lens, n, out)) < 0 ||
+		    (ret = chain__cache_get_verdict(verdicts, key, e.clock.now, ders, lens, n, out)) < 0 ||
 		    *out)
 			goto cleanup;
 	}
@@ -359,9 +375,14 @@ int chain__verify(chain_result **out, const chain_store *store, const chain_poli
 		ret = search_and_report(out, &e, &served, store, pool, cache);
 	/* Input errors (CHAIN_EPARSE, CHAIN_ELIMIT) are not cached: they are
 	 * found before any work worth saving. */
-	if (ret == CHAIN_OK && cache)
-		chain__cache_put_verdict(cache, key, &e.clock, *out);
+	if (ret == CHAIN_OK && verdicts)
+		chain__cache_put_verdict(verdicts, key, &e.clock, *out);
 cleanup:
+	if (*out && e.explain) { /* input errors too: explained, with no attempt */
+		(*out)->explain = e.explain;
+		e.explain = NULL;
+	}
+	chain__explain_free(e.explain);
 	chain__problems_clear(&e.scratch);
 	chain__problems_clear(&e.best);
 	free(e.scratch.v);

@@ -129,6 +129,20 @@ CHAIN_API int chain_policy_set_repair_order(chain_policy *policy, int enabled);
  * policy's purpose. Default off. Since: 0.1 */
 CHAIN_API int chain_policy_set_precertificate(chain_policy *policy, int enabled);
 
+/** The number of attempts explain mode keeps by default. */
+#define CHAIN_EXPLAIN_DEFAULT 64
+
+/** Explain mode: the result records every path the builder tried (each
+ * certificate and where it came from, each signature checked and whether the
+ * cache answered, and why the attempt ended), up to @max_attempts of them
+ * (CHAIN_EXPLAIN_DEFAULT is a good bound; chain_result_attempts_dropped()
+ * counts the rest); read them with chain_result_attempt_*(). 0 turns it off,
+ * the default: off, it costs nothing. An explained verification does not use
+ * or fill a cache's verdicts (certificates and signature checks still come
+ * from the cache). Returns CHAIN_OK, or CHAIN_EINVAL when @policy is NULL.
+ * Since: 0.3 */
+CHAIN_API int chain_policy_set_explain(chain_policy *policy, size_t max_attempts);
+
 /** Accept SHA-1 signatures on non-anchor certificates. MD5 and MD2 are never
  * accepted. Default off. Since: 0.1 */
 CHAIN_API int chain_policy_set_allow_sha1(chain_policy *policy, int enabled);

@@ -115,6 +115,83 @@ CHAIN_API chain_source chain_result_cert_source(const chain_result *result, size
 /** Index in the served chain of a CHAIN_SOURCE_SERVED certificate, else -1. */
 CHAIN_API int chain_result_cert_input_index(const chain_result *result, size_t i);
 
+/* ---- Explain mode (chain_policy_set_explain()) ----------------------------
+ *
+ * Every path the builder tried, in the order it tried them: an attempt is a
+ * list of certificates from the leaf (0) upwards, the signature edge between
+ * each certificate and the next (edge j: certificate j checked with
+ * certificate j+1's key), and how it ended. Without explain mode, or for an
+ * input error, there are none. Indices out of range give 0, -1 or NULL, as
+ * for the path accessors above; strings are borrowed from the result. */
+
+/* How an attempt ended. Values are ABI. */
+typedef enum {
+	CHAIN_ATTEMPT_TRUSTED = 0,     /* reached an anchor and every rule held: the result's path */
+	CHAIN_ATTEMPT_RULE_FAILED = 1, /* reached an anchor, but a rule failed (see its reasons) */
+	CHAIN_ATTEMPT_NO_ISSUER = 2,   /* no certificate could issue the last one */
+	CHAIN_ATTEMPT_LOOP = 3,        /* every issuer of the last one was already on the path */
+	CHAIN_ATTEMPT_DEPTH = 4,       /* the next issuer would exceed the policy's depth */
+	CHAIN_ATTEMPT_BUDGET = 5       /* the search budget ran out on this path */
+} chain_attempt_end;
+
+/* The outcome of one signature edge. Values are ABI. */
+typedef enum {
+	CHAIN_EDGE_GOOD = 0,          /* the signature verifies with the issuer's key */
+	CHAIN_EDGE_BAD_SIGNATURE = 1, /* it does not */
+	CHAIN_EDGE_UNSUPPORTED = 2,   /* the algorithm or key cannot be used */
+	CHAIN_EDGE_NOT_CHECKED = 3    /* not checked (the search stopped first) */
+} chain_edge_result;
+
+/** 1 when the result was made in explain mode (it may still hold no
+ * attempt: a chain that could not be read), else 0. Since: 0.3 */
+CHAIN_API int chain_result_explained(const chain_result *result);
+/** Number of attempts kept. Since: 0.3 */
+CHAIN_API size_t chain_result_attempt_count(const chain_result *result);
+/** Attempts tried but not kept (over the policy's bound). Since: 0.3 */
+CHAIN_API size_t chain_result_attempts_dropped(const chain_result *result);
+/** How attempt @a ended; CHAIN_ATTEMPT_NO_ISSUER when out of range. Since: 0.3 */
+CHAIN_API chain_attempt_end chain_result_attempt_end(const chain_result *result, size_t a);
+/** Number of certificates on attempt @a (0 when out of range). Since: 0.3 */
+CHAIN_API size_t chain_result_attempt_length(const chain_result *result, size_t a);
+/** Certificate @j of attempt @a: subject and issuer (RFC 4514), SHA-256
+ * fingerprint (64 lower-case hex digits); NULL when out of range. Since: 0.3 */
+CHAIN_API const char *chain_result_attempt_cert_subject(const chain_result *result, size_t a,
+                                                        size_t j);
+CHAIN_API const char *chain_result_attempt_cert_issuer(const chain_result *result, size_t a,
+                                                       size_t j);
+CHAIN_API const char *chain_result_attempt_cert_fingerprint(const chain_result *result, size_t a,
+                                                            size_t j);
+/** Where certificate @j of attempt @a came from; CHAIN_SOURCE_SERVED when out
+ * of range. Since: 0.3 */
+CHAIN_API chain_source chain_result_attempt_cert_source(const chain_result *result, size_t a,
+                                                        size_t j);
+/** Its index in the served chain (CHAIN_SOURCE_SERVED), else -1. Since: 0.3 */
+CHAIN_API int chain_result_attempt_cert_input_index(const chain_result *result, size_t a,
+                                                    size_t j);
+/** Edge @j of attempt @a (certificate j under certificate j+1's key):
+ * the signature's outcome; CHAIN_EDGE_NOT_CHECKED when out of range.
+ * Since: 0.3 */
+CHAIN_API chain_edge_result chain_result_attempt_edge(const chain_result *result, size_t a,
+                                                      size_t j);
+/** Edge @j of attempt @a: 1 when certificate j's authority key identifier
+ * matches certificate j+1's subject key identifier, 0 when they differ, -1
+ * when one is absent (or out of range). The names always match: issuers are
+ * found by name. Since: 0.3 */
+CHAIN_API int chain_result_attempt_edge_key_id(const chain_result *result, size_t a, size_t j);
+/** Edge @j of attempt @a: 1 when the cache answered its signature check
+ * (chain_verify_cached(), chain_batch), else 0. Since: 0.3 */
+CHAIN_API int chain_result_attempt_edge_cached(const chain_result *result, size_t a, size_t j);
+/** Number of reasons attempt @a failed for (0 for CHAIN_ATTEMPT_TRUSTED).
+ * Since: 0.3 */
+CHAIN_API size_t chain_result_attempt_reason_count(const chain_result *result, size_t a);
+/** Reason @k of attempt @a: its code (CHAIN_REASON_OK when out of range),
+ * the depth of the certificate it concerns on that attempt (-1: none) and an
+ * English sentence (NULL when out of range). Since: 0.3 */
+CHAIN_API chain_reason chain_result_attempt_reason(const chain_result *result, size_t a, size_t k);
+CHAIN_API int chain_result_attempt_reason_depth(const chain_result *result, size_t a, size_t k);
+CHAIN_API const char *chain_result_attempt_reason_message(const chain_result *result, size_t a,
+                                                          size_t k);
+
 CHAIN_END_DECLS
 
 #endif /* CHAIN_RESULT_H */
