@@ -3,7 +3,7 @@ import enum
 import ipaddress
 import os
 from collections.abc import Iterable, Sequence
-from typing import Any, Final, Union, final
+from typing import Any, Final, Literal, Union, final
 
 from _typeshed import structseq
 
@@ -11,9 +11,12 @@ __all__ = [
     "LIBCHAIN_HEADER_VERSION",
     "GNUTLS_VERSION",
     "LIBCHAIN_VERSION",
+    "Attempt",
+    "AttemptCertificate",
     "BackendError",
     "Cache",
     "Certificate",
+    "Edge",
     "Error",
     "ParseError",
     "Policy",
@@ -129,6 +132,7 @@ class Policy:
         max_certs: int | None = None,
         max_chain_bytes: int | None = None,
         max_cert_bytes: int | None = None,
+        explain: bool | int = False,
     ) -> Policy: ...
     @property
     def hostname(self) -> str | None: ...
@@ -164,6 +168,8 @@ class Policy:
     def max_chain_bytes(self) -> int | None: ...
     @property
     def max_cert_bytes(self) -> int | None: ...
+    @property
+    def explain(self) -> Literal[False] | int: ...
     def __eq__(self, value: object, /) -> bool: ...
     def __hash__(self) -> int: ...
 
@@ -174,6 +180,45 @@ class Cache:
     def stats(self) -> dict[str, int]: ...
 
 # Struct sequences at runtime (tuples with named fields, like os.stat_result).
+@final
+class AttemptCertificate(structseq[Any], tuple[str, str, str, str, int]):
+    __match_args__: Final = ("subject", "issuer", "fingerprint_sha256", "source", "input_index")
+    @property
+    def subject(self) -> str: ...
+    @property
+    def issuer(self) -> str: ...
+    @property
+    def fingerprint_sha256(self) -> str: ...
+    @property
+    def source(self) -> str: ...
+    @property
+    def input_index(self) -> int: ...
+
+@final
+class Edge(structseq[Any], tuple[str, bool | None, bool]):
+    __match_args__: Final = ("signature", "key_id", "cached")
+    @property
+    def signature(self) -> str: ...
+    @property
+    def key_id(self) -> bool | None: ...
+    @property
+    def cached(self) -> bool: ...
+
+@final
+class Attempt(
+    structseq[Any],
+    tuple[str, list[AttemptCertificate], list[Edge], list[Problem]],
+):
+    __match_args__: Final = ("end", "certificates", "edges", "reasons")
+    @property
+    def end(self) -> str: ...
+    @property
+    def certificates(self) -> list[AttemptCertificate]: ...
+    @property
+    def edges(self) -> list[Edge]: ...
+    @property
+    def reasons(self) -> list[Problem]: ...
+
 @final
 class Problem(structseq[Any], tuple[str, int, str, int]):
     __match_args__: Final = ("code", "depth", "message", "input_index")
@@ -225,6 +270,10 @@ class Result:
     def certificates(self) -> list[Certificate]: ...
     @property
     def anchored(self) -> bool: ...
+    @property
+    def attempts(self) -> list[Attempt]: ...
+    @property
+    def attempts_dropped(self) -> int: ...
     @property
     def order_repaired(self) -> bool: ...
     @property

@@ -15,6 +15,7 @@
 typedef struct {
 	PyTypeObject *store_type, *pool_type, *policy_type, *result_type;
 	PyTypeObject *problem_type, *certificate_type, *cache_type;
+	PyTypeObject *attempt_type, *attempt_cert_type, *edge_type; /* _attempts.c */
 	PyObject *error, *parse_error, *verification_error, *backend_error;
 	PyObject *epoch;       /* datetime(1970, 1, 1, tzinfo=timezone.utc) */
 	PyObject *naive_epoch; /* datetime(1970, 1, 1) */
@@ -130,6 +131,11 @@ PyObject *chainval_parse_time(PyObject *module, PyObject *arg);
 
 /* _result.c */
 int chainval_exec_result(PyObject *m);
+
+/* _attempts.c: Result.attempts (explain mode) as a list of Attempt tuples. */
+PyObject *chainval_make_attempts(chainval_state *st, const chain_result *r);
+int chainval_is_attempt(chainval_state *st, PyObject *o);
+int chainval_exec_attempts(PyObject *m);
 /* _result_from_state(state): a Result again from a pickle (Result.__reduce__). */
 PyObject *chainval_result_from_state(PyObject *module, PyObject *state);
 PyObject *chainval_result_wrap(chainval_state *st, chain_result *res); /* takes res */

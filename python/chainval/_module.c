@@ -47,6 +47,9 @@ static int module_traverse(PyObject *m, visitproc visit, void *arg)
 	Py_VISIT(st->result_type);
 	Py_VISIT(st->problem_type);
 	Py_VISIT(st->certificate_type);
+	Py_VISIT(st->attempt_type);
+	Py_VISIT(st->attempt_cert_type);
+	Py_VISIT(st->edge_type);
 	Py_VISIT(st->cache_type);
 	Py_VISIT(st->error);
 	Py_VISIT(st->parse_error);
@@ -69,6 +72,9 @@ static int module_clear(PyObject *m)
 	Py_CLEAR(st->result_type);
 	Py_CLEAR(st->problem_type);
 	Py_CLEAR(st->certificate_type);
+	Py_CLEAR(st->attempt_type);
+	Py_CLEAR(st->attempt_cert_type);
+	Py_CLEAR(st->edge_type);
 	Py_CLEAR(st->cache_type);
 	Py_CLEAR(st->error);
 	Py_CLEAR(st->parse_error);
@@ -117,6 +123,7 @@ static PyModuleDef_Slot module_slots[] = {
 	{Py_mod_exec, chainval_exec_store},
 	{Py_mod_exec, chainval_exec_policy},
 	{Py_mod_exec, chainval_exec_result},
+	{Py_mod_exec, chainval_exec_attempts},
 	{Py_mod_exec, chainval_exec_cache},
 	{Py_mod_exec, chainval_exec_scan},
 	{Py_mod_exec, exec_versions},

@@ -8,10 +8,10 @@
 static const char *const field_names[] = {
 	"hostname", "ip", "purpose", "at", "max_depth", "partial_chain", "cn_fallback",
 	"allow_sha1", "strict", "repair_order", "precertificate", "min_rsa_bits", "max_sig_checks",
-	"max_candidates", "max_certs", "max_chain_bytes", "max_cert_bytes",
+	"max_candidates", "max_certs", "max_chain_bytes", "max_cert_bytes", "explain",
 };
 enum { F_HOSTNAME, F_IP, F_PURPOSE, F_AT, F_MAX_DEPTH, F_PARTIAL, F_CN, F_SHA1, F_STRICT, F_REPAIR,
-       F_PRECERT, F_RSA, F_SIG, F_CAND, F_CERTS, F_CHAIN_BYTES, F_CERT_BYTES, N_FIELDS };
+       F_PRECERT, F_RSA, F_SIG, F_CAND, F_CERTS, F_CHAIN_BYTES, F_CERT_BYTES, F_EXPLAIN, N_FIELDS };
 
 static const chain_limit limit_of[N_FIELDS] = {
 	[F_SIG] = CHAIN_LIMIT_SIG_CHECKS, [F_CAND] = CHAIN_LIMIT_CANDIDATES,
@@ -175,9 +175,13 @@ static int configure(chainval_state *st, chain_policy *p, PyObject **f)
 	chain_policy_set_strict(p, f[F_STRICT] == Py_True);
 	chain_policy_set_repair_order(p, f[F_REPAIR] == Py_True);
 	chain_policy_set_precertificate(p, f[F_PRECERT] == Py_True);
-	for (int i = F_SIG; i < N_FIELDS; i++)
+	for (int i = F_SIG; i <= F_CERT_BYTES; i++)
 		if (set_limit(p, limit_of[i], f[i], field_names[i]) < 0)
 			return -1;
+	n = 0;
+	if (f[F_EXPLAIN] != Py_False && get_int(f[F_EXPLAIN], "explain", 1, 1 << 20, &n) < 0)
+		return -1;
+	chain_policy_set_explain(p, (size_t)n);
 	(void)st;
 	return 0;
 }
@@ -226,14 +230,16 @@ static PyObject *policy_new(PyTypeObject *type, PyObject *args, PyObject *kwargs
 	f[F_PURPOSE] = NULL;
 	f[F_PARTIAL] = f[F_CN] = f[F_SHA1] = f[F_REPAIR] = f[F_PRECERT] = Py_False;
 	f[F_STRICT] = Py_True;
-	if (!PyArg_ParseTupleAndKeywords(args, kwargs, "|$OOOOOOOOOOOOOOOOO:Policy", kw, &f[0], &f[1],
+	f[F_EXPLAIN] = Py_False;
+	if (!PyArg_ParseTupleAndKeywords(args, kwargs, "|$OOOOOOOOOOOOOOOOOO:Policy", kw, &f[0], &f[1],
 	                                 &f[2], &f[3], &f[4], &f[5], &f[6], &f[7], &f[8], &f[9],
-	                                 &f[10], &f[11], &f[12], &f[13], &f[14], &f[15], &f[16]))
+	                                 &f[10], &f[11], &f[12], &f[13], &f[14], &f[15], &f[16],
+	                                 &f[17]))
 		return NULL;
 	PyObject *server = NULL;
 	if (!f[F_PURPOSE] && !(f[F_PURPOSE] = server = PyUnicode_FromString("server")))
 		return NULL;
-	PyObject *at = NULL, *key = NULL, *addresses[2] = {NULL, NULL};
+	PyObject *at = NULL, *key = NULL, *addresses[2] = {NULL, NULL}, *explain = NULL;
 	PolicyObject *self = NULL;
 	/* ipaddress.IPv4Address / IPv6Address for ip= or hostname=: their text
 	 * (recognised by module, so ipaddress is not imported otherwise). */
@@ -249,6 +255,14 @@ static PyObject *policy_new(PyTypeObject *type, PyObject *args, PyObject *kwargs
 		PyErr_Clear();
 		if (is_address && !(f[address_fields[i]] = addresses[i] = PyObject_Str(v)))
 			goto done;
+	}
+	/* explain: False (off), True (the default bound) or a bound; kept as
+	 * False or an int, so that equal policies compare equal. */
+	if (f[F_EXPLAIN] == Py_True) {
+		if (!(f[F_EXPLAIN] = explain = PyLong_FromLong(CHAIN_EXPLAIN_DEFAULT)))
+			goto done;
+	} else if (PyLong_CheckExact(f[F_EXPLAIN]) && PyLong_AsLong(f[F_EXPLAIN]) == 0) {
+		f[F_EXPLAIN] = Py_False;
 	}
 	if (check_types(f) < 0 || !(at = chainval_time_arg(st, f[F_AT])))
 		goto done;
@@ -269,6 +283,7 @@ static PyObject *policy_new(PyTypeObject *type, PyObject *args, PyObject *kwargs
 	}
 done:
 	Py_XDECREF(server);
+	Py_XDECREF(explain);
 	Py_XDECREF(addresses[0]);
 	Py_XDECREF(addresses[1]);
 	Py_XDECREF(at);
@@ -385,6 +400,7 @@ static PyGetSetDef policy_getset[] = {
 	FIELD("max_certs", F_CERTS, "Distinct served certificates allowed, or None (32)."),
 	FIELD("max_chain_bytes", F_CHAIN_BYTES, "Served chain size bound, or None (1 MiB)."),
 	FIELD("max_cert_bytes", F_CERT_BYTES, "Certificate size bound, or None (64 KiB)."),
+	FIELD("explain", F_EXPLAIN, "False, or how many tried paths results keep (Result.attempts)."),
 	{NULL, NULL, NULL, NULL, NULL},
 };
 
@@ -399,8 +415,10 @@ static PyType_Slot policy_slots[] = {
 	            "partial_chain=False, cn_fallback=False, allow_sha1=False, strict=True, repair_order=False, "
 	            "precertificate=False, min_rsa_bits=None, "
 	            "max_sig_checks=None, max_candidates=None, max_certs=None, max_chain_bytes=None, "
-	            "max_cert_bytes=None)\n--\n\n"
+	            "max_cert_bytes=None, explain=False)\n--\n\n"
 	            "What a chain must satisfy. Immutable, hashable, shareable between threads.\n"
+	            "explain: True (keep up to 64 tried paths), a number of them, or False: "
+	            "Result.attempts. "
 	            "purpose: 'server', 'client', 'any' or a dotted EKU OID. at: unix seconds (int), "
 	            "a datetime (naive means UTC) or None (the clock at each verification). "
 	            "max_depth: intermediates between leaf and anchor (None: 8). precertificate: verify "

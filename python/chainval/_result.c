@@ -19,13 +19,15 @@ static inline const void *process_datetime_api(void)
 typedef struct {
 	PyObject_HEAD
 	chain_result *res;                        /* NULL for a result made again by unpickling */
-	PyObject *reasons, *chain, *certificates; /* caches, NULL until read */
+	PyObject *reasons, *chain, *certificates, *attempts; /* caches, NULL until read */
 	PyObject *state;                          /* unpickled: content(), below; else NULL */
 } ResultObject;
 
 /* The fields of content() (and of a pickled result), in order. */
 enum { S_OK, S_CODE, S_REASONS, S_CERTIFICATES, S_ANCHORED, S_ORDER_REPAIRED, S_TIME,
-       S_ERROR_INDEX, S_ERROR_MESSAGE, S_COUNT };
+       S_ERROR_INDEX, S_ERROR_MESSAGE, S_ATTEMPTS, S_DROPPED, S_COUNT };
+/* A pickle of 0.2 has no attempts: the fields before S_ATTEMPTS. */
+#define S_COUNT_0_2 S_ATTEMPTS
 
 /* Getters of an unpickled result read its state. */
 #define FROM_STATE(r, i)                                            \
@@ -66,7 +68,7 @@ PyObject *chainval_result_wrap(chainval_state *st, chain_result *res)
 		return NULL;
 	}
 	r->res = res;
-	r->reasons = r->chain = r->certificates = r->state = NULL;
+	r->reasons = r->chain = r->certificates = r->attempts = r->state = NULL;
 	return (PyObject *)r;
 }
 
@@ -77,6 +79,7 @@ static void result_dealloc(ResultObject *r)
 	Py_XDECREF(r->reasons);
 	Py_XDECREF(r->chain);
 	Py_XDECREF(r->certificates);
+	Py_XDECREF(r->attempts);
 	Py_XDECREF(r->state);
 	PyObject_Free(r);
 	Py_DECREF(tp);
@@ -220,6 +223,26 @@ static PyObject *get_certificates(ResultObject *r, void *c)
 	return cached(r, &r->certificates, make_certificates);
 }
 
+static PyObject *make_attempts(ResultObject *r)
+{
+	return chainval_make_attempts(state_of_type(Py_TYPE(r)), r->res);
+}
+
+static PyObject *get_attempts(ResultObject *r, void *c)
+{
+	(void)c;
+	return cached(r, &r->attempts, make_attempts);
+}
+
+static PyObject *get_attempts_dropped(ResultObject *r, void *c)
+{
+	(void)c;
+	if (!r->res)
+		return PyTuple_GET_SIZE(r->state) > S_DROPPED ? Py_NewRef(PyTuple_GET_ITEM(r->state, S_DROPPED))
+		                                              : PyLong_FromLong(0);
+	return PyLong_FromSize_t(chain_result_attempts_dropped(r->res));
+}
+
 static PyObject *get_ok(ResultObject *r, void *c)
 {
 	(void)c;
@@ -332,6 +355,8 @@ static PyGetSetDef result_getset[] = {
 	{"chain", (getter)get_chain, NULL, "The reported path as DER bytes, leaf first.", NULL},
 	{"certificates", (getter)get_certificates, NULL, "The reported path as Certificate tuples.", NULL},
 	{"anchored", (getter)get_anchored, NULL, "True when the reported path ends at an anchor.", NULL},
+	{"attempts", (getter)get_attempts, NULL, "Every path tried, as Attempt tuples, in the order tried (Policy(explain=...); else empty).", NULL},
+	{"attempts_dropped", (getter)get_attempts_dropped, NULL, "Paths tried but not kept in attempts (over Policy(explain=N)).", NULL},
 	{"order_repaired", (getter)get_order_repaired, NULL, "True when Policy(repair_order=True) took another served certificate than the first as the leaf.", NULL},
 	{"time", (getter)get_time, NULL, "The verification time used (unix seconds).", NULL},
 	{"error_index", (getter)get_error_index, NULL, "For malformed/input_limit results: the offending certificate's index (-1: the whole chain); else None.", NULL},
@@ -387,7 +412,8 @@ PyObject *chainval_result_from_state(PyObject *module, PyObject *state)
 {
 	chainval_state *st = state_of_module(module);
 	static const char *const what = "not a chainval.Result state";
-	if (!PyTuple_Check(state) || PyTuple_GET_SIZE(state) != S_COUNT ||
+	Py_ssize_t size = PyTuple_Check(state) ? PyTuple_GET_SIZE(state) : 0;
+	if ((size != S_COUNT && size != S_COUNT_0_2) ||
 	    !PyBool_Check(PyTuple_GET_ITEM(state, S_OK)) ||
 	    !PyUnicode_Check(PyTuple_GET_ITEM(state, S_CODE)) ||
 	    !PyList_Check(PyTuple_GET_ITEM(state, S_REASONS)) ||
@@ -396,6 +422,12 @@ PyObject *chainval_result_from_state(PyObject *module, PyObject *state)
 		return PyErr_Format(PyExc_TypeError, "%s", what);
 	PyObject *reasons = PyTuple_GET_ITEM(state, S_REASONS);
 	PyObject *certs = PyTuple_GET_ITEM(state, S_CERTIFICATES);
+	PyObject *attempts = size == S_COUNT ? PyTuple_GET_ITEM(state, S_ATTEMPTS) : NULL;
+	if (attempts && (!PyList_Check(attempts) || !PyLong_Check(PyTuple_GET_ITEM(state, S_DROPPED))))
+		return PyErr_Format(PyExc_TypeError, "%s", what);
+	for (Py_ssize_t i = 0; attempts && i < PyList_GET_SIZE(attempts); i++)
+		if (!chainval_is_attempt(st, PyList_GET_ITEM(attempts, i)))
+			return PyErr_Format(PyExc_TypeError, "%s", what);
 	for (Py_ssize_t i = 0; i < PyList_GET_SIZE(reasons); i++)
 		if (!PyObject_TypeCheck(PyList_GET_ITEM(reasons, i), st->problem_type))
 			return PyErr_Format(PyExc_TypeError, "%s", what);
@@ -417,7 +449,12 @@ PyObject *chainval_result_from_state(PyObject *module, PyObject *state)
 	r->state = Py_NewRef(state);
 	r->reasons = Py_NewRef(reasons);
 	r->certificates = Py_NewRef(certs);
+	r->attempts = attempts ? Py_NewRef(attempts) : PyList_New(0);
 	r->chain = chain;
+	if (!r->attempts) {
+		Py_DECREF(r);
+		return NULL;
+	}
 	return (PyObject *)r;
 }
 
@@ -436,10 +473,11 @@ static PyMethodDef result_methods[] = {
  * the same through every attribute. */
 static PyObject *content(ResultObject *r)
 {
-	return Py_BuildValue("(NNNNNNNNN)", get_ok(r, NULL), get_code(r, NULL), get_reasons(r, NULL),
+	return Py_BuildValue("(NNNNNNNNNNN)", get_ok(r, NULL), get_code(r, NULL), get_reasons(r, NULL),
 	                     get_certificates(r, NULL), get_anchored(r, NULL),
 	                     get_order_repaired(r, NULL), get_time(r, NULL),
-	                     get_error_index(r, NULL), get_error_message(r, NULL));
+	                     get_error_index(r, NULL), get_error_message(r, NULL),
+	                     get_attempts(r, NULL), get_attempts_dropped(r, NULL));
 }
 
 static PyObject *result_richcompare(PyObject *a, PyObject *b, int op)

@@ -50,7 +50,7 @@ def is_url(path: str) -> bool:
 
 def _url_fs(path: str) -> tuple[Any, str]:
     try:
-        import fsspec
+        import fsspec  # type: ignore[import-untyped]
     except ImportError:
         raise OSError(f"{path}: reading a URL needs fsspec (pip install fsspec, and its "
                       "filesystem's package, e.g. s3fs)") from None
@@ -89,7 +89,7 @@ class ByteRange(io.RawIOBase):
 
     def __init__(self, path: str, start: int, end: int) -> None:
         super().__init__()
-        self._file = open_input(path)
+        self._file: Any = open_input(path)
         self._file.seek(start)
         self._left = max(0, end - start)
 
