@@ -1,8 +1,9 @@
-"""The ``chainval`` command: ``chainval scan`` and ``chainval report``.
+"""The ``chainval`` command: ``chainval scan``, ``chainval report`` and ``chainval verify``.
 
     chainval scan INPUT... --roots FILE|DIR [--store NAME=FILE|DIR ...] [--pool FILE|DIR]
                   [--at TIME] [--threads N] [-o OUT] [--format jsonl|csv] [--resume] ...
     chainval report OUT.jsonl [-o report.html]
+    chainval verify CHAIN.pem [--host NAME] [--roots FILE|DIR|system] [--explain] [--json]
     chainval --version
 
 See docs/scan.md. ``main(argv)`` returns the exit status, from one table for
@@ -22,14 +23,16 @@ from typing import Optional
 import chainval
 
 from .scan import command, report
+from .show import verify
 from .scan.errors import EXIT_INTERRUPTED, EXIT_RUNTIME, EXIT_USAGE, RunError, UsageError
 
 __all__ = ["main"]
 
 EPILOG = """\
-exit status: 0 done (malformed rows included), 1 runtime error (e.g. a write
-failed: continue with --resume), 2 usage or input error, 3 done with malformed
-rows and --fail-on-malformed, 130 interrupted (continue with --resume).
+exit status: 0 done (malformed rows included; verify: trusted), 1 runtime error
+(e.g. a write failed: continue with --resume; verify: not trusted), 2 usage or
+input error, 3 done with malformed rows and --fail-on-malformed, 130 interrupted
+(continue with --resume).
 Documentation: docs/scan.md in the source, or the package's description
 (pip show -v chainval)."""
 
@@ -45,6 +48,7 @@ def _parser() -> argparse.ArgumentParser:
     sub.required = True
     command.add_parser(sub, EPILOG)
     report.add_parser(sub)
+    verify.add_parser(sub)
     return p
 
 

@@ -1,0 +1,139 @@
+"""``chainval verify``: one served chain, verified and explained to a person.
+
+    chainval verify CHAIN.pem|DER|p7b|- [--host NAME | --ip ADDR]
+                    [--roots FILE|DIR|system] [--pool FILE|DIR] [--crl FILE ...]
+                    [--at TIME] [--purpose server|client|any|OID] [--explain [N]]
+                    [--json] [--ascii]
+
+Exit status: 0 trusted, 1 not trusted, 2 usage or input error, 130 interrupted
+(docs/verify.md; the same table as every chainval command).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+from typing import Any, Optional, TextIO
+
+import chainval
+
+from ..scan.errors import UsageError
+from ..scan.formats import parse_time
+from ..scan.stores import load_pool, load_store
+from .chain_input import read_chain
+from .document import add_attempts, build
+from .render import render
+
+__all__ = ["EXIT_NOT_TRUSTED", "EXIT_TRUSTED", "add_parser", "run"]
+
+EXIT_TRUSTED = 0
+EXIT_NOT_TRUSTED = 1
+
+EPILOG = """\
+exit status: 0 trusted, 1 not trusted, 2 usage or input error, 130 interrupted.
+Without --roots the system's trust store is used; without --host/--ip no name
+is checked (and the output says so). Documentation: docs/verify.md."""
+
+
+def add_parser(sub: argparse._SubParsersAction) -> None:
+    v = sub.add_parser("verify", help="verify one chain and show why (or why not)",
+                       description="Verify a served chain (leaf first) and show the path "
+                       "built, each check on each certificate, the verdict and every "
+                       "reason; --explain adds every other path tried.", epilog=EPILOG,
+                       formatter_class=argparse.RawDescriptionHelpFormatter)
+    v.add_argument("chain", metavar="CHAIN", help="PEM bundle (fullchain.pem, openssl "
+                   "s_client -showcerts output), DER certificate or PKCS#7 (.p7b); - for "
+                   "stdin")
+    name = v.add_mutually_exclusive_group()
+    name.add_argument("--host", metavar="NAME", help="check the leaf is valid for this DNS "
+                      "name")
+    name.add_argument("--ip", metavar="ADDR", help="check the leaf is valid for this IP "
+                      "address")
+    v.add_argument("--roots", metavar="FILE|DIR|system", default="system",
+                   help="trust anchors (default: system, the operating system's store)")
+    v.add_argument("--pool", metavar="FILE|DIR", help="intermediate certificates that may "
+                   "complete the chain")
+    v.add_argument("--crl", action="append", default=[], metavar="FILE",
+                   help="a CRL (PEM or DER) to check revocation against (repeatable)")
+    v.add_argument("--at", metavar="TIME", help="verify at TIME (unix seconds or RFC 3339; "
+                   "default now)")
+    v.add_argument("--purpose", default="server", help="server (default), client, any or "
+                   "a dotted extendedKeyUsage OID")
+    v.add_argument("--explain", nargs="?", type=int, const=chainval.Policy(explain=True).explain,
+                   default=None, metavar="N", help="also show every path tried and why it was "
+                   "rejected (at most N, default 64)")
+    v.add_argument("--json", action="store_true", help="print one JSON document "
+                   "(docs/verify.md, \"JSON\") instead of the tree")
+    v.add_argument("--ascii", action="store_true", help="[ok]/[FAIL] instead of ✔/✘")
+    v.set_defaults(run=run)
+
+
+def _load_store(spec: str) -> Any:
+    try:
+        return load_store(spec)
+    except (chainval.Error, OSError, ValueError) as e:
+        raise UsageError(f"--roots {spec}: {e}") from None
+
+
+def _load_pool(spec: Optional[str]) -> Any:
+    try:
+        return load_pool(spec) if spec is not None else None
+    except (chainval.Error, OSError, ValueError) as e:
+        raise UsageError(f"--pool {spec}: {e}") from None
+
+
+def _policy(args) -> chainval.Policy:
+    at = None
+    if args.at is not None:
+        try:
+            at = parse_time(args.at)
+        except ValueError as e:
+            raise UsageError(f"--at: {e}") from None
+    try:
+        # repair_order: a PKCS#7 bundle is a SET (no order), and people paste
+        # chains in any order; the output says when the leaf was not first.
+        return chainval.Policy(hostname=args.host, ip=args.ip, purpose=args.purpose, at=at,
+                               explain=args.explain or False, repair_order=True)
+    except (ValueError, TypeError) as e:
+        raise UsageError(str(e)) from None
+
+
+def _colour(stream: TextIO) -> bool:
+    if os.environ.get("NO_COLOR"):
+        return False
+    try:
+        return stream.isatty()
+    except (AttributeError, ValueError):
+        return False
+
+
+def _can_print_marks(stream: TextIO) -> bool:
+    encoding = (getattr(stream, "encoding", None) or "").lower().replace("-", "")
+    return encoding in ("utf8", "utf16", "utf32")
+
+
+def run(args, stdout: TextIO, stderr: TextIO, stdin) -> int:
+    policy = _policy(args)
+    store = _load_store(args.roots)
+    for path in args.crl:
+        try:
+            with open(path, "rb") as f:
+                store.add_crl(f.read())
+        except (chainval.Error, OSError, ValueError) as e:
+            raise UsageError(f"--crl {path}: {e}") from None
+    pool = _load_pool(args.pool)
+    ders = read_chain(args.chain, stdin)
+    result = chainval.verify(ders, store=store, policy=policy, intermediates=pool, cache=None)
+    name = args.host or args.ip
+    doc = build(result, name=name, purpose=args.purpose, roots=args.roots,
+                crls=bool(args.crl), served=ders)
+    if args.explain:
+        add_attempts(doc, result)
+    if args.json:
+        stdout.write(json.dumps(doc, indent=2, ensure_ascii=False) + "\n")
+    else:
+        stdout.write(render(doc, colour=_colour(stdout), explain=bool(args.explain),
+                            ascii_only=args.ascii or not _can_print_marks(stdout)))
+    stdout.flush()
+    return EXIT_TRUSTED if result.ok else EXIT_NOT_TRUSTED
