@@ -132,6 +132,10 @@ PyObject *chainval_parse_time(PyObject *module, PyObject *arg);
 /* _result.c */
 int chainval_exec_result(PyObject *m);
 
+/* _probe.c: _tls_handshake(fd, server_name=None, priority=None, timeout_ms=10000)
+ * -> (served DER list, protocol version, session description, OCSP bytes or None). */
+PyObject *chainval_tls_handshake(PyObject *module, PyObject *args, PyObject *kwargs);
+
 /* _attempts.c: Result.attempts (explain mode) as a list of Attempt tuples. */
 PyObject *chainval_make_attempts(chainval_state *st, const chain_result *r);
 int chainval_is_attempt(chainval_state *st, PyObject *o);

@@ -112,6 +112,11 @@ static PyMethodDef module_methods[] = {
 	 "'malformed' instead of raising. cache: as for verify()."},
 	{"_parse_time", (PyCFunction)chainval_parse_time, METH_O,
 	 "_parse_time(text) -> int\n\nchainval scan's reading of a time: unix seconds or RFC 3339."},
+	{"_tls_handshake", (PyCFunction)(void (*)(void))chainval_tls_handshake,
+	 METH_VARARGS | METH_KEYWORDS,
+	 "_tls_handshake(fd, server_name=None, priority=None, timeout_ms=10000) -> (chain, version, "
+	 "description, ocsp)\n\nchainval probe: a GnuTLS client handshake on a connected socket "
+	 "that trusts nothing and verifies nothing; the certificates as served."},
 	{"_result_from_state", (PyCFunction)chainval_result_from_state, METH_O,
 	 "_result_from_state(state) -> Result\n\nUnpickling of Result (its __reduce__)."},
 	{NULL, NULL, 0, NULL},

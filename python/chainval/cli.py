@@ -4,6 +4,7 @@
                   [--at TIME] [--threads N] [-o OUT] [--format jsonl|csv] [--resume] ...
     chainval report OUT.jsonl [-o report.html]
     chainval verify CHAIN.pem [--host NAME] [--roots FILE|DIR|system] [--explain] [--json]
+    chainval probe HOST[:PORT] [--starttls smtp|imap] [--roots ...] [--explain] [--json]
     chainval --version
 
 See docs/scan.md. ``main(argv)`` returns the exit status, from one table for
@@ -23,7 +24,7 @@ from typing import Optional
 import chainval
 
 from .scan import command, report
-from .show import verify
+from .show import probe, verify
 from .scan.errors import EXIT_INTERRUPTED, EXIT_RUNTIME, EXIT_USAGE, RunError, UsageError
 
 __all__ = ["main"]
@@ -49,6 +50,7 @@ def _parser() -> argparse.ArgumentParser:
     command.add_parser(sub, EPILOG)
     report.add_parser(sub)
     verify.add_parser(sub)
+    probe.add_parser(sub)
     return p
 
 

@@ -48,6 +48,13 @@ def render(doc: dict, *, colour: bool = False, ascii_only: bool = False,
     head = (f"chain of {doc['served']} certificate{'s' if doc['served'] != 1 else ''}"
             f", checked at {doc['time']} for purpose {doc['purpose']}"
             + (f", name {name}" if name else ", no name checked (give --host or --ip)"))
+    conn = doc.get("connection")
+    if conn:
+        out.append(f"connected to {conn['host']} port {conn['port']}"
+                   + (f" (STARTTLS {conn['starttls']})" if conn.get("starttls") else "")
+                   + f", SNI {conn['sni'] or '(none)'}: {conn['version']}, {conn['session']}")
+        out.append("stapled OCSP response: " + (f"{conn['ocsp_bytes']} bytes (not checked)"
+                                                if conn["ocsp_stapled"] else "none"))
     out.append(head)
     out.append(f"trust anchors: {doc['roots']}")
     if doc.get("order_repaired"):

@@ -25,7 +25,8 @@ from .chain_input import read_chain
 from .document import add_attempts, build
 from .render import render
 
-__all__ = ["EXIT_NOT_TRUSTED", "EXIT_TRUSTED", "add_parser", "run"]
+__all__ = ["EXIT_NOT_TRUSTED", "EXIT_TRUSTED", "add_parser", "add_verification_options", "run",
+           "verify_and_show"]
 
 EXIT_TRUSTED = 0
 EXIT_NOT_TRUSTED = 1
@@ -45,11 +46,18 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     v.add_argument("chain", metavar="CHAIN", help="PEM bundle (fullchain.pem, openssl "
                    "s_client -showcerts output), DER certificate or PKCS#7 (.p7b); - for "
                    "stdin")
-    name = v.add_mutually_exclusive_group()
-    name.add_argument("--host", metavar="NAME", help="check the leaf is valid for this DNS "
-                      "name")
-    name.add_argument("--ip", metavar="ADDR", help="check the leaf is valid for this IP "
-                      "address")
+    add_verification_options(v)
+    v.set_defaults(run=run)
+
+
+def add_verification_options(v: argparse.ArgumentParser, name: bool = True) -> None:
+    """The options verify and probe share: the name, trust, time, output."""
+    if name:
+        group = v.add_mutually_exclusive_group()
+        group.add_argument("--host", metavar="NAME", help="check the leaf is valid for this "
+                           "DNS name")
+        group.add_argument("--ip", metavar="ADDR", help="check the leaf is valid for this IP "
+                           "address")
     v.add_argument("--roots", metavar="FILE|DIR|system", default="system",
                    help="trust anchors (default: system, the operating system's store)")
     v.add_argument("--pool", metavar="FILE|DIR", help="intermediate certificates that may "
@@ -66,7 +74,6 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     v.add_argument("--json", action="store_true", help="print one JSON document "
                    "(docs/verify.md, \"JSON\") instead of the tree")
     v.add_argument("--ascii", action="store_true", help="[ok]/[FAIL] instead of ✔/✘")
-    v.set_defaults(run=run)
 
 
 def _load_store(spec: str) -> Any:
@@ -83,7 +90,7 @@ def _load_pool(spec: Optional[str]) -> Any:
         raise UsageError(f"--pool {spec}: {e}") from None
 
 
-def _policy(args) -> chainval.Policy:
+def _policy(args, host: Optional[str], ip: Optional[str]) -> chainval.Policy:
     at = None
     if args.at is not None:
         try:
@@ -93,7 +100,7 @@ def _policy(args) -> chainval.Policy:
     try:
         # repair_order: a PKCS#7 bundle is a SET (no order), and people paste
         # chains in any order; the output says when the leaf was not first.
-        return chainval.Policy(hostname=args.host, ip=args.ip, purpose=args.purpose, at=at,
+        return chainval.Policy(hostname=host, ip=ip, purpose=args.purpose, at=at,
                                explain=args.explain or False, repair_order=True)
     except (ValueError, TypeError) as e:
         raise UsageError(str(e)) from None
@@ -114,7 +121,17 @@ def _can_print_marks(stream: TextIO) -> bool:
 
 
 def run(args, stdout: TextIO, stderr: TextIO, stdin) -> int:
-    policy = _policy(args)
+    _policy(args, args.host, args.ip)  # options first: a usage error before any reading
+    ders = read_chain(args.chain, stdin)
+    return verify_and_show(args, ders, stdout, name=args.host or args.ip,
+                           name_is_ip=args.ip is not None)
+
+
+def verify_and_show(args, ders: list[bytes], stdout: TextIO, *, name: Optional[str],
+                    name_is_ip: bool, connection: Optional[dict] = None) -> int:
+    """Verify ``ders`` under the options and print the tree or the JSON
+    document; the exit status (0 trusted, 1 not)."""
+    policy = _policy(args, None if name_is_ip else name, name if name_is_ip else None)
     store = _load_store(args.roots)
     for path in args.crl:
         try:
@@ -123,11 +140,11 @@ def run(args, stdout: TextIO, stderr: TextIO, stdin) -> int:
         except (chainval.Error, OSError, ValueError) as e:
             raise UsageError(f"--crl {path}: {e}") from None
     pool = _load_pool(args.pool)
-    ders = read_chain(args.chain, stdin)
     result = chainval.verify(ders, store=store, policy=policy, intermediates=pool, cache=None)
-    name = args.host or args.ip
     doc = build(result, name=name, purpose=args.purpose, roots=args.roots,
                 crls=bool(args.crl), served=ders)
+    if connection is not None:
+        doc["connection"] = connection
     if args.explain:
         add_attempts(doc, result)
     if args.json:
