@@ -374,3 +374,20 @@ def test_inputs_given_as_urls_through_fsspec(pki, paths, inputs, tmp_path, capsy
     r = _scan(capsys, tmp_path / "x.jsonl", "memory://scan/missing.jsonl", "--roots",
               paths["roots"])
     assert r.status == 2 and "memory://scan/missing.jsonl: no such file" in r.err
+
+
+def test_parts_are_cut_small_enough_for_every_worker(inputs):
+    from chainval.scan.dask_scan import MIN_PART, part_bytes
+    from chainval.scan.formats import Input
+
+    class Sized:
+        def __init__(self, size):
+            self.size = size
+
+    mib = 1 << 20
+    assert part_bytes(64 * mib, [Sized(400_000_000)], 16) == 12_500_000
+    assert part_bytes(64 * mib, [Sized(40 * mib), Sized(40 * mib)], 2) == 20 * mib
+    assert part_bytes(64 * mib, [Sized(2 * mib)], 8) == MIN_PART  # not below 4 MiB
+    assert part_bytes(1 * mib, [Sized(2 * mib)], 8) == 1 * mib    # the user's bound wins
+    assert part_bytes(64 * mib, [Sized(10_000 * mib)], 4) == 64 * mib
+    assert part_bytes(64 * mib, [Input(str(inputs["big"]))], 1) == MIN_PART

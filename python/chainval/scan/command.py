@@ -396,11 +396,11 @@ def _run(args, stdout: TextIO, stderr: TextIO, inputs: list[Input], scanner: Sca
                            "the cause, then run the same command with --resume"
                            if args.output != "-" else "")
     finally:
+        elapsed = time.monotonic() - start  # before a --dask local:N cluster shuts down
         source.close()
         sonar.close()
         for inp in inputs:
             inp.close()
-        elapsed = time.monotonic() - start
         if progress:
             progress.clear()
 

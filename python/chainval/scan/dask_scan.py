@@ -45,13 +45,15 @@ from .pipeline import Rows, units
 from .stores import fingerprint_of, load_pool, load_store
 from .summary import Summary
 
-__all__ = ["DaskRows", "count_lines", "parts_dir", "plan_partitions", "scan_part", "sets_of"]
+__all__ = ["DaskRows", "count_lines", "part_bytes", "parts_dir", "plan_partitions", "scan_part",
+           "sets_of"]
 
 INSTALL = "pip install 'chainval[dask]'"
 MAX_LOCAL_WORKERS = 1024
 PLAN_SCHEMA = 1
 _GZIP = b"\x1f\x8b"
 _PIECE = 4 << 20  # rows of a part are appended to OUT a piece at a time
+MIN_PART = 4 << 20
 
 
 # --------------------------------------------------------------------------- planning
@@ -93,6 +95,15 @@ def plan_partitions(inputs: list[Input], part_bytes: int) -> list[dict]:
     for i, p in enumerate(parts):
         p["index"] = i
     return parts
+
+
+def part_bytes(limit: int, inputs: list[Input], threads: int) -> int:
+    """The size parts are cut to: --partition-size, or less, so that the
+    inputs make at least two parts per worker thread (a 40 MB file on a
+    16-thread cluster is not one task); never under MIN_PART (a part costs
+    ~9 ms of scheduling: benchmarks/python/bench_scan_dask.py)."""
+    total = sum(inp.size or 0 for inp in inputs)
+    return max(min(limit, -(-total // (2 * threads))), min(limit, MIN_PART))
 
 
 def count_lines(path: str, start: int, end: int) -> int:
@@ -323,10 +334,7 @@ class DaskRows:
             self.sonar_db = os.path.abspath(args.sonar_db)
             sonar.load()
         self.dir = parts_dir(args.output)
-        self.plan = {"schema": PLAN_SCHEMA, "parameters": params,
-                     "partition_size": args.partition_size,
-                     "parts": [{k: p[k] for k in ("input", "path", "start", "end")}
-                               for p in self.parts]}
+        self.params = params
         self.client, self.cluster = _connect(distributed, args.dask, stderr, args.quiet)
         self.job = {"versions": list(_versions()), "sets": sets, "at": params["at"],
                     "threads": args.threads or 1, "with_source": len(inputs) > 1,
@@ -341,6 +349,9 @@ class DaskRows:
         self._summary = Summary(self.names)
         try:
             self._check_workers()
+            threads = sum(self.client.nthreads().values()) or 1
+            self.parts = plan_partitions(inputs, part_bytes(args.partition_size << 20,
+                                                            inputs, threads))
         except BaseException:
             self.close()
             raise
@@ -366,11 +377,11 @@ class DaskRows:
         if resume and os.path.exists(plan_file):
             with open(plan_file, "rb") as f:
                 old = json.load(f)
-            if {k: v for k, v in old.items() if k != "first_lines"} != self.plan:
+            if (old.get("schema"), old.get("parameters"), old.get("partition_size")) != \
+                    (PLAN_SCHEMA, self.params, self.args.partition_size):
                 raise UsageError(f"--resume: {plan_file} is another scan's plan (other inputs, "
                                  "options or --partition-size): start again without --resume")
-            for p, line in zip(self.parts, old.get("first_lines") or []):
-                p["first_line"] = line
+            self.parts = old["parts"]  # as cut then, whatever the cluster's size is now
             self._load_done()
         else:
             if os.path.isdir(self.dir):
@@ -383,7 +394,8 @@ class DaskRows:
             self._skip(resumed)
         self._count_lines()
         write_atomically(plan_file, (json.dumps(
-            {**self.plan, "first_lines": [p["first_line"] for p in self.parts]}, indent=1)
+            {"schema": PLAN_SCHEMA, "parameters": self.params,
+             "partition_size": self.args.partition_size, "parts": self.parts}, indent=1)
             + "\n").encode())
         for p in self.parts[self.skip_parts:]:
             if p["index"] not in self.done:
