@@ -79,7 +79,7 @@ static void *worker(void *arg)
 			return NULL;
 		item *it = &b->items[i];
 		it->status = chain__verify(&it->result, b->store, it->policy, it->ders, it->lens, it->n,
-		                           b->pool, b->cache);
+		                           b->pool, b->cache, NULL, 0);
 		it->done = true;
 	}
 }

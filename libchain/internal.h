@@ -394,7 +394,8 @@ bool chain__edge_cacheable(const chain__cert *subject);
 /* chain_verify() with an optional cache (the batch engine's entry). */
 int chain__verify(chain_result **out, const chain_store *store, const chain_policy *policy,
                   const unsigned char *const *ders, const size_t *lens, size_t n,
-                  const chain_pool *pool, chain_cache *cache);
+                  const chain_pool *pool, chain_cache *cache, const unsigned char *ocsp,
+                  size_t ocsp_len);
 
 /* ---- cache.c: what chain_cache holds --------------------------------------- */
 
@@ -577,6 +578,8 @@ typedef struct chain__explain chain__explain;
 struct chain_result {
 	bool ok, anchored, order_repaired;
 	chain__explain *explain; /* explain mode: the attempts (explain.c), else NULL */
+	chain_ocsp_status ocsp;  /* chain_verify_stapled(); never in the verdict cache */
+	char *ocsp_message;      /* NULL for CHAIN_OCSP_NONE */
 	chain_reason reason;
 	int64_t time;
 	chain__result_problem *problems;
@@ -616,6 +619,18 @@ const char *chain__result_cert_subject(chain__result_cert *rc);
 const char *chain__result_cert_issuer(chain__result_cert *rc);
 const char *chain__result_cert_fingerprint(chain__result_cert *rc);
 void chain__result_cert_release(const chain_result *owner, chain__result_cert *rc);
+
+/* ---- ocsp.c: a stapled OCSP response ---------------------------------------- */
+
+typedef struct {
+	chain_ocsp_status status;
+	char message[256];
+} chain__ocsp;
+
+/* Judge the response @der on @path's leaf (o->status; a "revoked" also goes
+ * to @ps). A @path without the leaf's issuer makes it unusable. */
+int chain__check_ocsp(chain__ocsp *o, chain__problems *ps, const chain__path *path,
+                      chain__clock *clock, const unsigned char *der, size_t len);
 
 /* ---- explain.c: the attempts of explain mode ------------------------------ */
 

@@ -382,7 +382,18 @@ void chain_result_free(chain_result *r)
 	free_part(r, r->certs);
 	free_part(r, r->problems);
 	free_part(r, r->error_message);
+	free(r->ocsp_message);
 	free(r);
+}
+
+chain_ocsp_status chain_result_ocsp_status(const chain_result *r)
+{
+	return r ? r->ocsp : CHAIN_OCSP_NONE;
+}
+
+const char *chain_result_ocsp_message(const chain_result *r)
+{
+	return r ? r->ocsp_message : NULL;
 }
 
 int chain_result_ok(const chain_result *r)

@@ -258,14 +258,22 @@ int chain_verify(chain_result **out, const chain_store *store, const chain_polic
                  const unsigned char *const *ders, const size_t *lens, size_t n,
                  const chain_pool *pool)
 {
-	return chain__verify(out, store, policy, ders, lens, n, pool, NULL);
+	return chain__verify(out, store, policy, ders, lens, n, pool, NULL, NULL, 0);
 }
 
 int chain_verify_cached(chain_result **out, const chain_store *store, const chain_policy *policy,
                         const unsigned char *const *ders, const size_t *lens, size_t n,
                         const chain_pool *pool, chain_cache *cache)
 {
-	return chain__verify(out, store, policy, ders, lens, n, pool, cache);
+	return chain__verify(out, store, policy, ders, lens, n, pool, cache, NULL, 0);
+}
+
+int chain_verify_stapled(chain_result **out, const chain_store *store, const chain_policy *policy,
+                         const unsigned char *const *ders, const size_t *lens, size_t n,
+                         const chain_pool *pool, chain_cache *cache, const unsigned char *ocsp,
+                         size_t ocsp_len)
+{
+	return chain__verify(out, store, policy, ders, lens, n, pool, cache, ocsp, ocsp_len);
 }
 
 /* The verdict cache's key: everything that decides a result except the
@@ -291,8 +299,9 @@ static int verdict_key(unsigned char out[CHAIN__SHA256_LEN], const chain_store *
 /* The search proper over parsed served certificates, and its result. */
 static int search_and_report(chain_result **out, evaluation *e, served_set *served,
                              const chain_store *store, const chain_pool *pool,
-                             chain_cache *cache)
+                             chain_cache *cache, const unsigned char *ocsp, size_t ocsp_len)
 {
+	chain__ocsp stapled;
 	const chain_policy *p = e->policy;
 	chain__node *nodes = NULL;
 	chain__search_stats stats;
@@ -327,10 +336,21 @@ static int search_and_report(chain_result **out, evaluation *e, served_set *serv
 	                               (unsigned long long)stats.sig_checks,
 	                               (unsigned long long)stats.candidates)) < 0)
 		goto cleanup;
+	if ((ret = chain__check_ocsp(&stapled, &e->best, e->has_best ? &e->best_path : NULL,
+	                             &e->clock, ocsp, ocsp_len)) < 0)
+		goto cleanup;
 	ret = chain__result_from_path(out, e->has_best ? &e->best_path : NULL, &e->best,
 	                              e->clock.now);
 	if (ret == CHAIN_OK)
 		(*out)->order_repaired = repaired;
+	if (ret == CHAIN_OK && stapled.status != CHAIN_OCSP_NONE) {
+		(*out)->ocsp = stapled.status;
+		if (!((*out)->ocsp_message = strdup(stapled.message))) {
+			chain_result_free(*out);
+			*out = NULL;
+			ret = CHAIN_ENOMEM;
+		}
+	}
 cleanup:
 	free(nodes);
 	return ret;
@@ -338,7 +358,8 @@ cleanup:
 
 int chain__verify(chain_result **out, const chain_store *store, const chain_policy *policy,
                   const unsigned char *const *ders, const size_t *lens, size_t n,
-                  const chain_pool *pool, chain_cache *cache)
+                  const chain_pool *pool, chain_cache *cache, const unsigned char *ocsp,
+                  size_t ocsp_len)
 {
 	const chain_policy *p = policy ? policy : &chain__default_policy;
 	evaluation e = {.policy = p, .store = store ? &store->set : NULL};
@@ -358,8 +379,14 @@ int chain__verify(chain_result **out, const chain_store *store, const chain_poli
 	e.clock = chain__clock_at(chain__verification_time(p));
 	if (p->explain && !(e.explain = chain__explain_new(p->explain)))
 		return CHAIN_ENOMEM;
-	/* An explained verdict has attempts a cached one lacks: no verdict cache. */
-	chain_cache *verdicts = e.explain ? NULL : cache;
+	/* An explained or stapled verdict holds what a cached one lacks (attempts,
+	 * the response's verdict): no verdict cache for them. */
+	chain_cache *verdicts = e.explain || ocsp ? NULL : cache;
+	if (ocsp && ocsp_len > p->limits[CHAIN_LIMIT_CHAIN_BYTES]) {
+		ret = input_error(out, CHAIN_ELIMIT, CHAIN_REASON_INPUT_LIMIT, -1,
+		                  "stapled OCSP response over the chain size limit", e.clock.now);
+		goto cleanup;
+	}
 	if ((ret = check_sizes(out, p, lens, n, e.clock.now)) != CHAIN_OK)
 		goto cleanup;
 	if ((ret = hash_served(&sha, ders, lens, n)) < 0)
@@ -372,7 +399,7 @@ int chain__verify(chain_result **out, const chain_store *store, const chain_poli
 	}
 	ret = parse_served(&served, out, p, ders, lens, sha, n, e.clock.now, cache);
 	if (ret == CHAIN_OK)
-		ret = search_and_report(out, &e, &served, store, pool, cache);
+		ret = search_and_report(out, &e, &served, store, pool, cache, ocsp, ocsp_len);
 	/* Input errors (CHAIN_EPARSE, CHAIN_ELIMIT) are not cached: they are
 	 * found before any work worth saving. */
 	if (ret == CHAIN_OK && verdicts)

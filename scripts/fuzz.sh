@@ -22,7 +22,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 mode="" seconds=0 max_restarts=5
-targets="fuzz_verify fuzz_x509 fuzz_pem fuzz_store fuzz_names fuzz_scan"
+targets="fuzz_verify fuzz_x509 fuzz_pem fuzz_store fuzz_names fuzz_scan fuzz_ocsp"
 while [ $# -gt 0 ]; do
   case $1 in
     --smoke) mode=smoke ;;

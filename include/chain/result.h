@@ -115,6 +115,23 @@ CHAIN_API chain_source chain_result_cert_source(const chain_result *result, size
 /** Index in the served chain of a CHAIN_SOURCE_SERVED certificate, else -1. */
 CHAIN_API int chain_result_cert_input_index(const chain_result *result, size_t i);
 
+/* What a stapled OCSP response (chain_verify_stapled()) said of the leaf.
+ * Values are ABI. */
+typedef enum {
+	CHAIN_OCSP_NONE = 0,    /* no response was given (or the chain could not be read) */
+	CHAIN_OCSP_GOOD = 1,    /* good at the verification time */
+	CHAIN_OCSP_REVOKED = 2, /* revoked: the result is not trusted, reason CHAIN_REASON_REVOKED */
+	CHAIN_OCSP_UNUSABLE = 3 /* not checked out (unparsable, unsigned by the issuer or its
+	                         * responder, about another certificate, out of date, status
+	                         * unknown): reported, and otherwise ignored */
+} chain_ocsp_status;
+
+/** The stapled OCSP response's verdict on the leaf. Since: 0.3 */
+CHAIN_API chain_ocsp_status chain_result_ocsp_status(const chain_result *result);
+/** An English sentence on it (the revocation date and reason, or why it was
+ * unusable); NULL for CHAIN_OCSP_NONE. Since: 0.3 */
+CHAIN_API const char *chain_result_ocsp_message(const chain_result *result);
+
 /* ---- Explain mode (chain_policy_set_explain()) ----------------------------
  *
  * Every path the builder tried, in the order it tried them: an attempt is a

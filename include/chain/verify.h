@@ -52,6 +52,27 @@ CHAIN_API int chain_verify_cached(chain_result **out, const chain_store *store,
                                   const unsigned char *const *ders, const size_t *lens,
                                   size_t n, const chain_pool *pool, chain_cache *cache);
 
+/** chain_verify_cached() with the OCSP response the server stapled in the
+ * handshake (@ocsp, @ocsp_len bytes of DER OCSPResponse; NULL: none, which is
+ * chain_verify_cached()). On the reported path, the response must be about
+ * the leaf (serial and issuer), signed by the leaf's issuer or by a responder
+ * that issuer certified for OCSP signing (valid at the verification time),
+ * and current at the verification time (thisUpdate, nextUpdate; without
+ * nextUpdate, at most 7 days old). "revoked" (at or before the verification
+ * time) makes the result untrusted with CHAIN_REASON_REVOKED, its message
+ * giving the date and reason; "good" is reported; a response that does not
+ * check out is reported (CHAIN_OCSP_UNUSABLE, chain_result_ocsp_message()
+ * says why) and otherwise ignored, as browsers do: whoever could forge it
+ * could strip it. The response is bounded by the policy's
+ * CHAIN_LIMIT_CHAIN_BYTES (CHAIN_ELIMIT over it). A stapled verification does
+ * not use or fill the cache's whole verdicts. Arguments, returns, ownership
+ * and threads: chain_verify_cached()'s. Since: 0.3 */
+CHAIN_API int chain_verify_stapled(chain_result **out, const chain_store *store,
+                                   const chain_policy *policy,
+                                   const unsigned char *const *ders, const size_t *lens,
+                                   size_t n, const chain_pool *pool, chain_cache *cache,
+                                   const unsigned char *ocsp, size_t ocsp_len);
+
 /** Verify a served chain given as PEM text: the CERTIFICATE blocks of @pem
  * (@len bytes, need not be NUL-terminated), leaf first, are passed to
  * chain_verify() with everything else as documented there. Text outside the

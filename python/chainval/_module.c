@@ -95,13 +95,15 @@ static void module_free(void *m)
 
 static PyMethodDef module_methods[] = {
 	{"verify", (PyCFunction)(void (*)(void))chainval_verify, METH_FASTCALL | METH_KEYWORDS,
-	 "verify($module, chain, /, *, store, policy=None, intermediates=None, cache=...)\n--\n\n"
+	 "verify($module, chain, /, *, store, policy=None, intermediates=None, cache=..., ocsp=None)\n--\n\n"
 	 "Build and check a path for a served chain: a list of certificates (DER bytes or PEM "
 	 "bytes/str), leaf first, the rest in any order; or one PEM bundle (leaf first); or one "
 	 "DER certificate. intermediates: a Pool or a list of certificates. A rejected chain is "
 	 "a Result with ok False, not an exception; an unparsable certificate raises ParseError "
 	 "(with .index). The GIL is released during verification. cache: not given, the store's "
-	 "own cache; None, none; a Cache, that one (a cache changes speed, never a result)."},
+	 "own cache; None, none; a Cache, that one (a cache changes speed, never a result). ocsp: the "
+	 "DER OCSP response the server stapled (Result.ocsp says what it said; 'revoked' makes the "
+	 "chain untrusted, an unusable one is reported and otherwise ignored)."},
 	{"verify_many", (PyCFunction)(void (*)(void))chainval_verify_many,
 	 METH_FASTCALL | METH_KEYWORDS,
 	 "verify_many($module, chains, /, *, store, policy=None, intermediates=None, threads=None, "

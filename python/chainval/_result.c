@@ -25,7 +25,7 @@ typedef struct {
 
 /* The fields of content() (and of a pickled result), in order. */
 enum { S_OK, S_CODE, S_REASONS, S_CERTIFICATES, S_ANCHORED, S_ORDER_REPAIRED, S_TIME,
-       S_ERROR_INDEX, S_ERROR_MESSAGE, S_ATTEMPTS, S_DROPPED, S_COUNT };
+       S_ERROR_INDEX, S_ERROR_MESSAGE, S_ATTEMPTS, S_DROPPED, S_OCSP, S_OCSP_MESSAGE, S_COUNT };
 /* A pickle of 0.2 has no attempts: the fields before S_ATTEMPTS. */
 #define S_COUNT_0_2 S_ATTEMPTS
 
@@ -237,10 +237,24 @@ static PyObject *get_attempts(ResultObject *r, void *c)
 static PyObject *get_attempts_dropped(ResultObject *r, void *c)
 {
 	(void)c;
-	if (!r->res)
-		return PyTuple_GET_SIZE(r->state) > S_DROPPED ? Py_NewRef(PyTuple_GET_ITEM(r->state, S_DROPPED))
-		                                              : PyLong_FromLong(0);
+	FROM_STATE(r, S_DROPPED);
 	return PyLong_FromSize_t(chain_result_attempts_dropped(r->res));
+}
+
+static PyObject *get_ocsp(ResultObject *r, void *c)
+{
+	static const char *const names[] = {NULL, "good", "revoked", "unusable"};
+	(void)c;
+	FROM_STATE(r, S_OCSP);
+	unsigned s = (unsigned)chain_result_ocsp_status(r->res);
+	return s && s < 4 ? PyUnicode_FromString(names[s]) : Py_NewRef(Py_None);
+}
+
+static PyObject *get_ocsp_message(ResultObject *r, void *c)
+{
+	(void)c;
+	FROM_STATE(r, S_OCSP_MESSAGE);
+	return str_or_none(chain_result_ocsp_message(r->res));
 }
 
 static PyObject *get_ok(ResultObject *r, void *c)
@@ -356,6 +370,8 @@ static PyGetSetDef result_getset[] = {
 	{"certificates", (getter)get_certificates, NULL, "The reported path as Certificate tuples.", NULL},
 	{"anchored", (getter)get_anchored, NULL, "True when the reported path ends at an anchor.", NULL},
 	{"attempts", (getter)get_attempts, NULL, "Every path tried, as Attempt tuples, in the order tried (Policy(explain=...); else empty).", NULL},
+	{"ocsp", (getter)get_ocsp, NULL, "The stapled OCSP response's verdict on the leaf: 'good', 'revoked', 'unusable' (reported, otherwise ignored), or None (none given).", NULL},
+	{"ocsp_message", (getter)get_ocsp_message, NULL, "What the stapled OCSP response said (the revocation date and reason, or why it was unusable), or None.", NULL},
 	{"attempts_dropped", (getter)get_attempts_dropped, NULL, "Paths tried but not kept in attempts (over Policy(explain=N)).", NULL},
 	{"order_repaired", (getter)get_order_repaired, NULL, "True when Policy(repair_order=True) took another served certificate than the first as the leaf.", NULL},
 	{"time", (getter)get_time, NULL, "The verification time used (unix seconds).", NULL},
@@ -413,7 +429,15 @@ PyObject *chainval_result_from_state(PyObject *module, PyObject *state)
 	chainval_state *st = state_of_module(module);
 	static const char *const what = "not a chainval.Result state";
 	Py_ssize_t size = PyTuple_Check(state) ? PyTuple_GET_SIZE(state) : 0;
-	if ((size != S_COUNT && size != S_COUNT_0_2) ||
+	if (size == S_COUNT_0_2) { /* a 0.2 pickle: no attempts, no OCSP */
+		PyObject *more = Py_BuildValue("(NiOO)", PyList_New(0), 0, Py_None, Py_None);
+		PyObject *full = more ? PySequence_Concat(state, more) : NULL;
+		Py_XDECREF(more);
+		PyObject *out = full ? chainval_result_from_state(module, full) : NULL;
+		Py_XDECREF(full);
+		return out;
+	}
+	if (size != S_COUNT ||
 	    !PyBool_Check(PyTuple_GET_ITEM(state, S_OK)) ||
 	    !PyUnicode_Check(PyTuple_GET_ITEM(state, S_CODE)) ||
 	    !PyList_Check(PyTuple_GET_ITEM(state, S_REASONS)) ||
@@ -422,10 +446,13 @@ PyObject *chainval_result_from_state(PyObject *module, PyObject *state)
 		return PyErr_Format(PyExc_TypeError, "%s", what);
 	PyObject *reasons = PyTuple_GET_ITEM(state, S_REASONS);
 	PyObject *certs = PyTuple_GET_ITEM(state, S_CERTIFICATES);
-	PyObject *attempts = size == S_COUNT ? PyTuple_GET_ITEM(state, S_ATTEMPTS) : NULL;
-	if (attempts && (!PyList_Check(attempts) || !PyLong_Check(PyTuple_GET_ITEM(state, S_DROPPED))))
+	PyObject *attempts = PyTuple_GET_ITEM(state, S_ATTEMPTS);
+	PyObject *ocsp = PyTuple_GET_ITEM(state, S_OCSP), *ocsp_msg = PyTuple_GET_ITEM(state, S_OCSP_MESSAGE);
+	if (!PyList_Check(attempts) || !PyLong_Check(PyTuple_GET_ITEM(state, S_DROPPED)) ||
+	    (ocsp != Py_None && !PyUnicode_Check(ocsp)) ||
+	    (ocsp_msg != Py_None && !PyUnicode_Check(ocsp_msg)))
 		return PyErr_Format(PyExc_TypeError, "%s", what);
-	for (Py_ssize_t i = 0; attempts && i < PyList_GET_SIZE(attempts); i++)
+	for (Py_ssize_t i = 0; i < PyList_GET_SIZE(attempts); i++)
 		if (!chainval_is_attempt(st, PyList_GET_ITEM(attempts, i)))
 			return PyErr_Format(PyExc_TypeError, "%s", what);
 	for (Py_ssize_t i = 0; i < PyList_GET_SIZE(reasons); i++)
@@ -449,12 +476,8 @@ PyObject *chainval_result_from_state(PyObject *module, PyObject *state)
 	r->state = Py_NewRef(state);
 	r->reasons = Py_NewRef(reasons);
 	r->certificates = Py_NewRef(certs);
-	r->attempts = attempts ? Py_NewRef(attempts) : PyList_New(0);
+	r->attempts = Py_NewRef(attempts);
 	r->chain = chain;
-	if (!r->attempts) {
-		Py_DECREF(r);
-		return NULL;
-	}
 	return (PyObject *)r;
 }
 
@@ -473,11 +496,12 @@ static PyMethodDef result_methods[] = {
  * the same through every attribute. */
 static PyObject *content(ResultObject *r)
 {
-	return Py_BuildValue("(NNNNNNNNNNN)", get_ok(r, NULL), get_code(r, NULL), get_reasons(r, NULL),
-	                     get_certificates(r, NULL), get_anchored(r, NULL),
+	return Py_BuildValue("(NNNNNNNNNNNNN)", get_ok(r, NULL), get_code(r, NULL),
+	                     get_reasons(r, NULL), get_certificates(r, NULL), get_anchored(r, NULL),
 	                     get_order_repaired(r, NULL), get_time(r, NULL),
 	                     get_error_index(r, NULL), get_error_message(r, NULL),
-	                     get_attempts(r, NULL), get_attempts_dropped(r, NULL));
+	                     get_attempts(r, NULL), get_attempts_dropped(r, NULL), get_ocsp(r, NULL),
+	                     get_ocsp_message(r, NULL));
 }
 
 static PyObject *result_richcompare(PyObject *a, PyObject *b, int op)

@@ -5,16 +5,19 @@
 #include <string.h>
 
 typedef struct {
-	PyObject *chain, *store, *policy, *intermediates, *threads, *cache;
+	PyObject *chain, *store, *policy, *intermediates, *threads, *cache, *ocsp;
 } args_t;
 
 /* Hand-parsed FASTCALL arguments: one positional, the rest keyword-only. */
 static int parse_args(args_t *a, PyObject *const *args, Py_ssize_t nargs, PyObject *kwnames,
                       const char *fname, bool with_threads)
 {
-	static const char *const names[] = {"store", "policy", "intermediates", "cache", "threads"};
-	PyObject **slots[] = {&a->store, &a->policy, &a->intermediates, &a->cache, &a->threads};
-	size_t n_names = with_threads ? 5 : 4;
+	/* verify_many takes threads, verify takes ocsp (a response belongs to one connection). */
+	static const char *const names[] = {"store", "policy", "intermediates", "cache", "threads",
+	                                    "ocsp"};
+	PyObject **slots[] = {&a->store, &a->policy, &a->intermediates, &a->cache, &a->threads,
+	                      &a->ocsp};
+	size_t n_names = 6, skip = with_threads ? 5 : 4;
 
 	memset(a, 0, sizeof(*a));
 	if (nargs != 1) {
@@ -29,7 +32,7 @@ static int parse_args(args_t *a, PyObject *const *args, Py_ssize_t nargs, PyObje
 		size_t j = 0;
 		if (!k)
 			return -1;
-		while (j < n_names && strcmp(k, names[j]) != 0)
+		while (j < n_names && (j == skip || strcmp(k, names[j]) != 0))
 			j++;
 		if (j == n_names) {
 			PyErr_Format(PyExc_TypeError, "%s() got an unexpected keyword argument '%s'", fname, k);
@@ -142,6 +145,18 @@ PyObject *chainval_verify(PyObject *module, PyObject *const *args, Py_ssize_t na
 	if (parse_args(&a, args, nargs, kwnames, "verify", false) < 0 ||
 	    resolve_cache(st, a.cache, &cache) < 0 || resolve(st, &a, &t) < 0)
 		return NULL;
+	Py_buffer ocsp = {0};
+	if (a.ocsp && a.ocsp != Py_None) {
+		if (!PyBytes_Check(a.ocsp) && !PyByteArray_Check(a.ocsp) && !PyMemoryView_Check(a.ocsp)) {
+			Py_XDECREF(t.owned_pool);
+			return PyErr_Format(PyExc_TypeError, "ocsp must be bytes (a DER OCSPResponse) or "
+			                    "None, not %.100s", Py_TYPE(a.ocsp)->tp_name);
+		}
+		if (PyObject_GetBuffer(a.ocsp, &ocsp, PyBUF_SIMPLE) < 0) {
+			Py_XDECREF(t.owned_pool);
+			return NULL;
+		}
+	}
 	int read = chainval_ders_from(&d, a.chain, chain_policy_get_limit(t.policy->policy,
 	                                                                 CHAIN_LIMIT_CHAIN_BYTES),
 	                              false);
@@ -150,14 +165,19 @@ PyObject *chainval_verify(PyObject *module, PyObject *const *args, Py_ssize_t na
 	if (read < 0 || d.bad) {
 		chainval_ders_free(&d);
 		Py_XDECREF(t.owned_pool);
+		if (ocsp.obj)
+			PyBuffer_Release(&ocsp);
 		return NULL;
 	}
 	Py_BEGIN_ALLOW_THREADS
 	lock_targets(&t);
-	ret = chain_verify_cached(&res, t.store->store, t.policy->policy, d.ders, d.lens, d.n,
-	                          t.pool ? t.pool->pool : NULL, chosen_cache(&cache, &t));
+	ret = chain_verify_stapled(&res, t.store->store, t.policy->policy, d.ders, d.lens, d.n,
+	                           t.pool ? t.pool->pool : NULL, chosen_cache(&cache, &t),
+	                           ocsp.obj ? ocsp.buf : NULL, ocsp.obj ? (size_t)ocsp.len : 0);
 	unlock_targets(&t);
 	Py_END_ALLOW_THREADS
+	if (ocsp.obj)
+		PyBuffer_Release(&ocsp);
 	chainval_ders_free(&d);
 	Py_XDECREF(t.owned_pool);
 	if (ret == CHAIN_EPARSE) {

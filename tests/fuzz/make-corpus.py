@@ -3,8 +3,8 @@
 
     python3 tests/fuzz/make-corpus.py OUTDIR
 
-writes OUTDIR/<target>/<name> for fuzz_verify, fuzz_x509, fuzz_pem, fuzz_store
-and fuzz_names (scripts/fuzz.sh runs it into build-fuzz/seeds). The seeds come
+writes OUTDIR/<target>/<name> for fuzz_verify, fuzz_x509, fuzz_pem, fuzz_store,
+fuzz_names and fuzz_ocsp (scripts/fuzz.sh runs it into build-fuzz/seeds). The seeds come
 from the committed fixtures (tests/data: cases.tsv and nc/cases.tsv, their PEM
 bundles and CRLs), the x509-limbo vectors (tests/limbo/limbo.json.gz), and a
 few certificates made here with chainval.testing (python/chainval/testing.py,
@@ -285,6 +285,54 @@ def signed_chains() -> list[tuple[str, list[bytes], list[bytes]]]:
     return [(name, [tbs(c) for c in certs], crls) for name, certs, crls in chains]
 
 
+def ocsp_seeds(out: Path) -> None:
+    """fuzz_ocsp: root, intermediate, leaf (length-prefixed), then a stapled
+    OCSP response made with pyca: good, revoked, by a delegated responder, by a
+    stranger, stale, about another certificate, not successful."""
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.serialization import Encoding
+    from cryptography.x509 import ocsp
+    from cryptography.x509.oid import ExtendedKeyUsageOID
+
+    t = load_testing()
+    day = datetime.timedelta(days=1)
+    when = t.utc(2030)
+    pki = t.PKI()
+    root = pki.root("Fuzz OCSP Root")
+    inter = root.intermediate("Fuzz OCSP Int")
+    leaf = inter.leaf(dns=["www.example.com"])
+    other = inter.leaf(dns=["other.example.com"])
+    responder = inter.leaf(cn="Fuzz Responder", eku=[ExtendedKeyUsageOID.OCSP_SIGNING])
+    stranger = pki.root("Fuzz Stranger")
+    head = length_prefixed([root.der, inter.der, leaf.der])
+    seeds = Seeds(out, "fuzz_ocsp")
+
+    def resp(name, *, status=ocsp.OCSPCertStatus.GOOD, cert=leaf, signer=inter,
+             this=when - day, next_=when + 3 * day, revoked=None, include=None):
+        b = ocsp.OCSPResponseBuilder().add_response(
+            cert=cert.cert, issuer=inter.cert, algorithm=hashes.SHA1(), cert_status=status,
+            this_update=this, next_update=next_, revocation_time=revoked,
+            revocation_reason=x509.ReasonFlags.key_compromise if revoked else None)
+        b = b.responder_id(ocsp.OCSPResponderEncoding.HASH, signer.cert)
+        if include is not None:
+            b = b.certificates([include.cert])
+        seeds.add(name, head + b.sign(signer.key, hashes.SHA256()).public_bytes(Encoding.DER))
+
+    resp("good")
+    resp("revoked", status=ocsp.OCSPCertStatus.REVOKED, revoked=when - 10 * day)
+    resp("revoked-later", status=ocsp.OCSPCertStatus.REVOKED, revoked=when + day)
+    resp("unknown", status=ocsp.OCSPCertStatus.UNKNOWN)
+    resp("delegated", signer=responder, include=responder)
+    resp("stranger", signer=stranger)
+    resp("stale", this=when - 30 * day, next_=when - 20 * day)
+    resp("no-next-update", next_=None)
+    resp("other-cert", cert=other)
+    seeds.add("try-later", head + ocsp.OCSPResponseBuilder.build_unsuccessful(
+        ocsp.OCSPResponseStatus.TRY_LATER).public_bytes(Encoding.DER))
+    seeds.add("no-response", head)
+
+
 def main() -> None:
     if len(sys.argv) != 2:
         raise SystemExit("usage: make-corpus.py OUTDIR")
@@ -475,8 +523,10 @@ def main() -> None:
     scan.add("damaged", bytes([0, 100]) + b'{"id": 1, "chain": ["AAAA"\n\n[1,2]\ntrue\n'
              b'{"id": {"x": [1, {"y": null}]}, "host": "[::1]", "chain": "QUJD"}\n')
 
+    ocsp_seeds(out)
+
     for target in ("fuzz_verify", "fuzz_x509", "fuzz_pem", "fuzz_store", "fuzz_names",
-                   "fuzz_scan"):
+                   "fuzz_scan", "fuzz_ocsp"):
         n = len(list((out / target).iterdir()))
         print(f"{target}: {n} seeds")
 

@@ -51,20 +51,45 @@ def pki_files(tmp_path_factory):
     inter = root.intermediate("Probe Int")
     leaf = inter.leaf(dns=["localhost"])
     files = {"roots": d / "roots.pem", "chain": d / "chain.pem", "leaf": d / "leaf.pem",
-             "key": d / "key.pem"}
+             "key": d / "key.pem", "inter": d / "inter.pem", "revoked": d / "revoked.der",
+             "good": d / "good.der"}
     files["roots"].write_bytes(root.pem)
     files["chain"].write_bytes(pem_bundle(leaf, inter))
     files["leaf"].write_bytes(leaf.pem)
+    files["inter"].write_bytes(inter.pem)
+    files["revoked"].write_bytes(_response(leaf, inter, revoked=True))
+    files["good"].write_bytes(_response(leaf, inter, revoked=False))
     files["key"].write_bytes(leaf.key.private_bytes(
         serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
         serialization.NoEncryption()))
     return files
 
 
-def _gnutls_serv(cert, key):
+def _response(leaf, inter, revoked: bool) -> bytes:
+    """A current OCSP response (around now: servers staple only those) saying
+    ``leaf`` is good, or was revoked a month ago."""
+    import datetime
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.x509 import ocsp
+
+    now = datetime.datetime.now(datetime.timezone.utc).replace(microsecond=0)
+    day = datetime.timedelta(days=1)
+    return ocsp.OCSPResponseBuilder().add_response(
+        cert=leaf.cert, issuer=inter.cert, algorithm=hashes.SHA1(),
+        cert_status=ocsp.OCSPCertStatus.REVOKED if revoked else ocsp.OCSPCertStatus.GOOD,
+        this_update=now - day, next_update=now + 7 * day,
+        revocation_time=now - 30 * day if revoked else None,
+        revocation_reason=x509.ReasonFlags.key_compromise if revoked else None,
+    ).responder_id(ocsp.OCSPResponderEncoding.HASH, inter.cert).sign(
+        inter.key, hashes.SHA256()).public_bytes(serialization.Encoding.DER)
+
+
+def _gnutls_serv(cert, key, *extra):
     port = _free_port()
     proc = subprocess.Popen(["gnutls-serv", "--port", str(port), "--x509certfile", str(cert),
-                             "--x509keyfile", str(key)], stdout=subprocess.PIPE,
+                             "--x509keyfile", str(key), *extra], stdout=subprocess.PIPE,
                             stderr=subprocess.STDOUT, text=True)
     try:
         _wait_listening(port, proc)
@@ -211,3 +236,37 @@ def test_usage_errors(capsys, pki_files):
     for target in ("localhost:http", "localhost:0", ":443"):
         r = run_cli(capsys, "probe", target)
         assert r.status == 2 and "Traceback" not in r.err, target
+
+
+def test_a_stapled_good_response(capsys, pki_files):
+    proc, port = _gnutls_serv(pki_files["chain"], pki_files["key"], "--ocsp-response",
+                              str(pki_files["good"]))
+    try:
+        r = probe(capsys, pki_files, f"localhost:{port}", "--json")
+    finally:
+        proc.kill()
+        proc.wait()
+    doc = json.loads(r.out)
+    assert r.status == 0 and doc["connection"]["ocsp_stapled"]
+    assert doc["ocsp"]["status"] == "good" and doc["trusted"]
+
+
+@pytest.mark.skipif(shutil.which("openssl") is None, reason="openssl is not installed")
+def test_a_stapled_revoked_response(capsys, pki_files):
+    # gnutls-serv refuses to staple a "revoked" response: openssl s_server does it.
+    port = _free_port()
+    proc = subprocess.Popen(["openssl", "s_server", "-accept", str(port), "-quiet",
+                             "-cert", str(pki_files["leaf"]), "-key", str(pki_files["key"]),
+                             "-cert_chain", str(pki_files["inter"]),
+                             "-status_file", str(pki_files["revoked"])],
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        _wait_listening(port, proc)
+        r = probe(capsys, pki_files, f"localhost:{port}", "--json")
+    finally:
+        proc.kill()
+        proc.wait()
+    doc = json.loads(r.out)
+    assert doc["connection"]["ocsp_stapled"]
+    assert r.status == 1 and doc["code"] == "revoked" and doc["ocsp"]["status"] == "revoked"
+    assert "keyCompromise" in doc["ocsp"]["message"]

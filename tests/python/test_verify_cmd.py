@@ -181,3 +181,37 @@ def test_a_chain_pasted_in_another_order(capsys, world, tmp_path):
     r = verify(capsys, world, swapped, "--host", "www.example.com")
     assert r.status == 0, r.out
     assert "the leaf was not served first" in r.out and "(served #1)" in r.out.split("#1 CN")[0]
+
+
+def test_an_ocsp_response_file(capsys, world, tmp_path):
+    import datetime
+
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.x509 import ocsp
+
+    pki = PKI()  # a PKI of its own: the response is signed with the intermediate's key
+    root = pki.root("OCSP Cmd Root")
+    ca = root.intermediate("OCSP Cmd Int")
+    leaf = ca.leaf(dns=["www.example.com"])
+    (tmp_path / "roots.pem").write_bytes(root.pem)
+    (tmp_path / "chain.pem").write_bytes(pem_bundle(leaf, ca))
+    when = datetime.datetime(2030, 1, 1, tzinfo=datetime.timezone.utc)
+    resp = ocsp.OCSPResponseBuilder().add_response(
+        cert=leaf.cert, issuer=ca.cert, algorithm=hashes.SHA1(),
+        cert_status=ocsp.OCSPCertStatus.REVOKED, this_update=when - datetime.timedelta(days=1),
+        next_update=when + datetime.timedelta(days=1),
+        revocation_time=when - datetime.timedelta(days=30),
+        revocation_reason=x509.ReasonFlags.key_compromise,
+    ).responder_id(ocsp.OCSPResponderEncoding.HASH, ca.cert).sign(ca.key, hashes.SHA256())
+    (tmp_path / "resp.der").write_bytes(resp.public_bytes(Encoding.DER))
+    r = run_cli(capsys, "verify", tmp_path / "chain.pem", "--roots", tmp_path / "roots.pem",
+                "--at", AT, "--ocsp-response", tmp_path / "resp.der")
+    assert r.status == 1 and "NOT TRUSTED (revoked)" in r.out
+    assert "✘ revoked 2029-12-02T00:00:00Z (reason keyCompromise)" in r.out
+    doc = json.loads(run_cli(capsys, "verify", tmp_path / "chain.pem", "--roots",
+                             tmp_path / "roots.pem", "--at", AT, "--json", "--ocsp-response",
+                             tmp_path / "resp.der").out)
+    assert doc["ocsp"]["status"] == "revoked"
+    r = run_cli(capsys, "verify", tmp_path / "chain.pem", "--roots", tmp_path / "roots.pem",
+                "--ocsp-response", tmp_path / "missing.der")
+    assert r.status == 2 and "--ocsp-response" in r.err

@@ -116,6 +116,16 @@ def _checks(i: int, n: int, result: chainval.Result, name: Optional[str], when: 
             out.append(check("hostname", f"valid for {name}"))
     if crls and not (top and result.anchored):
         out.append(check("revocation", "not revoked (store CRLs)"))
+    if i == 0 and result.ocsp is not None:
+        stapled = check("ocsp", "the stapled OCSP response")
+        stapled["ok"] = result.ocsp == "good"
+        stapled["status"] = result.ocsp
+        stapled["reasons"] = [{"code": result.ocsp, "message": result.ocsp_message}] \
+            if result.ocsp != "good" else []
+        stapled["what"] = result.ocsp_message or stapled["what"]
+        if result.ocsp == "revoked":
+            failed.pop("revocation", None)  # the response's reason: shown by this check
+        out.append(stapled)
     for key, problems in failed.items():  # anything else found on this certificate
         out.append({"check": key, "ok": False, "what": key.replace("_", " "),
                     "reasons": [{"code": p.code, "message": p.message} for p in problems]})
@@ -159,6 +169,8 @@ def build(result: chainval.Result, *, name: Optional[str], purpose: str, roots: 
         "reasons": [{"code": p.code, "depth": p.depth, "message": p.message,
                      "input_index": p.input_index} for p in result.reasons],
         "path": path, "anchored": result.anchored, "order_repaired": result.order_repaired,
+        "ocsp": None if result.ocsp is None else {"status": result.ocsp,
+                                                  "message": result.ocsp_message},
         "hints": hints,
     }
     if result.error_message is not None:

@@ -7,8 +7,8 @@ it with chainval and show it as ``chainval verify`` does.
                    [--explain [N]] [--json] [--ascii]
 
 Exit status: 0 trusted, 1 not trusted, 2 usage error, 3 connection or handshake
-failure, 130 interrupted. Not done yet: checking a stapled OCSP response (it is
-captured and reported, not checked).
+failure, 130 interrupted. A stapled OCSP response is checked as chainval verify
+--ocsp-response checks one.
 """
 
 from __future__ import annotations
@@ -169,7 +169,8 @@ def capture(host: str, port: int, *, sni: Optional[str], starttls: Optional[str]
         raise ConnectionFailed(f"{host} port {port}: the server sent no certificate")
     return {"host": host, "port": port, "sni": sni, "starttls": starttls,
             "version": version, "session": description, "chain": chain,
-            "ocsp_stapled": ocsp is not None, "ocsp_bytes": len(ocsp) if ocsp else 0}
+            "ocsp_stapled": ocsp is not None, "ocsp_bytes": len(ocsp) if ocsp else 0,
+            "ocsp": ocsp}
 
 
 def run(args, stdout: TextIO, stderr: TextIO, stdin) -> int:
@@ -184,6 +185,7 @@ def run(args, stdout: TextIO, stderr: TextIO, stdin) -> int:
     except ConnectionFailed as e:
         stderr.write(f"chainval probe: {e}\n")
         return EXIT_CONNECTION
-    connection = {k: v for k, v in got.items() if k != "chain"}
+    connection = {k: v for k, v in got.items() if k not in ("chain", "ocsp")}
     return verify.verify_and_show(args, got["chain"], stdout, name=name,
-                                  name_is_ip=_is_ip(name), connection=connection)
+                                  name_is_ip=_is_ip(name), connection=connection,
+                                  ocsp=got["ocsp"])

@@ -53,7 +53,7 @@ def render(doc: dict, *, colour: bool = False, ascii_only: bool = False,
         out.append(f"connected to {conn['host']} port {conn['port']}"
                    + (f" (STARTTLS {conn['starttls']})" if conn.get("starttls") else "")
                    + f", SNI {conn['sni'] or '(none)'}: {conn['version']}, {conn['session']}")
-        out.append("stapled OCSP response: " + (f"{conn['ocsp_bytes']} bytes (not checked)"
+        out.append("stapled OCSP response: " + (f"{conn['ocsp_bytes']} bytes (checked on #0)"
                                                 if conn["ocsp_stapled"] else "none"))
     out.append(head)
     out.append(f"trust anchors: {doc['roots']}")

@@ -21,7 +21,7 @@ import chainval
 from ..scan.errors import UsageError
 from ..scan.formats import parse_time
 from ..scan.stores import load_pool, load_store
-from .chain_input import read_chain
+from .chain_input import MAX_INPUT_BYTES, read_chain
 from .document import add_attempts, build
 from .render import render
 
@@ -46,6 +46,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     v.add_argument("chain", metavar="CHAIN", help="PEM bundle (fullchain.pem, openssl "
                    "s_client -showcerts output), DER certificate or PKCS#7 (.p7b); - for "
                    "stdin")
+    v.add_argument("--ocsp-response", metavar="FILE", help="an OCSP response for the leaf "
+                   "(DER, as a server staples it; e.g. openssl s_client -status "
+                   "-respout FILE): checked at the verification time")
     add_verification_options(v)
     v.set_defaults(run=run)
 
@@ -123,12 +126,21 @@ def _can_print_marks(stream: TextIO) -> bool:
 def run(args, stdout: TextIO, stderr: TextIO, stdin) -> int:
     _policy(args, args.host, args.ip)  # options first: a usage error before any reading
     ders = read_chain(args.chain, stdin)
+    ocsp = None
+    if args.ocsp_response is not None:
+        try:
+            with open(args.ocsp_response, "rb") as f:
+                ocsp = f.read(MAX_INPUT_BYTES)
+        except OSError as e:
+            raise UsageError(f"--ocsp-response {args.ocsp_response}: {e.strerror or e}") \
+                from None
     return verify_and_show(args, ders, stdout, name=args.host or args.ip,
-                           name_is_ip=args.ip is not None)
+                           name_is_ip=args.ip is not None, ocsp=ocsp)
 
 
 def verify_and_show(args, ders: list[bytes], stdout: TextIO, *, name: Optional[str],
-                    name_is_ip: bool, connection: Optional[dict] = None) -> int:
+                    name_is_ip: bool, connection: Optional[dict] = None,
+                    ocsp: Optional[bytes] = None) -> int:
     """Verify ``ders`` under the options and print the tree or the JSON
     document; the exit status (0 trusted, 1 not)."""
     policy = _policy(args, None if name_is_ip else name, name if name_is_ip else None)
@@ -140,7 +152,8 @@ def verify_and_show(args, ders: list[bytes], stdout: TextIO, *, name: Optional[s
         except (chainval.Error, OSError, ValueError) as e:
             raise UsageError(f"--crl {path}: {e}") from None
     pool = _load_pool(args.pool)
-    result = chainval.verify(ders, store=store, policy=policy, intermediates=pool, cache=None)
+    result = chainval.verify(ders, store=store, policy=policy, intermediates=pool, cache=None,
+                             ocsp=ocsp)
     doc = build(result, name=name, purpose=args.purpose, roots=args.roots,
                 crls=bool(args.crl), served=ders)
     if connection is not None:
