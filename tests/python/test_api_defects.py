@@ -317,7 +317,8 @@ def test_functions_have_text_signatures():
     """inspect.signature(chainval.verify) raised ValueError (no signature)."""
     import inspect
 
-    for fn, first, kw in ((chainval.verify, "chain", ["store", "policy", "intermediates", "cache"]),
+    for fn, first, kw in ((chainval.verify, "chain", ["store", "policy", "intermediates", "cache",
+                                                          "ocsp"]),
                           (chainval.verify_many, "chains",
                            ["store", "policy", "intermediates", "threads", "cache"])):
         params = inspect.signature(fn).parameters

@@ -120,7 +120,8 @@ def test_policy_keywords_match_the_stub():
 def test_function_signatures_in_the_stub():
     funcs = {n.name: n for n in _stub_tree().body if isinstance(n, ast.FunctionDef)}
     assert {a.arg for a in funcs["verify"].args.kwonlyargs} == {"store", "policy",
-                                                                 "intermediates", "cache"}
+                                                                 "intermediates", "cache",
+                                                                 "ocsp"}
     assert {a.arg for a in funcs["verify_many"].args.kwonlyargs} == {
         "store", "policy", "intermediates", "threads", "cache"}
 
