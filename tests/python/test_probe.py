@@ -270,3 +270,36 @@ def test_a_stapled_revoked_response(capsys, pki_files):
     assert doc["connection"]["ocsp_stapled"]
     assert r.status == 1 and doc["code"] == "revoked" and doc["ocsp"]["status"] == "revoked"
     assert "keyCompromise" in doc["ocsp"]["message"]
+
+
+def test_an_expired_cross_sign_served_first(capsys, tmp_path):
+    """The AddTrust case: the server still sends the cross-certificate of its new
+    root by an old one, now expired. A store with the new root trusts the chain;
+    one with only the old root does not (expired), and --explain says why."""
+    from chainval.testing import utc
+
+    pki = PKI()
+    old, new = pki.root("Old Root"), pki.root("New Root")
+    cross = old.cross_sign(new, not_after=utc(2025))
+    inter = new.intermediate("Probe Cross Int")
+    leaf = inter.leaf(dns=["localhost"])
+    (tmp_path / "chain.pem").write_bytes(pem_bundle(leaf, inter, cross))
+    (tmp_path / "key.pem").write_bytes(leaf.key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+        serialization.NoEncryption()))
+    (tmp_path / "new.pem").write_bytes(new.pem)
+    (tmp_path / "old.pem").write_bytes(old.pem)
+    proc, port = _gnutls_serv(tmp_path / "chain.pem", tmp_path / "key.pem")
+    try:
+        ok = run_cli(capsys, "probe", f"localhost:{port}", "--roots", tmp_path / "new.pem",
+                     "--json", "--explain")
+        stale = run_cli(capsys, "probe", f"localhost:{port}", "--roots", tmp_path / "old.pem",
+                        "--explain")
+    finally:
+        proc.kill()
+        proc.wait()
+    doc = json.loads(ok.out)
+    assert ok.status == 0 and doc["served"] == 3 and len(doc["path"]) == 3
+    assert doc["path"][2]["subject"] == "CN=New Root" and doc["path"][2]["source"] == "store"
+    assert stale.status == 1 and "NOT TRUSTED (expired)" in stale.out
+    assert "1. rejected:" in stale.out and "expired at #2" in stale.out
