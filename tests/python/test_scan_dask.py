@@ -391,3 +391,57 @@ def test_parts_are_cut_small_enough_for_every_worker(inputs):
     assert part_bytes(1 * mib, [Sized(2 * mib)], 8) == 1 * mib    # the user's bound wins
     assert part_bytes(64 * mib, [Sized(10_000 * mib)], 4) == 64 * mib
     assert part_bytes(64 * mib, [Input(str(inputs["big"]))], 1) == MIN_PART
+
+
+def test_a_cut_before_a_line_that_looks_like_gzip(pki, paths, tmp_path, capsys, address,
+                                                  monkeypatch):
+    from chainval.scan import dask_scan
+
+    lines = [jsonl_line(pki.ok_chain, id=f"r{i}") for i in range(6)]
+    lines[3] = "\x1f\x8b not gzip, a broken line"
+    src = tmp_path / "in.jsonl"
+    src.write_bytes(("\n".join(lines) + "\n").encode("latin-1"))
+    cut = src.read_bytes().index(b"\x1f\x8b")
+    monkeypatch.setattr(dask_scan, "part_bytes", lambda limit, inputs, threads: cut)
+    local, dist = tmp_path / "local.jsonl", tmp_path / "dask.jsonl"
+    assert _scan(capsys, local, src, "--roots", paths["roots"]).status == 0
+    r = _scan(capsys, dist, src, "--roots", paths["roots"], "--dask", address)
+    assert r.status == 0, r.err
+    assert dist.read_bytes() == local.read_bytes()
+    assert len(dist.read_text().splitlines()) == 6
+
+
+def test_relative_inputs_and_output_are_the_local_scans(pki, paths, tmp_path, capsys, address,
+                                                        monkeypatch):
+    # The cluster's workers were started in another directory.
+    (tmp_path / "leaf.pem").write_bytes(pki.leaf.pem + pki.inter.pem)
+    (tmp_path / "rows.jsonl").write_text(_rows(pki, 20))
+    monkeypatch.chdir(tmp_path)
+    a = _scan(capsys, "local.jsonl", "leaf.pem", "rows.jsonl", "--roots", paths["roots"])
+    b = _scan(capsys, "dask.jsonl", "leaf.pem", "rows.jsonl", "--roots", paths["roots"],
+              "--dask", address)
+    assert a.status == 0 and b.status == 0, b.err
+    assert (tmp_path / "dask.jsonl").read_bytes() == (tmp_path / "local.jsonl").read_bytes()
+    assert '"id":"leaf.pem"' in (tmp_path / "dask.jsonl").read_text()
+
+
+def test_interrupted_while_counting_lines_resumes(pki, paths, inputs, tmp_path, capsys,
+                                                 address, monkeypatch):
+    from chainval.scan import dask_scan
+
+    local, dist = tmp_path / "local.jsonl", tmp_path / "dask.jsonl"
+    args = [inputs["big"], "--roots", paths["roots"], "--partition-size", "1", "--dask",
+            address]
+    assert _scan(capsys, local, *args[:3]).status == 0
+    real = dask_scan.DaskRows._count_lines
+
+    def interrupted(self):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(dask_scan.DaskRows, "_count_lines", interrupted)
+    r = _scan(capsys, dist, *args)
+    assert r.status == 130, r.err
+    monkeypatch.setattr(dask_scan.DaskRows, "_count_lines", real)
+    r = _scan(capsys, dist, *args, "--resume")
+    assert r.status == 0, r.err
+    assert dist.read_bytes() == local.read_bytes()

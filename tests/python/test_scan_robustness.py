@@ -409,3 +409,34 @@ def test_output_to_a_device_or_fifo_is_written_directly(pki, paths, tmp_path, ca
     assert r.status == 0, r.err
     assert stat.S_ISCHR(os.stat(null).st_mode) and not (tmp_path / "null.partial").exists()
     assert not (tmp_path / "null.meta.json").exists()
+
+
+def test_a_second_ctrl_c_during_a_write_keeps_the_checkpoint_exact(pki, paths, tmp_path,
+                                                                   capsys, monkeypatch):
+    """The rows of the batch being written when a second Ctrl-C came are on disk:
+    the checkpoint must count them, or --resume finds the last row elsewhere
+    than the skip says and refuses (found in review)."""
+    from chainval.scan import output, progress
+
+    src = tmp_path / "in.jsonl"
+    src.write_text(lines(pki, 30))
+    ref = tmp_path / "ref.jsonl"
+    assert scan(capsys, paths, src, "-o", ref, "--batch", "10").status == 0
+    monkeypatch.setattr(output, "CHECKPOINT_SECONDS", 0.0)
+    calls = [0]
+    real_end = progress.Interrupt.end_write
+
+    def second_ctrl_c(self):
+        calls[0] += 1
+        if calls[0] == 2:
+            self.pending = True  # a second Ctrl-C arrived while the batch was written
+        real_end(self)
+
+    monkeypatch.setattr(progress.Interrupt, "end_write", second_ctrl_c)
+    out = tmp_path / "out.jsonl"
+    r = scan(capsys, paths, src, "-o", out, "--batch", "10")
+    assert r.status == 130
+    monkeypatch.setattr(progress.Interrupt, "end_write", real_end)
+    r = scan(capsys, paths, src, "-o", out, "--batch", "10", "--resume")
+    assert r.status == 0, r.err
+    assert out.read_bytes() == ref.read_bytes()

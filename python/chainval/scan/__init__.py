@@ -67,6 +67,7 @@ def distributed(inputs: Sequence[str], output: str, *, dask: str = "local",
     """
     import argparse
     import json
+    import sys
 
     from . import command
     from .errors import EXIT_INTERRUPTED
@@ -90,8 +91,7 @@ def distributed(inputs: Sequence[str], output: str, *, dask: str = "local",
     parser = argparse.ArgumentParser(prog="chainval", exit_on_error=False)
     command.add_parser(parser.add_subparsers(dest="command"))
     args = parser.parse_args(["scan", *argv])
-    err = io.StringIO()
-    if command.run(args, io.StringIO(), err, None) == EXIT_INTERRUPTED:
-        raise KeyboardInterrupt(err.getvalue().strip())
+    if command.run(args, io.StringIO(), sys.stderr, None) == EXIT_INTERRUPTED:
+        raise KeyboardInterrupt("chainval scan interrupted: resume=True goes on")
     with open(sidecar_path(output), "rb") as f:
         return json.load(f)["summary"]

@@ -370,14 +370,16 @@ def _run(args, stdout: TextIO, stderr: TextIO, inputs: list[Input], scanner: Sca
                         not resumed:
                     out.write(scanner.csv_header())
                 for k, rows, pos in source.batches(stop=lambda: intr.requested):
+                    n = rows.count(b"\n")
                     intr.begin_write()
                     try:
                         out.write(rows)
+                        # Counted once written, even when a second Ctrl-C raises
+                        # on leaving the write: the checkpoint must cover them.
+                        counts[k] += n
+                        scanned += n
                     finally:
                         intr.end_write()
-                    n = rows.count(b"\n")
-                    counts[k] += n
-                    scanned += n
                     if source.take_interrupt():
                         raise KeyboardInterrupt  # after writing the rows it counted
                     if source.at_boundary:

@@ -38,7 +38,7 @@ import chainval
 from .engine import Scanner
 from .errors import RunError, UsageError
 from .formats import Input, parse_time
-from .formats.blocks import BufferPool
+from .formats.blocks import GZIP_MAGIC, BufferPool
 from .formats.streams import absolute, input_exists, open_input
 from .output import write_atomically
 from .pipeline import Rows, units
@@ -51,7 +51,6 @@ __all__ = ["DaskRows", "count_lines", "part_bytes", "parts_dir", "plan_partition
 INSTALL = "pip install 'chainval[dask]'"
 MAX_LOCAL_WORKERS = 1024
 PLAN_SCHEMA = 1
-_GZIP = b"\x1f\x8b"
 _PIECE = 4 << 20  # rows of a part are appended to OUT a piece at a time
 MIN_PART = 4 << 20
 
@@ -71,30 +70,44 @@ def plan_partitions(inputs: list[Input], part_bytes: int) -> list[dict]:
         inp.close()
         path = absolute(inp.path)
         size = inp.size or 0
-        whole = {"input": k, "path": path, "format": inp.format, "start": 0, "end": None,
-                 "size": size, "first_line": 1}
+        whole = {"input": k, "path": path, "shown": inp.path, "format": inp.format, "start": 0,
+                 "end": None, "size": size, "first_line": 1}
         if inp.format not in ("jsonl", "zgrab") or inp.c_reader is None or size <= part_bytes:
             parts.append(whole)
             continue
         with open_input(path) as f:
-            if f.read(2) == _GZIP:
+            if f.read(2) == GZIP_MAGIC:
                 parts.append(whole)
                 continue
             cuts = [0]
             for at in range(part_bytes, size, part_bytes):
                 if at <= cuts[-1]:
                     continue  # a line longer than a part: the cut moves past it
-                f.seek(at - 1)
-                f.readline()  # to the end of the line holding byte at - 1
-                if f.tell() >= size:
+                end = _line_end(f, at - 1)
+                if end >= size:
                     break
-                cuts.append(f.tell())
+                cuts.append(end)
         for a, b in zip(cuts, cuts[1:] + [size]):
-            parts.append({"input": k, "path": path, "format": inp.format, "start": a,
-                          "end": b, "size": b - a, "first_line": 1 if a == 0 else None})
+            parts.append({"input": k, "path": path, "shown": inp.path, "format": inp.format,
+                          "start": a, "end": b, "size": b - a,
+                          "first_line": 1 if a == 0 else None})
     for i, p in enumerate(parts):
         p["index"] = i
     return parts
+
+
+def _line_end(f, at: int) -> int:
+    """The offset just past the newline at or after ``at`` (the file's end
+    when there is none), read in bounded blocks: a stretch of gigabytes
+    without a newline is never held in memory."""
+    f.seek(at)
+    while True:
+        block = f.read(1 << 20)
+        if not block:
+            return f.tell()
+        nl = block.find(b"\n")
+        if nl >= 0:
+            return f.tell() - len(block) + nl + 1
 
 
 def part_bytes(limit: int, inputs: list[Input], threads: int) -> int:
@@ -154,26 +167,25 @@ def _worker_sets(sets: dict) -> tuple:
         return state
 
 
-def _worker_sonar(db_path: str) -> Any:
-    """The Sonar certificates database the driver filled, opened once per
-    worker process (lookups hold its lock: tasks in threads may share it)."""
+def _task_sonar(job: dict) -> Any:
+    """The Sonar certificates database the driver filled, opened for this
+    task (cheap; a database rebuilt at the same path between scans is then
+    never the old one), knowing the certs files the driver was given and the
+    siblings it looked for in vain, so that messages are the local scan's."""
     from .formats.sonar import SonarCerts
 
-    with _STATE_LOCK:
-        key = "sonar:" + db_path
-        if key not in _STATE:
-            _STATE[key] = (SonarCerts(db_path),)
-        return _STATE[key][0]
+    certs = SonarCerts(job["sonar_db"])
+    certs._given, certs._absent = list(job["sonar_given"]), list(job["sonar_absent"])
+    return certs
 
 
 def _same_content(path: str, sha256: Optional[str], what: str) -> None:
-    if path == "system" or sha256 is None:
+    if sha256 is None:
         return
-    try:
-        here = fingerprint_of(path)
-    except OSError as e:
-        raise RuntimeError(f"{what}: cannot read {path} on this worker: "
-                           f"{e.strerror or e}") from None
+    if path != "system" and not os.path.exists(path):
+        raise RuntimeError(f"{what}: {path}: no such file or directory on this worker "
+                           "(stores must be on a path every worker reads)")
+    here = fingerprint_of(path)  # "system": the OS bundle, which may differ per machine
     if here != sha256:
         raise RuntimeError(f"{what}: {path} on this worker is not the file the scan was "
                            "started with (its SHA-256 differs)")
@@ -193,20 +205,21 @@ def scan_part(job: dict) -> dict:
     stores, pool, cache = _worker_sets(job["sets"])
     scanner = Scanner(stores, pool=pool, at=job["at"], threads=job["threads"],
                       with_source=job["with_source"], output=job["output"],
-                      sources=job["sources"], cache=cache)
+                      sources=job["sources"], cache=cache,
+                      cache_bytes=job["sets"]["cache_bytes"])
     part = job["part"]
     k = part["input"]
     byte_range = None if part["end"] is None else (part["start"], part["end"])
+    sonar = _task_sonar(job) if part["format"] == "sonar" else None
     inp = Input(part["path"], part["format"], host_from=job["host_from"],
-                byte_range=byte_range, first_line=part["first_line"],
-                sonar_certs=_worker_sonar(job["sonar_db"]) if part["format"] == "sonar"
-                else None)
+                byte_range=byte_range, first_line=part["first_line"], sonar_certs=sonar,
+                shown=part["shown"])
     if not input_exists(part["path"]):
         raise RuntimeError(f"{part['path']}: no such file or directory on this worker "
                            "(inputs must be on a path every worker reads)")
     messages = io.StringIO()
     buffers = BufferPool()
-    engine = Rows(scanner, {k: inp}, 0, job["batch"], messages, buffers)  # type: ignore[arg-type]
+    engine = Rows(scanner, {k: inp}, 0, job["batch"], messages, buffers)
     final = _part_path(job["dir"], part["index"], ".rows")
     tmp = f"{final}.{uuid.uuid4().hex}.tmp"
     rows = 0
@@ -227,6 +240,8 @@ def scan_part(job: dict) -> dict:
         raise
     finally:
         inp.close()
+        if sonar is not None:
+            sonar.close()
     done = {"index": part["index"], "rows": rows, "counts": scanner.counts(),
             "warnings": messages.getvalue()}
     write_atomically(_part_path(job["dir"], part["index"], ".json"),
@@ -282,6 +297,10 @@ def _connect(distributed: Any, spec: str, stderr: TextIO, quiet: bool) -> tuple[
                 cluster.close()
             raise RunError(f"--dask {spec}: cannot start a local cluster: {e}") from None
     else:
+        import logging
+        # Its own tracebacks (a lost scheduler, say) would bury the one line
+        # the command prints; the cluster's logs stay on the cluster.
+        logging.getLogger("distributed").setLevel(logging.CRITICAL)
         try:
             client = distributed.Client(spec)
         except (OSError, TimeoutError, ValueError) as e:
@@ -322,7 +341,7 @@ class DaskRows:
                              "worker can write (the parts are written beside it)")
         distributed = _import_distributed()
         self._distributed = distributed
-        self.args, self.inputs, self.stderr = args, inputs, stderr
+        self.args, self.stderr = args, stderr
         self.names = [s["name"] for s in sets["stores"]]
         self.parts = plan_partitions(inputs, args.partition_size << 20)
         self.sonar_db = None
@@ -333,14 +352,17 @@ class DaskRows:
                                  "into it once, here, and read by the workers")
             self.sonar_db = os.path.abspath(args.sonar_db)
             sonar.load()
-        self.dir = parts_dir(args.output)
+        # Every worker must find the parts where the driver does.
+        self.dir = parts_dir(os.path.abspath(args.output))
         self.params = params
         self.client, self.cluster = _connect(distributed, args.dask, stderr, args.quiet)
         self.job = {"versions": list(_versions()), "sets": sets, "at": params["at"],
                     "threads": args.threads or 1, "with_source": len(inputs) > 1,
                     "output": args.format, "sources": [inp.name for inp in inputs],
                     "host_from": args.host_from, "batch": args.batch, "dir": self.dir,
-                    "sonar_db": self.sonar_db}
+                    "sonar_db": self.sonar_db,
+                    "sonar_given": list(getattr(sonar, "_given", [])),
+                    "sonar_absent": list(getattr(sonar, "_absent", []))}
         self.futures: dict[int, Any] = {}
         self.done: dict[int, dict] = {}
         self.skip_parts = 0
@@ -361,7 +383,10 @@ class DaskRows:
             self.client.wait_for_workers(1, timeout=_timeout())
             versions = self.client.run(_versions)
         except (OSError, TimeoutError) as e:
-            raise RunError(f"--dask: no worker answered: {e}") from None
+            raise RunError(f"--dask: no worker answered: {_reason(e)}") from None
+        except Exception as e:  # noqa: BLE001 - e.g. a worker without chainval
+            raise RunError(f"--dask: cannot ask the workers which chainval they run: "
+                           f"{_reason(e)} (every worker needs chainval installed)") from None
         mine = _versions()
         other = {w: v for w, v in versions.items() if tuple(v) != mine}
         if other:
@@ -384,24 +409,30 @@ class DaskRows:
             self.parts = old["parts"]  # as cut then, whatever the cluster's size is now
             self._load_done()
         else:
-            if os.path.isdir(self.dir):
-                if not os.path.exists(plan_file):
+            if os.path.isdir(self.dir) and os.listdir(self.dir):
+                if not _ours(self.dir, plan_file):
                     raise UsageError(f"{self.dir} exists and is not chainval's: remove it or "
                                      "choose another -o")
                 shutil.rmtree(self.dir)  # an earlier scan's parts: OUT.partial is gone
-            os.makedirs(self.dir)
+            os.makedirs(self.dir, exist_ok=True)
         if resumed:
             self._skip(resumed)
-        self._count_lines()
-        write_atomically(plan_file, (json.dumps(
-            {"schema": PLAN_SCHEMA, "parameters": self.params,
-             "partition_size": self.args.partition_size, "parts": self.parts}, indent=1)
-            + "\n").encode())
+        # The plan before the counting (which may be interrupted), and after it.
+        self._write_plan(plan_file)
+        if any(p["first_line"] is None for p in self.parts):
+            self._count_lines()
+            self._write_plan(plan_file)
         for p in self.parts[self.skip_parts:]:
             if p["index"] not in self.done:
                 self.futures[p["index"]] = self.client.submit(
                     scan_part, {**self.job, "part": p}, pure=False,
                     key=f"chainval-scan-part-{p['index']}-{uuid.uuid4().hex[:8]}")
+
+    def _write_plan(self, plan_file: str) -> None:
+        write_atomically(plan_file, (json.dumps(
+            {"schema": PLAN_SCHEMA, "parameters": self.params,
+             "partition_size": self.args.partition_size, "parts": self.parts}, indent=1)
+            + "\n").encode())
 
     def _load_done(self) -> None:
         for p in self.parts:
@@ -458,6 +489,9 @@ class DaskRows:
         while True:
             try:
                 self.done[i] = future.result(timeout=0.2)
+                # Let go of it: Dask would recompute a finished part it still
+                # holds when the worker that holds it dies.
+                self.futures.pop(i, None)
                 return self.done[i]
             except self._distributed.TimeoutError:
                 if stop():
@@ -479,7 +513,14 @@ class DaskRows:
             if done["warnings"]:
                 self.stderr.write(done["warnings"])
             k = part["input"]
-            with open(_part_path(self.dir, part["index"], ".rows"), "rb") as f:
+            rows_file = _part_path(self.dir, part["index"], ".rows")
+            try:
+                f = open(rows_file, "rb")
+            except OSError as e:
+                raise RunError(f"--dask: cannot read {rows_file}, which a worker wrote: "
+                               f"{e.strerror or e} (-o must be on a filesystem the workers "
+                               "and this machine share)") from None
+            with f:
                 carry = b""
                 while True:
                     data = f.read(_PIECE)
@@ -532,6 +573,17 @@ class DaskRows:
                     pass
 
 
+def _ours(folder: str, plan_file: str) -> bool:
+    """A parts folder this code wrote: its plan and part files only."""
+    try:
+        with open(plan_file, "rb") as f:
+            if json.load(f).get("schema") != PLAN_SCHEMA:
+                return False
+    except (OSError, ValueError):
+        return False
+    return all(n == "plan.json" or n.startswith(("part-", ".tmp-")) for n in os.listdir(folder))
+
+
 def _timeout() -> float:
     import dask
     return float(dask.utils.parse_timedelta(dask.config.get("distributed.comm.timeouts.connect"),
@@ -542,7 +594,7 @@ def _reason(e: BaseException) -> str:
     name = type(e).__name__
     if name == "KilledWorker":
         return "the workers running it died again and again (Dask's allowed-failures)"
-    return str(e) or name
+    return " ".join(str(e).split()) or name  # one line
 
 
 def sets_of(stores_info: list[dict], pool_info: Optional[dict], distrust_after: list[str],

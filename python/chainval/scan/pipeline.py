@@ -9,8 +9,8 @@ for one partition of one input (dask_scan.py).
 
 from __future__ import annotations
 
-from collections.abc import Generator, Iterable, Iterator
-from typing import Any, Callable, Optional, TextIO
+from collections.abc import Generator, Iterable, Iterator, Mapping, Sequence
+from typing import Any, Callable, Optional, TextIO, Union
 
 from .engine import Scanner
 from .errors import UsageError
@@ -58,12 +58,13 @@ def units(inputs: Iterable[tuple[int, Input]], batch: int, pool: BufferPool) -> 
 
 
 class Rows:
-    """The verifying side of the scan: turns the units of :func:`_units` into
+    """The verifying side of the scan: turns the units of :func:`units` into
     output rows with the engine, and passes over the first ``skip`` records
     (--resume) unread where the C readers allow it."""
 
-    def __init__(self, scanner: Scanner, inputs: list[Input], skip: int, batch: int,
-                 stderr: TextIO, pool: BufferPool, last_row: Optional[dict] = None) -> None:
+    def __init__(self, scanner: Scanner, inputs: Union[Sequence[Input], Mapping[int, Input]],
+                 skip: int, batch: int, stderr: TextIO, pool: BufferPool,
+                 last_row: Optional[dict] = None) -> None:
         self.scanner, self.inputs, self.skip, self.batch = scanner, inputs, skip, batch
         self.stderr, self.pool = stderr, pool
         self.last_row = last_row  # --resume: the last row already written
@@ -91,7 +92,7 @@ class Rows:
         inp = self.inputs[k]
         if what == "start":
             self.reader, self.tail = None, b""
-            self._input = inp
+            self._k = k
             if inp.c_reader is not None:
                 self.reader = self.scanner.reader(k, inp.c_reader, record.MAX_RECORD_BYTES,
                                                   inp.host_from, inp.first_line)
@@ -165,7 +166,7 @@ class Rows:
             taken = end > start
             start = end
             if skipping and self.reader.skip_left == 0:
-                self._check_resume(self.inputs.index(self._input), self.reader.last_start)
+                self._check_resume(self._k, self.reader.last_start)
             if rows or skipping:
                 yield rows  # while --resume passes over rows: nothing, but progress moves
             if not taken or start >= len(data) or (until is not None and start >= until):

@@ -19,11 +19,11 @@ from collections import deque
 from collections.abc import Iterator
 from typing import BinaryIO, Optional, Union
 
-__all__ = ["BLOCK", "BufferPool", "Blocks", "Damage"]
+__all__ = ["BLOCK", "GZIP_MAGIC", "BufferPool", "Blocks", "Damage"]
 
 # How much is read (and, for gzip, inflated) at a time.
 BLOCK = 4 << 20
-_GZIP = b"\x1f\x8b"
+GZIP_MAGIC = b"\x1f\x8b"
 # RFC 1952 header flags.
 _FHCRC, _FEXTRA, _FNAME, _FCOMMENT = 2, 4, 8, 16
 
@@ -77,8 +77,10 @@ class Blocks:
     readers in C): the blocks read before, to detect the format, are
     ``bytes``."""
 
-    def __init__(self, raw: BinaryIO, size: Optional[int] = None) -> None:
-        self.raw, self.size = raw, size or BLOCK
+    def __init__(self, raw: BinaryIO, size: Optional[int] = None, plain: bool = False) -> None:
+        # plain: never gzip, even if the bytes begin with its magic (a part of a
+        # file cut at a line that happens to: --dask).
+        self.raw, self.size, self.plain = raw, size or BLOCK, plain
         self.pool: Optional[BufferPool] = None
         self._it = self._blocks()
 
@@ -90,7 +92,7 @@ class Blocks:
 
     def _blocks(self) -> Iterator[Union[bytes, memoryview]]:
         first = self.raw.read(self.size)
-        if first[:2] == _GZIP:
+        if first[:2] == GZIP_MAGIC and not self.plain:
             yield from _Gunzip(self.raw, first, self.size).blocks()
             return
         block: Union[bytes, memoryview, None] = first
@@ -120,7 +122,7 @@ class _Gunzip:
 
     def _header(self) -> None:
         head = self._take(10, "gzip header")
-        if head[:2] != _GZIP or head[2] != 8:
+        if head[:2] != GZIP_MAGIC or head[2] != 8:
             raise Damage("bytes after the end of the gzip data that are not another gzip member")
         flags = head[3]
         if flags & _FEXTRA:
@@ -163,6 +165,6 @@ class _Gunzip:
                 raise Damage("corrupt gzip data (incorrect length)")
             if not self._need(1):
                 return  # the end, after a whole member
-            if self.buf[:1] != _GZIP[:1] or (self._need(2) and self.buf[:2] != _GZIP):
+            if self.buf[:1] != GZIP_MAGIC[:1] or (self._need(2) and self.buf[:2] != GZIP_MAGIC):
                 raise Damage("bytes after the end of the gzip data that are not another "
                              "gzip member")

@@ -69,11 +69,14 @@ class Input:
     def __init__(self, path: str, fmt: Optional[str] = None, *,
                  stdin: Optional[BinaryIO] = None, sonar_certs: Any = None,
                  host_from: str = "name", byte_range: Optional[tuple[int, int]] = None,
-                 first_line: int = 1) -> None:
+                 first_line: int = 1, shown: Optional[str] = None) -> None:
         if fmt is not None and fmt not in FORMATS:
             raise ValueError(f"unknown input format {fmt!r}")
         self.path = path
-        self.name = path
+        # What rows and messages call it: the path as given (a --dask worker
+        # opens an absolute path and shows the driver's).
+        self.shown = shown if shown is not None else path
+        self.name = self.shown
         self.format: Optional[str] = fmt
         # Which name records are checked against (--host-from): "name" (what
         # the record says the client asked for), "ip" (else its IP), "none".
@@ -130,7 +133,7 @@ class Input:
             self._raw = ByteRange(self.path, *self.byte_range)
         else:
             self._raw = open_input(self.path)
-        self._rest = Blocks(self._raw)
+        self._rest = Blocks(self._raw, plain=self.byte_range is not None)
         head: list[bytes] = []
         size = 0
         try:
@@ -202,7 +205,7 @@ class Input:
             body: BinaryIO = io.BufferedReader(stream, _CHUNK)  # type: ignore[arg-type]
             if self.format is None:
                 if head.strip():
-                    yield Record(self.name, 1, error=_undetected(head[:DETECT_BYTES], self.path))
+                    yield Record(self.name, 1, error=_undetected(head[:DETECT_BYTES], self.shown))
                 return
             if self.format in C_READERS:
                 raise ValueError(f"{self.format} input is read in C: use blocks()")
@@ -212,7 +215,7 @@ class Input:
                 yield from self._sonar_records(body, head[:DETECT_BYTES])
             elif self.format == "pem":
                 data = _read_up_to(body, record.MAX_RECORD_BYTES + 1)
-                rec = Record(self.name, 1, id=None if self.path == "-" else self.path)
+                rec = Record(self.name, 1, id=None if self.path == "-" else self.shown)
                 if len(data) > record.MAX_RECORD_BYTES:
                     rec.error = f"PEM input larger than {record.MAX_RECORD_BYTES} bytes"
                     yield rec
