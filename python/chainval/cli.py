@@ -30,17 +30,18 @@ from .scan.errors import EXIT_INTERRUPTED, EXIT_RUNTIME, EXIT_USAGE, RunError, U
 __all__ = ["main"]
 
 EPILOG = """\
-exit status: 0 done (malformed rows included; verify: trusted), 1 runtime error
-(e.g. a write failed: continue with --resume; verify: not trusted), 2 usage or
-input error, 3 done with malformed rows and --fail-on-malformed, 130 interrupted
-(continue with --resume).
+exit status: 0 done (malformed rows included; verify/probe: trusted), 1 runtime
+error (e.g. a write failed: continue with --resume; verify/probe: not trusted),
+2 usage or input error, 3 done with malformed rows and --fail-on-malformed
+(probe: connection or handshake failure), 130 interrupted (continue with
+--resume).
 Documentation: docs/scan.md in the source, or the package's description
 (pip show -v chainval)."""
 
 
 def _parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="chainval", description="Bulk X.509 chain verification "
-                                "with libchain.", epilog=EPILOG,
+    p = argparse.ArgumentParser(prog="chainval", description="X.509 chain verification "
+                                "with libchain: bulk scans, and one chain explained.", epilog=EPILOG,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--version", action="version",
                    version=f"chainval {chainval.__version__} (libchain "
