@@ -47,13 +47,23 @@ def _short(text: str, n: int) -> str:
     return text if len(text) <= n else text[:n - 1] + "\u2026"
 
 
-def bar_chart(items: list[tuple[str, int]], *, color: str = _ACCENT, label_width: int = 300,
-              width: int = 760, colors: Optional[dict] = None) -> str:
-    """Horizontal bars, one per (label, value), as an inline SVG element."""
+_CHAR_PX = 7.5  # an upper bound of the average glyph width at 13px, for label columns
+_LABEL_CHARS = 64  # longer labels are cut at the end; the <title> has them whole
+
+
+def bar_chart(items: list[tuple[str, int]], *, color: str = _ACCENT,
+              label_width: Optional[int] = None, width: int = 1000,
+              colors: Optional[dict] = None) -> str:
+    """Horizontal bars, one per (label, value), as an inline SVG element. The
+    label column fits the longest label shown, so none is clipped at its start
+    (a DN's CN, the part that tells CAs apart, comes first)."""
     if not items:
         return '<p class="none">none</p>'
+    if label_width is None:
+        longest = max(len(_short(label, _LABEL_CHARS)) for label, _ in items)
+        label_width = min(int(longest * _CHAR_PX) + 16, width - 220)
     row_h, pad = 22, 4
-    bar_w = width - label_width - 70
+    bar_w = width - label_width - 90
     top = max(v for _, v in items) or 1
     h = len(items) * row_h + pad * 2
     out = [f'<svg class="chart" width="{width}" height="{h}" viewBox="0 0 {width} {h}" '
@@ -62,12 +72,12 @@ def bar_chart(items: list[tuple[str, int]], *, color: str = _ACCENT, label_width
         y = pad + i * row_h
         w = max(1, round(bar_w * value / top)) if value else 0
         fill = (colors or {}).get(label, color)
-        out.append(f'<g><title>{_e(label)}: {value}</title>'
+        out.append(f'<g><title>{_e(label)}: {value:,}</title>'
                    f'<text x="{label_width - 8}" y="{y + 15}" text-anchor="end">'
-                   f'{_e(_short(label, 48))}</text>'
+                   f'{_e(_short(label, _LABEL_CHARS))}</text>'
                    f'<rect x="{label_width}" y="{y + 3}" width="{w}" height="{row_h - 6}" '
                    f'fill="{fill}"/>'
-                   f'<text x="{label_width + w + 6}" y="{y + 15}">{value}</text></g>')
+                   f'<text x="{label_width + w + 6}" y="{y + 15}">{value:,}</text></g>')
     out.append("</svg>")
     return "".join(out)
 
@@ -76,9 +86,11 @@ def timeline_chart(bins: list[tuple[str, int, int]], *, height: int = 240) -> st
     """Stacked columns per period: (label, ok, not ok) as an inline SVG element."""
     if not bins:
         return '<p class="none">no leaf expiry dates</p>'
-    col = 14 if len(bins) <= 60 else 8 if len(bins) <= 150 else 5
-    left, bottom, top_pad = 50, 46, 10
-    width = max(760, left + col * len(bins) + 20)
+    left, bottom, top_pad, min_width = 50, 46, 10, 1000
+    # Columns as wide as the chart allows (it was 14 px whatever the count: a
+    # few years filled a fraction of it), at least 5 px.
+    col = max(5, min(80, (min_width - left - 20) // len(bins)))
+    width = max(min_width, left + col * len(bins) + 20)
     plot_h = height - bottom - top_pad
     top = max(ok + bad for _, ok, bad in bins) or 1
     out = [f'<svg class="chart" width="{width}" height="{height}" '
@@ -87,14 +99,14 @@ def timeline_chart(bins: list[tuple[str, int, int]], *, height: int = 240) -> st
         y = top_pad + plot_h * (1 - frac)
         out.append(f'<line x1="{left}" x2="{width - 10}" y1="{y:.1f}" y2="{y:.1f}" '
                    f'stroke="#ddd"/><text x="{left - 6}" y="{y + 4:.1f}" '
-                   f'text-anchor="end">{round(top * frac)}</text>')
+                   f'text-anchor="end">{round(top * frac):,}</text>')
     step = max(1, len(bins) // 12)
     for i, (label, ok, bad) in enumerate(bins):
         x = left + i * col
         h_ok = plot_h * ok / top
         h_bad = plot_h * bad / top
         base = top_pad + plot_h
-        out.append(f'<g><title>{_e(label)}: {ok} ok, {bad} not ok</title>')
+        out.append(f'<g><title>{_e(label)}: {ok:,} ok, {bad:,} not ok</title>')
         if ok:
             out.append(f'<rect x="{x + 1}" y="{base - h_ok:.1f}" width="{col - 2}" '
                        f'height="{h_ok:.1f}" fill="{_OK}"/>')
@@ -193,7 +205,8 @@ def _table(headers: list[str], rows: list[list[object]]) -> str:
         return ""
     head = "".join(f"<th>{_e(h)}</th>" for h in headers)
     body = "".join("<tr>" + "".join(
-        f'<td class="num">{c}</td>' if isinstance(c, int) else f"<td>{_e(c)}</td>" for c in r)
+        f'<td class="num">{c:,}</td>' if isinstance(c, int) and not isinstance(c, bool)
+        else f"<td>{_e(c)}</td>" for c in r)
         + "</tr>"
         for r in rows)
     return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
@@ -356,7 +369,7 @@ def _render(rows: Rows, items: Optional[Iterable[dict]] = None, *,
     parts += [f'<p class="warn">{_e(w)}</p>' for w in warnings]
     parts.append(_scan_table(meta, where, rows))
     parts.append('<div class="cards">' + "".join(
-        f'<div class="card {k}"><b>{n}</b>{_e(k)} ({100.0 * n / total:.1f}%)</div>'
+        f'<div class="card {k}"><b>{n:,}</b>{_e(k)} ({100.0 * n / total:.1f}%)</div>'
         for k, n in d["verdicts"].items()) + "</div>")
 
     parts.append("<h2>Counts by code</h2>")
@@ -369,9 +382,12 @@ def _render(rows: Rows, items: Optional[Iterable[dict]] = None, *,
 
     if len(d["stores"]) > 1 or any(d["stores"]):
         parts.append("<h2>Trust stores</h2>")
-        parts.append(_table(["store", "ok", "failed", "codes"],
-                            [[name, s["ok"], s["failed"],
-                              ", ".join(f"{c} {n}" for c, n in s["codes"].items())]
+        # A malformed row is "failed" in a store's own counts; the cards count
+        # it apart, and so does this table (it showed 476 failed against 452).
+        parts.append(_table(["store", "ok", "failed", "malformed", "codes"],
+                            [[name, s["ok"], s["failed"] - s["codes"].get("malformed", 0),
+                              s["codes"].get("malformed", 0),
+                              ", ".join(f"{c} {n:,}" for c, n in s["codes"].items())]
                              for name, s in d["stores"].items()]))
 
     parts.append("<h2>Top failing issuers</h2>")
