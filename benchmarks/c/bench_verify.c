@@ -4,6 +4,7 @@
  *
  *   bench_verify CORPUS_DIR [--seconds S] [--repeat R] [--pin CPU] [--show K]
  *                [--threads N] [--clock wall|cpu] [--sides LIST] [--no-references]
+ *                [--explain N]
  *
  * CORPUS_DIR holds roots.pem and chains.txt as written by
  * benchmarks/make-corpus.py (an optional fifth column, unix seconds, sets that
@@ -34,6 +35,12 @@
  * --no-references skips the reference floors (signatures alone, parse + leaf
  * signature, parse only). benchmarks/python/bench_scan_table.py runs
  * "--clock cpu --sides gnutls,bulk --no-references" for its raw GnuTLS baseline.
+ * --explain N turns on libchain's explain mode (chain_policy_set_explain(),
+ * up to N attempts kept per verification) in the policies of the libchain
+ * and bulk sides, to measure what it costs when on; the default, 0, leaves it
+ * off (the policies are then those of earlier versions). An explained
+ * verification neither reads nor fills the verdict cache, so with N > 0 the
+ * bulk engine's "rows already seen" figure redoes the path search.
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <chain/chain.h>
@@ -338,6 +345,9 @@ static X509_STORE *load_openssl_roots(const char *pem_path, unsigned int *count)
 
 static const char *const SERVER_AUTH = GNUTLS_KP_TLS_WWW_SERVER;
 
+/* Attempts recorded by explain mode (--explain N) in the untimed pass. */
+static size_t explain_attempts, explain_dropped;
+
 /* libchain: returns 1 trusted, 0 rejected, -1 call error. With @why, writes
  * the reasons as libchain reports them. */
 static int verify_libchain(const chain_store *store, const bench_chain *ch, char *why,
@@ -377,6 +387,10 @@ static int verify_libchain(const chain_store *store, const bench_chain *ch, char
 				       chain_result_problem_message(res, i));
 		}
 #undef APPEND
+	}
+	if (res && why) { /* the untimed pass: what explain mode recorded */
+		explain_attempts += chain_result_attempt_count(res);
+		explain_dropped += chain_result_attempts_dropped(res);
 	}
 	chain_result_free(res);
 	return ok;
@@ -1020,7 +1034,8 @@ static void usage(void)
 {
 	fprintf(stderr,
 	        "usage: bench_verify CORPUS_DIR [--seconds S] [--repeat R] [--pin CPU] [--show K]\n"
-	        "                    [--threads N]\n"
+	        "                    [--threads N] [--clock wall|cpu] [--sides LIST] [--no-references]\n"
+	        "                    [--explain N]\n"
 	        "  --seconds S  minimum time per side and trial (default 3)\n"
 	        "  --repeat R   number of trials (default 1); the summary gives medians\n"
 	        "  --pin CPU    pin the process to one CPU (default: not pinned)\n"
@@ -1028,7 +1043,9 @@ static void usage(void)
 	        "  --threads N  also time the bulk engine on N threads, unpinned (default 1: not)\n"
 	        "  --clock C    wall (default) or cpu: time single-thread rounds in process CPU time\n"
 	        "  --sides LIST rotation sides, comma-separated: libchain,gnutls,openssl,bulk (default all)\n"
-	        "  --no-references  skip the reference floors\n");
+	        "  --no-references  skip the reference floors\n"
+	        "  --explain N  libchain explain mode, up to N attempts per verification, on the\n"
+	        "               libchain and bulk sides (default 0: off)\n");
 	exit(2);
 }
 
@@ -1041,7 +1058,7 @@ int main(int argc, char **argv)
 {
 	const char *dir = NULL;
 	double seconds = 3.0;
-	long repeat = 1, show = 10, pin = -1, threads = 1;
+	long repeat = 1, show = 10, pin = -1, threads = 1, explain = 0;
 	bool side_on[4] = {true, true, true, true}; /* enum order: libchain gnutls openssl bulk */
 	bool references = true, cpu_clock = false;
 
@@ -1088,6 +1105,10 @@ int main(int argc, char **argv)
 			}
 			free(list);
 			if (!side_on[0] && !side_on[1] && !side_on[2] && !side_on[3])
+				usage();
+		} else if (!strcmp(a, "--explain") && i + 1 < argc) {
+			explain = strtol(argv[++i], &end, 10);
+			if (*end || explain < 0 || explain > 1000000)
 				usage();
 		} else if (!strcmp(a, "--no-references")) {
 			references = false;
@@ -1156,6 +1177,13 @@ int main(int argc, char **argv)
 	    (ret = chain_policy_set_time(base, (int64_t)BENCH_T)) != CHAIN_OK ||
 	    (ret = chain_policy_set_purpose(base, CHAIN_PURPOSE_TLS_SERVER)) != CHAIN_OK)
 		die("base policy: %s", chain_error_str(ret));
+	/* Off (0) by default: the policy is left as earlier versions made it. */
+	if (explain > 0 && (ret = chain_policy_set_explain(base, (size_t)explain)) != CHAIN_OK)
+		die("chain_policy_set_explain: %s", chain_error_str(ret));
+	if (explain > 0)
+		printf("  explain      on: up to %ld attempts kept per verification (libchain and bulk "
+		       "sides; no verdict cache)\n",
+		       explain);
 	size_t n_certs = 0, n_bytes = 0, n_expect_ok = 0, n_expect = 0, n_own_time = 0;
 	for (size_t i = 0; i < c.n; i++) {
 		bench_chain *ch = &c.v[i];
@@ -1256,6 +1284,9 @@ int main(int argc, char **argv)
 		printf("  match the expected column: libchain %zu/%zu, GnuTLS %zu/%zu, OpenSSL "
 		       "%zu/%zu; all three differ from it: %zu\n",
 		       l_match, n_expect, g_match, n_expect, o_match, n_expect, both_wrong);
+	if (explain > 0)
+		printf("  explain mode recorded %zu attempts (%.2f per chain), %zu dropped\n",
+		       explain_attempts, (double)explain_attempts / (double)c.n, explain_dropped);
 	if (l_err || g_err || o_err)
 		printf("  call errors: libchain %zu, GnuTLS %zu, OpenSSL %zu\n", l_err, g_err, o_err);
 
