@@ -27,9 +27,11 @@ from itertools import chain
 from typing import Any, Optional, TextIO
 
 from .errors import RunError, UsageError
+from .export import check_export_dir, write_export
 from .output import write_atomically
 from .rows import NotScanOutput, Rows, read_sidecar
 from .summary import Summary
+from .triage import Triage
 
 __all__ = ["add_parser", "render_report", "bar_chart", "run", "timeline_chart"]
 
@@ -309,6 +311,62 @@ def _scan_table(meta: Optional[dict], where: str, rows: Rows) -> str:
     return f'<table class="scan">{body}</table>'
 
 
+_TITLES = {
+    "issuer_code": "Failures by issuing CA and code",
+    "anchor_code": "Failures by trust anchor and code",
+    "store_differences": "Where the trust stores disagree",
+    "expiring": "Leaves expiring soon (ok rows, from the scan's time)",
+    "malformed": "Malformed rows by reason",
+}
+
+# The example table's filter: added by the script, so that a page read
+# without JavaScript shows every example and no dead control.
+_FILTER_JS = """(function(){var t=document.getElementById('examples');if(!t)return;
+var i=document.createElement('input');i.type='search';i.id='filter';
+i.placeholder='filter the examples (id, host, code, issuer...)';i.size=48;
+t.parentNode.insertBefore(i,t);i.addEventListener('input',function(){
+var q=i.value.toLowerCase();var n=0;t.querySelectorAll('tbody tr').forEach(function(r){
+var s=r.textContent.toLowerCase().indexOf(q)>=0;r.style.display=s?'':'none';if(s)n++;});
+document.getElementById('shown').textContent=n;});})();"""
+
+
+def _share(x: Any) -> str:
+    return f"{100.0 * x:.1f}%" if isinstance(x, float) else str(x)
+
+
+def triage_sections(tables: dict, examples: list[dict], *, multi_store: bool) -> str:
+    """The triage tables (top K lines and "other") and the example rows."""
+    out = []
+    for name, title in _TITLES.items():
+        if name == "store_differences" and not multi_store:
+            continue
+        t = tables[name]
+        out.append(f'<h2 id="{name}">{_e(title)}</h2>')
+        if not t["rows"] or (name == "expiring" and not any(r[1] for r in t["rows"])):
+            out.append('<p class="none">none</p>')
+            continue
+        out.append(_table(t["columns"], [[_share(c) if isinstance(c, float) else c for c in r]
+                                         for r in t["rows"]]))
+    out.append('<h2 id="examples-title">Example rows</h2>')
+    if not examples:
+        out.append('<p class="none">none</p>')
+        return "".join(out)
+    out.append(f'<p class="legend">up to {_e(max(1, len(examples)))} rows; '
+               f'<span id="shown">{len(examples):,}</span> shown</p>')
+    body = "".join(
+        f'<tr data-bucket="{_e(ex["bucket"])}"><td>{_e(ex["bucket"])}</td>'
+        f'<td>{_e(ex["id"])}</td><td class="num">{_e(ex["line"])}</td><td>{_e(ex["host"])}</td>'
+        f'<td>{_e(_fmt_time(ex["time"]) if ex["time"] is not None else "")}</td>'
+        f'<td>{_e(", ".join(ex["reasons"]))}</td>'
+        f'<td class="fp" title="{_e(ex["leaf_sha256"] or "")}">'
+        f'{_e((ex["leaf_sha256"] or "")[:16])}</td></tr>'
+        for ex in examples)
+    out.append('<table id="examples"><thead><tr><th>bucket</th><th>id</th><th>line</th>'
+               '<th>host</th><th>time</th><th>reasons</th><th>leaf sha256</th></tr></thead>'
+               f"<tbody>{body}</tbody></table><script>{_FILTER_JS}</script>")
+    return "".join(out)
+
+
 def render_report(path: str, *, title: Optional[str] = None, stdin: Any = None) -> str:
     """The HTML report of the rows in ``path`` (``-``: ``stdin``, else the
     process's stdin) and of its sidecar. Raises :class:`~.rows.NotScanOutput`
@@ -317,14 +375,21 @@ def render_report(path: str, *, title: Optional[str] = None, stdin: Any = None) 
 
 
 def _render(rows: Rows, items: Optional[Iterable[dict]] = None, *,
-            title: Optional[str] = None) -> tuple[str, list[str]]:
-    """The page and its warnings, from ``items`` (default: ``rows``)."""
+            title: Optional[str] = None, examples: int = 20, top: int = 1000,
+            export: Optional[str] = None) -> tuple[str, list[str]]:
+    """The page and its warnings, from ``items`` (default: ``rows``); with
+    ``export``, the aggregates are also written there (JSON and CSV)."""
+    meta, where = read_sidecar(rows.path)
+    at = (meta or {}).get("parameters", {}).get("at") if isinstance(meta, dict) else None
+    triage = Triage(examples=examples, top=top,
+                    scan_time=at if isinstance(at, int) and not isinstance(at, bool) else None)
     summary = Summary()
     by_month: dict[str, Counter] = {}
     times: list[Any] = []
     bad_times = bad_dates = 0
     for row in rows if items is None else items:
         summary.add(row)
+        triage.add(row)
         na = row.get("not_after")
         if na is not None:
             month = _month(na)
@@ -339,7 +404,6 @@ def _render(rows: Rows, items: Optional[Iterable[dict]] = None, *,
             bad_times += 1
     bad_times += rows.ignored["time"]
     bad_dates += rows.ignored["not_after"]
-    meta, where = read_sidecar(rows.path)
     d = summary.as_dict()
     total = max(summary.rows, 1)
     title = title or f"chainval scan report: {rows.name}"
@@ -405,6 +469,12 @@ def _render(rows: Rows, items: Optional[Iterable[dict]] = None, *,
     parts.append("<h2>Top anchors</h2>")
     parts.append(bar_chart([(x["anchor"], x["count"]) for x in d["top_anchors"]], color=_OK))
 
+    tables = triage.tables()
+    parts.append(triage_sections(tables, triage.example_rows(), multi_store=len(d["stores"]) > 1))
+    if export is not None:
+        write_export(export, {"summary": d, "tables": tables,
+                              "examples": triage.example_rows()})
+
     if d["flags"]:
         parts.append("<h2>Flags</h2>")
         parts.append(_table(["flag", "rows"], [[f, n] for f, n in d["flags"].items()]))
@@ -429,6 +499,13 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     r.add_argument("-o", "--output", metavar="FILE",
                    help="HTML file (default: OUT with .html; - for stdout)")
     r.add_argument("--title", default=None, help="report title")
+    r.add_argument("--examples", type=int, default=20, metavar="N",
+                   help="example rows kept per bucket (code, issuer and code, store "
+                   "difference, expiry, malformed reason; default %(default)s)")
+    r.add_argument("--top", type=int, default=1000, metavar="K",
+                   help="lines per table, then one \"other\" line (default %(default)s)")
+    r.add_argument("--export", metavar="DIR", help="also write the aggregates to DIR: "
+                   "report.json and one CSV per table")
     r.add_argument("-q", "--quiet", action="store_true", help="no line on stderr saying what "
                    "was written (warnings and errors still)")
     r.set_defaults(run=run)
@@ -494,6 +571,12 @@ def run(args, stdout: TextIO, stderr: TextIO, stdin) -> int:
         if os.path.isdir(source):
             raise UsageError(f"{source} is a directory, not chainval scan output (give the "
                              "file chainval scan wrote with -o)")
+    if not 0 <= args.examples <= 10_000:
+        raise UsageError("--examples must be between 0 and 10000")
+    if not 1 <= args.top <= 1_000_000:
+        raise UsageError("--top must be between 1 and 1000000")
+    if args.export is not None:
+        check_export_dir(args.export)
     target = _target(args)
     rows = Rows(source, stdin)
     items = iter(rows)
@@ -501,7 +584,8 @@ def run(args, stdout: TextIO, stderr: TextIO, stdin) -> int:
         first = next(items, None)  # opens the file and checks its first line
         _check_target(target, source)
         page, warnings = _render(rows, chain([first] if first is not None else [], items),
-                                 title=args.title)
+                                 title=args.title, examples=args.examples, top=args.top,
+                                 export=args.export)
     except NotScanOutput as e:
         raise UsageError(str(e)) from None
     except OSError as e:
