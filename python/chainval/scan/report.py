@@ -35,10 +35,12 @@ from .triage import Triage
 
 __all__ = ["add_parser", "render_report", "bar_chart", "run", "timeline_chart"]
 
-_OK = "#2e7d32"
-_BAD = "#c62828"
-_MALFORMED = "#757575"
-_ACCENT = "#1565c0"
+# Okabe-Ito colours, told apart by people who cannot tell red from green;
+# every coloured mark also has a text label or legend.
+_OK = "#0072b2"         # blue
+_BAD = "#d55e00"        # vermillion
+_MALFORMED = "#757575"  # grey
+_ACCENT = "#009e73"     # bluish green
 
 
 def _e(text: object) -> str:
@@ -220,13 +222,16 @@ max-width:1100px;color:#222;padding:0 16px}
 h1{font-size:22px;margin:0 0 4px}h2{font-size:17px;margin:28px 0 8px;border-bottom:1px solid #ddd;
 padding-bottom:4px}.meta{color:#666}.cards{display:flex;gap:12px;flex-wrap:wrap;margin:16px 0}
 .card{border:1px solid #ddd;border-radius:6px;padding:10px 16px;min-width:120px}
-.card b{display:block;font-size:22px}.ok b{color:#2e7d32}.failed b{color:#c62828}
+.card b{display:block;font-size:22px}.ok b{color:#0072b2}.failed b{color:#d55e00}
 .malformed b{color:#757575}table{border-collapse:collapse;margin:8px 0}
 td,th{border:1px solid #ddd;padding:3px 10px;text-align:left}td.num{text-align:right;
 font-variant-numeric:tabular-nums}th{background:#f5f5f5}svg.chart text{font-size:12px;
 fill:#333}.none{color:#888}.legend span{display:inline-block;width:10px;height:10px;
 margin:0 4px 0 12px}table.scan td:first-child{color:#666;white-space:nowrap}
 .warn{color:#b26a00}
+@media print{#filter{display:none}body{margin:0;max-width:none}svg.chart{max-width:100%;height:auto}
+table{page-break-inside:auto}tr{page-break-inside:avoid}}
+#filter{margin:6px 0;padding:4px 6px;font:inherit}td.fp{font-family:monospace}
 """
 
 
@@ -293,7 +298,9 @@ def _scan_table(meta: Optional[dict], where: str, rows: Rows) -> str:
     done = []
     if summary is not None:
         elapsed = summary.get("elapsed_s")
+        rate = summary.get("rows_per_s")
         done.append("complete" + (f", in {elapsed} s" if isinstance(elapsed, (int, float)) else "")
+                    + (f" ({rate:,.0f} rows/s)" if isinstance(rate, (int, float)) else "")
                     + (f" ({summary.get('resumed_rows')} rows resumed)"
                        if summary.get("resumed_rows") else ""))
         counted = point.get("rows")
