@@ -4,7 +4,7 @@
 set -euo pipefail
 
 packages=(gcc g++ pkg-config libgnutls28-dev libpsl-dev libsimdjson-dev publicsuffix gnutls-bin ca-certificates valgrind python3 python3-dev python3-pip python3-venv openssl
-          clang)
+          clang chromium chromium-driver)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
