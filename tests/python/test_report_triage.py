@@ -21,9 +21,11 @@ def _rows():
     rows = []
     for i in range(1, 4):
         rows.append(row(i, ok=False, code="expired", issuer="CN=Issuer A", anchor="CN=Root A",
-                        reasons=["expired"], path=["aa" * 32]))
+                        reasons=[{"code": "expired", "depth": 0, "message": "expired"}],
+                        path=["aa" * 32]))
     rows.append(row(4, ok=False, code="hostname_mismatch", issuer="CN=Issuer B",
-                    anchor="CN=Root B", reasons=["hostname_mismatch"]))
+                    anchor="CN=Root B",
+                    reasons=[{"code": "hostname_mismatch", "depth": 0, "message": "name"}]))
     rows.append(row(5, ok=False, code="malformed", issuer=None, anchor=None, path=[],
                     not_after=None, error="invalid JSON: unexpected end", stores={}))
     # ok in store a, not in b (by a's anchor); leaf expiring 5 days after the row time
@@ -100,3 +102,11 @@ def test_bad_options_are_one_line_exit_2(tmp_path, capsys):
                        (["--examples", "-1"], "--examples"), (["--top", "0"], "--top")):
         r = report(capsys, src, "-o", tmp_path / "r.html", *args)
         assert r.status == 2 and text in r.err and "Traceback" not in r.err, (args, r.err)
+
+
+def test_examples_list_every_reason_code(tmp_path, capsys):
+    both = [{"code": "expired", "depth": 0, "message": "x"},
+            {"code": "hostname_mismatch", "depth": 0, "message": "y"}]
+    src = write_rows(tmp_path / "out.jsonl", [row(1, ok=False, code="expired", reasons=both)])
+    assert report(capsys, src, "-o", tmp_path / "r.html").status == 0
+    assert "<td>expired, hostname_mismatch</td>" in (tmp_path / "r.html").read_text()

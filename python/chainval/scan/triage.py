@@ -33,6 +33,12 @@ def _epoch(rfc3339: Any) -> Optional[int]:
     return int(t.timestamp())
 
 
+def _codes(row: dict) -> list[str]:
+    """A row's reason codes (its ``reasons`` are ``{code, depth, message}``)."""
+    codes = [r.get("code") for r in row.get("reasons") or [] if isinstance(r, dict)]
+    return [c for c in codes if isinstance(c, str)] or [str(row.get("code"))]
+
+
 def _reason_of(row: dict) -> str:
     """A malformed row's reason: its error text up to the first detail."""
     error = row.get("error")
@@ -65,8 +71,7 @@ class Triage:
             kept.append({"id": row.get("id"), "line": row.get("line"),
                          "source": row.get("source"), "host": row.get("host"),
                          "time": row.get("time"),
-                         "reasons": [r for r in (row.get("reasons") or []) if isinstance(r, str)]
-                         or [str(row.get("code"))],
+                         "reasons": _codes(row),
                          "leaf_sha256": path[0] if path and isinstance(path[0], str) else None})
 
     def add(self, row: dict) -> None:
