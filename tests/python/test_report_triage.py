@@ -110,3 +110,19 @@ def test_examples_list_every_reason_code(tmp_path, capsys):
     src = write_rows(tmp_path / "out.jsonl", [row(1, ok=False, code="expired", reasons=both)])
     assert report(capsys, src, "-o", tmp_path / "r.html").status == 0
     assert "<td>expired, hostname_mismatch</td>" in (tmp_path / "r.html").read_text()
+
+
+def test_examples_stay_bounded_with_many_issuers(monkeypatch):
+    from chainval.scan import triage
+
+    monkeypatch.setattr(triage, "MAX_EXAMPLES", 50)
+    monkeypatch.setattr(triage, "PAGE_BUCKETS", 3)
+    t = triage.Triage(examples=2)
+    for i in range(200):  # 200 issuers, one failing row each, the first ones more often
+        for _ in range(1 + (i < 3) * 5):
+            t.add(row(i + 1, ok=False, code="expired", issuer=f"CN=Issuer {i:03d}"))
+    assert t.kept <= 50
+    assert sum(len(v) for v in t.examples.values()) <= 50
+    page = {ex["bucket"] for ex in t.example_rows(page=True) if ex["bucket"].startswith("issuer")}
+    assert page == {f"issuer / CN=Issuer {i:03d} / expired" for i in range(3)}
+    assert len(t.example_rows()) > len(t.example_rows(page=True))

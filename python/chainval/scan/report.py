@@ -477,7 +477,8 @@ def _render(rows: Rows, items: Optional[Iterable[dict]] = None, *,
     parts.append(bar_chart([(x["anchor"], x["count"]) for x in d["top_anchors"]], color=_OK))
 
     tables = triage.tables()
-    parts.append(triage_sections(tables, triage.example_rows(), multi_store=len(d["stores"]) > 1))
+    parts.append(triage_sections(tables, triage.example_rows(page=True),
+                                 multi_store=len(d["stores"]) > 1))
     if export is not None:
         write_export(export, {"summary": d, "tables": tables,
                               "examples": triage.example_rows()})

@@ -19,6 +19,11 @@ __all__ = ["EXPIRY_DAYS", "Triage"]
 
 EXPIRY_DAYS = (7, 30, 90)
 OTHER = "(other)"
+# Example rows kept in all (buckets are many: every issuer and code): memory
+# stays bounded whatever the number of issuers (~200 bytes each).
+MAX_EXAMPLES = 100_000
+# The page shows the examples of the buckets in each table's first lines.
+PAGE_BUCKETS = 100
 
 
 def _epoch(rfc3339: Any) -> Optional[int]:
@@ -63,10 +68,16 @@ class Triage:
         self.expiring: Counter = Counter()   # days -> ok rows whose leaf expires within
         self.malformed: Counter = Counter()
         self.examples: dict[tuple[str, ...], list[dict]] = {}
+        self.kept = 0
 
     def _example(self, bucket: tuple[str, ...], row: dict) -> None:
-        kept = self.examples.setdefault(bucket, [])
-        if len(kept) < self.examples_per_bucket:
+        kept = self.examples.get(bucket)
+        if kept is None:
+            if self.kept >= MAX_EXAMPLES:
+                return
+            kept = self.examples[bucket] = []
+        if len(kept) < self.examples_per_bucket and self.kept < MAX_EXAMPLES:
+            self.kept += 1
             path = row.get("path") or []
             kept.append({"id": row.get("id"), "line": row.get("line"),
                          "source": row.get("source"), "host": row.get("host"),
@@ -146,10 +157,22 @@ class Triage:
                           "rows": self._ranked(self.malformed, 1, malformed)},
         }
 
-    def example_rows(self) -> list[dict]:
-        """Every example with the bucket it stands for, in bucket order."""
+    def example_rows(self, page: bool = False) -> list[dict]:
+        """Every example kept with the bucket it stands for, in bucket order;
+        ``page``: only the buckets in the first PAGE_BUCKETS lines of their
+        table (an issuer far down the list is in the export, not the page)."""
+        shown = None
+        if page:
+            shown = set()
+            for kind, counter in (("issuer", self.issuer_code), ("stores", self.store_diff),
+                                  ("malformed", self.malformed)):
+                top = sorted(counter.items(), key=lambda kv: (-kv[1], kv[0]))[:PAGE_BUCKETS]
+                shown |= {(kind, *(k if isinstance(k, tuple) else (k,))) for k, _ in top}
         out = []
         for bucket in sorted(self.examples):
+            if shown is not None and bucket[0] in ("issuer", "stores", "malformed") \
+                    and bucket not in shown:
+                continue
             for ex in self.examples[bucket]:
                 out.append({"bucket": " / ".join(bucket), **ex})
         return out
