@@ -20,8 +20,8 @@ __all__ = ["EXPIRY_DAYS", "Triage"]
 EXPIRY_DAYS = (7, 30, 90)
 OTHER = "(other)"
 # Example rows kept in all (buckets are many: every issuer and code): memory
-# stays bounded whatever the number of issuers (~200 bytes each).
-MAX_EXAMPLES = 100_000
+# stays bounded whatever the number of issuers (~600 bytes each: ~12 MB).
+MAX_EXAMPLES = 20_000
 # The page shows the examples of the buckets in each table's first lines.
 PAGE_BUCKETS = 100
 
