@@ -67,6 +67,9 @@ static bool split(scan_csv_reader *r, const char *d, size_t pos, size_t len, boo
 		r->text_cap = need;
 	}
 	size_t o = 0;
+	/* Where the field's unquoted bytes begin in text: a CR before the newline
+	 * is the CRLF's only when it was not quoted ("a\r" keeps its CR). */
+	size_t plain_from = 0;
 	bool quoted = false, field_start = true;
 	r->nfields = 0;
 	r->too_many = false;
@@ -83,6 +86,7 @@ static bool split(scan_csv_reader *r, const char *d, size_t pos, size_t len, boo
 					i++;
 				} else {
 					quoted = false;
+					plain_from = o;
 				}
 				continue;
 			}
@@ -97,7 +101,8 @@ static bool split(scan_csv_reader *r, const char *d, size_t pos, size_t len, boo
 			continue;
 		}
 		if (c == ',' || c == '\n') {
-			if (c == '\n' && o > r->field_start[r->nfields] && r->text[o - 1] == '\r')
+			if (c == '\n' && o > r->field_start[r->nfields] && o > plain_from &&
+			    r->text[o - 1] == '\r')
 				o--; /* CRLF */
 			if (r->nfields < MAX_COLUMNS) {
 				r->field_len[r->nfields] = o - r->field_start[r->nfields];
@@ -107,6 +112,7 @@ static bool split(scan_csv_reader *r, const char *d, size_t pos, size_t len, boo
 				r->too_many = true;
 			}
 			field_start = true;
+			plain_from = o;
 			if (c == '\n') {
 				++*lines;
 				*end = i;

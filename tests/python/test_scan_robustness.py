@@ -440,3 +440,15 @@ def test_a_second_ctrl_c_during_a_write_keeps_the_checkpoint_exact(pki, paths, t
     r = scan(capsys, paths, src, "-o", out, "--batch", "10", "--resume")
     assert r.status == 0, r.err
     assert out.read_bytes() == ref.read_bytes()
+
+
+def test_a_cr_inside_a_quoted_csv_field_is_kept(pki, paths, tmp_path, capsys):
+    """RFC 4180: inside quotes a CR is data. With LF line ends the reader took a
+    quoted trailing CR for the CR of a CRLF and dropped it (found in review)."""
+    chain = ";".join(b64(d) for d in pki.ok_chain)
+    src = tmp_path / "in.csv"
+    src.write_bytes(f'chain,host,id\n{chain},www.example.com,"x\r"\n'
+                    f'{chain},www.example.com,"y"\r\n{chain},www.example.com,z\r\n'.encode())
+    r = scan(capsys, paths, src)
+    assert r.status == 0, r.err
+    assert [row["id"] for row in r.rows] == ["x\r", "y", "z"]
