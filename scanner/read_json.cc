@@ -544,6 +544,54 @@ bool chain_item(scan_record *rec, scan_arena *arena, const item &it, scan_item_n
 	return scan_add_item(rec, arena, it.text.data(), it.text.size(), true, what, &out);
 }
 
+/* The value of the 4 hex digits at @p, or -1. */
+int hex4(const char *p)
+{
+	int v = 0;
+	for (int i = 0; i < 4; i++) {
+		char c = p[i];
+		int d = c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10
+		      : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+		if (d < 0)
+			return -1;
+		v = v * 16 + d;
+	}
+	return v;
+}
+
+/* Whether @text holds a \uD800-\uDFFF escape that is not half of a pair:
+ * not Unicode, so simdjson refuses the string (Python's json takes it). */
+bool lone_surrogate(std::string_view text)
+{
+	for (size_t i = 0; i + 6 <= text.size(); i++) {
+		if (text[i] == '\\' && text[i + 1] == '\\') {
+			i++; /* an escaped backslash */
+			continue;
+		}
+		if (text[i] != '\\' || text[i + 1] != 'u')
+			continue;
+		int v = hex4(text.data() + i + 2);
+		if (v >= 0xDC00 && v <= 0xDFFF)
+			return true; /* a low half first */
+		if (v >= 0xD800 && v <= 0xDBFF) {
+			int w = i + 12 <= text.size() && text[i + 6] == '\\' && text[i + 7] == 'u'
+			            ? hex4(text.data() + i + 8) : -1;
+			if (w < 0xDC00 || w > 0xDFFF)
+				return true;
+			i += 11;
+		}
+	}
+	return false;
+}
+
+/* What to say of a line simdjson refused. */
+const char *json_problem(error_code e, std::string_view text)
+{
+	if (e == STRING_ERROR && lone_surrogate(text))
+		return "a \\u escape of half a surrogate pair alone (not Unicode)";
+	return error_message(e);
+}
+
 /* The record of one parsed line (Python's _json_line_record). */
 void build(scan_json_reader *r, scan_record *rec, scan_arena *arena)
 {
@@ -747,7 +795,7 @@ void read_line(scan_json_reader *r, const char *line, size_t len, size_t room,
 	if (!e && doc.current_location().get(after) == SUCCESS)
 		e = TRAILING_CONTENT; /* something after the object */
 	if (e) {
-		scan_fail(rec, arena, "invalid_json", "invalid JSON: %s", error_message(e));
+		scan_fail(rec, arena, "invalid_json", "invalid JSON: %s", json_problem(e, text));
 		return;
 	}
 	build(r, rec, arena);

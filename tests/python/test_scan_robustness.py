@@ -452,3 +452,21 @@ def test_a_cr_inside_a_quoted_csv_field_is_kept(pki, paths, tmp_path, capsys):
     r = scan(capsys, paths, src)
     assert r.status == 0, r.err
     assert [row["id"] for row in r.rows] == ["x\r", "y", "z"]
+
+
+def test_a_lone_surrogate_escape_is_named(pki, paths, tmp_path, capsys):
+    """A JSON string with half a surrogate pair (\\ud800 alone) is not Unicode: the
+    row is malformed, and the message says that instead of simdjson's "Problem
+    while parsing a string" (issue 12 review leftover). A pair, and an escaped
+    backslash before "ud800", are fine."""
+    chain = [b64(d) for d in pki.ok_chain]
+    lines = ['{"id": "a\\ud800", "chain": %s}' % json.dumps(chain),
+             '{"id": "b\\ud83d\\ude00", "chain": %s}' % json.dumps(chain),
+             '{"id": "c\\\\ud800", "chain": %s}' % json.dumps(chain)]
+    src = tmp_path / "in.jsonl"
+    src.write_text("\n".join(lines) + "\n")
+    rows = scan(capsys, paths, src).rows
+    assert rows[0]["code"] == "malformed"
+    assert "half a surrogate pair alone" in rows[0]["error"]
+    assert rows[1]["id"] == "b\U0001F600" and rows[2]["id"] == "c\\ud800"
+    assert rows[1]["code"] != "malformed" and rows[2]["code"] != "malformed"
