@@ -9,6 +9,7 @@ from __future__ import annotations
 import base64
 import json
 import re
+import socket
 from pathlib import Path
 
 import chainval
@@ -218,3 +219,10 @@ class Corpus:
             out.append(verify_or_malformed(chain, store=store, policy=policy,
                                            intermediates=intermediates))
         return out
+
+
+def free_port() -> int:
+    """A TCP port on loopback nothing listens on (now)."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]

@@ -18,16 +18,11 @@ from cryptography.hazmat.primitives import serialization
 
 from chainval.testing import PKI, pem_bundle
 
+from _support import free_port
 from _scan_support import run_cli
 
 pytestmark = pytest.mark.skipif(shutil.which("gnutls-serv") is None,
                                 reason="gnutls-serv is not installed (apt install gnutls-bin)")
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def _wait_listening(port: int, proc=None, seconds: float = 10.0) -> None:
@@ -87,7 +82,7 @@ def _response(leaf, inter, revoked: bool) -> bytes:
 
 
 def _gnutls_serv(cert, key, *extra):
-    port = _free_port()
+    port = free_port()
     proc = subprocess.Popen(["gnutls-serv", "--port", str(port), "--x509certfile", str(cert),
                              "--x509keyfile", str(key), *extra], stdout=subprocess.PIPE,
                             stderr=subprocess.STDOUT, text=True)
@@ -155,7 +150,7 @@ def test_an_ip_literal_sends_no_sni_and_checks_the_address(capsys, pki_files, go
 
 
 def test_connection_failures_are_exit_3_and_one_line(capsys, pki_files):
-    port = _free_port()
+    port = free_port()
     r = probe(capsys, pki_files, f"127.0.0.1:{port}")
     assert r.status == 3 and "connection refused" in r.err and r.err.count("\n") == 1
     # A server that closes at once, and one that never answers.
@@ -254,7 +249,7 @@ def test_a_stapled_good_response(capsys, pki_files):
 @pytest.mark.skipif(shutil.which("openssl") is None, reason="openssl is not installed")
 def test_a_stapled_revoked_response(capsys, pki_files):
     # gnutls-serv refuses to staple a "revoked" response: openssl s_server does it.
-    port = _free_port()
+    port = free_port()
     proc = subprocess.Popen(["openssl", "s_server", "-accept", str(port), "-quiet",
                              "-cert", str(pki_files["leaf"]), "-key", str(pki_files["key"]),
                              "-cert_chain", str(pki_files["inter"]),

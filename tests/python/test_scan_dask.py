@@ -8,10 +8,10 @@ import gzip
 import json
 import os
 import signal
-import socket
 
 import pytest
 
+from _support import free_port
 from _scan_support import (T_LATE, csv_line, jsonl_line, paths, pki,  # noqa: F401
                            run_cli, zgrab_line)
 
@@ -246,12 +246,6 @@ def test_resume_refuses_another_partition_size(pki, paths, inputs, tmp_path, cap
     assert r.status == 2 and "partition-size" in r.err and "Traceback" not in r.err
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def test_an_unreachable_scheduler_is_one_line_not_a_hang(paths, inputs, tmp_path, capsys):
     import time
 
@@ -260,7 +254,7 @@ def test_an_unreachable_scheduler_is_one_line_not_a_hang(paths, inputs, tmp_path
     t0 = time.monotonic()
     with dask.config.set({"distributed.comm.timeouts.connect": "2s"}):
         r = _scan(capsys, tmp_path / "o.jsonl", inputs["big"], "--roots", paths["roots"],
-                  "--dask", f"tcp://127.0.0.1:{_free_port()}")
+                  "--dask", f"tcp://127.0.0.1:{free_port()}")
     assert time.monotonic() - t0 < 30
     assert r.status == 1
     lines = r.err.strip().splitlines()

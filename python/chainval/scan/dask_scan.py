@@ -40,7 +40,7 @@ from .errors import RunError, UsageError
 from .formats import Input, parse_time
 from .formats.blocks import GZIP_MAGIC, BufferPool
 from .formats.streams import absolute, input_exists, open_input
-from .output import write_atomically
+from .output import replaced_atomically, write_atomically
 from .pipeline import Rows, units
 from .stores import fingerprint_of, load_pool, load_store
 from .summary import Summary
@@ -220,24 +220,14 @@ def scan_part(job: dict) -> dict:
     messages = io.StringIO()
     buffers = BufferPool()
     engine = Rows(scanner, {k: inp}, 0, job["batch"], messages, buffers)
-    final = _part_path(job["dir"], part["index"], ".rows")
-    tmp = f"{final}.{uuid.uuid4().hex}.tmp"
     rows = 0
     try:
-        with open(tmp, "wb") as f:
+        # A task killed part way leaves no part file; one run twice writes the same bytes.
+        with replaced_atomically(_part_path(job["dir"], part["index"], ".rows")) as f:
             for unit in units([(k, inp)], job["batch"], buffers):
                 for data in engine.rows(unit):
                     f.write(data)
                     rows += data.count(b"\n")
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, final)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
     finally:
         inp.close()
         if sonar is not None:

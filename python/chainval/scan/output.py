@@ -19,16 +19,18 @@ unread. Nothing is re-parsed: resuming costs about what counting lines does.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import json
 import os
 import tempfile
 import time
-from typing import Any, Callable, Optional
+from collections.abc import Iterator
+from typing import Any, BinaryIO, Callable, Optional
 
 from .errors import UsageError
 
-__all__ = ["Output", "sidecar_path"]
+__all__ = ["Output", "replaced_atomically", "sidecar_path", "write_atomically"]
 
 CHECKPOINT_SECONDS = 2.0
 SCHEMA = 1
@@ -39,13 +41,16 @@ def sidecar_path(out: str) -> str:
     return out + ".meta.json"
 
 
-def write_atomically(path: str, data: bytes) -> None:
-    """Replace ``path`` with ``data``: a temporary file beside it, fsync, rename."""
+@contextlib.contextmanager
+def replaced_atomically(path: str) -> Iterator[BinaryIO]:
+    """A file to write that replaces ``path`` when the block ends without an
+    exception: a temporary file beside it, fsync, rename; on an exception it
+    is removed and ``path`` is untouched."""
     folder = os.path.dirname(os.path.abspath(path))
     fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix="-" + os.path.basename(path), dir=folder)
     try:
         with os.fdopen(fd, "wb") as f:
-            f.write(data)
+            yield f
             f.flush()
             os.fsync(f.fileno())
         os.replace(tmp, path)
@@ -55,6 +60,12 @@ def write_atomically(path: str, data: bytes) -> None:
         except OSError:
             pass
         raise
+
+
+def write_atomically(path: str, data: bytes) -> None:
+    """Replace ``path`` with ``data`` (:func:`replaced_atomically`)."""
+    with replaced_atomically(path) as f:
+        f.write(data)
 
 
 def _differences(old: dict, new: dict, prefix: str = "") -> list[str]:
