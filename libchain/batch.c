@@ -11,6 +11,8 @@ typedef struct {
 	const size_t *lens;
 	size_t n;
 	const chain_policy *policy;
+	const unsigned char *ocsp; /* the stapled response (chain_batch_set_ocsp), or NULL */
+	size_t ocsp_len;
 	int status;
 	chain_result *result;
 	bool done; /* verified (chain_batch_cancel() may leave items undone) */
@@ -56,7 +58,16 @@ int chain_batch_add(chain_batch *b, const unsigned char *const *ders, const size
 		return CHAIN_EINVAL;
 	if (chain__grow(&b->items, &b->cap, b->n, sizeof(*b->items)) < 0)
 		return CHAIN_ENOMEM;
-	b->items[b->n++] = (item){ders, lens, n, policy, CHAIN_EINVAL, NULL, false};
+	b->items[b->n++] = (item){ders, lens, n, policy, NULL, 0, CHAIN_EINVAL, NULL, false};
+	return CHAIN_OK;
+}
+
+int chain_batch_set_ocsp(chain_batch *b, size_t i, const unsigned char *ocsp, size_t ocsp_len)
+{
+	if (!b || b->ran || i >= b->n || (!ocsp && ocsp_len))
+		return CHAIN_EINVAL;
+	b->items[i].ocsp = ocsp;
+	b->items[i].ocsp_len = ocsp ? ocsp_len : 0;
 	return CHAIN_OK;
 }
 
@@ -79,7 +90,7 @@ static void *worker(void *arg)
 			return NULL;
 		item *it = &b->items[i];
 		it->status = chain__verify(&it->result, b->store, it->policy, it->ders, it->lens, it->n,
-		                           b->pool, b->cache, NULL, 0);
+		                           b->pool, b->cache, it->ocsp, it->ocsp_len);
 		it->done = true;
 	}
 }

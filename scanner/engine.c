@@ -114,8 +114,23 @@ static bool is_expiry(chain_reason r)
 	return r == CHAIN_REASON_EXPIRED || r == CHAIN_REASON_NOT_YET_VALID;
 }
 
-/* The row's flags, in the order the scanner has always written them. */
-static size_t row_flags(const row_view *v, const char *out[4])
+/* What the first store's verification made of a stapled OCSP response. */
+static const char *ocsp_flag(const chain_result *r)
+{
+	switch (chain_result_ocsp_status(r)) {
+	case CHAIN_OCSP_GOOD: return "ocsp_good";
+	case CHAIN_OCSP_REVOKED: return "ocsp_revoked";
+	case CHAIN_OCSP_UNUSABLE: return "ocsp_unusable";
+	case CHAIN_OCSP_NONE: break;
+	}
+	return NULL;
+}
+
+#define MAX_FLAGS 5
+
+/* The row's flags, in the order the scanner has always written them (the
+ * OCSP flag, new in 0.3, last). */
+static size_t row_flags(const row_view *v, const char *out[MAX_FLAGS])
 {
 	size_t n = 0;
 	if (v->rec->flags & SCAN_REC_PRECERT)
@@ -137,6 +152,8 @@ static size_t row_flags(const row_view *v, const char *out[4])
 		expiry_only = is_expiry(chain_result_problem_reason(r, i));
 	if (expiry_only)
 		out[n++] = "valid_apart_from_expiry";
+	if ((out[n] = ocsp_flag(r)))
+		n++;
 	return n;
 }
 
@@ -256,7 +273,7 @@ static void write_jsonl(const scan_engine *e, const row_view *v, scan_buf *b)
 		scan_buf_putc(b, '}');
 	}
 	scan_buf_puts(b, "},\"flags\":[");
-	const char *flags[4];
+	const char *flags[MAX_FLAGS];
 	size_t nflags = row_flags(v, flags);
 	for (size_t i = 0; i < nflags; i++) {
 		if (i)
@@ -367,7 +384,7 @@ static void write_csv(const scan_engine *e, const row_view *v, scan_buf *b, scan
 		csv_text(tmp, code_of(v, k));
 		csv_put(b, tmp, true);
 	}
-	const char *flags[4];
+	const char *flags[MAX_FLAGS];
 	size_t nflags = row_flags(v, flags);
 	for (size_t i = 0; i < nflags; i++) {
 		if (i)
@@ -399,7 +416,7 @@ static void count(scan_engine *e, const row_view *v)
 		(ok ? &e->stores[k].ok : &e->stores[k].failed)[0]++;
 		scan_counter_add(&e->stores[k].codes, c, strlen(c), 1);
 	}
-	const char *flags[4];
+	const char *flags[MAX_FLAGS];
 	size_t nflags = row_flags(v, flags);
 	for (size_t i = 0; i < nflags; i++)
 		scan_counter_add(&e->flags, flags[i], strlen(flags[i]), 1);
@@ -552,11 +569,16 @@ int scan_engine_run(scan_engine *e, const scan_record *recs, size_t n, scan_buf 
 	for (size_t k = 0; k < k_stores; k++) {
 		if ((ret = chain_batch_new(&batches[k])) < 0)
 			goto done;
-		for (size_t i = 0; i < n; i++)
-			if (policies[i] &&
-			    (ret = chain_batch_add(batches[k], recs[i].ders, recs[i].lens, recs[i].n,
-			                           policies[i])) < 0)
+		for (size_t i = 0, item = 0; i < n; i++) {
+			if (!policies[i])
+				continue;
+			if ((ret = chain_batch_add(batches[k], recs[i].ders, recs[i].lens, recs[i].n,
+			                           policies[i])) < 0 ||
+			    (recs[i].ocsp &&
+			     (ret = chain_batch_set_ocsp(batches[k], item, recs[i].ocsp, recs[i].ocsp_len)) < 0))
 				goto done;
+			item++;
+		}
 		chain_batch_set_cache(batches[k], e->cfg.cache);
 		pthread_mutex_lock(&e->cancel_lock);
 		bool canceled = e->canceled;

@@ -58,6 +58,8 @@ typedef struct {
 	const unsigned char *const *ders; /* the served chain, leaf first */
 	const size_t *lens;
 	size_t n;
+	const unsigned char *ocsp; /* the OCSP response the server stapled (DER), or NULL */
+	size_t ocsp_len;
 	const char *error; /* NULL, or why the record is malformed (no chain then) */
 	const char *error_kind; /* the summary's key for that reason ("invalid_json", ...) */
 } scan_record;

@@ -180,6 +180,20 @@ bool scan_set_chain(scan_record *rec, scan_arena *arena, scan_ders *d)
 	return true;
 }
 
+bool scan_set_ocsp(scan_record *rec, scan_arena *arena, const char *s, size_t n)
+{
+	unsigned char *der = scan_arena_alloc(arena, scan_base64_max(n));
+	size_t len = 0;
+	const char *why = NULL;
+	if (!der)
+		return scan_fail(rec, arena, "memory", "out of memory");
+	if (!scan_base64_decode(s, n, der, &len, &why))
+		return scan_fail(rec, arena, "ocsp", "ocsp: %s", why);
+	rec->ocsp = len ? der : NULL;
+	rec->ocsp_len = len;
+	return true;
+}
+
 bool scan_set_time_value(scan_record *rec, scan_arena *arena, int64_t t, const char *field)
 {
 	if (t < SCAN_TIME_MIN || t > SCAN_TIME_MAX)

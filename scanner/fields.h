@@ -59,6 +59,10 @@ bool scan_add_item(scan_record *rec, scan_arena *arena, const char *s, size_t n,
 bool scan_set_chain(scan_record *rec, scan_arena *arena, scan_ders *d);
 void scan_ders_free(scan_ders *d);
 
+/* @rec's stapled OCSP response from the base64 text @s (@n bytes; DER
+ * OCSPResponse); empty text leaves none. False when it is not base64. */
+bool scan_set_ocsp(scan_record *rec, scan_arena *arena, const char *s, size_t n);
+
 /* @rec's time from text (scan_parse_time) or from a number; @field names
  * it in messages. */
 bool scan_set_time_text(scan_record *rec, scan_arena *arena, const char *s, size_t n,

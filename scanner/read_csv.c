@@ -10,7 +10,7 @@
 
 #define MAX_COLUMNS 256
 
-enum { COL_OTHER, COL_ID, COL_HOST, COL_TIME, COL_CHAIN };
+enum { COL_OTHER, COL_ID, COL_HOST, COL_TIME, COL_CHAIN, COL_OCSP };
 
 struct scan_csv_reader {
 	uint32_t input;
@@ -210,7 +210,7 @@ static bool name_is(const char *s, size_t n, const char *name)
 
 static void read_header(scan_csv_reader *r)
 {
-	static const char *const names[] = {NULL, "id", "host", "time", "chain"};
+	static const char *const names[] = {NULL, "id", "host", "time", "chain", "ocsp"};
 	bool chain = false;
 	r->ncols = r->nfields;
 	for (size_t i = 0; i < r->nfields; i++) {
@@ -219,7 +219,7 @@ static void read_header(scan_csv_reader *r)
 		if (i == 0 && n >= 3 && memcmp(s, "\xef\xbb\xbf", 3) == 0)
 			s += 3, n -= 3; /* a BOM */
 		r->role[i] = COL_OTHER;
-		for (int k = COL_ID; k <= COL_CHAIN; k++)
+		for (int k = COL_ID; k <= COL_OCSP; k++)
 			if (name_is(s, n, names[k]))
 				r->role[i] = (unsigned char)k;
 		chain = chain || r->role[i] == COL_CHAIN;
@@ -263,6 +263,9 @@ static void read_record(scan_csv_reader *r, scan_record *rec, scan_arena *arena)
 	}
 	if ((c = column(r, COL_TIME)) >= 0 && (s = field(r, (size_t)c, &n), n) &&
 	    !scan_set_time_text(rec, arena, s, n, "time"))
+		return;
+	if ((c = column(r, COL_OCSP)) >= 0 && (s = field(r, (size_t)c, &n), n) &&
+	    !scan_set_ocsp(rec, arena, s, n))
 		return;
 	s = field(r, (size_t)column(r, COL_CHAIN), &n);
 	scan_ders d = {0};

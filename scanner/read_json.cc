@@ -42,6 +42,9 @@ struct module {
 struct fields {
 	bool has_id = false, has_chain = false, has_data = false, has_time = false;
 	bool has_host = false, has_domain = false, has_ip = false, has_timestamp = false;
+	bool has_ocsp = false;
+	const char *ocsp_type = nullptr;
+	string_view ocsp; /* base64 DER OCSPResponse (jsonl records) */
 	ondemand::json_type id_type{};
 	string_view id;         /* string: unescaped; else the JSON text */
 	const char *host_type = nullptr, *domain_type = nullptr, *ip_type = nullptr;
@@ -440,6 +443,9 @@ error_code read_fields(ondemand::object obj, fields &f)
 		} else if (key == "ip") {
 			if (auto e = read_string(v, &f.ip, &f.ip_type, &f.has_ip))
 				return e;
+		} else if (key == "ocsp") {
+			if (auto e = read_string(v, &f.ocsp, &f.ocsp_type, &f.has_ocsp))
+				return e;
 		} else if (key == "time") {
 			if (auto e = read_time(v, &f.time_type, &f.time_text, &f.time_number, &f.time_value,
 			                       &f.time_float))
@@ -623,6 +629,12 @@ void build(scan_json_reader *r, scan_record *rec, scan_arena *arena)
 			return;
 		if (f.has_time &&
 		    !set_time(rec, arena, f.time_type, f.time_text, f.time_number, f.time_value, "time"))
+			return;
+		if (f.ocsp_type) {
+			scan_fail(rec, arena, "ocsp", "ocsp: expected a base64 string, got %s", f.ocsp_type);
+			return;
+		}
+		if (f.has_ocsp && !scan_set_ocsp(rec, arena, f.ocsp.data(), f.ocsp.size()))
 			return;
 		if (f.chain_type) {
 			scan_fail(rec, arena, "chain_type", "chain: expected a list of base64 DER certificates");

@@ -39,6 +39,17 @@ CHAIN_API void chain_batch_free(chain_batch *batch);
 CHAIN_API int chain_batch_add(chain_batch *batch, const unsigned char *const *ders,
                               const size_t *lens, size_t n, const chain_policy *policy);
 
+/** Give item @i (0-based, in the order of chain_batch_add()) the OCSP
+ * response its server stapled: @ocsp_len bytes of DER OCSPResponse, borrowed
+ * like the item's chain (valid until chain_batch_run() returns); NULL
+ * removes it. The item is then verified as chain_verify_stapled() would
+ * (the result's chain_result_ocsp_status() says what the response said, and
+ * its whole verdict is neither taken from nor put in the cache). Returns
+ * CHAIN_OK, or CHAIN_EINVAL (batch NULL or already run, @i out of range,
+ * @ocsp NULL with a length). Since: 0.3 */
+CHAIN_API int chain_batch_set_ocsp(chain_batch *batch, size_t i, const unsigned char *ocsp,
+                                   size_t ocsp_len);
+
 /** Use @cache (may be NULL: none) for this batch's verifications. The cache
  * is borrowed: it must outlive chain_batch_run(), and may be shared with
  * other batches, before, after and at the same time. Since: 0.1 */

@@ -69,6 +69,7 @@ __all__ = [
     "generate_key",
     "key_bits",
     "make_crl",
+    "make_ocsp_response",
     "pem_bundle",
     "resign",
     "set_serial",
@@ -420,6 +421,38 @@ def make_crl(issuer: "CA", revoked: Iterable[Union[int, bytes, tuple]] = (), *,
     tbs = encode_tlv(0x30, b"".join(fields))
     alg, sig = _sign_sha256(signer, tbs)
     return encode_tlv(0x30, tbs + alg + encode_tlv(0x03, b"\x00" + sig))
+
+
+def make_ocsp_response(issuer: "CA", cert: Union["Cert", x509.Certificate], *,
+                       revoked_at: Optional[datetime.datetime] = None,
+                       reason: Optional[x509.ReasonFlags] = None,
+                       this_update: datetime.datetime,
+                       next_update: Optional[datetime.datetime] = None,
+                       signer: Optional[Union["Cert", "CA"]] = None,
+                       include: Optional[Union["Cert", "CA"]] = None,
+                       unknown: bool = False) -> bytes:
+    """A DER OCSPResponse (what a server staples) about ``cert`` of ``issuer``:
+    good, revoked at ``revoked_at`` (with ``reason``), or ``unknown``; current from
+    ``this_update`` to ``next_update`` (None: no nextUpdate). Signed by
+    ``issuer``, or by ``signer`` (a delegated responder, or a stranger),
+    named by key hash; ``include`` adds a certificate to the response.
+    Built with cryptography's OCSP builder (SHA-1 CertID, SHA-256 signature).
+    """
+    from cryptography.x509 import ocsp
+
+    who = signer or issuer
+    target = cert.cert if isinstance(cert, Cert) else cert
+    builder = ocsp.OCSPResponseBuilder().add_response(
+        cert=target, issuer=issuer.cert, algorithm=hashes.SHA1(),
+        cert_status=(ocsp.OCSPCertStatus.UNKNOWN if unknown else ocsp.OCSPCertStatus.GOOD
+                     if revoked_at is None else ocsp.OCSPCertStatus.REVOKED),
+        this_update=this_update, next_update=next_update, revocation_time=revoked_at,
+        revocation_reason=reason if revoked_at is not None else None)
+    builder = builder.responder_id(ocsp.OCSPResponderEncoding.HASH, who.cert)
+    if include is not None:
+        builder = builder.certificates([include.cert])
+    assert who.key is not None, "the signer needs a private key"
+    return builder.sign(who.key, hashes.SHA256()).public_bytes(serialization.Encoding.DER)
 
 
 def _resign_tbs(der: bytes, tbs: bytes, issuer_key: PrivateKey) -> bytes:

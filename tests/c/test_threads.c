@@ -184,6 +184,52 @@ static void test_cancel(void)
 	CHECK(strcmp(chain_error_str(CHAIN_ECANCELED), "canceled") == 0, "CHAIN_ECANCELED's text");
 }
 
+/* chain_batch_set_ocsp(): a stapled item gets what chain_verify_stapled()
+ * gives it, the others what chain_verify() gives; misuse is refused. (Real
+ * good and revoked responses, which need an OCSP signer, are tested through
+ * the scanner: tests/python/test_scan_ocsp.py.) */
+static void test_batch_ocsp(chain_cache *cache)
+{
+	static const unsigned char junk[] = {0x30, 0x03, 0x0a, 0x01, 0x00};
+	chain_batch *b = NULL;
+	chain_batch_new(&b);
+	CHECK(chain_batch_set_ocsp(b, 0, junk, sizeof(junk)) == CHAIN_EINVAL,
+	      "set_ocsp refuses an item that is not there");
+	for (size_t i = 0; i < N_CHAINS; i++)
+		chain_batch_add(b, (const unsigned char *const *)inputs[i].ders, inputs[i].lens,
+		                inputs[i].n, policy);
+	CHECK(chain_batch_set_ocsp(NULL, 0, junk, sizeof(junk)) == CHAIN_EINVAL &&
+	          chain_batch_set_ocsp(b, 0, NULL, 5) == CHAIN_EINVAL &&
+	          chain_batch_set_ocsp(b, N_CHAINS, junk, sizeof(junk)) == CHAIN_EINVAL,
+	      "set_ocsp refuses NULL, a length without bytes, an index out of range");
+	CHECK(chain_batch_set_ocsp(b, 0, junk, sizeof(junk)) == CHAIN_OK &&
+	          chain_batch_set_ocsp(b, 2, junk, sizeof(junk)) == CHAIN_OK &&
+	          chain_batch_set_ocsp(b, 2, NULL, 0) == CHAIN_OK,
+	      "set_ocsp on items 0 and 2, then removed from 2");
+	chain_batch_set_cache(b, cache);
+	int ret = chain_batch_run(b, store, pool, 2);
+	size_t differ = 0;
+	char why[256] = "";
+	for (size_t i = 0; i < N_CHAINS; i++) {
+		chain_result *want = NULL;
+		chain_verify_stapled(&want, store, policy, (const unsigned char *const *)inputs[i].ders,
+		                     inputs[i].lens, inputs[i].n, pool, NULL, i == 0 ? junk : NULL,
+		                     i == 0 ? sizeof(junk) : 0);
+		differ += test_results_differ(chain_batch_result(b, i), want, why, sizeof(why)) != 0;
+		chain_result_free(want);
+	}
+	CHECK(ret == CHAIN_OK && differ == 0, "a batch with a stapled item agrees with "
+	      "chain_verify_stapled item for item (%zu differ%s%s)", differ, *why ? ": " : "", why);
+	CHECK(chain_result_ocsp_status(chain_batch_result(b, 0)) == CHAIN_OCSP_UNUSABLE &&
+	          chain_result_ocsp_message(chain_batch_result(b, 0)) != NULL &&
+	          chain_result_ocsp_status(chain_batch_result(b, 1)) == CHAIN_OCSP_NONE &&
+	          chain_result_ocsp_status(chain_batch_result(b, 2)) == CHAIN_OCSP_NONE,
+	      "the stapled item's response is reported unusable; the others have none");
+	CHECK(chain_batch_set_ocsp(b, 0, junk, sizeof(junk)) == CHAIN_EINVAL,
+	      "set_ocsp after the run is refused");
+	chain_batch_free(b);
+}
+
 int main(int argc, char **argv)
 {
 	if (getenv("CHAIN_TEST_ROUNDS"))
@@ -215,6 +261,7 @@ int main(int argc, char **argv)
 	chain_cache *cache = NULL;
 	CHECK(chain_cache_new(&cache, 0) == CHAIN_OK, "cache created");
 	test_batch(2, cache);
+	test_batch_ocsp(cache); /* its stapled item neither reads nor fills the verdicts */
 	uint64_t cold_misses = chain_cache_stat(cache, CHAIN_CACHE_EDGE_MISSES);
 	uint64_t cold_verdicts = chain_cache_stat(cache, CHAIN_CACHE_VERDICT_MISSES);
 	test_batch(2, cache);

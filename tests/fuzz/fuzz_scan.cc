@@ -5,7 +5,7 @@
  *  - the reader consumes at most what it is given; fed whole, or in
  *    two pieces at the split point (the unconsumed rest passed again), it
  *    gives the same records: line, id, host, time, flags, error or not, and
- *    the same DER;
+ *    the same DER (the chain's and the stapled OCSP response's);
  *  - line numbers strictly increase and never pass the count of lines;
  *  - a record has an error (with a kind) or at least one certificate;
  *  - base64: what the decoder accepts is at most scan_base64_max() bytes;
@@ -114,7 +114,8 @@ static void same_records(const batch &x, const batch &y)
 		if (a.line != b.line || a.flags != b.flags || a.has_time != b.has_time ||
 		    (a.has_time && a.time != b.time) || !a.error != !b.error || a.n != b.n ||
 		    !a.id != !b.id || (a.id && !same_text(a.id, a.id_len, b.id, b.id_len)) ||
-		    !a.host != !b.host || (a.host && strcmp(a.host, b.host) != 0))
+		    !a.host != !b.host || (a.host && strcmp(a.host, b.host) != 0) ||
+		    !same_text((const char *)a.ocsp, a.ocsp_len, (const char *)b.ocsp, b.ocsp_len))
 			fuzz_die("record %zu differs when fed in pieces", i);
 		for (size_t k = 0; k < a.n; k++)
 			if (!same_text((const char *)a.ders[k], a.lens[k], (const char *)b.ders[k], b.lens[k]))

@@ -290,7 +290,6 @@ def ocsp_seeds(out: Path) -> None:
     OCSP response made with pyca: good, revoked, by a delegated responder, by a
     stranger, stale, about another certificate, not successful."""
     from cryptography import x509
-    from cryptography.hazmat.primitives import hashes
     from cryptography.hazmat.primitives.serialization import Encoding
     from cryptography.x509 import ocsp
     from cryptography.x509.oid import ExtendedKeyUsageOID
@@ -308,21 +307,17 @@ def ocsp_seeds(out: Path) -> None:
     head = length_prefixed([root.der, inter.der, leaf.der])
     seeds = Seeds(out, "fuzz_ocsp")
 
-    def resp(name, *, status=ocsp.OCSPCertStatus.GOOD, cert=leaf, signer=inter,
-             this=when - day, next_=when + 3 * day, revoked=None, include=None):
-        b = ocsp.OCSPResponseBuilder().add_response(
-            cert=cert.cert, issuer=inter.cert, algorithm=hashes.SHA1(), cert_status=status,
-            this_update=this, next_update=next_, revocation_time=revoked,
-            revocation_reason=x509.ReasonFlags.key_compromise if revoked else None)
-        b = b.responder_id(ocsp.OCSPResponderEncoding.HASH, signer.cert)
-        if include is not None:
-            b = b.certificates([include.cert])
-        seeds.add(name, head + b.sign(signer.key, hashes.SHA256()).public_bytes(Encoding.DER))
+    def resp(name, *, cert=leaf, signer=inter, this=when - day, next_=when + 3 * day,
+             revoked=None, include=None, unknown=False):
+        seeds.add(name, head + t.make_ocsp_response(
+            inter, cert, this_update=this, next_update=next_, revoked_at=revoked,
+            reason=x509.ReasonFlags.key_compromise if revoked else None, signer=signer,
+            include=include, unknown=unknown))
 
     resp("good")
-    resp("revoked", status=ocsp.OCSPCertStatus.REVOKED, revoked=when - 10 * day)
-    resp("revoked-later", status=ocsp.OCSPCertStatus.REVOKED, revoked=when + day)
-    resp("unknown", status=ocsp.OCSPCertStatus.UNKNOWN)
+    resp("revoked", revoked=when - 10 * day)
+    resp("revoked-later", revoked=when + day)
+    resp("unknown", unknown=True)
     resp("delegated", signer=responder, include=responder)
     resp("stranger", signer=stranger)
     resp("stale", this=when - 30 * day, next_=when - 20 * day)
@@ -519,6 +514,12 @@ def main() -> None:
         scan.add(f"csv-{k}-short", bytes([3, 30]) + text)
     scan.add("csv-quoted", bytes([2, 90]) + b'id,chain,note\n1,"QUJD;","a\nb ""c"""\n,,\n')
     pem_item = (DATA / "pki" / "chain-a.pem").read_text()
+    staple = base64.b64encode(b"\x30\x03\x0a\x01\x01").decode()  # OCSPResponse: malformedRequest
+    scan.add("ocsp", bytes([0, 150]) + json.dumps(
+        {"id": "o", "chain": [base64.b64encode(d).decode() for d in chains["chain-a"]],
+         "ocsp": staple}).encode() + b"\n" + json.dumps({"chain": ["QUJD"], "ocsp": 5}).encode())
+    scan.add("csv-ocsp", bytes([2, 60]) + ("id,chain,ocsp\n1,\"" + ";".join(
+        base64.b64encode(d).decode() for d in chains["chain-a"]) + f'",{staple}\n').encode())
     scan.add("pem-item", bytes([0, 200]) + json.dumps({"id": "a", "chain": [pem_item]}).encode())
     scan.add("damaged", bytes([0, 100]) + b'{"id": 1, "chain": ["AAAA"\n\n[1,2]\ntrue\n'
              b'{"id": {"x": [1, {"y": null}]}, "host": "[::1]", "chain": "QUJD"}\n')

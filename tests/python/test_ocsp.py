@@ -11,13 +11,11 @@ import pickle
 
 import pytest
 from cryptography import x509
-from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.serialization import Encoding
 from cryptography.x509 import ocsp
 from cryptography.x509.oid import ExtendedKeyUsageOID
 
 import chainval
-from chainval.testing import PKI, utc
+from chainval.testing import PKI, make_ocsp_response, utc
 
 T = utc(2030)
 
@@ -41,16 +39,11 @@ def w():
 def response(w, *, status=ocsp.OCSPCertStatus.GOOD, cert=None, signer=None,
              this_update=T - datetime.timedelta(days=1), next_update=T + datetime.timedelta(days=3),
              revoked_at=None, reason=None, include=None) -> bytes:
-    cert = cert or w["leaf"]
-    signer = signer or w["inter"]
-    b = ocsp.OCSPResponseBuilder().add_response(
-        cert=cert.cert, issuer=w["inter"].cert, algorithm=hashes.SHA1(), cert_status=status,
-        this_update=this_update, next_update=next_update, revocation_time=revoked_at,
-        revocation_reason=reason)
-    b = b.responder_id(ocsp.OCSPResponderEncoding.HASH, signer.cert)
-    if include is not None:
-        b = b.certificates([include.cert])
-    return b.sign(signer.key, hashes.SHA256()).public_bytes(Encoding.DER)
+    if status == ocsp.OCSPCertStatus.REVOKED:
+        assert revoked_at is not None
+    return make_ocsp_response(w["inter"], cert or w["leaf"], revoked_at=revoked_at, reason=reason,
+                              this_update=this_update, next_update=next_update, signer=signer,
+                              include=include, unknown=status == ocsp.OCSPCertStatus.UNKNOWN)
 
 
 def verify(w, staple, cache=None):

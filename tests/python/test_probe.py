@@ -16,7 +16,7 @@ import time
 import pytest
 from cryptography.hazmat.primitives import serialization
 
-from chainval.testing import PKI, pem_bundle
+from chainval.testing import PKI, make_ocsp_response, pem_bundle
 
 from _support import free_port
 from _scan_support import run_cli
@@ -66,19 +66,12 @@ def _response(leaf, inter, revoked: bool) -> bytes:
     import datetime
 
     from cryptography import x509
-    from cryptography.hazmat.primitives import hashes
-    from cryptography.x509 import ocsp
 
     now = datetime.datetime.now(datetime.timezone.utc).replace(microsecond=0)
     day = datetime.timedelta(days=1)
-    return ocsp.OCSPResponseBuilder().add_response(
-        cert=leaf.cert, issuer=inter.cert, algorithm=hashes.SHA1(),
-        cert_status=ocsp.OCSPCertStatus.REVOKED if revoked else ocsp.OCSPCertStatus.GOOD,
-        this_update=now - day, next_update=now + 7 * day,
-        revocation_time=now - 30 * day if revoked else None,
-        revocation_reason=x509.ReasonFlags.key_compromise if revoked else None,
-    ).responder_id(ocsp.OCSPResponderEncoding.HASH, inter.cert).sign(
-        inter.key, hashes.SHA256()).public_bytes(serialization.Encoding.DER)
+    return make_ocsp_response(inter, leaf, this_update=now - day, next_update=now + 7 * day,
+                              revoked_at=now - 30 * day if revoked else None,
+                              reason=x509.ReasonFlags.key_compromise if revoked else None)
 
 
 def _gnutls_serv(cert, key, *extra):
