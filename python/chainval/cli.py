@@ -17,14 +17,13 @@ one line on stderr and the exit status, never a traceback.
 from __future__ import annotations
 
 import argparse
+import importlib
 import os
 import sys
 from typing import Optional
 
 import chainval
 
-from .scan import command, report
-from .show import probe, verify
 from .scan.errors import EXIT_INTERRUPTED, EXIT_RUNTIME, EXIT_USAGE, RunError, UsageError
 
 __all__ = ["main"]
@@ -39,7 +38,29 @@ Documentation: docs/scan.md in the source, or the package's description
 (pip show -v chainval)."""
 
 
-def _parser() -> argparse.ArgumentParser:
+# The subcommands: name, the module defining it (its add_parser()), and the
+# one-line help `chainval --help` lists. Only the module of the subcommand
+# that runs is imported: a scan does not load the report's, verify's and
+# probe's code, and `chainval --help` or `--version` none of them.
+COMMANDS = (
+    ("scan", "chainval.scan.command", "verify served chains in bulk"),
+    ("report", "chainval.scan.report", "an HTML report of a scan's output"),
+    ("verify", "chainval.show.verify", "verify one chain and show why (or why not)"),
+    ("probe", "chainval.show.probe", "fetch a server's chain over TLS and verify it"),
+)
+
+
+def _chosen(argv: list[str]) -> Optional[str]:
+    """The subcommand argv names (its first word that is not an option)."""
+    for word in argv:
+        if not word.startswith("-"):
+            return word
+        if word == "--":
+            break
+    return None
+
+
+def _parser(argv: list[str]) -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="chainval", description="X.509 chain verification "
                                 "with libchain: bulk scans, and one chain explained.", epilog=EPILOG,
                                 formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -48,10 +69,13 @@ def _parser() -> argparse.ArgumentParser:
                            f"{chainval.LIBCHAIN_VERSION}, GnuTLS {chainval.GNUTLS_VERSION})")
     sub = p.add_subparsers(dest="command", metavar="COMMAND")
     sub.required = True
-    command.add_parser(sub, EPILOG)
-    report.add_parser(sub)
-    verify.add_parser(sub)
-    probe.add_parser(sub)
+    chosen = _chosen(argv)
+    for name, module, text in COMMANDS:
+        if name == chosen:
+            add = importlib.import_module(module).add_parser
+            add(sub, EPILOG) if name == "scan" else add(sub)
+        else:  # listed in `chainval --help`; its options are parsed only when chosen
+            sub.add_parser(name, help=text, add_help=False)
     return p
 
 
@@ -61,7 +85,9 @@ def main(argv: Optional[list[str]] = None, *, stdin=None) -> int:
     ``stdin`` (a binary stream) replaces ``sys.stdin.buffer`` for ``-``.
     """
     stdout, stderr = sys.stdout, sys.stderr
-    parser = _parser()
+    if argv is None:
+        argv = sys.argv[1:]
+    parser = _parser(argv)
     try:
         args = parser.parse_args(argv)
     except SystemExit as e:
