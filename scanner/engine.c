@@ -101,12 +101,21 @@ void scan_records_free(scan_records *r)
 /* ------------------------------------------------------------------------ */
 /* Rows */
 
-/* What a row says, from its record and its results (one per store). */
+#define MAX_FLAGS 5
+
+/* What a row says, from its record and its results (one per store):
+ * worked out once per row (view()), then written (write_jsonl, write_csv)
+ * and counted (count()) from here. */
 typedef struct {
 	const scan_record *rec;
 	chain_result *const *results; /* NULL when the record is malformed before verifying */
+	const chain_result *r;        /* the first store's result (the verdict), or NULL */
 	const char *error;            /* the record's, or its policy's */
 	const char *error_kind;
+	const char *code;             /* the first store's code */
+	const char *anchor, *issuer;  /* the first store's; NULL when none */
+	const char *flags[MAX_FLAGS];
+	size_t nflags;
 } row_view;
 
 static bool is_expiry(chain_reason r)
@@ -125,8 +134,6 @@ static const char *ocsp_flag(const chain_result *r)
 	}
 	return NULL;
 }
-
-#define MAX_FLAGS 5
 
 /* The row's flags, in the order the scanner has always written them (the
  * OCSP flag, new in 0.3, last). */
@@ -207,7 +214,7 @@ static void json_key(scan_buf *b, const char *key)
 static void write_jsonl(const scan_engine *e, const row_view *v, scan_buf *b)
 {
 	const scan_record *rec = v->rec;
-	const chain_result *r = v->results ? v->results[0] : NULL;
+	const chain_result *r = v->r;
 	scan_buf_put(b, "{\"id\":", 6);
 	if (rec->id && rec->id_is_text)
 		scan_buf_json_string(b, rec->id, rec->id_len);
@@ -231,7 +238,7 @@ static void write_jsonl(const scan_engine *e, const row_view *v, scan_buf *b)
 		scan_buf_puts(b, "null");
 	scan_buf_puts(b, r && chain_result_ok(r) ? ",\"ok\":true" : ",\"ok\":false");
 	scan_buf_puts(b, ",\"code\":");
-	scan_buf_json_cstr(b, code_of(v, 0));
+	scan_buf_json_cstr(b, v->code);
 	scan_buf_puts(b, ",\"reasons\":[");
 	size_t problems = r ? chain_result_problem_count(r) : 0;
 	for (size_t i = 0; i < problems; i++) {
@@ -251,9 +258,9 @@ static void write_jsonl(const scan_engine *e, const row_view *v, scan_buf *b)
 		scan_buf_json_cstr(b, chain_result_cert_fingerprint(r, i));
 	}
 	scan_buf_puts(b, "],\"anchor\":");
-	scan_buf_json_cstr(b, r ? anchor_of(r) : NULL);
+	scan_buf_json_cstr(b, v->anchor);
 	scan_buf_puts(b, ",\"issuer\":");
-	scan_buf_json_cstr(b, certs ? chain_result_cert_issuer(r, 0) : NULL);
+	scan_buf_json_cstr(b, v->issuer);
 	scan_buf_puts(b, ",\"not_after\":");
 	char when[21];
 	if (certs && scan_rfc3339(chain_result_cert_not_after(r, 0), when))
@@ -273,12 +280,10 @@ static void write_jsonl(const scan_engine *e, const row_view *v, scan_buf *b)
 		scan_buf_putc(b, '}');
 	}
 	scan_buf_puts(b, "},\"flags\":[");
-	const char *flags[MAX_FLAGS];
-	size_t nflags = row_flags(v, flags);
-	for (size_t i = 0; i < nflags; i++) {
+	for (size_t i = 0; i < v->nflags; i++) {
 		if (i)
 			scan_buf_putc(b, ',');
-		scan_buf_json_cstr(b, flags[i]);
+		scan_buf_json_cstr(b, v->flags[i]);
 	}
 	scan_buf_puts(b, "],\"error\":");
 	scan_buf_json_cstr(b, error_of(v));
@@ -329,7 +334,7 @@ void scan_engine_csv_header(const scan_engine *e, scan_buf *out)
 static void write_csv(const scan_engine *e, const row_view *v, scan_buf *b, scan_buf *tmp)
 {
 	const scan_record *rec = v->rec;
-	const chain_result *r = v->results ? v->results[0] : NULL;
+	const chain_result *r = v->r;
 	/* The id column: a text id as it is, any other id as its JSON text. */
 	if (rec->id)
 		scan_buf_csv_text(tmp, rec->id, rec->id_len);
@@ -348,7 +353,7 @@ static void write_csv(const scan_engine *e, const row_view *v, scan_buf *b, scan
 	csv_put(b, tmp, true);
 	scan_buf_puts(tmp, r && chain_result_ok(r) ? "true" : "false");
 	csv_put(b, tmp, true);
-	csv_text(tmp, code_of(v, 0));
+	csv_text(tmp, v->code);
 	csv_put(b, tmp, true);
 	size_t problems = r ? chain_result_problem_count(r) : 0;
 	for (size_t i = 0; i < problems; i++) {
@@ -372,9 +377,9 @@ static void write_csv(const scan_engine *e, const row_view *v, scan_buf *b, scan
 		csv_text(tmp, chain_result_cert_fingerprint(r, i));
 	}
 	csv_put(b, tmp, true);
-	csv_text(tmp, r ? anchor_of(r) : NULL);
+	csv_text(tmp, v->anchor);
 	csv_put(b, tmp, true);
-	csv_text(tmp, certs ? chain_result_cert_issuer(r, 0) : NULL);
+	csv_text(tmp, v->issuer);
 	csv_put(b, tmp, true);
 	char when[21];
 	if (certs && scan_rfc3339(chain_result_cert_not_after(r, 0), when))
@@ -384,12 +389,10 @@ static void write_csv(const scan_engine *e, const row_view *v, scan_buf *b, scan
 		csv_text(tmp, code_of(v, k));
 		csv_put(b, tmp, true);
 	}
-	const char *flags[MAX_FLAGS];
-	size_t nflags = row_flags(v, flags);
-	for (size_t i = 0; i < nflags; i++) {
+	for (size_t i = 0; i < v->nflags; i++) {
 		if (i)
 			scan_buf_putc(tmp, ';');
-		csv_text(tmp, flags[i]);
+		csv_text(tmp, v->flags[i]);
 	}
 	csv_put(b, tmp, true);
 	csv_text(tmp, error_of(v));
@@ -402,30 +405,25 @@ static void write_csv(const scan_engine *e, const row_view *v, scan_buf *b, scan
 
 static void count(scan_engine *e, const row_view *v)
 {
-	const chain_result *r = v->results ? v->results[0] : NULL;
+	const chain_result *r = v->r;
 	int verdict = !r ? (v->rec->flags & SCAN_REC_NO_CHAIN ? V_NO_CHAIN : V_MALFORMED)
 	              : chain_result_ok(r) ? V_OK
 	              : chain_result_reason(r) == CHAIN_REASON_MALFORMED ? V_MALFORMED : V_FAILED;
 	e->rows++;
 	e->verdicts[verdict]++;
-	const char *code = code_of(v, 0);
-	scan_counter_add(&e->codes, code, strlen(code), 1);
+	scan_counter_add(&e->codes, v->code, strlen(v->code), 1);
 	for (size_t k = 0; k < e->cfg.n_stores; k++) {
 		bool ok = v->results && chain_result_ok(v->results[k]);
 		const char *c = code_of(v, k);
 		(ok ? &e->stores[k].ok : &e->stores[k].failed)[0]++;
 		scan_counter_add(&e->stores[k].codes, c, strlen(c), 1);
 	}
-	const char *flags[MAX_FLAGS];
-	size_t nflags = row_flags(v, flags);
-	for (size_t i = 0; i < nflags; i++)
-		scan_counter_add(&e->flags, flags[i], strlen(flags[i]), 1);
-	const char *issuer = r && chain_result_cert_count(r) ? chain_result_cert_issuer(r, 0) : NULL;
-	if (verdict != V_OK && issuer)
-		scan_counter_add(&e->failing_issuers, issuer, strlen(issuer), 1);
-	const char *anchor = r ? anchor_of(r) : NULL;
-	if (anchor)
-		scan_counter_add(&e->anchors, anchor, strlen(anchor), 1);
+	for (size_t i = 0; i < v->nflags; i++)
+		scan_counter_add(&e->flags, v->flags[i], strlen(v->flags[i]), 1);
+	if (verdict != V_OK && v->issuer)
+		scan_counter_add(&e->failing_issuers, v->issuer, strlen(v->issuer), 1);
+	if (v->anchor)
+		scan_counter_add(&e->anchors, v->anchor, strlen(v->anchor), 1);
 	if (verdict == V_MALFORMED) {
 		const char *kind = !r ? (v->error_kind ? v->error_kind : "unreadable")
 		                      : chain_result_error_message(r) ? "certificate_parse" : "certificate";
@@ -518,14 +516,22 @@ refused:
 	return CHAIN_EINVAL;
 }
 
-static row_view view(const scan_record *rec, chain_result *const *results, const char *why)
+/* What the row of @rec says (row_view), worked out once. */
+static void view(row_view *v, const scan_record *rec, chain_result *const *results,
+                 const char *why)
 {
-	return (row_view){
+	const chain_result *r = results ? results[0] : NULL;
+	*v = (row_view){
 		.rec = rec,
 		.results = results,
+		.r = r,
 		.error = why,
 		.error_kind = rec->error ? rec->error_kind : rec->n ? "policy" : "no_certificates",
+		.anchor = r ? anchor_of(r) : NULL,
+		.issuer = r && chain_result_cert_count(r) ? chain_result_cert_issuer(r, 0) : NULL,
 	};
+	v->code = code_of(v, 0);
+	v->nflags = row_flags(v, v->flags);
 }
 
 void scan_engine_cancel(scan_engine *e)
@@ -552,9 +558,10 @@ int scan_engine_run(scan_engine *e, const scan_record *recs, size_t n, scan_buf 
 	const char **why = calloc(n ? n : 1, sizeof(*why));
 	chain_result **results = calloc((n ? n : 1) * k_stores, sizeof(*results));
 	chain_batch **batches = calloc(k_stores, sizeof(*batches));
+	row_view *rows = calloc(n ? n : 1, sizeof(*rows));
 	scan_buf tmp = {0};
 	size_t start = out->len;
-	if (!policies || !why || !results || !batches)
+	if (!policies || !why || !results || !batches || !rows)
 		goto done;
 
 	for (size_t i = 0; i < n; i++) {
@@ -606,21 +613,19 @@ int scan_engine_run(scan_engine *e, const scan_record *recs, size_t n, scan_buf 
 		}
 	}
 	for (size_t i = 0; i < n; i++) {
-		row_view v = view(&recs[i], policies[i] ? &results[i * k_stores] : NULL, why[i]);
+		view(&rows[i], &recs[i], policies[i] ? &results[i * k_stores] : NULL, why[i]);
 		if (e->cfg.format == SCAN_OUT_CSV)
-			write_csv(e, &v, out, &tmp);
+			write_csv(e, &rows[i], out, &tmp);
 		else
-			write_jsonl(e, &v, out);
+			write_jsonl(e, &rows[i], out);
 	}
 	if (out->failed || tmp.failed) {
 		ret = CHAIN_ENOMEM;
 		goto done;
 	}
 	/* Counted only once every row is written: a failed batch counts nothing. */
-	for (size_t i = 0; i < n; i++) {
-		row_view v = view(&recs[i], policies[i] ? &results[i * k_stores] : NULL, why[i]);
-		count(e, &v);
-	}
+	for (size_t i = 0; i < n; i++)
+		count(e, &rows[i]);
 	ret = CHAIN_OK;
 done:
 	if (ret != CHAIN_OK && !out->failed)
@@ -635,6 +640,7 @@ done:
 	free(why);
 	free(results);
 	free(batches);
+	free(rows);
 	scan_buf_free(&tmp);
 	return ret;
 }
