@@ -8,35 +8,15 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "utf8.h"
+
 /* Length of the well-formed UTF-8 sequence at @p (RFC 3629: shortest form,
- * no surrogates, at most U+10FFFF), or 0. */
+ * no surrogates, at most U+10FFFF), or 0: common/utf8.h's, which the
+ * scanner's JSON and CSV writers use too. */
 static size_t utf8_sequence(const unsigned char *p, size_t len)
 {
-	unsigned char c = p[0];
-	size_t n;
-	uint32_t cp, min;
-
-	if (c < 0x80)
-		return 1;
-	if (c >= 0xc2 && c <= 0xdf) {
-		n = 2, cp = c & 0x1f, min = 0x80;
-	} else if (c >= 0xe0 && c <= 0xef) {
-		n = 3, cp = c & 0x0f, min = 0x800;
-	} else if (c >= 0xf0 && c <= 0xf4) {
-		n = 4, cp = c & 0x07, min = 0x10000;
-	} else {
-		return 0;
-	}
-	if (len < n)
-		return 0;
-	for (size_t i = 1; i < n; i++) {
-		if ((p[i] & 0xc0) != 0x80)
-			return 0;
-		cp = (cp << 6) | (p[i] & 0x3f);
-	}
-	if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-		return 0;
-	return n;
+	uint32_t cp;
+	return chainval_utf8_next(p, len, &cp);
 }
 
 bool chain__utf8_valid(const unsigned char *p, size_t len)

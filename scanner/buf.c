@@ -5,6 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "utf8.h"
+
 void scan_buf_free(scan_buf *b)
 {
 	free(b->data);
@@ -57,37 +59,6 @@ void scan_buf_int(scan_buf *b, int64_t v)
 	scan_buf_uint(b, (uint64_t)v);
 }
 
-size_t scan_utf8_next(const unsigned char *s, size_t n, uint32_t *cp)
-{
-	unsigned char c = s[0];
-	size_t len;
-	uint32_t v, min;
-	if (c < 0x80) {
-		*cp = c;
-		return 1;
-	}
-	if (c >= 0xc2 && c <= 0xdf) {
-		len = 2, v = c & 0x1f, min = 0x80;
-	} else if (c >= 0xe0 && c <= 0xef) {
-		len = 3, v = c & 0x0f, min = 0x800;
-	} else if (c >= 0xf0 && c <= 0xf4) {
-		len = 4, v = c & 0x07, min = 0x10000;
-	} else {
-		return 0;
-	}
-	if (n < len)
-		return 0;
-	for (size_t i = 1; i < len; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		v = (v << 6) | (s[i] & 0x3f);
-	}
-	if (v < min || v > 0x10ffff || (v >= 0xd800 && v <= 0xdfff))
-		return 0;
-	*cp = v;
-	return len;
-}
-
 static void put_u16(scan_buf *b, uint32_t u)
 {
 	static const char hex[] = "0123456789abcdef";
@@ -120,7 +91,7 @@ void scan_buf_json_string(scan_buf *b, const char *s, size_t n)
 			continue;
 		}
 		uint32_t cp;
-		size_t len = scan_utf8_next(p + i, n - i, &cp);
+		size_t len = chainval_utf8_next(p + i, n - i, &cp);
 		if (len == 0) {
 			cp = 0xfffd;
 			len = 1;
@@ -168,7 +139,7 @@ void scan_buf_csv_text(scan_buf *b, const char *s, size_t n)
 	const unsigned char *p = (const unsigned char *)s;
 	for (size_t i = 0; i < n;) {
 		uint32_t cp;
-		size_t len = scan_utf8_next(p + i, n - i, &cp);
+		size_t len = chainval_utf8_next(p + i, n - i, &cp);
 		if (len == 0) {
 			scan_buf_put(b, "\xef\xbf\xbd", 3);
 			i++;

@@ -75,11 +75,6 @@ void scan_buf_csv_field(scan_buf *b, const char *s, size_t n);
 /* Text for a CSV field: CR and LF become spaces, invalid UTF-8 bytes U+FFFD. */
 void scan_buf_csv_text(scan_buf *b, const char *s, size_t n);
 
-/* The length of the valid UTF-8 sequence at @s (1-4), or 0 when the bytes
- * there are not one (overlong, surrogate, above U+10FFFF, cut short).
- * @cp gets the code point. */
-size_t scan_utf8_next(const unsigned char *s, size_t n, uint32_t *cp);
-
 #ifdef __cplusplus
 }
 #endif
