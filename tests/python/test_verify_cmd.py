@@ -168,6 +168,22 @@ def test_errors_are_one_line_exit_2(capsys, world, tmp_path):
     assert r.status == 2
 
 
+@pytest.mark.parametrize("at,text", [
+    ("10000-01-01T00:00:00Z", "--at: invalid time"),
+    ("253402300800", "--at: time outside the years 0001..9999"),  # 10000-01-01 in unix seconds
+    ("-62135596801", "--at: time outside the years 0001..9999"),  # 0000-12-31T23:59:59Z
+    ("99999999999999999999", "--at: time outside the years 0001..9999"),
+])
+def test_at_outside_the_years_0001_9999_is_a_usage_error(capsys, world, at, text):
+    """verify, probe and scan read --at with one parser (parse_at): what the
+    scan refuses, verify refuses the same way, before reading the chain."""
+    for chain in (world["full"], world["full"].parent / "missing.pem"):
+        r = run_cli(capsys, "verify", chain, "--roots", world["roots"], "--at", at)
+        assert r.status == 2, r.err
+        assert r.err.startswith("chainval verify: " + text), r.err
+        assert "Traceback" not in r.err and len(r.err.splitlines()) == 1 and r.out == ""
+
+
 def test_the_system_store_by_default(capsys, world):
     r = run_cli(capsys, "verify", world["full"], "--at", AT)
     assert r.status == 1 and "trust anchors: system" in r.out

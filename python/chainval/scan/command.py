@@ -20,7 +20,7 @@ import chainval
 
 from .engine import Scanner
 from .errors import EXIT_INTERRUPTED, EXIT_MALFORMED, EXIT_OK, RunError, UsageError
-from .formats import FORMATS, Input, parse_time
+from .formats import FORMATS, Input, parse_at, parse_time
 from .formats.streams import absolute, input_exists, is_url
 from .formats.sonar import SonarCerts
 from .pipeline import LocalRows
@@ -34,7 +34,6 @@ __all__ = ["add_parser", "run"]
 MAX_THREADS = 1024
 MAX_CACHE_MIB = 1 << 20  # 1 TiB
 MAX_BATCH = 1_000_000
-SCAN_TIME_MIN, SCAN_TIME_MAX = -62135596800, 253402300799  # the years 0001..9999
 
 
 def add_parser(sub: argparse._SubParsersAction, epilog: str = "") -> None:
@@ -279,14 +278,7 @@ def run(args, stdout: TextIO, stderr: TextIO, stdin) -> int:
     """Run ``chainval scan``; returns the exit status (errors.py's table)."""
     _check_numbers(args)
     _check_paths(args)
-    at = None
-    if args.at is not None:
-        try:
-            at = parse_time(args.at)
-        except ValueError as e:
-            raise UsageError(f"--at: {e}") from None
-        if not SCAN_TIME_MIN <= at <= SCAN_TIME_MAX:
-            raise UsageError(f"--at: {args.at!r} is outside the years 0001..9999")
+    at = parse_at(args.at) if args.at is not None else None
     quiet = args.quiet
     stores, pool, stores_info, pool_info = _load_sets(args, stderr)
     try:

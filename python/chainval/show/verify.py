@@ -19,7 +19,7 @@ from typing import Any, Optional, TextIO
 import chainval
 
 from ..scan.errors import UsageError
-from ..scan.formats import parse_time
+from ..scan.formats import parse_at
 from ..scan.stores import load_pool, load_store
 from .chain_input import MAX_INPUT_BYTES, read_chain
 from .document import add_attempts, build
@@ -94,12 +94,7 @@ def _load_pool(spec: Optional[str]) -> Any:
 
 
 def _policy(args, host: Optional[str], ip: Optional[str]) -> chainval.Policy:
-    at = None
-    if args.at is not None:
-        try:
-            at = parse_time(args.at)
-        except ValueError as e:
-            raise UsageError(f"--at: {e}") from None
+    at = parse_at(args.at) if args.at is not None else None
     try:
         # repair_order: a PKCS#7 bundle is a SET (no order), and people paste
         # chains in any order; the output says when the leaf was not first.

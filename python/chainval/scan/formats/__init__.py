@@ -28,7 +28,7 @@ gzip-compressed inputs are recognized by their magic bytes; ``-`` is stdin.
 Modules, each importing only those listed before it:
 
 * ``record``: :class:`Record`, :func:`parse_time`, the value parsers the formats share
-  (base64, PEM blocks) and ``MAX_RECORD_BYTES``.
+  (base64, PEM blocks), ``MAX_RECORD_BYTES``, and :func:`parse_at`, the commands' ``--at``.
 * ``blocks``: an input's bytes in blocks, gzip inflated with zlib, damage reported.
 * ``streams``: opening files (gzip, stdin), bounded reads, lines, directory listings.
 * ``detect``: :func:`detect_format`, from an input's first bytes and its name.
@@ -42,13 +42,14 @@ from __future__ import annotations
 from .ct import parse_ct_entry
 from .detect import detect_format
 from .input import FORMATS, Input
-from .record import Record, parse_time
+from .record import Record, parse_at, parse_time
 
 __all__ = [
     "FORMATS",
     "Input",
     "Record",
     "detect_format",
+    "parse_at",
     "parse_ct_entry",
     "parse_time",
 ]

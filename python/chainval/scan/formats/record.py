@@ -15,6 +15,8 @@ from typing import Any, Optional
 
 from chainval import _chainval  # type: ignore[attr-defined]  # private, no stub
 
+from ..errors import UsageError
+
 # A line (or a PEM file, or one JSON element of a CT response) longer than this
 # is not read into memory: it becomes a malformed record.
 MAX_RECORD_BYTES = 16 << 20
@@ -63,6 +65,17 @@ def parse_time(value: Any) -> int:
     if not isinstance(value, str):
         raise ValueError(f"invalid time {value!r}")
     return _chainval._parse_time(value)
+
+
+def parse_at(text: str) -> int:
+    """The ``--at TIME`` option of every command (scan, verify, probe): unix
+    seconds or RFC 3339, by :func:`parse_time`'s rules for text, which refuse a
+    time outside the years 0001..9999. Raises :class:`UsageError` with one line
+    (exit status 2)."""
+    try:
+        return parse_time(text)
+    except ValueError as e:
+        raise UsageError(f"--at: {e}") from None
 
 
 def _b64(value: Any, what: str) -> bytes:
