@@ -30,12 +30,12 @@ struct item {
 /* What one zgrab2 module says (views as above). */
 struct module {
 	string_view name;
-	bool is_object = false, has_certs = false, leaf_raw_ok = false;
+	bool is_object = false, has_certs = false;
 	string_view timestamp, status;
 	bool timestamp_number = false;
 	int64_t timestamp_value = 0;
-	string_view leaf_raw;
-	std::vector<item> chain; /* raw of each chain entry; type set when not an object with raw */
+	item leaf{{}, "missing"}; /* certificate.raw */
+	std::vector<item> chain;  /* raw of each chain entry; type set when not an object with raw */
 };
 
 /* Every field of a line the scanner may use (later keys win, as in Python). */
@@ -161,6 +161,37 @@ error_code read_time(ondemand::value v, const char **type, string_view *text, bo
 	return SUCCESS;
 }
 
+/* Calls @fn(key, value) for each field of @obj (an object, or the result of
+ * get_object()), in order: of a key given twice the later wins, as in
+ * Python. Stops at the first error; a value @fn leaves unread is skipped. */
+template <typename Object, typename Fn> error_code each_field(Object &&obj, Fn &&fn)
+{
+	for (auto field : obj) {
+		string_view key;
+		if (auto e = field.unescaped_key().get(key))
+			return e;
+		ondemand::value v;
+		if (auto e = field.value().get(v))
+			return e;
+		if (auto e = fn(key, v))
+			return e;
+	}
+	return SUCCESS;
+}
+
+/* A string item, or the Python type name of what was there instead. */
+error_code read_item(ondemand::value &v, item &it)
+{
+	ondemand::json_type t;
+	if (auto e = v.type().get(t))
+		return e;
+	it = item{{}, nullptr};
+	if (t == ondemand::json_type::string)
+		return v.get_string().get(it.text);
+	it.type = python_type(t, trim(v.raw_json_token()));
+	return SUCCESS;
+}
+
 error_code read_items(ondemand::array a, std::vector<item> &out)
 {
 	out.clear();
@@ -168,16 +199,9 @@ error_code read_items(ondemand::array a, std::vector<item> &out)
 		ondemand::value v;
 		if (auto e = element.get(v))
 			return e;
-		ondemand::json_type t;
-		if (auto e = v.type().get(t))
+		item it;
+		if (auto e = read_item(v, it))
 			return e;
-		item it{{}, nullptr};
-		if (t == ondemand::json_type::string) {
-			if (auto e = v.get_string().get(it.text))
-				return e;
-		} else {
-			it.type = python_type(t, trim(v.raw_json_token()));
-		}
 		out.push_back(it);
 	}
 	return SUCCESS;
@@ -200,83 +224,48 @@ error_code read_string(ondemand::value v, string_view *out, const char **type, b
 	return SUCCESS;
 }
 
+/* A zgrab2 certificate, {"raw": base64 DER} (@v an object): the item of its
+ * "raw", "missing" without one. */
+error_code read_raw(ondemand::value &v, item &raw)
+{
+	raw = item{{}, "missing"};
+	return each_field(v.get_object(), [&](string_view key, ondemand::value &value) {
+		return key == "raw" ? read_item(value, raw) : SUCCESS;
+	});
+}
+
 /* server_certificates: {"certificate": {"raw"}, "chain": [{"raw"}, ...]} */
 error_code read_certs(ondemand::object certs, module &m)
 {
 	m.has_certs = true;
-	for (auto field : certs) {
-		string_view key;
-		if (auto e = field.unescaped_key().get(key))
-			return e;
-		ondemand::value v;
-		if (auto e = field.value().get(v))
-			return e;
+	return each_field(certs, [&](string_view key, ondemand::value &v) -> error_code {
 		ondemand::json_type t;
 		if (auto e = v.type().get(t))
 			return e;
 		if (key == "certificate") {
-			m.leaf_raw_ok = false;
-			if (t != ondemand::json_type::object)
-				continue;
-			ondemand::object leaf;
-			if (auto e = v.get_object().get(leaf))
-				return e;
-			for (auto f : leaf) {
-				string_view k;
-				if (auto e = f.unescaped_key().get(k))
-					return e;
-				if (k != "raw")
-					continue;
-				ondemand::value raw;
-				if (auto e = f.value().get(raw))
-					return e;
-				ondemand::json_type rt;
-				if (auto e = raw.type().get(rt))
-					return e;
-				m.leaf_raw_ok = rt == ondemand::json_type::string;
-				if (m.leaf_raw_ok)
-					if (auto e = raw.get_string().get(m.leaf_raw))
-						return e;
-			}
-		} else if (key == "chain") {
-			m.chain.clear();
-			if (t != ondemand::json_type::array)
-				continue; /* Python: `or []` for null; other types are not iterated either */
-			for (auto element : v.get_array()) {
-				ondemand::value c;
-				if (auto e = element.get(c))
-					return e;
-				ondemand::json_type ct;
-				if (auto e = c.type().get(ct))
-					return e;
-				item it{{}, "missing"};
-				if (ct == ondemand::json_type::object) {
-					for (auto f : c.get_object()) {
-						string_view k;
-						if (auto e = f.unescaped_key().get(k))
-							return e;
-						if (k != "raw")
-							continue;
-						ondemand::value raw;
-						if (auto e = f.value().get(raw))
-							return e;
-						ondemand::json_type rt;
-						if (auto e = raw.type().get(rt))
-							return e;
-						if (rt == ondemand::json_type::string) {
-							if (auto e = raw.get_string().get(it.text))
-								return e;
-							it.type = nullptr;
-						} else {
-							it.type = python_type(rt, trim(raw.raw_json_token()));
-						}
-					}
-				}
-				m.chain.push_back(it);
-			}
+			m.leaf = item{{}, "missing"};
+			return t == ondemand::json_type::object ? read_raw(v, m.leaf) : SUCCESS;
 		}
-	}
-	return SUCCESS;
+		if (key != "chain")
+			return SUCCESS;
+		m.chain.clear();
+		if (t != ondemand::json_type::array)
+			return SUCCESS; /* Python: `or []` for null; other types are not iterated either */
+		for (auto element : v.get_array()) {
+			ondemand::value c;
+			if (auto e = element.get(c))
+				return e;
+			ondemand::json_type ct;
+			if (auto e = c.type().get(ct))
+				return e;
+			item it{{}, "missing"};
+			if (ct == ondemand::json_type::object)
+				if (auto e = read_raw(c, it))
+					return e;
+			m.chain.push_back(it);
+		}
+		return SUCCESS;
+	});
 }
 
 /* handshake_log: {"server_certificates": {...}} */
@@ -287,27 +276,19 @@ error_code read_handshake(ondemand::value log, module &m)
 		return e;
 	if (t != ondemand::json_type::object)
 		return SUCCESS;
-	for (auto field : log.get_object()) {
-		string_view key;
-		if (auto e = field.unescaped_key().get(key))
-			return e;
+	return each_field(log.get_object(), [&](string_view key, ondemand::value &v) -> error_code {
 		if (key != "server_certificates")
-			continue;
-		ondemand::value v;
-		if (auto e = field.value().get(v))
-			return e;
+			return SUCCESS;
 		if (auto e = v.type().get(t))
 			return e;
 		m.has_certs = false;
+		if (t != ondemand::json_type::object)
+			return SUCCESS;
 		ondemand::object certs;
-		if (t == ondemand::json_type::object) {
-			if (auto e = v.get_object().get(certs))
-				return e;
-			if (auto e = read_certs(certs, m))
-				return e;
-		}
-	}
-	return SUCCESS;
+		if (auto e = v.get_object().get(certs))
+			return e;
+		return read_certs(certs, m);
+	});
 }
 
 /* Descend @path (object keys) from @v and call read_handshake at its end. */
@@ -320,19 +301,9 @@ error_code read_path(ondemand::value v, const char *const *path, module &m)
 		return e;
 	if (t != ondemand::json_type::object)
 		return SUCCESS;
-	for (auto field : v.get_object()) {
-		string_view key;
-		if (auto e = field.unescaped_key().get(key))
-			return e;
-		if (key != *path)
-			continue;
-		ondemand::value next;
-		if (auto e = field.value().get(next))
-			return e;
-		if (auto e = read_path(next, path + 1, m))
-			return e;
-	}
-	return SUCCESS;
+	return each_field(v.get_object(), [&](string_view key, ondemand::value &next) {
+		return key == *path ? read_path(next, path + 1, m) : SUCCESS;
+	});
 }
 
 /* One module of data: {"status", "timestamp", "result": {...}} */
@@ -346,163 +317,152 @@ error_code read_module(string_view name, ondemand::value v, module &m)
 	if (t != ondemand::json_type::object)
 		return SUCCESS;
 	m.is_object = true;
-	static const char *const direct[] = {"handshake_log", nullptr};
 	static const char *const http[] = {"response", "request", "tls_log", "handshake_log", nullptr};
-	for (auto field : v.get_object()) {
-		string_view key;
-		if (auto e = field.unescaped_key().get(key))
-			return e;
-		ondemand::value value;
-		if (auto e = field.value().get(value))
-			return e;
+	return each_field(v.get_object(), [&](string_view key, ondemand::value &value) -> error_code {
+		const char *type;
 		if (key == "status") {
-			const char *type;
 			bool present;
-			if (auto e = read_string(value, &m.status, &type, &present))
-				return e;
-		} else if (key == "timestamp") {
-			const char *type;
-			if (auto e = read_time(value, &type, &m.timestamp, &m.timestamp_number,
-			                       &m.timestamp_value, nullptr))
-				return e;
-		} else if (key == "result") {
-			/* Both shapes: result.handshake_log, and the http module's
-			 * result.response.request.tls_log.handshake_log. On-Demand reads
-			 * forward only, so the result object is walked once for both. */
-			if (auto e = value.type().get(t))
-				return e;
-			if (t != ondemand::json_type::object)
-				continue;
-			for (auto rf : value.get_object()) {
-				string_view rk;
-				if (auto e = rf.unescaped_key().get(rk))
-					return e;
-				ondemand::value rv;
-				if (auto e = rf.value().get(rv))
-					return e;
-				if (rk == direct[0]) {
-					if (auto e = read_handshake(rv, m))
-						return e;
-				} else if (rk == http[0] && !m.has_certs) {
-					if (auto e = read_path(rv, http + 1, m))
-						return e;
-				}
-			}
+			return read_string(value, &m.status, &type, &present);
 		}
+		if (key == "timestamp")
+			return read_time(value, &type, &m.timestamp, &m.timestamp_number, &m.timestamp_value,
+			                 nullptr);
+		if (key != "result")
+			return SUCCESS;
+		/* Both shapes: result.handshake_log, and the http module's
+		 * result.response.request.tls_log.handshake_log. On-Demand reads
+		 * forward only, so the result object is walked once for both. */
+		if (auto e = value.type().get(t))
+			return e;
+		if (t != ondemand::json_type::object)
+			return SUCCESS;
+		return each_field(value.get_object(), [&](string_view rk, ondemand::value &rv) -> error_code {
+			if (rk == "handshake_log")
+				return read_handshake(rv, m);
+			if (rk == http[0] && !m.has_certs)
+				return read_path(rv, http + 1, m);
+			return SUCCESS;
+		});
+	});
+}
+
+/* A jsonl record's "id": a string (unescaped), or the JSON text of any other
+ * value, checked (simdjson checks a skipped value only when it is read). */
+error_code read_id(ondemand::value &v, fields &f)
+{
+	f.has_id = true;
+	if (auto e = v.type().get(f.id_type))
+		return e;
+	if (f.id_type == ondemand::json_type::string)
+		return v.get_string().get(f.id);
+	if (f.id_type == ondemand::json_type::object) {
+		ondemand::object o;
+		if (auto e = v.get_object().get(o))
+			return e;
+		if (auto e = o.raw_json().get(f.id))
+			return e;
+		f.id = trim(f.id);
+		return SUCCESS;
 	}
+	if (f.id_type == ondemand::json_type::array) {
+		ondemand::array a;
+		if (auto e = v.get_array().get(a))
+			return e;
+		if (auto e = a.raw_json().get(f.id))
+			return e;
+		f.id = trim(f.id);
+		return SUCCESS;
+	}
+	f.id = trim(v.raw_json_token());
+	bool b;
+	if (f.id_type == ondemand::json_type::boolean && v.get_bool().get(b))
+		return INCORRECT_TYPE;
+	bool null = false;
+	if (f.id_type == ondemand::json_type::null && (v.is_null().get(null) || !null))
+		return INCORRECT_TYPE;
+	if (f.id_type == ondemand::json_type::number && !json_number(f.id))
+		return NUMBER_ERROR;
 	return SUCCESS;
+}
+
+/* A jsonl record's "chain": a list of items, or one string. */
+error_code read_chain(ondemand::value &v, fields &f)
+{
+	f.has_chain = true;
+	f.chain_type = nullptr;
+	f.chain.clear();
+	ondemand::json_type t;
+	if (auto e = v.type().get(t))
+		return e;
+	if (t == ondemand::json_type::array) {
+		ondemand::array a;
+		if (auto e = v.get_array().get(a))
+			return e;
+		return read_items(a, f.chain);
+	}
+	item it;
+	if (auto e = read_item(v, it))
+		return e;
+	if (it.type)
+		f.chain_type = it.type;
+	else
+		f.chain.push_back(it);
+	return SUCCESS;
+}
+
+/* zgrab2's "data": {"<module>": {...}, ...} */
+error_code read_data(ondemand::value &v, fields &f)
+{
+	f.has_data = true;
+	f.data_type = nullptr;
+	f.modules.clear();
+	ondemand::json_type t;
+	if (auto e = v.type().get(t))
+		return e;
+	if (t != ondemand::json_type::object) {
+		f.data_type = python_type(t, trim(v.raw_json_token()));
+		return SUCCESS;
+	}
+	return each_field(v.get_object(), [&](string_view name, ondemand::value &mv) {
+		f.modules.emplace_back();
+		return read_module(name, mv, f.modules.back());
+	});
 }
 
 error_code read_fields(ondemand::object obj, fields &f)
 {
-	for (auto field : obj) {
-		string_view key;
-		if (auto e = field.unescaped_key().get(key))
-			return e;
-		ondemand::value v;
-		if (auto e = field.value().get(v))
-			return e;
-		if (key == "id") {
-			f.has_id = true;
-			if (auto e = v.type().get(f.id_type))
-				return e;
-			if (f.id_type == ondemand::json_type::string) {
-				if (auto e = v.get_string().get(f.id))
-					return e;
-			} else if (f.id_type == ondemand::json_type::object) {
-				ondemand::object o;
-				if (auto e = v.get_object().get(o))
-					return e;
-				if (auto e = o.raw_json().get(f.id))
-					return e;
-				f.id = trim(f.id);
-			} else if (f.id_type == ondemand::json_type::array) {
-				ondemand::array a;
-				if (auto e = v.get_array().get(a))
-					return e;
-				if (auto e = a.raw_json().get(f.id))
-					return e;
-				f.id = trim(f.id);
-			} else {
-				f.id = trim(v.raw_json_token());
-				bool b;
-				if (f.id_type == ondemand::json_type::boolean && v.get_bool().get(b))
-					return INCORRECT_TYPE;
-				bool null = false;
-				if (f.id_type == ondemand::json_type::null && (v.is_null().get(null) || !null))
-					return INCORRECT_TYPE;
-				if (f.id_type == ondemand::json_type::number && !json_number(f.id))
-					return NUMBER_ERROR;
-			}
-		} else if (key == "host") {
-			if (auto e = read_string(v, &f.host, &f.host_type, &f.has_host))
-				return e;
-		} else if (key == "domain") {
-			if (auto e = read_string(v, &f.domain, &f.domain_type, &f.has_domain))
-				return e;
-		} else if (key == "ip") {
-			if (auto e = read_string(v, &f.ip, &f.ip_type, &f.has_ip))
-				return e;
-		} else if (key == "ocsp") {
-			if (auto e = read_string(v, &f.ocsp, &f.ocsp_type, &f.has_ocsp))
-				return e;
-		} else if (key == "time") {
+	return each_field(obj, [&](string_view key, ondemand::value &v) -> error_code {
+		if (key == "id")
+			return read_id(v, f);
+		if (key == "host")
+			return read_string(v, &f.host, &f.host_type, &f.has_host);
+		if (key == "domain")
+			return read_string(v, &f.domain, &f.domain_type, &f.has_domain);
+		if (key == "ip")
+			return read_string(v, &f.ip, &f.ip_type, &f.has_ip);
+		if (key == "ocsp")
+			return read_string(v, &f.ocsp, &f.ocsp_type, &f.has_ocsp);
+		if (key == "time") {
 			if (auto e = read_time(v, &f.time_type, &f.time_text, &f.time_number, &f.time_value,
 			                       &f.time_float))
 				return e;
 			f.has_time = f.time_type || f.time_number || f.time_text.data();
-		} else if (key == "timestamp") {
+			return SUCCESS;
+		}
+		if (key == "timestamp") {
 			const char *type;
 			if (auto e = read_time(v, &type, &f.timestamp, &f.timestamp_number,
 			                       &f.timestamp_value, nullptr))
 				return e;
 			f.has_timestamp = f.timestamp_number || f.timestamp.data();
-		} else if (key == "chain") {
-			f.has_chain = true;
-			f.chain_type = nullptr;
-			f.chain.clear();
-			ondemand::json_type t;
-			if (auto e = v.type().get(t))
-				return e;
-			if (t == ondemand::json_type::array) {
-				ondemand::array a;
-				if (auto e = v.get_array().get(a))
-					return e;
-				if (auto e = read_items(a, f.chain))
-					return e;
-			} else if (t == ondemand::json_type::string) {
-				item it{{}, nullptr};
-				if (auto e = v.get_string().get(it.text))
-					return e;
-				f.chain.push_back(it);
-			} else {
-				f.chain_type = python_type(t, trim(v.raw_json_token()));
-			}
-		} else if (key == "data") {
-			f.has_data = true;
-			f.data_type = nullptr;
-			f.modules.clear();
-			ondemand::json_type t;
-			if (auto e = v.type().get(t))
-				return e;
-			if (t != ondemand::json_type::object) {
-				f.data_type = python_type(t, trim(v.raw_json_token()));
-				continue;
-			}
-			for (auto mf : v.get_object()) {
-				string_view name;
-				if (auto e = mf.unescaped_key().get(name))
-					return e;
-				ondemand::value mv;
-				if (auto e = mf.value().get(mv))
-					return e;
-				f.modules.emplace_back();
-				if (auto e = read_module(name, mv, f.modules.back()))
-					return e;
-			}
+			return SUCCESS;
 		}
-	}
-	return SUCCESS;
+		if (key == "chain")
+			return read_chain(v, f);
+		if (key == "data")
+			return read_data(v, f);
+		return SUCCESS;
+	});
 }
 
 } // namespace
@@ -712,11 +672,11 @@ void build(scan_json_reader *r, scan_record *rec, scan_arena *arena)
 			scan_fail(rec, arena, "no_chain", "zgrab: no server certificates");
 		return;
 	}
-	if (!found->leaf_raw_ok) {
+	if (found->leaf.type) {
 		scan_fail(rec, arena, "zgrab", "zgrab: server_certificates.certificate.raw missing");
 		return;
 	}
-	if (!chain_item(rec, arena, item{found->leaf_raw, nullptr},
+	if (!chain_item(rec, arena, found->leaf,
 	                scan_item_name{"certificate.raw", -1, nullptr}, d))
 		return scan_ders_free(&d);
 	for (size_t i = 0; i < found->chain.size(); i++) {
