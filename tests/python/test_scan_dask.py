@@ -134,6 +134,18 @@ def test_several_inputs_multi_store_and_pool(pki, paths, inputs, tmp_path, capsy
     assert len(sources) == 4
 
 
+def test_distrust_after_reaches_the_workers(pki, paths, inputs, tmp_path, capsys, address):
+    """The workers apply --distrust-after as the scan parsed it (RFC 3339 and
+    unix seconds): the leaves issued in 2020 under the root are distrusted."""
+    local, _ = _same_as_local(
+        capsys, tmp_path, address, inputs["big"], "--roots", paths["roots"],
+        "--store", f"other={paths['other']}",
+        "--distrust-after", f"{pki.root.fingerprint}=2019-01-01T00:00:00Z",
+        "--distrust-after", f"{pki.other_root.fingerprint}=1546300800")
+    codes = {json.loads(line)["code"] for line in local.read_text().splitlines()}
+    assert "distrusted" in codes and "ok" not in codes
+
+
 def test_csv_output(pki, paths, inputs, tmp_path, capsys, address):
     _same_as_local(capsys, tmp_path, address, inputs["big"], inputs["csv"],
                    "--roots", paths["roots"], fmt="csv")

@@ -195,9 +195,11 @@ def _check_numbers(args) -> None:
         raise UsageError(f"--cache-size must be between 0 and {MAX_CACHE_MIB} (MiB)")
 
 
-def _load_sets(args, stderr: TextIO) -> tuple[list, Any, list[dict], Optional[dict]]:
-    """The trust stores and the pool, with what was loaded and rejected (item 12)."""
-    stores, loaded = [], []
+def _load_sets(args, stderr: TextIO) -> tuple[list, Any, list[dict], Optional[dict],
+                                              list[tuple[str, int]]]:
+    """The trust stores and the pool, with what was loaded and rejected (item 12),
+    and --distrust-after parsed: (fingerprint, unix seconds), applied to every store."""
+    stores, loaded, distrust = [], [], []
     for name, path in _parse_stores(args):
         try:
             store = load_store(path)
@@ -214,6 +216,7 @@ def _load_sets(args, stderr: TextIO) -> tuple[list, Any, list[dict], Optional[di
             when = parse_time(date)
             for _, store in stores:
                 store.distrust_after(fingerprint.strip(), when)
+            distrust.append((fingerprint.strip(), when))
         except (ValueError, TypeError) as e:
             raise UsageError(f"--distrust-after {spec}: {e}") from None
     pool, pool_info = None, None
@@ -226,7 +229,7 @@ def _load_sets(args, stderr: TextIO) -> tuple[list, Any, list[dict], Optional[di
             raise UsageError(f"--pool: {e}") from None
         pool_info = _set_info("pool", args.pool, pool, "certificates", args.strict_stores,
                               stderr, args.quiet)
-    return stores, pool, loaded, pool_info
+    return stores, pool, loaded, pool_info, distrust
 
 
 def _set_info(name: str, path: str, certs: Any, noun: str, strict: bool, stderr: TextIO,
@@ -280,7 +283,7 @@ def run(args, stdout: TextIO, stderr: TextIO, stdin) -> int:
     _check_paths(args)
     at = parse_at(args.at) if args.at is not None else None
     quiet = args.quiet
-    stores, pool, stores_info, pool_info = _load_sets(args, stderr)
+    stores, pool, stores_info, pool_info, distrust = _load_sets(args, stderr)
     try:
         sonar = SonarCerts(args.sonar_db, log=stderr, quiet=quiet)
         for path in args.sonar_certs:
@@ -298,8 +301,7 @@ def run(args, stdout: TextIO, stderr: TextIO, stdin) -> int:
     dask = None
     if args.dask:
         from .dask_scan import DaskRows, sets_of  # dask is an optional dependency
-        dask = DaskRows(args, inputs, params, sets_of(stores_info, pool_info,
-                                                       args.distrust_after,
+        dask = DaskRows(args, inputs, params, sets_of(stores_info, pool_info, distrust,
                                                        args.cache_size << 20), sonar, stderr)
     try:
         return _run(args, stdout, stderr, inputs, scanner, params, names, stores_info,

@@ -37,7 +37,7 @@ import chainval
 
 from .engine import Scanner
 from .errors import RunError, UsageError
-from .formats import Input, parse_time
+from .formats import Input
 from .formats.blocks import GZIP_MAGIC, BufferPool
 from .formats.streams import absolute, input_exists, open_input
 from .output import replaced_atomically, write_atomically
@@ -587,14 +587,12 @@ def _reason(e: BaseException) -> str:
     return " ".join(str(e).split()) or name  # one line
 
 
-def sets_of(stores_info: list[dict], pool_info: Optional[dict], distrust_after: list[str],
-            cache_bytes: int) -> dict:
+def sets_of(stores_info: list[dict], pool_info: Optional[dict],
+            distrust_after: list[tuple[str, int]], cache_bytes: int) -> dict:
     """What a worker loads (by path, checked by SHA-256): the trust stores,
-    the pool, --distrust-after, the cache's bound."""
-    distrust = []
-    for spec in distrust_after:
-        fingerprint, _, date = spec.partition("=")
-        distrust.append([fingerprint.strip(), parse_time(date)])
+    the pool, --distrust-after (its (fingerprint, unix seconds) pairs, as the
+    scan parsed and checked them), the cache's bound."""
+    distrust = [[fingerprint, when] for fingerprint, when in distrust_after]
     return {"stores": [{"name": s["name"], "path": s["path"], "sha256": s["sha256"]}
                        for s in stores_info],
             "pool": None if pool_info is None else {"path": pool_info["path"],
