@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+from typing import TypeVar
 
 import chainval
 
@@ -39,23 +40,24 @@ def load_store(path: str) -> chainval.TrustStore:
     """A trust store from a PEM bundle file or a directory (``"system"``: the OS store)."""
     if path == "system" and not os.path.exists(path):
         return chainval.TrustStore.system()
-    store = chainval.TrustStore()
-    if os.path.isdir(path):
-        store.add_dir(path)
-    else:
-        store.add_file(path)
-    if len(store) == 0:
-        raise ValueError(f"{path}: no certificates")
-    return store
+    return _filled(chainval.TrustStore(), path)
 
 
 def load_pool(path: str) -> chainval.Pool:
     """An intermediate pool from a PEM bundle file or a directory of PEM files."""
-    pool = chainval.Pool([])
+    return _filled(chainval.Pool([]), path)
+
+
+_Certs = TypeVar("_Certs", chainval.TrustStore, chainval.Pool)
+
+
+def _filled(certs: _Certs, path: str) -> _Certs:
+    """``certs`` with the certificates of the file or directory ``path``
+    added; ``ValueError`` if there are none."""
     if os.path.isdir(path):
-        pool.add_dir(path)
+        certs.add_dir(path)
     else:
-        pool.add_file(path)
-    if len(pool) == 0:
+        certs.add_file(path)
+    if len(certs) == 0:
         raise ValueError(f"{path}: no certificates")
-    return pool
+    return certs
