@@ -45,8 +45,10 @@ import os
 import platform
 import re
 import shutil
+import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -111,6 +113,77 @@ def write_rows(path: Path, chains, rows: int, use_gzip: bool) -> int:
     print(f"  wrote {path} ({rows} rows, {path.stat().st_size / 1e6:.0f} MB) in "
           f"{time.monotonic() - t0:.1f} s", flush=True)
     return expected_ok
+
+
+# --------------------------------------------------------------------------- processes
+# The children of the benchmarks (bench_scan_dask.py, bench_scan_table.py): their
+# wall clock and CPU, and the CPU other processes used meanwhile (a shared VM).
+
+CLK_TCK = os.sysconf("SC_CLK_TCK")
+
+
+def cpu_busy() -> float:
+    """CPU-seconds the whole machine has been busy (every core), from /proc/stat."""
+    with open("/proc/stat") as f:
+        v = [int(x) for x in f.readline().split()[1:]]
+    idle = v[3] + (v[4] if len(v) > 4 else 0)
+    return (sum(v[:8]) - idle) / CLK_TCK
+
+
+def wait_idle(limit: float, waited: dict) -> None:
+    """--wait-idle: wait (at most ``limit`` seconds; 0: not at all) for a second
+    in which other processes used less than 0.2 cores. ``waited`` counts the
+    waits: {"runs", "idle" (those that found an idle second), "seconds"}."""
+    if limit <= 0:
+        return
+    t0 = time.monotonic()
+    waited["runs"] += 1
+    while True:
+        b0 = cpu_busy()
+        time.sleep(1.0)
+        if cpu_busy() - b0 < 0.2:
+            waited["idle"] += 1
+            break
+        if time.monotonic() - t0 > limit:
+            break
+    waited["seconds"] += time.monotonic() - t0
+
+
+def wait_child(p: subprocess.Popen, t0: float, busy0: float) -> dict:
+    """Wait for ``p`` (started at perf_counter ``t0``, cpu_busy ``busy0``): its
+    status, wall clock, CPU and peak RSS (os.wait4), the machine's busy
+    CPU-seconds meanwhile (``busy``) and what other processes used of it, in
+    cores (``others``)."""
+    _, status, ru = os.wait4(p.pid, 0)
+    wall = time.perf_counter() - t0
+    p.returncode = os.waitstatus_to_exitcode(status)
+    cpu = ru.ru_utime + ru.ru_stime
+    busy = cpu_busy() - busy0
+    return {"rc": p.returncode, "wall": wall, "user": ru.ru_utime, "sys": ru.ru_stime,
+            "cpu": cpu, "maxrss_mib": ru.ru_maxrss / 1024, "busy": busy,
+            "others": max(0.0, (busy - cpu) / wall) if wall > 0 else 0.0}
+
+
+def run_child(cmd, *, env: dict, stdout=subprocess.DEVNULL, shell: bool = False) -> dict:
+    """Run ``cmd`` and wait for it: :func:`wait_child`'s figures and its stderr
+    (``stderr``, text). The status is not checked."""
+    with tempfile.TemporaryFile() as err:
+        busy0, t0 = cpu_busy(), time.perf_counter()
+        p = subprocess.Popen(cmd, stdout=stdout, stderr=err, env=env, shell=shell)
+        r = wait_child(p, t0, busy0)
+        err.seek(0)
+        r["stderr"] = err.read().decode("utf-8", "replace")
+    return r
+
+
+def med(values) -> float:
+    return statistics.median(list(values))
+
+
+def span(values, fmt: str = ".2f") -> str:
+    """The range of ``values``: "min .. max"."""
+    v = list(values)
+    return f"{min(v):{fmt}} .. {max(v):{fmt}}"
 
 
 def parse_time_v(text: str) -> dict:

@@ -94,7 +94,6 @@ import os
 import platform
 import resource
 import shutil
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -103,7 +102,8 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent.parent
 sys.path.insert(0, str(REPO / "benchmarks"))
-import scale  # noqa: E402  (benchmarks/scale.py: corpus helpers, T)
+import scale  # noqa: E402  (benchmarks/scale.py: corpus and process helpers, T)
+from scale import med, span  # noqa: E402
 
 T = scale.T
 AT = "2030-01-01T00:00:00Z"
@@ -170,18 +170,9 @@ os.environ["PYTHONPATH"] = PYPATH + (os.pathsep + os.environ["PYTHONPATH"]
                                      if os.environ.get("PYTHONPATH") else "")
 sys.path.insert(0, PYPATH)
 ENV = dict(os.environ)
-CLK_TCK = os.sysconf("SC_CLK_TCK")
 
 
 # --------------------------------------------------------------------------- processes
-
-def cpu_busy() -> float:
-    """CPU-seconds the whole machine has been busy (every core), from /proc/stat."""
-    with open("/proc/stat") as f:
-        v = [int(x) for x in f.readline().split()[1:]]
-    idle = v[3] + (v[4] if len(v) > 4 else 0)
-    return (sum(v[:8]) - idle) / CLK_TCK
-
 
 def self_cpu() -> float:
     r = resource.getrusage(resource.RUSAGE_SELF)
@@ -190,22 +181,6 @@ def self_cpu() -> float:
 
 WAITED = {"runs": 0, "idle": 0, "seconds": 0.0}
 BUSY = {"discarded": 0, "kept_busy": 0}
-
-
-def wait_idle() -> None:
-    if ARGS.wait_idle <= 0:
-        return
-    t0 = time.monotonic()
-    WAITED["runs"] += 1
-    while True:
-        b0 = cpu_busy()
-        time.sleep(1.0)
-        if cpu_busy() - b0 < 0.2:
-            WAITED["idle"] += 1
-            break
-        if time.monotonic() - t0 > ARGS.wait_idle:
-            break
-    WAITED["seconds"] += time.monotonic() - t0
 
 
 def _worker_cpu() -> float:
@@ -296,28 +271,21 @@ def run_scan(inp: Path, exp: tuple[int, int], mode: str, out: Path,
         shutil.rmtree(str(out) + ".parts", ignore_errors=True)
         if mode == "tcp":
             CLUSTER.forget()
-        wait_idle()
+        scale.wait_idle(ARGS.wait_idle, WAITED)
         w0 = CLUSTER.cpu() if mode == "tcp" else {}
-        with tempfile.TemporaryFile() as err:
-            s0, busy0, t0 = self_cpu(), cpu_busy(), time.perf_counter()
-            p = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=err, env=ENV)
-            _, status, ru = os.wait4(p.pid, 0)
-            wall = time.perf_counter() - t0
-            busy, mine = cpu_busy() - busy0, self_cpu() - s0
-            err.seek(0)
-            stderr = err.read().decode("utf-8", "replace")
-        rc = os.waitstatus_to_exitcode(status)
-        if rc != 0:
-            raise SystemExit(f"failed ({rc}): {' '.join(cmd)}\n{stderr[-3000:]}")
+        s0 = self_cpu()
+        c = scale.run_child(cmd, env=ENV)
+        mine = self_cpu() - s0  # the scheduler runs in this process
+        if c["rc"] != 0:
+            raise SystemExit(f"failed ({c['rc']}): {' '.join(cmd)}\n{c['stderr'][-3000:]}")
         w1 = CLUSTER.cpu() if mode == "tcp" else {}
         workers = sum(w1[k] - w0.get(k, 0.0) for k in w1)
-        child = ru.ru_utime + ru.ru_stime
         s = json.loads(summary.read_text())
-        r = {"mode": mode, "extra": list(extra), "wall": wall, "cpu": child,
+        r = {"mode": mode, "extra": list(extra), "wall": c["wall"], "cpu": c["cpu"],
              "workers_cpu": workers, "scheduler_cpu": mine if mode == "tcp" else 0.0,
              "elapsed": s["elapsed_s"], "rows": s["rows"],
              "ok": s["verdicts"].get("ok", 0),
-             "others": max(0.0, (busy - child - workers - mine) / wall),
+             "others": max(0.0, (c["busy"] - c["cpu"] - workers - mine) / c["wall"]),
              "command": " ".join(cmd)}
         if (r["rows"], r["ok"]) != exp:
             raise SystemExit(f"{' '.join(cmd)}: {r['rows']} rows, {r['ok']} ok; expected {exp}")
@@ -339,15 +307,6 @@ def show(tag: str, r: dict) -> None:
     print(f"  {tag:<14} elapsed {r['elapsed']:6.2f} s = {r['rows'] / r['elapsed']:8,.0f} "
           f"rows/s; child wall {r['wall']:6.2f} s, CPU {r['cpu']:5.1f} s{dask}; others "
           f"{r['others']:.2f} cores", flush=True)
-
-
-def med(values) -> float:
-    return statistics.median(list(values))
-
-
-def span(values, fmt: str = ".2f") -> str:
-    v = list(values)
-    return f"{min(v):{fmt}} .. {max(v):{fmt}}"
 
 
 def rotate(cases: list, i: int) -> list:
@@ -488,7 +447,7 @@ def main() -> int:
         starts = []
         CLUSTER = Cluster()
         for i in range(ARGS.repeat):
-            wait_idle()
+            scale.wait_idle(ARGS.wait_idle, WAITED)
             st = CLUSTER.start()
             if i < ARGS.repeat - 1:
                 st["close"] = CLUSTER.close()
