@@ -317,7 +317,9 @@ size_t scan_csv_read(scan_csv_reader *r, const char *data, size_t len, bool fina
 		if (!complete && len - pos <= r->max_record)
 			break; /* more data may complete it */
 		if (!complete || end - pos > r->max_record) {
-			bool skipped = r->skip && r->have_header;
+			/* A row even before the header (which is then the next record):
+			 * one of the records to pass over. */
+			bool skipped = r->skip > 0;
 			r->last_start = r->line + 1;
 			scan_record *rec = skipped ? (r->skip--, NULL)
 			                           : scan_records_push(recs, r->line + 1, r->input);

@@ -48,7 +48,8 @@ uint64_t scan_csv_lines(const scan_csv_reader *r);
 uint64_t scan_csv_last_start(const scan_csv_reader *r);
 
 /* --resume: pass over the next @records records (after the header, which is
- * always read) without decoding them; as scan_json_skip(). */
+ * always read; an over-long record before it is a record, and counts)
+ * without decoding them; as scan_json_skip(). */
 void scan_csv_skip(scan_csv_reader *r, uint64_t records);
 uint64_t scan_csv_skip_left(const scan_csv_reader *r);
 

@@ -559,6 +559,25 @@ def test_resume_after_an_interrupted_scan(pki, paths, tmp_path, capsys, monkeypa
     assert fresh.read_text() == full.read_text()
 
 
+def test_resume_of_a_csv_whose_first_record_is_overlong(pki, paths, tmp_path, capsys,
+                                                       monkeypatch):
+    """Found by fuzz_scan: the over-long first record is a row, but the C
+    reader's skip did not count it: --resume wrote it again and refused ("the
+    input does not match the rows already written")."""
+    monkeypatch.setattr(record, "MAX_RECORD_BYTES", 5000)
+    chain = b64(pki.leaf.der) + ";" + b64(pki.inter.der)
+    src = write(tmp_path / "in.csv", ["h" * 6000, "id,chain"] + [f"{i},{chain}" for i in range(40)])
+    full = tmp_path / "full.jsonl"
+    assert scan(capsys, paths, src, "-o", full).status == 0
+    out = tmp_path / "out.jsonl"
+    with monkeypatch.context() as m:
+        interrupt_after(m, 2)
+        assert scan(capsys, paths, src, "-o", out, "--batch", "10").status == 130
+    r = scan(capsys, paths, src, "-o", out, "--resume", "--batch", "10")
+    assert r.status == 0, r.err
+    assert out.read_text() == full.read_text()
+
+
 def test_resume_refuses_another_scan(pki, paths, tmp_path, capsys, monkeypatch):
     """Issue 12 item 3: --resume with another store, --at, format or input is
     refused, naming what differs; so is an input whose records no longer line

@@ -381,6 +381,23 @@ def test_csv_skip_of_an_overlong_record_stops_after_it_and_keeps_quotes(pki, pat
     assert (out, reader.skip_left, reader.last_start, reader.line) == (b"", 0, 2, 3)
 
 
+def test_csv_skip_counts_an_overlong_record_before_the_header(pki, paths):
+    """Found by fuzz_scan's skip check: an over-long first record is a row
+    (the header is the next one), so --resume's skip(n) counts it; it was
+    written again while skipping, and the skip then ended one record late
+    (--resume refused: "the input does not match")."""
+    data = ("h" * 100 + "\nid,chain\na,QUJD\nb,QUJD\n").encode()
+    engine, _ = _engine(pki, paths, at=T_ROW)
+    rows = _rows_of(engine, "csv", data, max_record=50)
+    assert [(r["id"], r["line"]) for r in rows] == [(None, 1), ("a", 3), ("b", 4)]
+    reader = C._Reader(0, 50, "csv")
+    reader.skip(2)
+    out, end = engine.run_block(reader, data, True)
+    assert (out, reader.skip_left, reader.last_start) == (b"", 0, 3)
+    out, _ = engine.run_block(reader, data, True, end)
+    assert [(r["id"], r["line"]) for r in map(json.loads, out.decode().splitlines())] == [("b", 4)]
+
+
 def test_a_host_with_a_nul_is_refused_and_huge_times_are_malformed(pki, paths):
     ok, inter = b64(pki.leaf.der), b64(pki.inter.der)
     data = (json.dumps({"id": 1, "host": "www.example.com\u0000.evil", "chain": [ok, inter]})
