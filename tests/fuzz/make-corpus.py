@@ -523,6 +523,18 @@ def main() -> None:
     scan.add("pem-item", bytes([0, 200]) + json.dumps({"id": "a", "chain": [pem_item]}).encode())
     scan.add("damaged", bytes([0, 100]) + b'{"id": 1, "chain": ["AAAA"\n\n[1,2]\ntrue\n'
              b'{"id": {"x": [1, {"y": null}]}, "host": "[::1]", "chain": "QUJD"}\n')
+    # b0 bits 2, 3, 6 (fuzz_scan.cc): --resume's skip (N = b1 % (records + 2)),
+    # a limit of 1 + (b0 >> 4 & 3) records a call, a canceled engine.
+    text = "\n".join(lines[:4]).encode() + b"\n\n" + "\n".join(lines[4:6]).encode() + b"\n"
+    scan.add("lines-skip", bytes([0x04, 3]) + text)
+    scan.add("lines-skip-limit", bytes([0x04 | 0x08 | 0x10, 130]) + text)
+    scan.add("lines-limit-cancel", bytes([0x08 | 0x40, 128]) + text)
+    csv_text = ("\r\n".join(rows[:6]) + "\r\n").encode()
+    scan.add("csv-skip", bytes([0x02 | 0x04, 4]) + csv_text)
+    scan.add("csv-skip-limit-cancel", bytes([0x02 | 0x04 | 0x08 | 0x40, 60]) + csv_text)
+    # Found with the skip check: an over-long record before the header is one to skip.
+    scan.add("csv-skip-long-first", bytes([0x01 | 0x02 | 0x04, 2]) + b"h" * 300 +
+             b"\nid,chain\na,QUJD\nb,QUJD\n")
 
     ocsp_seeds(out)
 
