@@ -101,7 +101,6 @@ import platform
 import re
 import shutil
 import signal
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -177,50 +176,17 @@ ARGS = parse_args()
 BUILD = ARGS.build.resolve()
 WORK = BUILD / "scale"
 ENV = dict(os.environ, PYTHONPATH=str(BUILD / "python"))
-CLK_TCK = os.sysconf("SC_CLK_TCK")
 
 
 # --------------------------------------------------------------------------- processes
 
-def cpu_busy() -> float:
-    """CPU-seconds the whole machine has been busy (every core), from /proc/stat."""
-    with open("/proc/stat") as f:
-        v = [int(x) for x in f.readline().split()[1:]]
-    idle = v[3] + (v[4] if len(v) > 4 else 0)
-    return (sum(v[:8]) - idle) / CLK_TCK
-
-
 WAITED = {"runs": 0, "idle": 0, "seconds": 0.0}
 BUSY = {"discarded": 0}
+cpu_busy, wait_child, med, span = scale.cpu_busy, scale.wait_child, scale.med, scale.span
 
 
 def wait_idle() -> None:
-    """--wait-idle: wait (at most ARGS.wait_idle seconds) for a second in which
-    other processes used less than 0.2 cores."""
-    if ARGS.wait_idle <= 0:
-        return
-    t0 = time.monotonic()
-    WAITED["runs"] += 1
-    while True:
-        b0 = cpu_busy()
-        time.sleep(1.0)
-        if cpu_busy() - b0 < 0.2:
-            WAITED["idle"] += 1
-            break
-        if time.monotonic() - t0 > ARGS.wait_idle:
-            break
-    WAITED["seconds"] += time.monotonic() - t0
-
-
-def wait_child(p: subprocess.Popen, t0: float, busy0: float) -> dict:
-    _, status, ru = os.wait4(p.pid, 0)
-    wall = time.perf_counter() - t0
-    p.returncode = os.waitstatus_to_exitcode(status)
-    cpu = ru.ru_utime + ru.ru_stime
-    return {"rc": p.returncode, "wall": wall, "user": ru.ru_utime, "sys": ru.ru_stime,
-            "cpu": cpu, "maxrss_mib": ru.ru_maxrss / 1024,
-            # other processes' CPU meanwhile, in cores
-            "others": max(0.0, (cpu_busy() - busy0 - cpu) / wall) if wall > 0 else 0.0}
+    scale.wait_idle(ARGS.wait_idle, WAITED)
 
 
 def run(cmd: list[str], *, stdout=subprocess.DEVNULL, ok=(0,), env=ENV,
@@ -276,15 +242,6 @@ def scan(inp: Path, roots: Path, *extra: str, expect: tuple[int, int] | None = N
     if expect and (r["rows"], r["ok"]) != expect:
         raise SystemExit(f"{inp}: {r['rows']} rows, {r['ok']} ok; expected {expect}")
     return r
-
-
-def med(values) -> float:
-    return statistics.median(list(values))
-
-
-def span(values) -> str:
-    v = list(values)
-    return f"{min(v):.2f} .. {max(v):.2f}"
 
 
 # --------------------------------------------------------------------------- inputs
