@@ -29,6 +29,7 @@ import json
 import os
 import shutil
 import threading
+import time
 import uuid
 from collections.abc import Iterator
 from typing import Any, Callable, Optional, TextIO
@@ -476,22 +477,26 @@ class DaskRows:
         if i in self.done:
             return self.done[i]
         future = self.futures[i]
-        while True:
-            try:
-                self.done[i] = future.result(timeout=0.2)
-                # Let go of it: Dask would recompute a finished part it still
-                # holds when the worker that holds it dies.
-                self.futures.pop(i, None)
-                return self.done[i]
-            except self._distributed.TimeoutError:
-                if stop():
-                    return None
-            except Exception as e:  # noqa: BLE001 - a task's error, whatever its type
-                end = "end" if part["end"] is None else part["end"]
-                raise RunError(f"--dask: part {i} ({part['path']}, bytes {part['start']} to "
-                               f"{end}) failed: {_reason(e)}",
-                               "rows of the parts before it are kept: fix the cause, then "
-                               "run the same command with --resume") from None
+        # Polled with done(), a local look at the future's state: result(timeout=)
+        # goes through distributed.utils.sync(), where a timeout racing the
+        # result's arrival can leave it with neither (UnboundLocalError 'result',
+        # seen with distributed 2026.8.0), which would fail a sound part.
+        while not future.done():
+            if stop():
+                return None
+            time.sleep(0.05)
+        try:
+            self.done[i] = future.result()
+        except Exception as e:  # noqa: BLE001 - a task's error, whatever its type
+            end = "end" if part["end"] is None else part["end"]
+            raise RunError(f"--dask: part {i} ({part['path']}, bytes {part['start']} to "
+                           f"{end}) failed: {_reason(e)}",
+                           "rows of the parts before it are kept: fix the cause, then "
+                           "run the same command with --resume") from None
+        # Let go of it: Dask would recompute a finished part it still holds
+        # when the worker that holds it dies.
+        self.futures.pop(i, None)
+        return self.done[i]
 
     def batches(self, stop: Callable[[], bool]) -> Iterator[tuple[int, bytes, int]]:
         pos = sum(p["size"] for p in self.parts[:self.skip_parts])
