@@ -226,6 +226,18 @@ def test_usage_errors(capsys, pki_files):
         assert r.status == 2 and "Traceback" not in r.err, target
 
 
+def test_option_mistakes_are_found_before_connecting(capsys, pki_files, tmp_path):
+    """A bad --at, --roots, --crl or --host is a usage error (exit 2) without a
+    connection: the port here has no server, which would be exit 3."""
+    target = f"127.0.0.1:{free_port()}"
+    for extra in (["--at", "10000-01-01T00:00:00Z"], ["--roots", str(tmp_path / "none.pem")],
+                  ["--roots", str(pki_files["roots"]), "--crl", str(tmp_path / "none.crl")],
+                  ["--host", "bad..name"]):
+        r = run_cli(capsys, "probe", target, "--timeout", "2", *extra)
+        assert r.status == 2 and "Traceback" not in r.err, (extra, r.err)
+        assert len(r.err.strip().splitlines()) == 1, r.err
+
+
 def test_a_stapled_good_response(capsys, pki_files):
     proc, port = _gnutls_serv(pki_files["chain"], pki_files["key"], "--ocsp-response",
                               str(pki_files["good"]))

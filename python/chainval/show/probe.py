@@ -179,6 +179,8 @@ def run(args, stdout: TextIO, stderr: TextIO, stdin) -> int:
         raise UsageError("--timeout must be between 0 and 3600 seconds")
     sni = args.sni if args.sni is not None else (None if _is_ip(host) else host)
     name = args.host or sni or host
+    # The options are checked before connecting: a mistake costs no connection.
+    prepared = verify.prepare(args, name=name, name_is_ip=_is_ip(name))
     try:
         got = capture(host, port, sni=sni, starttls=args.starttls, priority=args.priority,
                       timeout=args.timeout)
@@ -188,4 +190,4 @@ def run(args, stdout: TextIO, stderr: TextIO, stdin) -> int:
     connection = {k: v for k, v in got.items() if k not in ("chain", "ocsp")}
     return verify.verify_and_show(args, got["chain"], stdout, name=name,
                                   name_is_ip=_is_ip(name), connection=connection,
-                                  ocsp=got["ocsp"])
+                                  ocsp=got["ocsp"], prepared=prepared)

@@ -133,11 +133,10 @@ def run(args, stdout: TextIO, stderr: TextIO, stdin) -> int:
                            name_is_ip=args.ip is not None, ocsp=ocsp)
 
 
-def verify_and_show(args, ders: list[bytes], stdout: TextIO, *, name: Optional[str],
-                    name_is_ip: bool, connection: Optional[dict] = None,
-                    ocsp: Optional[bytes] = None) -> int:
-    """Verify ``ders`` under the options and print the tree or the JSON
-    document; the exit status (0 trusted, 1 not)."""
+def prepare(args, *, name: Optional[str], name_is_ip: bool) -> tuple:
+    """What the options decide (the policy, the store with its CRLs, the pool),
+    each checked: a UsageError for a user's mistake, raised before any chain is
+    read or connection made (probe calls this before connecting)."""
     policy = _policy(args, None if name_is_ip else name, name if name_is_ip else None)
     store = _load_store(args.roots)
     for path in args.crl:
@@ -146,7 +145,16 @@ def verify_and_show(args, ders: list[bytes], stdout: TextIO, *, name: Optional[s
                 store.add_crl(f.read())
         except (chainval.Error, OSError, ValueError) as e:
             raise UsageError(f"--crl {path}: {e}") from None
-    pool = _load_pool(args.pool)
+    return policy, store, _load_pool(args.pool)
+
+
+def verify_and_show(args, ders: list[bytes], stdout: TextIO, *, name: Optional[str],
+                    name_is_ip: bool, connection: Optional[dict] = None,
+                    ocsp: Optional[bytes] = None, prepared: Optional[tuple] = None) -> int:
+    """Verify ``ders`` under the options (``prepared``: what :func:`prepare`
+    returned for them) and print the tree or the JSON document; the exit
+    status (0 trusted, 1 not)."""
+    policy, store, pool = prepared or prepare(args, name=name, name_is_ip=name_is_ip)
     result = chainval.verify(ders, store=store, policy=policy, intermediates=pool, cache=None,
                              ocsp=ocsp)
     doc = build(result, name=name, purpose=args.purpose, roots=args.roots,
