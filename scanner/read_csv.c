@@ -300,7 +300,11 @@ size_t scan_csv_read(scan_csv_reader *r, const char *data, size_t len, bool fina
                      size_t limit, scan_records *recs, scan_arena *arena)
 {
 	size_t pos = 0, first = recs->n;
-	while (pos < len && (!limit || recs->n - first < limit)) {
+	while (pos < len) {
+		/* The bytes of an over-long record are passed over before the limit
+		 * is checked: a call that gave that record as its last (with @limit
+		 * 1, its only) one still consumes them, so that a call which gives
+		 * records always takes bytes (a caller stops feeding when none are). */
 		if (r->skipping) {
 			if (!skip(r, data, len, &pos))
 				break;
@@ -311,6 +315,8 @@ size_t scan_csv_read(scan_csv_reader *r, const char *data, size_t len, bool fina
 			}
 			continue;
 		}
+		if (limit && recs->n - first >= limit)
+			break;
 		size_t end;
 		uint64_t lines;
 		bool complete = split(r, data, pos, len, final, &end, &lines);

@@ -535,6 +535,10 @@ def main() -> None:
     # Found with the skip check: an over-long record before the header is one to skip.
     scan.add("csv-skip-long-first", bytes([0x01 | 0x02 | 0x04, 2]) + b"h" * 300 +
              b"\nid,chain\na,QUJD\nb,QUJD\n")
+    # Found with the limit check: a call whose one record (limit 1) is an over-long
+    # one must still take that record's bytes.
+    scan.add("csv-limit-long", bytes([0x01 | 0x02 | 0x08, 0]) + b"id,chain\na,QUJD\nb," +
+             b"A" * 300 + b"\nc,QUJD\n")
 
     ocsp_seeds(out)
 

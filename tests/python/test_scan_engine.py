@@ -295,6 +295,29 @@ def test_csv_header_without_chain_and_overlong_records(pki, paths):
     assert "longer than 2000 bytes" in rows[0]["error"]
 
 
+@pytest.mark.parametrize("fmt", ["csv", "json"])
+def test_a_call_that_gives_an_overlong_record_takes_its_bytes(pki, paths, fmt):
+    """Found by fuzz_scan: with limit 1, the CSV reader gave the record for an
+    over-long line without consuming anything (it passed over the line's bytes
+    only in the next call); a caller that stops feeding when a call takes
+    nothing then lost every record after it. Each call must take bytes."""
+    ok = b64(pki.leaf.der) + ";" + b64(pki.inter.der)
+    if fmt == "csv":
+        data = f"id,chain\n1,{ok}\n2,{'A' * 3000}\n3,{ok}\n".encode()
+    else:
+        data = (jsonl_line(pki.ok_chain, id=1) + "\n" + "x" * 3000 + "\n"
+                + jsonl_line(pki.ok_chain, id=3) + "\n").encode()
+    engine, _ = _engine(pki, paths, at=T_ROW)
+    reader = C._Reader(0, 2000, fmt)
+    rows, end = [], 0
+    while end < len(data):
+        out, used = engine.run_block(reader, data, True, end, 1)
+        assert used > end, "a call gave a record and took no bytes"
+        rows += [json.loads(x) for x in out.decode().splitlines()]
+        end = used
+    assert [r["code"] for r in rows] == ["ok", "malformed", "ok"]
+
+
 def test_skip_passes_over_records_unread(pki, paths):
     """--resume: skip(n) passes over the next n records without parsing them
     (a broken line counts as one record, blank lines as none), then reads on
