@@ -338,9 +338,9 @@ size_t scan_csv_read(scan_csv_reader *r, const char *data, size_t len, bool fina
 			r->stop_after_skip = skipped && r->skip == 0;
 			continue; /* skip() counts its lines from pos; the record ends there */
 		}
-		uint64_t first = r->line + 1;
+		uint64_t start_line = r->line + 1;
 		r->line += lines + (end == len); /* a last record without its newline */
-		r->last_start = first;
+		r->last_start = start_line;
 		pos = end < len ? end + 1 : len;
 		if (blank(r))
 			continue;
@@ -357,7 +357,7 @@ size_t scan_csv_read(scan_csv_reader *r, const char *data, size_t len, bool fina
 				return pos;
 			continue;
 		}
-		scan_record *rec = scan_records_push(recs, first, r->input);
+		scan_record *rec = scan_records_push(recs, start_line, r->input);
 		if (rec)
 			read_record(r, rec, arena);
 	}

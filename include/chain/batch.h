@@ -42,7 +42,8 @@ CHAIN_API int chain_batch_add(chain_batch *batch, const unsigned char *const *de
 /** Give item @i (0-based, in the order of chain_batch_add()) the OCSP
  * response its server stapled: @ocsp_len bytes of DER OCSPResponse, borrowed
  * like the item's chain (valid until chain_batch_run() returns); NULL
- * removes it. The item is then verified as chain_verify_stapled() would
+ * removes it (a non-NULL @ocsp of length 0 is a response, and unusable). The
+ * item is then verified as chain_verify_stapled() would
  * (the result's chain_result_ocsp_status() says what the response said, and
  * its whole verdict is neither taken from nor put in the cache). Returns
  * CHAIN_OK, or CHAIN_EINVAL (batch NULL or already run, @i out of range,

@@ -207,7 +207,16 @@ static void test_batch_ocsp(chain_cache *cache)
 	          chain_batch_set_ocsp(b, 2, NULL, 0) == CHAIN_OK,
 	      "set_ocsp on items 0 and 2, then removed from 2");
 	chain_batch_set_cache(b, cache);
+	uint64_t hits = chain_cache_stat(cache, CHAIN_CACHE_VERDICT_HITS);
+	uint64_t misses = chain_cache_stat(cache, CHAIN_CACHE_VERDICT_MISSES);
+	uint64_t entries = chain_cache_stat(cache, CHAIN_CACHE_ENTRIES);
 	int ret = chain_batch_run(b, store, pool, 2);
+	/* The other N_CHAINS - 1 items were verified (and cached) by test_batch():
+	 * each is one verdict hit; the stapled item neither looks nor adds. */
+	CHECK(chain_cache_stat(cache, CHAIN_CACHE_VERDICT_HITS) - hits == N_CHAINS - 1 &&
+	          chain_cache_stat(cache, CHAIN_CACHE_VERDICT_MISSES) == misses &&
+	          chain_cache_stat(cache, CHAIN_CACHE_ENTRIES) == entries,
+	      "the stapled item neither reads nor fills the cache's verdicts");
 	size_t differ = 0;
 	char why[256] = "";
 	for (size_t i = 0; i < N_CHAINS; i++) {

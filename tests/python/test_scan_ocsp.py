@@ -86,6 +86,34 @@ def test_a_revoked_staple_does_not_reach_the_same_chain_without_one(capsys, tmp_
     assert [(row["id"], row["code"]) for row in rows] == [(1, "ok"), (2, "revoked"), (3, "ok")]
 
 
+def test_staples_stay_with_their_rows_past_records_never_verified(capsys, tmp_path, pki, paths,
+                                                                 staples):
+    """Malformed records are not items of the engine's batch: the staples of the
+    records after them must still go to their own rows."""
+    chain = pki.ok_chain
+    lines = ["{not json", jsonl_line(chain, id="plain"),
+             with_ocsp(jsonl_line([b"not a certificate", pki.inter.der], id="bad"),
+                       b64(staples["good"])),
+             "[1]", with_ocsp(jsonl_line(chain, id="revoked"), b64(staples["revoked"])),
+             jsonl_line(chain, id="plain2"), with_ocsp(jsonl_line(chain, id="good"),
+                                                       b64(staples["good"]))]
+    rows, _ = scan(capsys, tmp_path, lines, "--roots", paths["roots"])
+    got = [(row["id"], row["code"], row["flags"]) for row in rows]
+    assert got == [(None, "malformed", []), ("plain", "ok", []), ("bad", "malformed", []),
+                   (None, "malformed", []), ("revoked", "revoked", ["ocsp_revoked"]),
+                   ("plain2", "ok", []), ("good", "ok", ["ocsp_good"])]
+
+
+def test_a_staple_over_the_size_limit_is_an_input_error(capsys, tmp_path, pki, paths):
+    """libchain bounds a staple like a chain (CHAIN_LIMIT_CHAIN_BYTES, 1 MiB): over
+    it, the row is not verified (code input_limit), as for an over-large chain."""
+    big = b"\x30\x83" + (2 << 20).to_bytes(3, "big") + b"\x00" * (2 << 20)
+    rows, _ = scan(capsys, tmp_path, [with_ocsp(jsonl_line(pki.ok_chain, id="big"), b64(big))],
+                   "--roots", paths["roots"])
+    assert rows[0]["code"] == "input_limit" and not rows[0]["ok"] and rows[0]["flags"] == []
+    assert "stapled OCSP response over the chain size limit" in rows[0]["reasons"][0]["message"]
+
+
 def test_each_store_checks_the_staple_and_the_flag_is_the_first_stores(capsys, tmp_path, pki,
                                                                        paths, staples):
     line = with_ocsp(jsonl_line(pki.ok_chain, id="r"), b64(staples["revoked"]))

@@ -168,6 +168,15 @@ def test_errors_are_one_line_exit_2(capsys, world, tmp_path):
     assert r.status == 2
 
 
+def test_the_options_are_checked_before_the_chain_is_read(capsys, world, tmp_path):
+    """A wrong --roots is said before stdin is read (on a terminal, reading would
+    wait for input first); the chain's own error comes only once the options hold."""
+    r = run_cli(capsys, "verify", "-", "--roots", tmp_path / "none.pem", stdin=b"")
+    assert r.status == 2 and "none.pem" in r.err and "no certificate" not in r.err, r.err
+    r = run_cli(capsys, "verify", "-", "--roots", world["roots"], stdin=b"")
+    assert r.status == 2 and "no certificate" in r.err
+
+
 @pytest.mark.parametrize("at,text", [
     ("10000-01-01T00:00:00Z", "--at: invalid time"),
     ("253402300800", "--at: time outside the years 0001..9999"),  # 10000-01-01 in unix seconds

@@ -485,6 +485,9 @@ class DaskRows:
             if stop():
                 return None
             time.sleep(0.05)
+        # Done: result() returns at once. (Should the worker holding it die just
+        # now, Dask recomputes the part and result() waits for that without
+        # looking at stop(): a narrow window, taken over a lost part.)
         try:
             self.done[i] = future.result()
         except Exception as e:  # noqa: BLE001 - a task's error, whatever its type

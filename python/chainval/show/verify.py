@@ -119,7 +119,8 @@ def _can_print_marks(stream: TextIO) -> bool:
 
 
 def run(args, stdout: TextIO, stderr: TextIO, stdin) -> int:
-    _policy(args, args.host, args.ip)  # options first: a usage error before any reading
+    name, name_is_ip = args.host or args.ip, args.ip is not None
+    prepared = prepare(args, name=name, name_is_ip=name_is_ip)  # options first
     ders = read_chain(args.chain, stdin)
     ocsp = None
     if args.ocsp_response is not None:
@@ -129,8 +130,8 @@ def run(args, stdout: TextIO, stderr: TextIO, stdin) -> int:
         except OSError as e:
             raise UsageError(f"--ocsp-response {args.ocsp_response}: {e.strerror or e}") \
                 from None
-    return verify_and_show(args, ders, stdout, name=args.host or args.ip,
-                           name_is_ip=args.ip is not None, ocsp=ocsp)
+    return verify_and_show(args, ders, stdout, name=name, name_is_ip=name_is_ip, ocsp=ocsp,
+                           prepared=prepared)
 
 
 def prepare(args, *, name: Optional[str], name_is_ip: bool) -> tuple:
