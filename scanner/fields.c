@@ -123,6 +123,20 @@ static bool has_pem_header(const char *s, size_t n)
 	return dash && memmem(dash, n - (size_t)(dash - s), begin, sizeof(begin) - 1);
 }
 
+/* The @n characters of base64 at @s decoded into the arena (*@der, *@len):
+ * 1; 0 when they are not base64 (*@why says why, the caller whose field);
+ * -1 with @rec failed when the arena is out of memory. */
+static int base64_in_arena(scan_record *rec, scan_arena *arena, const char *s, size_t n,
+                           unsigned char **der, size_t *len, const char **why)
+{
+	*len = 0;
+	if (!(*der = scan_arena_alloc(arena, scan_base64_max(n)))) {
+		scan_fail(rec, arena, "memory", "out of memory");
+		return -1;
+	}
+	return scan_base64_decode(s, n, *der, len, why) ? 1 : 0;
+}
+
 bool scan_add_item(scan_record *rec, scan_arena *arena, const char *s, size_t n, bool pem,
                    scan_item_name name, scan_ders *out)
 {
@@ -141,12 +155,13 @@ bool scan_add_item(scan_record *rec, scan_arena *arena, const char *s, size_t n,
 			                 scan_item_label(name, what));
 		return true;
 	}
-	unsigned char *der = scan_arena_alloc(arena, scan_base64_max(n));
-	size_t len = 0;
+	unsigned char *der;
+	size_t len;
 	const char *why = NULL;
-	if (!der)
-		return scan_fail(rec, arena, "memory", "out of memory");
-	if (!scan_base64_decode(s, n, der, &len, &why))
+	int got = base64_in_arena(rec, arena, s, n, &der, &len, &why);
+	if (got < 0)
+		return false;
+	if (got == 0)
 		return scan_fail(rec, arena, "base64", "%s: %s", scan_item_label(name, what), why);
 	if (len == 0)
 		return scan_fail(rec, arena, "base64", "%s: empty", scan_item_label(name, what));
@@ -182,12 +197,13 @@ bool scan_set_chain(scan_record *rec, scan_arena *arena, scan_ders *d)
 
 bool scan_set_ocsp(scan_record *rec, scan_arena *arena, const char *s, size_t n)
 {
-	unsigned char *der = scan_arena_alloc(arena, scan_base64_max(n));
-	size_t len = 0;
+	unsigned char *der;
+	size_t len;
 	const char *why = NULL;
-	if (!der)
-		return scan_fail(rec, arena, "memory", "out of memory");
-	if (!scan_base64_decode(s, n, der, &len, &why))
+	int got = base64_in_arena(rec, arena, s, n, &der, &len, &why);
+	if (got < 0)
+		return false;
+	if (got == 0)
 		return scan_fail(rec, arena, "ocsp", "ocsp: %s", why);
 	rec->ocsp = len ? der : NULL;
 	rec->ocsp_len = len;
