@@ -123,18 +123,21 @@ static bool has_pem_header(const char *s, size_t n)
 	return dash && memmem(dash, n - (size_t)(dash - s), begin, sizeof(begin) - 1);
 }
 
-/* The @n characters of base64 at @s decoded into the arena (*@der, *@len):
- * 1; 0 when they are not base64 (*@why says why, the caller whose field);
- * -1 with @rec failed when the arena is out of memory. */
-static int base64_in_arena(scan_record *rec, scan_arena *arena, const char *s, size_t n,
-                           unsigned char **der, size_t *len, const char **why)
+/* The @n characters of base64 at @s decoded into the arena (*@der, *@len);
+ * false with @rec failed when they are not base64 (reason @kind, the message
+ * naming @name) or the arena is out of memory. */
+static bool base64_in_arena(scan_record *rec, scan_arena *arena, const char *s, size_t n,
+                            const char *kind, scan_item_name name, unsigned char **der,
+                            size_t *len)
 {
+	const char *why = NULL;
+	char label[64];
 	*len = 0;
-	if (!(*der = scan_arena_alloc(arena, scan_base64_max(n)))) {
-		scan_fail(rec, arena, "memory", "out of memory");
-		return -1;
-	}
-	return scan_base64_decode(s, n, *der, len, why) ? 1 : 0;
+	if (!(*der = scan_arena_alloc(arena, scan_base64_max(n))))
+		return scan_fail(rec, arena, "memory", "out of memory");
+	if (!scan_base64_decode(s, n, *der, len, &why))
+		return scan_fail(rec, arena, kind, "%s: %s", scan_item_label(name, label), why);
+	return true;
 }
 
 bool scan_add_item(scan_record *rec, scan_arena *arena, const char *s, size_t n, bool pem,
@@ -157,12 +160,8 @@ bool scan_add_item(scan_record *rec, scan_arena *arena, const char *s, size_t n,
 	}
 	unsigned char *der;
 	size_t len;
-	const char *why = NULL;
-	int got = base64_in_arena(rec, arena, s, n, &der, &len, &why);
-	if (got < 0)
+	if (!base64_in_arena(rec, arena, s, n, "base64", name, &der, &len))
 		return false;
-	if (got == 0)
-		return scan_fail(rec, arena, "base64", "%s: %s", scan_item_label(name, what), why);
 	if (len == 0)
 		return scan_fail(rec, arena, "base64", "%s: empty", scan_item_label(name, what));
 	if (!push(out, der, len))
@@ -199,12 +198,9 @@ bool scan_set_ocsp(scan_record *rec, scan_arena *arena, const char *s, size_t n)
 {
 	unsigned char *der;
 	size_t len;
-	const char *why = NULL;
-	int got = base64_in_arena(rec, arena, s, n, &der, &len, &why);
-	if (got < 0)
+	if (!base64_in_arena(rec, arena, s, n, "ocsp", (scan_item_name){"ocsp", -1, NULL}, &der,
+	                     &len))
 		return false;
-	if (got == 0)
-		return scan_fail(rec, arena, "ocsp", "ocsp: %s", why);
 	rec->ocsp = len ? der : NULL;
 	rec->ocsp_len = len;
 	return true;
