@@ -576,15 +576,17 @@ int scan_engine_run(scan_engine *e, const scan_record *recs, size_t n, scan_buf 
 	for (size_t k = 0; k < k_stores; k++) {
 		if ((ret = chain_batch_new(&batches[k])) < 0)
 			goto done;
-		for (size_t i = 0, item = 0; i < n; i++) {
+		for (size_t i = 0; i < n; i++) {
 			if (!policies[i])
 				continue;
+			/* The item just added is the batch's last (records without a
+			 * policy are not items). */
 			if ((ret = chain_batch_add(batches[k], recs[i].ders, recs[i].lens, recs[i].n,
 			                           policies[i])) < 0 ||
 			    (recs[i].ocsp &&
-			     (ret = chain_batch_set_ocsp(batches[k], item, recs[i].ocsp, recs[i].ocsp_len)) < 0))
+			     (ret = chain_batch_set_ocsp(batches[k], chain_batch_count(batches[k]) - 1,
+			                                 recs[i].ocsp, recs[i].ocsp_len)) < 0))
 				goto done;
-			item++;
 		}
 		chain_batch_set_cache(batches[k], e->cfg.cache);
 		pthread_mutex_lock(&e->cancel_lock);
