@@ -188,6 +188,5 @@ def run(args, stdout: TextIO, stderr: TextIO, stdin) -> int:
         stderr.write(f"chainval probe: {e}\n")
         return EXIT_CONNECTION
     connection = {k: v for k, v in got.items() if k not in ("chain", "ocsp")}
-    return verify.verify_and_show(args, got["chain"], stdout, name=name,
-                                  name_is_ip=_is_ip(name), connection=connection,
-                                  ocsp=got["ocsp"], prepared=prepared)
+    return verify.verify_and_show(args, got["chain"], stdout, prepared, name=name,
+                                  connection=connection, ocsp=got["ocsp"])

@@ -119,8 +119,8 @@ def _can_print_marks(stream: TextIO) -> bool:
 
 
 def run(args, stdout: TextIO, stderr: TextIO, stdin) -> int:
-    name, name_is_ip = args.host or args.ip, args.ip is not None
-    prepared = prepare(args, name=name, name_is_ip=name_is_ip)  # options first
+    name = args.host or args.ip
+    prepared = prepare(args, name=name, name_is_ip=args.ip is not None)  # options first
     ders = read_chain(args.chain, stdin)
     ocsp = None
     if args.ocsp_response is not None:
@@ -130,8 +130,7 @@ def run(args, stdout: TextIO, stderr: TextIO, stdin) -> int:
         except OSError as e:
             raise UsageError(f"--ocsp-response {args.ocsp_response}: {e.strerror or e}") \
                 from None
-    return verify_and_show(args, ders, stdout, name=name, name_is_ip=name_is_ip, ocsp=ocsp,
-                           prepared=prepared)
+    return verify_and_show(args, ders, stdout, prepared, name=name, ocsp=ocsp)
 
 
 def prepare(args, *, name: Optional[str], name_is_ip: bool) -> tuple:
@@ -149,13 +148,13 @@ def prepare(args, *, name: Optional[str], name_is_ip: bool) -> tuple:
     return policy, store, _load_pool(args.pool)
 
 
-def verify_and_show(args, ders: list[bytes], stdout: TextIO, *, name: Optional[str],
-                    name_is_ip: bool, connection: Optional[dict] = None,
-                    ocsp: Optional[bytes] = None, prepared: Optional[tuple] = None) -> int:
+def verify_and_show(args, ders: list[bytes], stdout: TextIO, prepared: tuple, *,
+                    name: Optional[str], connection: Optional[dict] = None,
+                    ocsp: Optional[bytes] = None) -> int:
     """Verify ``ders`` under the options (``prepared``: what :func:`prepare`
-    returned for them) and print the tree or the JSON document; the exit
-    status (0 trusted, 1 not)."""
-    policy, store, pool = prepared or prepare(args, name=name, name_is_ip=name_is_ip)
+    returned for them, checked before the chain was read) and print the tree
+    or the JSON document; the exit status (0 trusted, 1 not)."""
+    policy, store, pool = prepared
     result = chainval.verify(ders, store=store, policy=policy, intermediates=pool, cache=None,
                              ocsp=ocsp)
     doc = build(result, name=name, purpose=args.purpose, roots=args.roots,
