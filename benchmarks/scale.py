@@ -130,6 +130,18 @@ def cpu_busy() -> float:
     return (sum(v[:8]) - idle) / CLK_TCK
 
 
+def add_idle_options(ap, wait_default: float) -> None:
+    """--wait-idle and --retry-busy, for :func:`wait_idle` and a caller's
+    retry loop (a child run again when others used the machine meanwhile)."""
+    ap.add_argument("--wait-idle", type=float, default=wait_default, metavar="SECONDS",
+                    help="before each timed run, wait up to SECONDS for a second in which "
+                         "other processes used less than 0.2 cores (a shared VM; default "
+                         f"{wait_default:g}; 0: do not wait)")
+    ap.add_argument("--retry-busy", type=int, default=2, metavar="N",
+                    help="run a timed child again, at most N times, when other processes "
+                         "used more than 0.25 cores meanwhile (default 2)")
+
+
 def wait_idle(limit: float, waited: dict) -> None:
     """--wait-idle: wait (at most ``limit`` seconds; 0: not at all) for a second
     in which other processes used less than 0.2 cores. ``waited`` counts the

@@ -135,12 +135,7 @@ def parse_args() -> argparse.Namespace:
                          "file (default 1,2,4,0)")
     ap.add_argument("--only", default=",".join(SECTIONS),
                     help="sections to run (default all: " + ",".join(SECTIONS) + ")")
-    ap.add_argument("--wait-idle", type=float, default=30, metavar="SECONDS",
-                    help="before each run, wait up to SECONDS for a second in which other "
-                         "processes used less than 0.2 cores (default 30; 0: do not wait)")
-    ap.add_argument("--retry-busy", type=int, default=2, metavar="N",
-                    help="run a run again, at most N times, when other processes used more "
-                         "than 0.25 cores meanwhile (default 2)")
+    scale.add_idle_options(ap, 30)
     ap.add_argument("--keep-outputs", action="store_true",
                     help="keep the outputs of the first round (default: removed)")
     ap.add_argument("--quick", action="store_true",

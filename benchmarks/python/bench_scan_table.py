@@ -152,12 +152,7 @@ def parse_args() -> argparse.Namespace:
                          "--repeat 2 --seconds 0.3 (numbers not meaningful)")
     ap.add_argument("--jobs", type=int, default=os.cpu_count() or 1,
                     help="make-corpus.py --jobs when a corpus is generated (default: CPUs)")
-    ap.add_argument("--wait-idle", type=float, default=0, metavar="SECONDS",
-                    help="before each timed run, wait up to SECONDS for the other processes "
-                         "to use less than 0.2 cores (a shared VM; default 0: do not wait)")
-    ap.add_argument("--retry-busy", type=int, default=2, metavar="N",
-                    help="run a timed child again, at most N times, when other processes "
-                         "used more than 0.25 cores meanwhile (default 2)")
+    scale.add_idle_options(ap, 0)
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--json", type=Path, help="results file (default BUILD/scale/table-*.json)")
     a = ap.parse_args()
