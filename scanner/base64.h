@@ -4,8 +4,10 @@
  * certificates (4.7 KB of base64), nettle's base64_decode_update runs at
  * 416 MB/s (11 µs a row) and gnutls_base64_decode2 at 303 MB/s, which alone
  * exceed the scanner's budget for a row already seen (10 µs); a table
- * decoder of four characters at a time runs at ~1.9 GB/s. No Debian 12
- * package offers a faster one. (docs/performance.md, "Reading rows".)
+ * decoder of four characters at a time runs at ~1.9 GB/s, and on CPUs
+ * with AVX2 (chosen at run time) whole blocks of 32 characters are decoded
+ * with vector instructions first. No Debian 12 package offers a fast
+ * decoder. (docs/performance.md, "Reading rows".)
  *
  * The rules are Python's base64.b64decode(validate=True) after removing
  * whitespace (what the scanner has always accepted): whitespace anywhere is
@@ -33,6 +35,13 @@ static inline size_t scan_base64_max(size_t n)
  * bytes); the length in @outlen. False, with a reason in @why, on bad input. */
 bool scan_base64_decode(const char *in, size_t n, unsigned char *out, size_t *outlen,
                         const char **why);
+
+/* The same, with the AVX2 path allowed or not (when the CPU has AVX2):
+ * the tests and fuzz_scan compare the two. */
+bool scan_base64_decode_with(const char *in, size_t n, unsigned char *out, size_t *outlen,
+                             const char **why, bool avx2);
+/* Whether this CPU runs the AVX2 path. */
+bool scan_base64_avx2_available(void);
 
 #ifdef __cplusplus
 }

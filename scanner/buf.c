@@ -67,6 +67,22 @@ static void put_u16(scan_buf *b, uint32_t u)
 	scan_buf_put(b, tmp, sizeof(tmp));
 }
 
+/* Whether any of the 8 bytes of @w needs escaping: below 0x20, '"', '\\',
+ * DEL or not ASCII. (x - 0x0101..) & ~x & 0x8080.. is non-zero exactly when
+ * some byte of x is zero, and with 0x2020.. for 0x0101.. when some byte is
+ * below 0x20: exact for the word as a whole, which is all that is asked.
+ * Most of a row's text (fingerprints, names, messages) needs no escaping
+ * and is passed over 8 bytes at a time. */
+static inline bool needs_escape8(uint64_t w)
+{
+	const uint64_t ones = 0x0101010101010101ull, high = 0x8080808080808080ull;
+	uint64_t quote = w ^ (ones * '"'), backslash = w ^ (ones * '\\'), del = w ^ (ones * 0x7f);
+	uint64_t zero = ((quote - ones) & ~quote) | ((backslash - ones) & ~backslash) |
+	                ((del - ones) & ~del);
+	uint64_t control = (w - ones * 0x20) & ~w;
+	return ((zero | control | w) & high) != 0;
+}
+
 void scan_buf_json_string(scan_buf *b, const char *s, size_t n)
 {
 	const unsigned char *p = (const unsigned char *)s;
@@ -75,6 +91,8 @@ void scan_buf_json_string(scan_buf *b, const char *s, size_t n)
 	while (i < n) {
 		/* The run that needs no escaping, copied at once. */
 		size_t j = i;
+		for (uint64_t w; j + 8 <= n && (memcpy(&w, p + j, 8), !needs_escape8(w));)
+			j += 8;
 		while (j < n && p[j] >= 0x20 && p[j] < 0x7f && p[j] != '"' && p[j] != '\\')
 			j++;
 		scan_buf_put(b, p + i, j - i);

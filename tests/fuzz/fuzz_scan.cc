@@ -339,9 +339,18 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	std::vector<unsigned char> out(scan_base64_max(text.size()));
 	size_t len = 0;
 	const char *why = nullptr;
-	if (scan_base64_decode(text.data(), text.size(), out.data(), &len, &why) &&
-	    len > scan_base64_max(text.size()))
+	bool ok = scan_base64_decode(text.data(), text.size(), out.data(), &len, &why);
+	if (ok && len > scan_base64_max(text.size()))
 		fuzz_die("base64 wrote %zu bytes for %zu characters", len, text.size());
+	/* The AVX2 path (when this CPU runs it) against the scalar one. */
+	std::vector<unsigned char> scalar(scan_base64_max(text.size()));
+	size_t scalar_len = 0;
+	const char *scalar_why = nullptr;
+	bool scalar_ok = scan_base64_decode_with(text.data(), text.size(), scalar.data(),
+	                                         &scalar_len, &scalar_why, false);
+	if (ok != scalar_ok || (ok && (len != scalar_len || memcmp(out.data(), scalar.data(), len))) ||
+	    (!ok && strcmp(why, scalar_why)))
+		fuzz_die("base64: the AVX2 and scalar paths disagree on %zu characters", text.size());
 
 	std::string rows = run_engine(engine, whole);
 	if (data[0] & 64)
