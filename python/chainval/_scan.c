@@ -41,6 +41,10 @@ typedef struct {
 	scan_arena strings; /* the names above */
 	bool busy;        /* running (the GIL released): another thread may not use it now */
 	bool interrupted; /* a Ctrl-C came after a batch was done: its rows were returned */
+	/* The rows of the last run, kept from run to run (emptied first): a
+	 * buffer grown anew for every block cost reallocations and fresh pages
+	 * each time. */
+	scan_buf rows;
 } ScanEngineObject;
 
 static int by_address(const void *a, const void *b)
@@ -187,9 +191,40 @@ static void engine_dealloc(ScanEngineObject *self)
 	PyMem_Free(self->names);
 	PyMem_Free(self->sources);
 	PyMem_Free(self->locks);
+	scan_buf_free(&self->rows);
 	Py_XDECREF(self->keep);
 	tp->tp_free(self);
 	Py_DECREF(tp);
+}
+
+/* The engine's row buffer, emptied, for a job to write into (given back
+ * with rows_to_bytes() or rows_drop()). */
+static scan_buf rows_take(ScanEngineObject *self)
+{
+	scan_buf b = self->rows;
+	self->rows = (scan_buf){0};
+	b.len = 0;
+	return b;
+}
+
+/* Rows past this size are not kept for the next run. */
+#define ROWS_KEEP_BYTES (64u << 20)
+
+static void rows_drop(ScanEngineObject *self, scan_buf *b)
+{
+	if (b->failed || b->cap > ROWS_KEEP_BYTES)
+		scan_buf_free(b);
+	scan_buf_free(&self->rows);
+	self->rows = *b;
+	*b = (scan_buf){0};
+}
+
+static PyObject *rows_to_bytes(ScanEngineObject *self, scan_buf *b)
+{
+	PyObject *out = b->failed ? PyErr_NoMemory()
+	                          : PyBytes_FromStringAndSize(b->data ? b->data : "", (Py_ssize_t)b->len);
+	rows_drop(self, b);
+	return out;
 }
 
 static PyObject *buf_to_bytes(chainval_state *st, scan_buf *b)
@@ -381,12 +416,12 @@ static PyObject *engine_run(ScanEngineObject *self, PyObject *records)
 			chainval_prefix_error("record %zd: ", (Py_ssize_t)i);
 			goto done;
 		}
-	scan_job j = {.self = self, .recs = recs, .n = n};
+	scan_job j = {.self = self, .recs = recs, .n = n, .out = rows_take(self)};
 	if (run_interruptible(st, &j) < 0) {
-		scan_buf_free(&j.out);
+		rows_drop(self, &j.out);
 		goto done;
 	}
-	ret = buf_to_bytes(st, &j.out);
+	ret = rows_to_bytes(self, &j.out);
 done:
 	PyMem_Free(recs);
 	scan_arena_free(&arena);
@@ -578,16 +613,16 @@ static PyObject *engine_run_block(ScanEngineObject *self, PyObject *const *args,
 	}
 	scan_job j = {.self = self, .reader = (struct ReaderObject *)reader,
 	              .data = (const char *)block.buf + start, .len = (size_t)(block.len - start),
-	              .final = final, .limit = (size_t)limit};
+	              .final = final, .limit = (size_t)limit, .out = rows_take(self)};
 	reader->busy = true;
 	int r = run_interruptible(st, &j);
 	reader->busy = false;
 	PyBuffer_Release(&block);
 	if (r < 0) {
-		scan_buf_free(&j.out);
+		rows_drop(self, &j.out);
 		return NULL;
 	}
-	PyObject *rows = buf_to_bytes(st, &j.out);
+	PyObject *rows = rows_to_bytes(self, &j.out);
 	return rows ? Py_BuildValue("(Nn)", rows, start + (Py_ssize_t)j.consumed) : NULL;
 }
 
