@@ -25,7 +25,6 @@ static const unsigned char table[256] = {
 #undef R8
 };
 
-
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
 #define HAVE_AVX2_PATH 1
 #include <immintrin.h>
@@ -37,7 +36,8 @@ static const unsigned char table[256] = {
  * it decoded, a multiple of 32: it stops before the first block holding
  * anything but the 64 alphabet characters (whitespace, '=', an error), which
  * the scalar code then reads. A row's certificates are 2-5 KB of base64:
- * this runs at ~5x the scalar quads (docs/performance.md). */
+ * reading 100,000 rows of ~2.1 KB took 1.03 µs a row with it, 1.57 µs
+ * without (docs/performance.md, "Reading rows in C"). */
 __attribute__((target("avx2"))) static size_t decode_avx2(const unsigned char *in, size_t n,
                                                           unsigned char *out)
 {

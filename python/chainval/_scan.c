@@ -219,20 +219,17 @@ static void rows_drop(ScanEngineObject *self, scan_buf *b)
 	*b = (scan_buf){0};
 }
 
-static PyObject *rows_to_bytes(ScanEngineObject *self, scan_buf *b)
+/* The text of @b as bytes (MemoryError when writing it ran out of memory). */
+static PyObject *bytes_of(const scan_buf *b)
 {
-	PyObject *out = b->failed ? PyErr_NoMemory()
-	                          : PyBytes_FromStringAndSize(b->data ? b->data : "", (Py_ssize_t)b->len);
-	rows_drop(self, b);
-	return out;
+	return b->failed ? PyErr_NoMemory()
+	                 : PyBytes_FromStringAndSize(b->data ? b->data : "", (Py_ssize_t)b->len);
 }
 
-static PyObject *buf_to_bytes(chainval_state *st, scan_buf *b)
+static PyObject *rows_to_bytes(ScanEngineObject *self, scan_buf *b)
 {
-	PyObject *out = b->failed ? PyErr_NoMemory()
-	                          : PyBytes_FromStringAndSize(b->data ? b->data : "", (Py_ssize_t)b->len);
-	(void)st;
-	scan_buf_free(b);
+	PyObject *out = bytes_of(b);
+	rows_drop(self, b);
 	return out;
 }
 
@@ -241,7 +238,9 @@ static PyObject *engine_csv_header(ScanEngineObject *self, PyObject *unused)
 	(void)unused;
 	scan_buf b = {0};
 	scan_engine_csv_header(self->engine, &b);
-	return buf_to_bytes(state_of_type(Py_TYPE(self)), &b);
+	PyObject *out = bytes_of(&b);
+	scan_buf_free(&b);
+	return out;
 }
 
 static PyObject *engine_take_interrupt(ScanEngineObject *self, PyObject *unused)
