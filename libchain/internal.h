@@ -602,8 +602,9 @@ int chain__result_input_error(chain_result **out, chain_reason reason, int index
                               const char *message, int64_t now);
 chain_reason chain__primary_reason(const chain__problems *problems);
 /* What the verdict cache keeps of a result: everything but the served
- * certificates' DER. */
-int chain__result_template(chain_result **out, const chain_result *result);
+ * certificates' DER; the certificates' strings formatted first when
+ * @with_text, else only those @result has formatted already. */
+int chain__result_template(chain_result **out, const chain_result *result, bool with_text);
 /* A result equal to the one @tmpl was made from, for a call with the same
  * served certificates (@ders, @lens: their DER is copied again) at @now. */
 int chain__result_instantiate(chain_result **out, const chain_result *tmpl,

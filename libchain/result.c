@@ -302,13 +302,14 @@ static int copy_result(chain_result **out, const chain_result *src, const unsign
 	return CHAIN_OK;
 }
 
-int chain__result_template(chain_result **out, const chain_result *result)
+int chain__result_template(chain_result **out, const chain_result *result, bool with_text)
 {
-	/* Formatted now, from @result's DER, so that every hit copies the text
-	 * instead of formatting it again (the template keeps no served DER to
-	 * format from later). NULL (a name with no text form, or no memory)
-	 * leaves that string to be formatted by each copy, as before. */
-	for (size_t i = 0; i < result->n_certs; i++) {
+	/* With @with_text the strings are formatted now, from @result's DER, so
+	 * that every later copy copies the text instead of formatting it again
+	 * (a template keeps no served DER to format from). NULL (a name with no
+	 * text form, or no memory) leaves that string to be formatted by each
+	 * copy. Without it, only what @result has formatted already is kept. */
+	for (size_t i = 0; with_text && i < result->n_certs; i++) {
 		chain_result_cert_subject(result, i);
 		chain_result_cert_issuer(result, i);
 		chain_result_cert_fingerprint(result, i);

@@ -169,6 +169,28 @@ static void test_kinds(const chain_store *store, const row *a)
 	cache = saved;
 }
 
+/* A verdict is stored without its certificates' names (most chains of a
+ * scan are seen once) and made whole on its first hit; every hit's result
+ * still equals the uncached one (check()). */
+static void test_lean_then_whole(const chain_store *store, const row *a)
+{
+	chain_cache *saved = cache;
+	chain_cache_new(&cache, 0);
+	chain_cache_set_kinds(cache, CHAIN_CACHE_VERDICTS);
+	check(store, NULL, a, T_2030);
+	uint64_t lean = stat(CHAIN_CACHE_BYTES);
+	check(store, NULL, a, T_2030);
+	uint64_t whole = stat(CHAIN_CACHE_BYTES);
+	check(store, NULL, a, T_2030);
+	CHECK(stat(CHAIN_CACHE_VERDICT_HITS) == 2 && stat(CHAIN_CACHE_ENTRIES) == 1 &&
+	              whole > lean && stat(CHAIN_CACHE_BYTES) == whole,
+	      "a verdict grows by its names on its first hit only (%llu, %llu, then %llu bytes)",
+	      (unsigned long long)lean, (unsigned long long)whole,
+	      (unsigned long long)stat(CHAIN_CACHE_BYTES));
+	chain_cache_free(cache);
+	cache = saved;
+}
+
 /* Many distinct (chain, host) rows, at several times, through a small
  * cache: each row twice in a row (the second is a hit), then all again. */
 static void test_bound(const chain_store *store, const chain_pool *pool, row *rows, size_t n)
@@ -293,6 +315,7 @@ int main(int argc, char **argv)
 	test_store_changes(&rows[0], &rows[1]);
 	test_policy_in_key(store, &rows[0]);
 	test_kinds(store, &rows[0]);
+	test_lean_then_whole(store, &rows[0]);
 	test_bound(store, pool, rows, 6);
 	test_results_outlive(&rows[0]);
 	test_verify_cached(store, pool, rows, 6);
