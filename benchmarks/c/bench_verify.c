@@ -4,7 +4,7 @@
  *
  *   bench_verify CORPUS_DIR [--seconds S] [--repeat R] [--pin CPU] [--show K]
  *                [--threads N] [--clock wall|cpu] [--sides LIST] [--no-references]
- *                [--explain N]
+ *                [--explain N] [--trials-on-stdin]
  *
  * CORPUS_DIR holds roots.pem and chains.txt as written by
  * benchmarks/make-corpus.py (an optional fifth column, unix seconds, sets that
@@ -41,6 +41,10 @@
  * off (the policies are then those of earlier versions). An explained
  * verification neither reads nor fills the verdict cache, so with N > 0 the
  * bulk engine's "rows already seen" figure redoes the path search.
+ * --trials-on-stdin makes each trial wait for a line on standard input (it
+ * prints "ready for trial K" first), and the end of input ends the trials
+ * (--repeat is then their maximum): bench_scan_table.py runs its scans
+ * between the trials, so that the machine's drift falls on both sides alike.
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <chain/chain.h>
@@ -1035,7 +1039,7 @@ static void usage(void)
 	fprintf(stderr,
 	        "usage: bench_verify CORPUS_DIR [--seconds S] [--repeat R] [--pin CPU] [--show K]\n"
 	        "                    [--threads N] [--clock wall|cpu] [--sides LIST] [--no-references]\n"
-	        "                    [--explain N]\n"
+	        "                    [--explain N] [--trials-on-stdin]\n"
 	        "  --seconds S  minimum time per side and trial (default 3)\n"
 	        "  --repeat R   number of trials (default 1); the summary gives medians\n"
 	        "  --pin CPU    pin the process to one CPU (default: not pinned)\n"
@@ -1045,7 +1049,8 @@ static void usage(void)
 	        "  --sides LIST rotation sides, comma-separated: libchain,gnutls,openssl,bulk (default all)\n"
 	        "  --no-references  skip the reference floors\n"
 	        "  --explain N  libchain explain mode, up to N attempts per verification, on the\n"
-	        "               libchain and bulk sides (default 0: off)\n");
+	        "               libchain and bulk sides (default 0: off)\n"
+	        "  --trials-on-stdin  each trial waits for a line on stdin; its end ends them\n");
 	exit(2);
 }
 
@@ -1060,7 +1065,7 @@ int main(int argc, char **argv)
 	double seconds = 3.0;
 	long repeat = 1, show = 10, pin = -1, threads = 1, explain = 0;
 	bool side_on[4] = {true, true, true, true}; /* enum order: libchain gnutls openssl bulk */
-	bool references = true, cpu_clock = false;
+	bool references = true, cpu_clock = false, trials_on_stdin = false;
 
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];
@@ -1112,6 +1117,8 @@ int main(int argc, char **argv)
 				usage();
 		} else if (!strcmp(a, "--no-references")) {
 			references = false;
+		} else if (!strcmp(a, "--trials-on-stdin")) {
+			trials_on_stdin = true;
 		} else if (a[0] == '-' || dir) {
 			usage();
 		} else {
@@ -1313,6 +1320,17 @@ int main(int argc, char **argv)
 	const size_t expect_acc[N_SIDES] = {l_ok, g_ok, o_ok, l_ok};
 	bool count_mismatch = false;
 	for (long r = 0; r < repeat; r++) {
+		if (trials_on_stdin) {
+			char line[64];
+			printf("bench_verify: ready for trial %ld\n", r + 1);
+			fflush(stdout);
+			if (!fgets(line, sizeof(line), stdin)) {
+				if (r == 0)
+					die("--trials-on-stdin: input ended before the first trial");
+				repeat = r; /* the medians below are over the trials run */
+				break;
+			}
+		}
 		double sum[N_SIDES] = {0}, tmin[N_SIDES] = {1e30, 1e30, 1e30, 1e30};
 		size_t rounds = 0, acc;
 		for (;;) {
