@@ -454,6 +454,80 @@ static size_t name_variants(void)
 	return checked;
 }
 
+/* chain__oid_text as it was written with snprintf: the reference. */
+static bool oid_text_reference(chain__slice oid, char *out, size_t cap)
+{
+	size_t used = 0;
+	uint64_t arc = 0;
+	bool first = true;
+	if (oid.len == 0 || (oid.p[oid.len - 1] & 0x80))
+		return false;
+	for (size_t i = 0; i < oid.len; i++) {
+		if ((arc == 0 && oid.p[i] == 0x80) || (arc >> 57))
+			return false;
+		arc = (arc << 7) | (oid.p[i] & 0x7f);
+		if (oid.p[i] & 0x80)
+			continue;
+		int n;
+		if (first) {
+			unsigned int top = arc < 40 ? 0 : arc < 80 ? 1 : 2;
+			n = snprintf(out + used, cap - used, "%u.%llu", top,
+			             (unsigned long long)(arc - 40u * top));
+			first = false;
+		} else {
+			n = snprintf(out + used, cap - used, ".%llu", (unsigned long long)arc);
+		}
+		if (n < 0 || (size_t)n >= cap - used)
+			return false;
+		used += (size_t)n;
+		arc = 0;
+	}
+	return true;
+}
+
+/* Random OID contents: arcs of 1-10 base-128 octets (some too large for 64
+ * bits, some with a leading 0x80, some cut short), read into buffers of
+ * every size up to a little more than the text needs: the same verdict and
+ * text as the reference. */
+static size_t oid_text_cases(void)
+{
+	size_t checked = 0;
+	for (int k = 0; k < 200000; k++) {
+		unsigned char der[64];
+		size_t len = 0, arcs = 1 + rng() % 6;
+		for (size_t a = 0; a < arcs && len < sizeof(der) - 10; a++) {
+			size_t octets = 1 + (rng() % 8 == 0 ? rng() % 10 : rng() % 3);
+			for (size_t o = 0; o < octets; o++)
+				der[len++] = (unsigned char)((rng() & 0x7f) | (o + 1 < octets ? 0x80 : 0));
+			if (rng() % 50 == 0)
+				der[len - octets] = 0x80; /* not minimal */
+		}
+		if (rng() % 50 == 0)
+			der[len - 1] |= 0x80; /* cut short */
+		chain__slice oid = {der, len};
+		char want[256], got[256];
+		bool ok_want = oid_text_reference(oid, want, sizeof(want));
+		size_t need = ok_want ? strlen(want) + 1 : sizeof(want);
+		for (size_t cap = 0; cap <= need + 1 && cap <= sizeof(got); cap++) {
+			if (k % 16 && cap != need - 1 && cap != need && cap != sizeof(got))
+				continue; /* every size for one case in 16; the edges for all */
+			bool ok_ref = oid_text_reference(oid, want, cap);
+			memset(got, 'x', sizeof(got));
+			bool ok = chain__oid_text(oid, got, cap);
+			checked++;
+			if (ok != ok_ref || (ok && strcmp(got, want) != 0)) {
+				if (!failures++)
+					snprintf(first_failure, sizeof(first_failure),
+					         "OID of %zu octets, room %zu: %s \"%s\", the reference %s \"%s\"",
+					         len, cap, ok ? "read" : "refused", ok ? got : "",
+					         ok_ref ? "read" : "refused", ok_ref ? want : "");
+				return checked;
+			}
+		}
+	}
+	return checked;
+}
+
 /* One family of variants: none read differently, and the own reader took
  * some (else the family tested only GnuTLS against itself). */
 static void run_variants(const char *what, void (*make)(void))
@@ -508,6 +582,9 @@ int main(int argc, char **argv)
 	      "reader took %zu, both refused %zu)%s%s",
 	      parsed - before, own - own_before, refused_by_both - both_before,
 	      failures ? ": " : "", first_failure);
+	size_t oids = oid_text_cases();
+	CHECK(failures == 0, "%zu OID contents and buffer sizes: the same dotted text as "
+	      "snprintf's%s%s", oids, failures ? ": " : "", first_failure);
 	size_t names = name_variants();
 	CHECK(failures == 0, "%zu synthetic names: the same text as GnuTLS's%s%s", names,
 	      failures ? ": " : "", first_failure);
