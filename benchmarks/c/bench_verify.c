@@ -4,7 +4,7 @@
  *
  *   bench_verify CORPUS_DIR [--seconds S] [--repeat R] [--pin CPU] [--show K]
  *                [--threads N] [--clock wall|cpu] [--sides LIST] [--no-references]
- *                [--explain N] [--trials-on-stdin]
+ *                [--explain N] [--cache-mib N] [--trials-on-stdin]
  *
  * CORPUS_DIR holds roots.pem and chains.txt as written by
  * benchmarks/make-corpus.py (an optional fifth column, unix seconds, sets that
@@ -41,6 +41,9 @@
  * off (the policies are then those of earlier versions). An explained
  * verification neither reads nor fills the verdict cache, so with N > 0 the
  * bulk engine's "rows already seen" figure redoes the path search.
+ * --cache-mib N bounds the bulk side's caches (chain_cache_new) to N MiB
+ * instead of libchain's default (256 MiB): bench_scan_table.py gives the
+ * scan's default, so that both sides keep the same verdicts.
  * --trials-on-stdin makes each trial wait for a line on standard input (it
  * prints "ready for trial K" first), and the end of input ends the trials
  * (--repeat is then their maximum): bench_scan_table.py runs its scans
@@ -988,6 +991,9 @@ static double round_libchain(const chain_store *store, const corpus *c, size_t *
  * @cache NULL a fresh cache is made for the round (so every leaf edge is
  * computed: unique chains, only intermediates and roots repeat); with a
  * cache, it is reused (rows already seen). */
+/* --cache-mib: the bound of the bulk side's caches (0: libchain's default). */
+static size_t cache_bytes;
+
 static double round_batch(const chain_store *store, const corpus *c, chain_cache *cache,
                           unsigned int threads, size_t *accepted)
 {
@@ -995,7 +1001,7 @@ static double round_batch(const chain_store *store, const corpus *c, chain_cache
 	chain_cache *own = NULL;
 	size_t acc = 0;
 	double t0 = now_seconds();
-	if (chain_batch_new(&b) < 0 || (!cache && chain_cache_new(&own, 0) < 0))
+	if (chain_batch_new(&b) < 0 || (!cache && chain_cache_new(&own, cache_bytes) < 0))
 		die("out of memory");
 	chain_batch_set_cache(b, cache ? cache : own);
 	for (size_t i = 0; i < c->n; i++)
@@ -1039,7 +1045,7 @@ static void usage(void)
 	fprintf(stderr,
 	        "usage: bench_verify CORPUS_DIR [--seconds S] [--repeat R] [--pin CPU] [--show K]\n"
 	        "                    [--threads N] [--clock wall|cpu] [--sides LIST] [--no-references]\n"
-	        "                    [--explain N] [--trials-on-stdin]\n"
+	        "                    [--explain N] [--cache-mib N] [--trials-on-stdin]\n"
 	        "  --seconds S  minimum time per side and trial (default 3)\n"
 	        "  --repeat R   number of trials (default 1); the summary gives medians\n"
 	        "  --pin CPU    pin the process to one CPU (default: not pinned)\n"
@@ -1050,6 +1056,7 @@ static void usage(void)
 	        "  --no-references  skip the reference floors\n"
 	        "  --explain N  libchain explain mode, up to N attempts per verification, on the\n"
 	        "               libchain and bulk sides (default 0: off)\n"
+	        "  --cache-mib N  bound of the bulk side's caches (default: libchain's, 256 MiB)\n"
 	        "  --trials-on-stdin  each trial waits for a line on stdin; its end ends them\n");
 	exit(2);
 }
@@ -1117,6 +1124,11 @@ int main(int argc, char **argv)
 				usage();
 		} else if (!strcmp(a, "--no-references")) {
 			references = false;
+		} else if (!strcmp(a, "--cache-mib") && i + 1 < argc) {
+			long mib = strtol(argv[++i], &end, 10);
+			if (*end || mib < 1 || mib > 65536)
+				usage();
+			cache_bytes = (size_t)mib << 20;
 		} else if (!strcmp(a, "--trials-on-stdin")) {
 			trials_on_stdin = true;
 		} else if (a[0] == '-' || dir) {
@@ -1487,7 +1499,7 @@ bulk:;
 			cold_rounds++;
 		}
 		chain_cache *warm = NULL;
-		if (chain_cache_new(&warm, 0) < 0)
+		if (chain_cache_new(&warm, cache_bytes) < 0)
 			die("out of memory");
 		round_batch(store, &c, warm, nt, &acc_b); /* fill it */
 		while (t_warm < seconds) {

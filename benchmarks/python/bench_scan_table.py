@@ -39,7 +39,8 @@ every scan's ok count is checked against the corpus's expected verdicts.
    bench_verify use: raw GnuTLS = parse every served DER +
    gnutls_x509_trust_list_verify_crt2, and the bulk engine chain_batch +
    chain_cache rotating with it, round by round) with ``--clock cpu --sides
-   gnutls,bulk --no-references --trials-on-stdin`` on the ``--chains``
+   gnutls,bulk --no-references --cache-mib 64 --trials-on-stdin`` (the
+   engine's cache bounded as the scan's is by default) on the ``--chains``
    unique chains: raw GnuTLS chains per CPU-second and the engine's own
    ratio to it, one trial beside each scan. Against it, ``chainval scan
    --threads 1`` on the same chains: rows per CPU-second of the whole
@@ -378,9 +379,15 @@ class EngineTrials:
         binary = BUILD / "benchmarks" / "bench_verify"
         if not binary.is_file():
             raise SystemExit(f"{binary} missing: configure {BUILD} with -Dbenchmarks=true")
+        # The engine's caches bounded as the scan's are by default, so that both
+        # keep (and evict) the same verdicts.
+        if str(BUILD / "python") not in sys.path:
+            sys.path.insert(0, str(BUILD / "python"))
+        from chainval.scan.engine import Scanner
         self.cmd = [str(binary), str(corpus_dir), "--clock", "cpu", "--sides", "gnutls,bulk",
                     "--no-references", "--seconds", str(ARGS.seconds), "--repeat",
-                    str(ARGS.repeat), "--trials-on-stdin"]
+                    str(ARGS.repeat), "--cache-mib", str(Scanner.CACHE_BYTES >> 20),
+                    "--trials-on-stdin"]
         self.err = tempfile.TemporaryFile()
         self.p = subprocess.Popen(self.cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                   stderr=self.err, env=ENV, text=True)
