@@ -5,6 +5,7 @@
  *   bench_verify CORPUS_DIR [--seconds S] [--repeat R] [--pin CPU] [--show K]
  *                [--threads N] [--clock wall|cpu] [--sides LIST] [--no-references]
  *                [--explain N] [--cache-mib N] [--trials-on-stdin]
+ *                [--first-round-only]
  *
  * CORPUS_DIR holds roots.pem and chains.txt as written by
  * benchmarks/make-corpus.py (an optional fifth column, unix seconds, sets that
@@ -44,6 +45,10 @@
  * --cache-mib N bounds the bulk side's caches (chain_cache_new) to N MiB
  * instead of libchain's default (256 MiB): bench_scan_table.py gives the
  * scan's default, so that both sides keep the same verdicts.
+ * --first-round-only times one round of the bulk engine (1 thread, a fresh
+ * cache) before anything else has run in the process, prints it and exits:
+ * the engine in fresh memory, as a scan's process meets it, where the trials
+ * measure it in memory that earlier rounds have used.
  * --trials-on-stdin makes each trial wait for a line on standard input (it
  * prints "ready for trial K" first), and the end of input ends the trials
  * (--repeat is then their maximum): bench_scan_table.py runs its scans
@@ -1046,6 +1051,7 @@ static void usage(void)
 	        "usage: bench_verify CORPUS_DIR [--seconds S] [--repeat R] [--pin CPU] [--show K]\n"
 	        "                    [--threads N] [--clock wall|cpu] [--sides LIST] [--no-references]\n"
 	        "                    [--explain N] [--cache-mib N] [--trials-on-stdin]\n"
+	        "                    [--first-round-only]\n"
 	        "  --seconds S  minimum time per side and trial (default 3)\n"
 	        "  --repeat R   number of trials (default 1); the summary gives medians\n"
 	        "  --pin CPU    pin the process to one CPU (default: not pinned)\n"
@@ -1057,7 +1063,8 @@ static void usage(void)
 	        "  --explain N  libchain explain mode, up to N attempts per verification, on the\n"
 	        "               libchain and bulk sides (default 0: off)\n"
 	        "  --cache-mib N  bound of the bulk side's caches (default: libchain's, 256 MiB)\n"
-	        "  --trials-on-stdin  each trial waits for a line on stdin; its end ends them\n");
+	        "  --trials-on-stdin  each trial waits for a line on stdin; its end ends them\n"
+	        "  --first-round-only  time one bulk round in this fresh process, then exit\n");
 	exit(2);
 }
 
@@ -1072,7 +1079,7 @@ int main(int argc, char **argv)
 	double seconds = 3.0;
 	long repeat = 1, show = 10, pin = -1, threads = 1, explain = 0;
 	bool side_on[4] = {true, true, true, true}; /* enum order: libchain gnutls openssl bulk */
-	bool references = true, cpu_clock = false, trials_on_stdin = false;
+	bool references = true, cpu_clock = false, trials_on_stdin = false, first_round_only = false;
 
 	for (int i = 1; i < argc; i++) {
 		const char *a = argv[i];
@@ -1129,6 +1136,8 @@ int main(int argc, char **argv)
 			if (*end || mib < 1 || mib > 65536)
 				usage();
 			cache_bytes = (size_t)mib << 20;
+		} else if (!strcmp(a, "--first-round-only")) {
+			first_round_only = true;
 		} else if (!strcmp(a, "--trials-on-stdin")) {
 			trials_on_stdin = true;
 		} else if (a[0] == '-' || dir) {
@@ -1229,6 +1238,19 @@ int main(int argc, char **argv)
 	if (n_own_time)
 		printf("  own times    %zu chains are verified at the time in their fifth column\n",
 		       n_own_time);
+
+	/* --first-round-only: one round of the bulk engine in memory that nothing
+	 * has used yet, as a fresh process (a scan) meets it; then exit (the
+	 * process's memory goes with it). */
+	if (first_round_only) {
+		size_t acc;
+		double t = round_batch(store, &c, NULL, 1, &acc);
+		printf("  bulk engine, first round in this process  %9.0f chains/s  %7.2f us/chain  "
+		       "(%zu accepted)\n",
+		       (double)c.n / t, t / (double)c.n * 1e6, acc);
+		fflush(stdout);
+		exit(0);
+	}
 
 	/* Untimed pass: verdicts, reasons, agreement. */
 	enum { WHY = 2048 };
