@@ -67,17 +67,6 @@ chain_reason chain__primary_reason(const chain__problems *ps)
 	return ps->n ? ps->v[0].reason : CHAIN_REASON_OK;
 }
 
-static chain_result *result_alloc(int64_t now)
-{
-	chain_result *r = calloc(1, sizeof(*r));
-	if (r) {
-		r->time = now;
-		r->error_index = -1;
-		r->block_bytes = sizeof(*r);
-	}
-	return r;
-}
-
 static chain__span span_of(const chain__cert *c, chain__slice s)
 {
 	return (chain__span){(size_t)(s.p - c->der), s.len};
@@ -107,7 +96,8 @@ static int take_der(chain__result_cert *rc, chain__cert *cert, const unsigned ch
 	return CHAIN_OK;
 }
 
-int chain__result_cert_keep(chain__result_cert *rc, const chain__node *node)
+/* Everything of @node's certificate a result keeps but its DER. */
+static void cert_fields(chain__result_cert *rc, const chain__node *node)
 {
 	chain__cert *c = node->cert;
 	rc->der_len = c->der_len;
@@ -119,39 +109,78 @@ int chain__result_cert_keep(chain__result_cert *rc, const chain__node *node)
 	rc->not_after = c->not_after;
 	rc->source = node->source;
 	rc->input_index = node->source == CHAIN_SOURCE_SERVED ? node->input_index : -1;
-	return take_der(rc, c, c->der);
 }
 
+int chain__result_cert_keep(chain__result_cert *rc, const chain__node *node)
+{
+	cert_fields(rc, node);
+	return take_der(rc, node->cert, node->cert->der);
+}
+
+static size_t room(size_t bytes);
+static size_t text_room(const char *s);
+static char *put_text(char **w, const char *s);
+
+/* Whether a result refers to @node's certificate instead of copying its DER
+ * (take_der()'s rule). */
+static bool refers(const chain__node *node)
+{
+	return node->source != CHAIN_SOURCE_SERVED && node->cert;
+}
+
+/* The result of a verification in ONE allocation, as copy_result() packs
+ * a copy: the result, its certificates (the served ones' DER copied in),
+ * its problems and their messages. A unique chain's result is made and
+ * freed once per row of a scan; its half-dozen blocks, freed a batch at a
+ * time among the cache's long-lived entries, were a measured share of
+ * malloc's work there. */
 int chain__result_from_path(chain_result **out, const chain__path *path,
                             const chain__problems *ps, int64_t now)
 {
-	chain_result *r = result_alloc(now);
-	if (!r)
-		return CHAIN_ENOMEM;
 	size_t n_certs = path ? path->len : 0;
-	r->certs = n_certs ? calloc(n_certs, sizeof(*r->certs)) : NULL;
-	r->problems = ps->n ? calloc(ps->n, sizeof(*r->problems)) : NULL;
-	if ((n_certs && !r->certs) || (ps->n && !r->problems)) {
-		chain_result_free(r);
+	size_t bytes = room(sizeof(chain_result)) + room(n_certs * sizeof(chain__result_cert)) +
+	               room(ps->n * sizeof(chain__result_problem));
+	for (size_t i = 0; i < n_certs; i++)
+		if (!refers(&path->nodes[i]))
+			bytes += path->nodes[i].cert->der_len;
+	for (size_t i = 0; i < ps->n; i++)
+		bytes += text_room(ps->v[i].message);
+	char *block = malloc(bytes);
+	if (!block)
 		return CHAIN_ENOMEM;
+	chain_result *r = (chain_result *)block;
+	char *w = block + room(sizeof(*r));
+	*r = (chain_result){.time = now, .error_index = -1, .block_bytes = bytes};
+	if (n_certs) {
+		r->certs = (chain__result_cert *)w;
+		w += room(n_certs * sizeof(*r->certs));
+	}
+	if (ps->n) {
+		r->problems = (chain__result_problem *)w;
+		w += room(ps->n * sizeof(*r->problems));
 	}
 	for (size_t i = 0; i < n_certs; i++) {
-		if (chain__result_cert_keep(&r->certs[i], &path->nodes[i]) < 0) {
-			chain_result_free(r);
-			return CHAIN_ENOMEM;
+		const chain__node *node = &path->nodes[i];
+		chain__result_cert *rc = &r->certs[i];
+		*rc = (chain__result_cert){0};
+		cert_fields(rc, node);
+		if (refers(node)) {
+			rc->cert = chain__cert_ref(node->cert);
+			rc->der = node->cert->der;
+		} else {
+			rc->der = memcpy(w, node->cert->der, rc->der_len);
+			w += rc->der_len;
 		}
 		r->n_certs++;
 	}
 	for (size_t i = 0; i < ps->n; i++) {
 		chain__result_problem *p = &r->problems[i];
 		int d = ps->v[i].depth;
+		*p = (chain__result_problem){0};
 		p->reason = ps->v[i].reason;
 		p->depth = d;
 		p->input_index = (d >= 0 && (size_t)d < r->n_certs) ? r->certs[d].input_index : -1;
-		if (!(p->message = strdup(ps->v[i].message))) {
-			chain_result_free(r);
-			return CHAIN_ENOMEM;
-		}
+		p->message = put_text(&w, ps->v[i].message);
 		r->n_problems++;
 	}
 	r->anchored = path && path->end == CHAIN__END_ANCHOR;
