@@ -164,7 +164,7 @@ bool chain__oid_text(chain__slice oid, char *out, size_t cap)
 	uint64_t arc = 0;
 	bool first = true;
 
-	if (oid.len == 0 || (oid.p[oid.len - 1] & 0x80) || cap == 0)
+	if (oid.len == 0 || (oid.p[oid.len - 1] & 0x80))
 		return false;
 	for (size_t i = 0; i < oid.len; i++) {
 		if (arc == 0 && oid.p[i] == 0x80)

@@ -77,25 +77,6 @@ static chain__slice slice_of(const chain__result_cert *rc, chain__span s)
 	return (chain__slice){rc->der + s.off, s.len};
 }
 
-/* The certificate's DER for the result: a reference for store and pool
- * certificates, a copy of @der for served ones (none when @der is NULL). */
-static int take_der(chain__result_cert *rc, chain__cert *cert, const unsigned char *der)
-{
-	if (rc->source != CHAIN_SOURCE_SERVED && cert) {
-		rc->cert = chain__cert_ref(cert);
-		rc->der = cert->der;
-		return CHAIN_OK;
-	}
-	if (!der)
-		return CHAIN_OK;
-	unsigned char *copy = malloc(rc->der_len);
-	if (!copy)
-		return CHAIN_ENOMEM;
-	memcpy(copy, der, rc->der_len);
-	rc->der = copy;
-	return CHAIN_OK;
-}
-
 /* Everything of @node's certificate a result keeps but its DER. */
 static void cert_fields(chain__result_cert *rc, const chain__node *node)
 {
@@ -111,22 +92,38 @@ static void cert_fields(chain__result_cert *rc, const chain__node *node)
 	rc->input_index = node->source == CHAIN_SOURCE_SERVED ? node->input_index : -1;
 }
 
+/* Whether a result refers to @node's certificate instead of copying its
+ * DER: store and pool certificates live as long as their set; served ones
+ * are the caller's. */
+static bool refers(const chain__node *node)
+{
+	return node->source != CHAIN_SOURCE_SERVED;
+}
+
+/* @rc's DER as a reference to @node's certificate (refers()). */
+static void refer(chain__result_cert *rc, const chain__node *node)
+{
+	rc->cert = chain__cert_ref(node->cert);
+	rc->der = node->cert->der;
+}
+
 int chain__result_cert_keep(chain__result_cert *rc, const chain__node *node)
 {
 	cert_fields(rc, node);
-	return take_der(rc, node->cert, node->cert->der);
+	if (refers(node)) {
+		refer(rc, node);
+		return CHAIN_OK;
+	}
+	unsigned char *copy = malloc(rc->der_len);
+	if (!copy)
+		return CHAIN_ENOMEM;
+	rc->der = memcpy(copy, node->cert->der, rc->der_len);
+	return CHAIN_OK;
 }
 
 static size_t room(size_t bytes);
 static size_t text_room(const char *s);
 static char *put_text(char **w, const char *s);
-
-/* Whether a result refers to @node's certificate instead of copying its DER
- * (take_der()'s rule). */
-static bool refers(const chain__node *node)
-{
-	return node->source != CHAIN_SOURCE_SERVED && node->cert;
-}
 
 /* The result of a verification in ONE allocation, as copy_result() packs
  * a copy: the result, its certificates (the served ones' DER copied in),
@@ -165,8 +162,7 @@ int chain__result_from_path(chain_result **out, const chain__path *path,
 		*rc = (chain__result_cert){0};
 		cert_fields(rc, node);
 		if (refers(node)) {
-			rc->cert = chain__cert_ref(node->cert);
-			rc->der = node->cert->der;
+			refer(rc, node);
 		} else {
 			rc->der = memcpy(w, node->cert->der, rc->der_len);
 			w += rc->der_len;

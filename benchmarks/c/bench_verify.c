@@ -992,13 +992,13 @@ static double round_libchain(const chain_store *store, const corpus *c, size_t *
 	return t1 - t0;
 }
 
+/* --cache-mib: the bound of the bulk side's caches (0: libchain's default). */
+static size_t cache_bytes;
+
 /* The bulk engine: one chain_batch over the corpus on @threads threads. With
  * @cache NULL a fresh cache is made for the round (so every leaf edge is
  * computed: unique chains, only intermediates and roots repeat); with a
  * cache, it is reused (rows already seen). */
-/* --cache-mib: the bound of the bulk side's caches (0: libchain's default). */
-static size_t cache_bytes;
-
 static double round_batch(const chain_store *store, const corpus *c, chain_cache *cache,
                           unsigned int threads, size_t *accepted)
 {
