@@ -115,7 +115,7 @@ typedef struct {
 } CacheObject;
 int chainval_exec_cache(PyObject *m);
 
-/* _interrupt.c: run @fn(@arg) on a thread of its own while this thread
+/* _interrupt.c: run @fn(@arg) on a worker thread (kept for later calls) while this thread
  * (holding the GIL on entry and on return) runs Python's signal handlers
  * every 50 ms; when one raises, @cancel(@cancel_arg) is called and, once @fn
  * has returned, -1 is returned with the exception set. 0 otherwise. @fn must

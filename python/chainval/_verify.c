@@ -228,9 +228,9 @@ static int thread_count(PyObject *threads, unsigned int *out)
 	return 0;
 }
 
-/* From this many items verify_many runs its batch on a thread of its own, so
+/* From this many items verify_many runs its batch on a worker thread, so
  * that Ctrl-C stops it between chains (_interrupt.c); a smaller batch ends
- * sooner than a thread starts. */
+ * sooner than the hand-over to a worker and back. */
 #define INTERRUPTIBLE_ITEMS 64
 
 typedef struct {

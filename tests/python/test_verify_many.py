@@ -237,3 +237,69 @@ def test_ctrl_c_stops_a_long_verify_many(world, store):
     assert elapsed < 3.0, elapsed
     assert chainval.verify(world.ok_chain, store=store, policy=policy).ok
     assert len(chainval.verify_many(chains[:100], store=store, policy=policy, cache=None)) == 100
+
+
+def _workers() -> set[str]:
+    """The ids of this process's threads named chainval-worker."""
+    import os
+    found = set()
+    for tid in os.listdir("/proc/self/task"):
+        try:
+            with open(f"/proc/self/task/{tid}/comm") as f:
+                if f.read().strip() == "chainval-worker":
+                    found.add(tid)
+        except OSError:
+            pass  # a thread that ended meanwhile
+    return found
+
+
+@pytest.mark.skipif(not __import__("os").path.isdir("/proc/self/task"), reason="needs /proc")
+def test_calls_reuse_their_worker_thread(world, store):
+    """verify_many (and each batch of a scan) runs on a worker thread so that
+    Ctrl-C can stop it. A thread started and joined per call gave every batch
+    a fresh malloc thread cache and arena state; the worker now waits for the
+    next call: after a call it is there, and later calls start no other."""
+    policy = chainval.Policy(hostname="www.example.com", at=T)
+    chains = [world.ok_chain] * 100  # at least _verify.c's INTERRUPTIBLE_ITEMS
+    assert all(r.ok for r in chainval.verify_many(chains, store=store, policy=policy, threads=1))
+    waiting = _workers()
+    assert waiting, "no worker left waiting after the call"
+    for _ in range(30):
+        chainval.verify_many(chains, store=store, policy=policy, threads=1)
+    assert _workers() == waiting
+
+
+def test_verify_many_in_a_child_after_fork(tmp_path, world):
+    """A forked child has none of its parent's threads, the waiting workers
+    included: its calls start workers of their own instead of handing the
+    call to a thread that does not exist there (which would wait for ever)."""
+    import os
+    import subprocess
+    import sys
+
+    script = tmp_path / "fork_worker.py"
+    script.write_text(f"""
+import os, sys, time
+import chainval
+store = chainval.TrustStore()
+store.add_der({world.root.der!r})
+chain = [{world.leaf.der!r}, {world.inter.der!r}]
+policy = chainval.Policy(hostname="www.example.com", at={T})
+assert chainval.verify_many([chain] * 100, store=store, policy=policy, threads=1)[0].ok
+pid = os.fork()
+if pid == 0:
+    rs = chainval.verify_many([chain] * 100, store=store, policy=policy, threads=1)
+    os._exit(0 if all(r.ok for r in rs) else 3)
+for _ in range(1000):  # 20 s
+    done, status = os.waitpid(pid, os.WNOHANG)
+    if done:
+        sys.exit(os.waitstatus_to_exitcode(status))
+    time.sleep(0.02)
+os.kill(pid, 9)
+os.waitpid(pid, 0)
+print("the child hung")
+sys.exit(4)
+""")
+    out = subprocess.run([sys.executable, "-W", "ignore::DeprecationWarning", str(script)],
+                         capture_output=True, text=True, timeout=120, env=dict(os.environ))
+    assert out.returncode == 0, out.stdout + out.stderr
