@@ -276,6 +276,7 @@ int chain__cert_parse_with(chain__cert **out, const unsigned char *der, size_t l
 	if (!(c = calloc(1, sizeof(*c))))
 		return CHAIN_ENOMEM;
 	atomic_init(&c->refs, 1);
+	atomic_init(&c->subject_text, NULL);
 	c->path_len = -1;
 	pthread_mutex_init(&c->key_lock, NULL);
 	if (!(c->der = malloc(len))) {
@@ -316,10 +317,27 @@ chain__cert *chain__cert_ref(chain__cert *cert)
 	return cert;
 }
 
+const char *chain__cert_subject_text(chain__cert *cert)
+{
+	char *text = atomic_load_explicit(&cert->subject_text, memory_order_acquire);
+	if (text)
+		return text;
+	if (!(text = chain__dn_string(cert->parts.subject)))
+		return NULL;
+	/* Two threads may format it at once: the first to store wins. */
+	char *none = NULL;
+	if (atomic_compare_exchange_strong_explicit(&cert->subject_text, &none, text,
+	                                            memory_order_acq_rel, memory_order_acquire))
+		return text;
+	free(text);
+	return none;
+}
+
 void chain__cert_unref(chain__cert *c)
 {
 	if (!c || atomic_fetch_sub_explicit(&c->refs, 1, memory_order_acq_rel) != 1)
 		return;
+	free(atomic_load_explicit(&c->subject_text, memory_order_relaxed));
 	clear_fields(c);
 	gnutls_x509_crt_deinit(c->crt);
 	if (c->pubkey)

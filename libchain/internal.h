@@ -130,7 +130,8 @@ extern const chain__known_ext chain__known_extensions[CHAIN__EXT_COUNT];
  * time so the hot loop never calls a GnuTLS getter. Most certificates are
  * read by libchain's own reader (x509.c); the rest by GnuTLS (cert.c), into
  * the same fields. Immutable after chain__cert_parse() except for the
- * GnuTLS objects made on first use (crt, pubkey), which key_lock guards;
+ * GnuTLS objects made on first use (crt, pubkey), which key_lock guards,
+ * and the subject's text, set once atomically (chain__cert_subject_text());
  * reference-counted so threads and results share it. */
 typedef struct chain__cert {
 	atomic_uint refs;
@@ -172,6 +173,10 @@ typedef struct chain__cert {
 	gnutls_pubkey_t pubkey; /* imported on first use as an issuer */
 	bool crt_err, pubkey_err;
 	bool own_reader; /* read by x509.c, not by GnuTLS */
+	/* Kept by a chain_cache (set before it is shared): results refer to it
+	 * as to store and pool certificates instead of copying its DER. */
+	bool cached;
+	_Atomic(char *) subject_text; /* chain__cert_subject_text(), or NULL */
 } chain__cert;
 
 /* Parse @der (copied). On CHAIN_EPARSE, *why (if not NULL) is set to a static
@@ -185,6 +190,12 @@ int chain__cert_parse_with(chain__cert **out, const unsigned char *der, size_t l
                            const unsigned char *sha256, const char **why, bool own_reader);
 chain__cert *chain__cert_ref(chain__cert *cert);
 void chain__cert_unref(chain__cert *cert);
+/* The subject as RFC 4514 text (chain__dn_string), formatted on the first
+ * call and kept with the certificate: every result that reaches a store,
+ * pool or cached certificate names it, once per row of a scan. NULL when
+ * the name has no text form or memory ran out (not kept: a later call
+ * tries again). Owned by @cert; thread-safe. */
+const char *chain__cert_subject_text(chain__cert *cert);
 /* The issuer's public key, imported once; NULL if it cannot be imported. */
 gnutls_pubkey_t chain__cert_pubkey(chain__cert *cert);
 /* The GnuTLS certificate object, imported on first use (for what libchain
@@ -551,19 +562,26 @@ typedef struct {
  * results report. A served certificate's DER is copied, not the parsed
  * certificate (whose GnuTLS object costs ~25 KB: a batch of results must
  * stay light); store and pool certificates live as long as their set
- * anyway, so the result takes a reference and borrows their DER. A verdict
- * cache template (der NULL, cert NULL) keeps served certificates' fields
- * but not their DER, which the row that hits it supplies again. */
+ * anyway, and so do served ones a chain_cache keeps (chain__cert.cached),
+ * so the result takes a reference and borrows their DER, and their subject
+ * text once formatted (chain__cert_subject_text()). A verdict cache
+ * template (der NULL, cert NULL) keeps served certificates' fields but not
+ * their DER, which the row that hits it supplies again. */
+enum { CHAIN__BORROWED_SUBJECT = 1, CHAIN__BORROWED_ISSUER = 2 };
 typedef struct {
 	const unsigned char *der; /* own copy when cert is NULL */
 	size_t der_len;
-	chain__cert *cert;        /* store and pool certificates: a reference */
+	chain__cert *cert;        /* store, pool and cached certificates: a reference */
 	chain__span subject, issuer, serial;
 	unsigned char sha256[CHAIN__SHA256_LEN];
 	int64_t not_before, not_after;
 	chain_source source;
 	int input_index;
 	char *subject_str, *issuer_str, *serial_str; /* formatted on first use */
+	/* CHAIN__BORROWED_*: that text is a certificate's subject_text (of
+	 * cert, or of the next path certificate's, which the same result
+	 * holds), not the result's to free. */
+	unsigned char borrowed;
 	char fingerprint[2 * CHAIN__SHA256_LEN + 1]; /* "" until first use */
 } chain__result_cert;
 

@@ -93,11 +93,12 @@ static void cert_fields(chain__result_cert *rc, const chain__node *node)
 }
 
 /* Whether a result refers to @node's certificate instead of copying its
- * DER: store and pool certificates live as long as their set; served ones
- * are the caller's. */
+ * DER: store and pool certificates live as long as their set, and served
+ * ones a cache keeps are shared anyway (an intermediate that a scan's rows
+ * serve again and again); other served ones are the caller's. */
 static bool refers(const chain__node *node)
 {
-	return node->source != CHAIN_SOURCE_SERVED;
+	return node->source != CHAIN_SOURCE_SERVED || node->cert->cached;
 }
 
 /* @rc's DER as a reference to @node's certificate (refers()). */
@@ -302,6 +303,7 @@ static int copy_result(chain_result **out, const chain_result *src, const unsign
 		chain__result_cert *d = &r->certs[i];
 		*d = *s;
 		d->der = NULL;
+		d->borrowed = 0; /* its text is copied into the block */
 		d->subject_str = put_text(&w, s->subject_str);
 		d->issuer_str = put_text(&w, s->issuer_str);
 		d->serial_str = put_text(&w, s->serial_str);
@@ -369,8 +371,11 @@ size_t chain__result_footprint(const chain_result *r)
 		const chain__result_cert *c = &r->certs[i];
 		if (!c->cert)
 			bytes += own_bytes(r, c->der, c->der_len);
-		bytes += own_bytes(r, c->subject_str, text_room(c->subject_str)) +
-		         own_bytes(r, c->issuer_str, text_room(c->issuer_str)) +
+		if (!(c->borrowed & CHAIN__BORROWED_SUBJECT))
+			bytes += own_bytes(r, c->subject_str, text_room(c->subject_str));
+		if (!(c->borrowed & CHAIN__BORROWED_ISSUER))
+			bytes += own_bytes(r, c->issuer_str, text_room(c->issuer_str));
+		bytes +=
 		         own_bytes(r, c->serial_str, text_room(c->serial_str));
 	}
 	for (size_t i = 0; i < r->n_problems; i++)
@@ -391,8 +396,10 @@ void chain__result_cert_release(const chain_result *owner, chain__result_cert *c
 		chain__cert_unref(c->cert);
 	else
 		free_part(owner, c->der);
-	free_part(owner, c->subject_str);
-	free_part(owner, c->issuer_str);
+	if (!(c->borrowed & CHAIN__BORROWED_SUBJECT))
+		free_part(owner, c->subject_str);
+	if (!(c->borrowed & CHAIN__BORROWED_ISSUER))
+		free_part(owner, c->issuer_str);
 	free_part(owner, c->serial_str);
 }
 
@@ -520,14 +527,48 @@ static const char *lazy(chain__result_cert *c, char **slot, chain__span span,
 	return c ? *slot : NULL;
 }
 
+/* @c's text *@slot as @from's subject text (@from a certificate the same
+ * result holds), when it has one. */
+static bool borrow(chain__result_cert *c, char **slot, unsigned char bit, chain__cert *from)
+{
+	const char *text = chain__cert_subject_text(from);
+	if (!text)
+		return false;
+	*slot = (char *)text;
+	c->borrowed |= bit;
+	return true;
+}
+
 const char *chain__result_cert_subject(chain__result_cert *c)
 {
+	if (c && !c->subject_str && c->cert &&
+	    borrow(c, &c->subject_str, CHAIN__BORROWED_SUBJECT, c->cert))
+		return c->subject_str;
 	return c ? lazy(c, &c->subject_str, c->subject, chain__dn_string) : NULL;
+}
+
+/* @c's issuer; @next, the path certificate after it (or NULL), names the
+ * same name as its subject when it issued @c: its text is the same. */
+static const char *cert_issuer(chain__result_cert *c, chain__result_cert *next)
+{
+	if (!c)
+		return NULL;
+	if (!c->issuer_str) {
+		chain__cert *from = c->cert && c->cert->self_issued ? c->cert
+		                    : next && next->cert && c->der &&
+		                              chain__same_slice(slice_of(c, c->issuer),
+		                                                slice_of(next, next->subject))
+		                        ? next->cert
+		                        : NULL;
+		if (from && borrow(c, &c->issuer_str, CHAIN__BORROWED_ISSUER, from))
+			return c->issuer_str;
+	}
+	return lazy(c, &c->issuer_str, c->issuer, chain__dn_string);
 }
 
 const char *chain__result_cert_issuer(chain__result_cert *c)
 {
-	return c ? lazy(c, &c->issuer_str, c->issuer, chain__dn_string) : NULL;
+	return cert_issuer(c, NULL);
 }
 
 const char *chain__result_cert_fingerprint(chain__result_cert *c)
@@ -544,7 +585,7 @@ const char *chain_result_cert_subject(const chain_result *r, size_t i)
 
 const char *chain_result_cert_issuer(const chain_result *r, size_t i)
 {
-	return chain__result_cert_issuer(cert_at(r, i));
+	return cert_issuer(cert_at(r, i), cert_at(r, i + 1));
 }
 
 const char *chain_result_cert_serial(const chain_result *r, size_t i)

@@ -143,8 +143,10 @@ static int parse_one(chain__cert **out, const unsigned char *der, size_t len,
 	if (cache && !leaf && (*out = chain__cache_get_cert(cache, sha)))
 		return CHAIN_OK;
 	int ret = chain__cert_parse_with(out, der, len, sha, why, true);
-	if (ret == CHAIN_OK && cache && !leaf && (*out)->bc_ca)
+	if (ret == CHAIN_OK && cache && !leaf && (*out)->bc_ca) {
+		(*out)->cached = true; /* before another thread can see it */
 		chain__cache_put_cert(cache, *out);
+	}
 	return ret;
 }
 

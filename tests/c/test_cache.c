@@ -252,6 +252,62 @@ static void test_results_outlive(const row *a)
 	chain_result_free(second);
 }
 
+/* A result's names of shared certificates (the store's anchor, an
+ * intermediate the cache keeps) are formatted once per certificate, not
+ * once per result: a scan names the anchor and the leaf's issuer on every
+ * row. Two rows of one chain (two host names: no verdict hit) give the
+ * same text at the same address; the leaf's issuer is its issuer's
+ * subject; and the results outlive the cache and the store. */
+static void test_names_formatted_once(const row *a)
+{
+	chain_store *store = NULL;
+	chain_cache *own = NULL;
+	chain_result *res[2] = {NULL, NULL};
+	chain_store_new(&store);
+	load_file(store, "pki/root-a.pem", 1);
+	chain_cache_new(&own, 0);
+	for (int i = 0; i < 2; i++) {
+		chain_policy *p = NULL;
+		chain_batch *b = NULL;
+		chain_policy_new(&p);
+		chain_policy_set_time(p, T_2030);
+		chain_policy_set_hostname(p, i ? "example.com" : "www.example.com");
+		chain_batch_new(&b);
+		chain_batch_set_cache(b, own);
+		chain_batch_add(b, (const unsigned char *const *)a->chain.ders, a->chain.lens,
+		                a->chain.n, p);
+		chain_batch_run(b, store, NULL, 1);
+		res[i] = chain_batch_take_result(b, 0);
+		chain_batch_free(b);
+		chain_policy_free(p);
+	}
+	size_t n = chain_result_cert_count(res[1]);
+	CHECK(n == 3 && chain_cache_stat(own, CHAIN_CACHE_VERDICT_HITS) == 0 &&
+	              chain_result_cert_source(res[1], 1) == CHAIN_SOURCE_SERVED,
+	      "two rows of one served chain, verified apart");
+	const char *anchor0 = chain_result_cert_subject(res[0], n - 1);
+	const char *anchor1 = chain_result_cert_subject(res[1], n - 1);
+	CHECK(anchor0 && anchor0 == anchor1, "the anchor's subject text is formatted once: %s",
+	      anchor1 ? anchor1 : "(null)");
+	const char *issuer = chain_result_cert_issuer(res[1], 0);
+	const char *inter = chain_result_cert_subject(res[1], 1);
+	CHECK(issuer && inter && issuer == inter && issuer == chain_result_cert_issuer(res[0], 0),
+	      "the leaf's issuer is the cached intermediate's subject, formatted once: %s",
+	      issuer ? issuer : "(null)");
+	CHECK(strcmp(chain_result_cert_issuer(res[1], 1), anchor1) == 0 &&
+	              strcmp(chain_result_cert_issuer(res[1], 2), anchor1) == 0,
+	      "the intermediate's and the self-issued anchor's issuer is the anchor's subject");
+	chain_cache_free(own);
+	chain_store_free(store);
+	size_t len = 0;
+	CHECK(strcmp(chain_result_cert_subject(res[0], 1), inter) == 0 &&
+	              chain_result_cert_der(res[0], 1, &len) && len == a->chain.lens[1] &&
+	              memcmp(chain_result_cert_der(res[0], 1, &len), a->chain.ders[1], len) == 0,
+	      "the results outlive the cache and the store, the served intermediate's DER too");
+	chain_result_free(res[0]);
+	chain_result_free(res[1]);
+}
+
 /* chain_verify_cached(): one call at a time through a cache gives
  * chain_verify()'s results, and the second time answers from verdicts. */
 static void test_verify_cached(const chain_store *store, const chain_pool *pool, row *rows,
@@ -318,6 +374,7 @@ int main(int argc, char **argv)
 	test_lean_then_whole(store, &rows[0]);
 	test_bound(store, pool, rows, 6);
 	test_results_outlive(&rows[0]);
+	test_names_formatted_once(&rows[0]);
 	test_verify_cached(store, pool, rows, 6);
 	CHECK(mismatches == 0, "every cached result equals the uncached one (%zu differ)", mismatches);
 
