@@ -456,3 +456,41 @@ def test_one_engine_is_used_by_one_thread_at_a_time(pki, paths):
     summary = json.loads(engine.summary())
     assert summary["rows"] == sum(done)  # the counters match the rows returned
     assert all("in use by another thread" in e for e in errors)
+
+
+def test_a_row_owes_nothing_to_the_row_before(pki, paths):
+    """The engine reuses its row policies from batch to batch: each row's
+    host name and time must be its own (its precertificate flag too, which
+    changes no verdict here). Records that
+    differ in each, in a batch, in the next batch each a place earlier, and
+    one at a time, give the same rows."""
+    from chainval.scan.formats.record import Record
+
+    ok, inter = pki.leaf.der, pki.inter.der
+    recs = [
+        Record("in", 1, id=1, host="www.example.com", time=T_ROW, chain=[ok, inter]),
+        Record("in", 2, id=2, chain=[ok, inter]),                      # no host, no time
+        Record("in", 3, id=3, host="other.example.com", time=T_ROW, chain=[ok, inter]),
+        Record("in", 4, id=4, chain=[ok, inter]),
+        Record("in", 5, id=5, host="www.example.com", time=T_ROW, chain=[ok, inter],
+               flags=["precertificate"]),
+        Record("in", 6, id=6, host="www.example.com", time=T_ROW, chain=[ok, inter]),
+        Record("in", 7, id=7, host="bad host!", time=T_ROW, chain=[ok, inter]),  # refused
+        Record("in", 8, id=8, time=T_ROW, chain=[ok, inter]),
+    ]
+    _, batch = _engine(pki, paths)
+    together = batch.rows(recs)
+    # The next batch's row k gets the policy of the last batch's row k:
+    # record k + 1 that of record k.
+    again = batch.rows(recs[1:] + recs[:1])
+    again = again[-1:] + again[:-1]
+    alone = [_engine(pki, paths)[1].rows([r])[0] for r in recs]
+    for a, b in [*zip(together, alone), *zip(again, alone)]:
+        if a["time"] != b["time"]:  # no time: now, read a moment apart
+            assert a["id"] in (2, 4) and abs(a["time"] - b["time"]) <= 5, (a, b)
+            a["time"] = b["time"]
+        assert a == b
+    codes = [r["code"] for r in together]
+    assert codes[0] == "ok" and codes[2] == "hostname_mismatch" and codes[3] == codes[1]
+    assert together[6]["code"] == "malformed" and "host name" in together[6]["error"]
+    assert together[7]["code"] == "ok"
