@@ -273,7 +273,7 @@ static int copy_result(chain_result **out, const chain_result *src, const unsign
 	for (size_t i = 0; i < src->n_certs; i++) {
 		const chain__result_cert *s = &src->certs[i];
 		const unsigned char *der = served_der(s, ders, lens, n);
-		if (ders && !der && !s->cert)
+		if (ders && !der && s->source == CHAIN_SOURCE_SERVED)
 			return CHAIN_ERROR; /* not the served chain the template was made from */
 		bytes += (der ? s->der_len : 0) + text_room(s->subject_str) +
 		         text_room(s->issuer_str) + text_room(s->serial_str);
@@ -375,8 +375,7 @@ size_t chain__result_footprint(const chain_result *r)
 			bytes += own_bytes(r, c->subject_str, text_room(c->subject_str));
 		if (!(c->borrowed & CHAIN__BORROWED_ISSUER))
 			bytes += own_bytes(r, c->issuer_str, text_room(c->issuer_str));
-		bytes +=
-		         own_bytes(r, c->serial_str, text_room(c->serial_str));
+		bytes += own_bytes(r, c->serial_str, text_room(c->serial_str));
 	}
 	for (size_t i = 0; i < r->n_problems; i++)
 		bytes += own_bytes(r, r->problems[i].message, text_room(r->problems[i].message));

@@ -89,6 +89,13 @@ static void register_atfork(void)
 	pthread_atfork(NULL, NULL, forget_workers);
 }
 
+static void free_worker(worker *w)
+{
+	pthread_mutex_destroy(&w->lock);
+	pthread_cond_destroy(&w->cond);
+	free(w);
+}
+
 static void *worker_main(void *p)
 {
 	worker *w = p;
@@ -104,9 +111,7 @@ static void *worker_main(void *p)
 			break;
 		run(j);
 	}
-	pthread_mutex_destroy(&w->lock);
-	pthread_cond_destroy(&w->cond);
-	free(w);
+	free_worker(w);
 	return NULL;
 }
 
@@ -136,9 +141,7 @@ static worker *take_worker(void)
 		pthread_attr_destroy(&attr);
 	}
 	if (!started) {
-		pthread_mutex_destroy(&w->lock);
-		pthread_cond_destroy(&w->cond);
-		free(w);
+		free_worker(w);
 		return NULL;
 	}
 	return w;
