@@ -458,6 +458,11 @@ static void counter_json(scan_buf *b, const scan_counter *c)
 	free(sorted);
 }
 
+uint64_t scan_engine_rows(const scan_engine *e)
+{
+	return e->rows;
+}
+
 void scan_engine_summary_json(const scan_engine *e, scan_buf *b)
 {
 	scan_buf_puts(b, "{\"rows\":");

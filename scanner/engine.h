@@ -118,6 +118,10 @@ void scan_engine_clear_cancel(scan_engine *e);
  * failing issuers and anchors with their full counts. */
 void scan_engine_summary_json(const scan_engine *e, scan_buf *out);
 
+/* The rows written so far (the summary's "rows"), for a caller that counts
+ * each batch's rows without scanning its bytes for line ends. */
+uint64_t scan_engine_rows(const scan_engine *e);
+
 #ifdef __cplusplus
 }
 #endif

@@ -13,6 +13,7 @@
  *   _Reader keeps the line count) and the offset where they end; the caller
  *   passes the rest again (start=end), with more data once nothing is taken.
  * .summary() -> str: the summary's counters as JSON.
+ * .rows: the rows written so far (a batch's count is the difference).
  *
  * _Reader(input, max_record, format, host_from='name'): the state of one input
  *   of a bulk format read in C: 'json' (jsonl and zgrab2 lines) or 'csv';
@@ -265,6 +266,14 @@ static PyObject *engine_summary(ScanEngineObject *self, PyObject *unused)
 	PyObject *out = PyUnicode_FromStringAndSize(b.data, (Py_ssize_t)b.len);
 	scan_buf_free(&b);
 	return out;
+}
+
+static PyObject *engine_rows(ScanEngineObject *self, void *unused)
+{
+	(void)unused;
+	if (self->busy)
+		return PyErr_Format(PyExc_RuntimeError, "this scan engine is in use by another thread");
+	return PyLong_FromUnsignedLongLong(scan_engine_rows(self->engine));
 }
 
 /* The work of run() and run_block(), without the GIL, on a thread of its
@@ -639,8 +648,14 @@ static PyMethodDef engine_methods[] = {
 	{NULL, NULL, 0, NULL},
 };
 
+static PyGetSetDef engine_getset[] = {
+	{"rows", (getter)engine_rows, NULL, "The rows written so far.", NULL},
+	{NULL, NULL, NULL, NULL, NULL},
+};
+
 static PyType_Slot engine_slots[] = {
 	{Py_tp_new, engine_new},
+	{Py_tp_getset, engine_getset},
 	{Py_tp_dealloc, engine_dealloc},
 	{Py_tp_methods, engine_methods},
 	{Py_tp_doc, "The C engine of chainval scan (private)."},

@@ -445,6 +445,7 @@ def test_one_engine_is_used_by_one_thread_at_a_time(pki, paths):
             for _ in range(5):
                 out, _ = engine.run_block(C._Reader(0, 16 << 20, "json"), line, True)
                 done.append(out.count(b"\n"))
+                engine.rows  # read while another thread may be running it: refused
         except RuntimeError as e:
             errors.append(str(e))
 
@@ -454,7 +455,7 @@ def test_one_engine_is_used_by_one_thread_at_a_time(pki, paths):
     for t in threads:
         t.join()
     summary = json.loads(engine.summary())
-    assert summary["rows"] == sum(done)  # the counters match the rows returned
+    assert summary["rows"] == sum(done) == engine.rows  # the counters match the rows returned
     assert all("in use by another thread" in e for e in errors)
 
 
@@ -494,3 +495,26 @@ def test_a_row_owes_nothing_to_the_row_before(pki, paths):
     assert codes[0] == "ok" and codes[2] == "hostname_mismatch" and codes[3] == codes[1]
     assert together[6]["code"] == "malformed" and "host name" in together[6]["error"]
     assert together[7]["code"] == "ok"
+
+
+def test_the_engine_counts_the_rows_it_writes(pki, paths):
+    """The scan counts each batch's rows from the engine (``rows``), not by
+    searching the rows' bytes for line ends: the count moves by the rows of
+    each call, not by records passed over (--resume), blank lines or the CSV
+    header (test_one_engine_is_used_by_one_thread_at_a_time: nor is it read
+    while another thread runs the engine)."""
+    engine, _ = _engine(pki, paths, fmt="csv", at=T_ROW)
+    assert engine.rows == 0
+    engine.csv_header()
+    reader = C._Reader(0, 16 << 20, "json")
+    reader.skip(3)
+    data = ("\n".join(dataset(pki)) + "\n").encode()
+    end, total = 0, 0
+    while end < len(data):
+        before = engine.rows
+        out, end = engine.run_block(reader, data, True, end, 5)
+        assert engine.rows - before == out.count(b"\n")
+        total += engine.rows - before
+    assert total == len(EXPECTED) - 3 == json.loads(engine.summary())["rows"]
+    out = engine.run([(0, 1, "x", None, None, (), False, "no certificates", "no_certificates")])
+    assert engine.rows == total + 1 and out.count(b"\n") == 1

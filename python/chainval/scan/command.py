@@ -363,8 +363,7 @@ def _run(args, stdout: TextIO, stderr: TextIO, inputs: list[Input], scanner: Sca
                 if args.format == "csv" and (args.output == "-" or out.rows == 0) and \
                         not resumed:
                     out.write(scanner.csv_header())
-                for k, rows, pos in source.batches(stop=lambda: intr.requested):
-                    n = rows.count(b"\n")
+                for k, rows, n, pos in source.batches(stop=lambda: intr.requested):
                     intr.begin_write()
                     try:
                         out.write(rows)

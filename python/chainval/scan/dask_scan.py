@@ -501,7 +501,8 @@ class DaskRows:
         self.futures.pop(i, None)
         return self.done[i]
 
-    def batches(self, stop: Callable[[], bool]) -> Iterator[tuple[int, bytes, int]]:
+    def batches(self, stop: Callable[[], bool]) -> Iterator[tuple[int, bytes, int, int]]:
+        """(input index, rows, number of rows, position) as LocalRows.batches."""
         pos = sum(p["size"] for p in self.parts[:self.skip_parts])
         for part in self.parts[self.skip_parts:]:
             done = self._wait(part, stop)
@@ -529,14 +530,14 @@ class DaskRows:
                     carry = data[cut:]
                     if cut:
                         self.at_boundary = False
-                        yield k, data[:cut], pos
+                        yield k, data[:cut], data.count(b"\n", 0, cut), pos
             if carry:
                 raise RunError(f"--dask: {_part_path(self.dir, part['index'], '.rows')} ends "
                                "inside a row: it was changed; start again without --resume")
             pos += part["size"]
             self._summary.merge(done["counts"])
             self.at_boundary = True
-            yield k, b"", pos  # between parts: a checkpoint may follow
+            yield k, b"", 0, pos  # between parts: a checkpoint may follow
             if stop():
                 self.stopped = True
                 return

@@ -109,6 +109,11 @@ class Scanner:
     def csv_header(self) -> bytes:
         return self._engine.csv_header()
 
+    @property
+    def rows_written(self) -> int:
+        """The rows of every run() and feed() so far."""
+        return self._engine.rows
+
     def counts(self) -> dict:
         """The summary's counters over every row so far (docs/scan.md, "Summary")."""
         return json.loads(self._engine.summary())

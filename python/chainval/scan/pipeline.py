@@ -191,8 +191,8 @@ def warn(stderr: TextIO, text: str) -> None:
 
 class LocalRows:
     """The rows of a local scan: the inputs read in a thread (:class:`_Prefetch`)
-    while this one verifies; ``batches()`` yields ``(input index, rows,
-    position)``, position being the bytes of input consumed so far."""
+    while this one verifies; ``batches()`` yields ``(input index, rows, number
+    of rows, position)``, position being the bytes of input consumed so far."""
 
     at_boundary = True  # every batch's rows are counted by counts(): any point is a checkpoint
 
@@ -208,10 +208,14 @@ class LocalRows:
     def _position(self) -> int:
         return sum(inp.position() for inp in self.inputs)
 
-    def batches(self, stop: Callable[[], bool]) -> Iterator[tuple[int, bytes, int]]:
+    def batches(self, stop: Callable[[], bool]) -> Iterator[tuple[int, bytes, int, int]]:
+        # The engine counts the rows it writes: a batch's bytes are not
+        # searched again for line ends.
+        written = self.scanner.rows_written
         for unit, pos in self._prefetch.items(stop=stop):
             for rows in self._rows.rows(unit):
-                yield unit[1], rows, pos
+                before, written = written, self.scanner.rows_written
+                yield unit[1], rows, written - before, pos
                 if stop():
                     self.stopped = True
                     return
