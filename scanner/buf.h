@@ -68,6 +68,23 @@ void scan_buf_json_string(scan_buf *b, const char *s, size_t n);
 /* A JSON string, or null when @s is NULL. */
 void scan_buf_json_cstr(scan_buf *b, const char *s);
 
+/* A JSON string of text that needs no escaping by its nature (hex
+ * fingerprints, libchain's reason codes, the scan's flags, RFC 3339 times:
+ * printable ASCII without '"' or '\\'), copied between quotes unscanned:
+ * most of a row's strings. The caller guarantees the nature
+ * (test_scan_codecs checks every reason code). */
+static inline void scan_buf_json_plain(scan_buf *b, const char *s)
+{
+	size_t n = strlen(s);
+	if (scan_buf_reserve(b, n + 2)) {
+		char *p = b->data + b->len;
+		p[0] = '"';
+		memcpy(p + 1, s, n);
+		p[n + 1] = '"';
+		b->len += n + 2;
+	}
+}
+
 /* One CSV field as Python's csv module writes it (QUOTE_MINIMAL, doubled
  * quotes): quoted when it holds a comma, a quote, CR or LF. The scanner's
  * fields never hold CR or LF (scan_buf_csv_text replaces them). */

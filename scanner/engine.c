@@ -246,12 +246,12 @@ static void write_jsonl(const scan_engine *e, const row_view *v, scan_buf *b)
 		scan_buf_puts(b, "null");
 	scan_buf_puts(b, r && chain_result_ok(r) ? ",\"ok\":true" : ",\"ok\":false");
 	scan_buf_puts(b, ",\"code\":");
-	scan_buf_json_cstr(b, v->code);
+	scan_buf_json_plain(b, v->code);
 	scan_buf_puts(b, ",\"reasons\":[");
 	size_t problems = r ? chain_result_problem_count(r) : 0;
 	for (size_t i = 0; i < problems; i++) {
 		scan_buf_puts(b, i ? ",{\"code\":" : "{\"code\":");
-		scan_buf_json_cstr(b, chain_reason_str(chain_result_problem_reason(r, i)));
+		scan_buf_json_plain(b, chain_reason_str(chain_result_problem_reason(r, i)));
 		scan_buf_puts(b, ",\"depth\":");
 		scan_buf_int(b, chain_result_problem_depth(r, i));
 		scan_buf_puts(b, ",\"message\":");
@@ -263,7 +263,7 @@ static void write_jsonl(const scan_engine *e, const row_view *v, scan_buf *b)
 	for (size_t i = 0; i < certs; i++) {
 		if (i)
 			scan_buf_putc(b, ',');
-		scan_buf_json_cstr(b, chain_result_cert_fingerprint(r, i));
+		scan_buf_json_plain(b, chain_result_cert_fingerprint(r, i));
 	}
 	scan_buf_puts(b, "],\"anchor\":");
 	scan_buf_json_cstr(b, v->anchor);
@@ -272,7 +272,7 @@ static void write_jsonl(const scan_engine *e, const row_view *v, scan_buf *b)
 	scan_buf_puts(b, ",\"not_after\":");
 	char when[21];
 	if (certs && scan_rfc3339(chain_result_cert_not_after(r, 0), when))
-		scan_buf_json_cstr(b, when);
+		scan_buf_json_plain(b, when);
 	else
 		scan_buf_puts(b, "null");
 	scan_buf_puts(b, ",\"stores\":{");
@@ -282,7 +282,7 @@ static void write_jsonl(const scan_engine *e, const row_view *v, scan_buf *b)
 		scan_buf_json_cstr(b, e->cfg.store_names[k]);
 		bool ok = v->results && chain_result_ok(v->results[k]);
 		scan_buf_puts(b, ok ? ":{\"ok\":true,\"code\":" : ":{\"ok\":false,\"code\":");
-		scan_buf_json_cstr(b, code_of(v, k));
+		scan_buf_json_plain(b, code_of(v, k));
 		scan_buf_puts(b, ",\"anchor\":");
 		scan_buf_json_cstr(b, v->results ? anchor_of(v->results[k]) : NULL);
 		scan_buf_putc(b, '}');
@@ -291,7 +291,7 @@ static void write_jsonl(const scan_engine *e, const row_view *v, scan_buf *b)
 	for (size_t i = 0; i < v->nflags; i++) {
 		if (i)
 			scan_buf_putc(b, ',');
-		scan_buf_json_cstr(b, v->flags[i]);
+		scan_buf_json_plain(b, v->flags[i]);
 	}
 	scan_buf_puts(b, "],\"error\":");
 	scan_buf_json_cstr(b, error_of(v));

