@@ -252,11 +252,20 @@ static PyObject *engine_take_interrupt(ScanEngineObject *self, PyObject *unused)
 	return PyBool_FromLong(was);
 }
 
+/* Whether another thread is running the engine (RuntimeError set): its
+ * state is not to be read or run meanwhile. */
+static bool engine_in_use(ScanEngineObject *self)
+{
+	if (self->busy)
+		PyErr_SetString(PyExc_RuntimeError, "this scan engine is in use by another thread");
+	return self->busy;
+}
+
 static PyObject *engine_summary(ScanEngineObject *self, PyObject *unused)
 {
 	(void)unused;
-	if (self->busy)
-		return PyErr_Format(PyExc_RuntimeError, "this scan engine is in use by another thread");
+	if (engine_in_use(self))
+		return NULL;
 	scan_buf b = {0};
 	scan_engine_summary_json(self->engine, &b);
 	if (b.failed) {
@@ -271,8 +280,8 @@ static PyObject *engine_summary(ScanEngineObject *self, PyObject *unused)
 static PyObject *engine_rows(ScanEngineObject *self, void *unused)
 {
 	(void)unused;
-	if (self->busy)
-		return PyErr_Format(PyExc_RuntimeError, "this scan engine is in use by another thread");
+	if (engine_in_use(self))
+		return NULL;
 	return PyLong_FromUnsignedLongLong(scan_engine_rows(self->engine));
 }
 
@@ -302,10 +311,8 @@ static void cancel_job(void *arg)
 static int run_interruptible(chainval_state *st, scan_job *j)
 {
 	ScanEngineObject *self = j->self;
-	if (self->busy) {
-		PyErr_SetString(PyExc_RuntimeError, "this scan engine is in use by another thread");
+	if (engine_in_use(self))
 		return -1;
-	}
 	self->busy = true;
 	scan_engine_clear_cancel(self->engine); /* a run canceled before is over */
 	int r = chainval_run_interruptible(run_job, j, cancel_job, j);
@@ -498,13 +505,21 @@ static void reader_dealloc(ReaderObject *self)
 	Py_DECREF(tp);
 }
 
+/* Whether a run_block() on another thread is reading with it (RuntimeError set). */
+static bool reader_in_use(ReaderObject *self)
+{
+	if (self->busy)
+		PyErr_SetString(PyExc_RuntimeError, "this reader is in use by another thread");
+	return self->busy;
+}
+
 static PyObject *reader_skip(ReaderObject *self, PyObject *arg)
 {
 	unsigned long long n = PyLong_AsUnsignedLongLong(arg);
 	if (n == (unsigned long long)-1 && PyErr_Occurred())
 		return NULL;
-	if (self->busy)
-		return PyErr_Format(PyExc_RuntimeError, "this reader is in use by another thread");
+	if (reader_in_use(self))
+		return NULL;
 	if (self->json)
 		scan_json_skip(self->json, n);
 	else
@@ -605,8 +620,8 @@ static PyObject *engine_run_block(ScanEngineObject *self, PyObject *const *args,
 	if (is_reader <= 0)
 		return is_reader < 0 ? NULL : PyErr_Format(PyExc_TypeError, "reader must be a _Reader");
 	ReaderObject *reader = (ReaderObject *)args[0];
-	if (reader->busy)
-		return PyErr_Format(PyExc_RuntimeError, "this reader is in use by another thread");
+	if (reader_in_use(reader))
+		return NULL;
 	int final = PyObject_IsTrue(args[2]);
 	if (final < 0)
 		return NULL;
