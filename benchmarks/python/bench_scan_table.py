@@ -26,7 +26,9 @@ time (user + sys) and wall clock come from os.wait4 on that child alone, so
 they include the whole process: interpreter start, imports, loading the trust
 store, the reading thread, the engine. Its peak RSS comes from /usr/bin/time
 as its parent (ru_maxrss survives fork and exec: a child of this process
-would report this process's RSS when larger). On a shared machine,
+would report this process's RSS when larger). Each scan's input is read
+once just before it (not timed), so that it reads from the page cache, as the
+engine's trials read chains already in memory. On a shared machine,
 ``--wait-idle S`` waits for an idle second before each timed run and
 ``--retry-busy N`` runs it again when other processes were busy meanwhile;
 every run prints the cores other processes used. Inputs are JSONL rows
@@ -227,6 +229,18 @@ def scan_cmd(inp: Path, roots: Path, *extra: str) -> list[str]:
             "--progress", "never", "-q", *extra]
 
 
+def read_through(path: Path) -> None:
+    """Read ``path`` once, so that the timed run after it finds every page in
+    the page cache. The engine's trials have their chains in memory; a scan
+    reading its input from disk instead would add the kernel's reads, which
+    on this VM cost 0.3 to 4.2 s of system CPU for the same 2.1 GB file from
+    one read to the next (1,000,000 rows; docs/performance.md, session 13),
+    and this VM's page cache does not keep every input of a run."""
+    with open(path, "rb") as fh:
+        while fh.read(1 << 24):
+            pass
+
+
 def scan(inp: Path, roots: Path, *extra: str, expect: tuple[int, int] | None = None,
          summary: Path | None = None) -> dict:
     """chainval scan INP, rows to /dev/null (-o -) unless -o is in extra; the
@@ -234,6 +248,7 @@ def scan(inp: Path, roots: Path, *extra: str, expect: tuple[int, int] | None = N
     summary = summary or WORK / "table-summary.json"
     if summary.exists():
         summary.unlink()
+    read_through(inp)
     out = [] if "-o" in extra else ["-o", "-"]
     r = run(scan_cmd(inp, roots, *extra, *out, "--summary", str(summary)), rss=True)
     s = json.loads(summary.read_text())
@@ -556,11 +571,8 @@ def resume_case(inp: Path, roots: Path, rows: int, expect_ok: int, tag: str,
     else:
         tail.write_bytes(rest)
 
-    # page cache: every file read once before the timed runs
     for f in (inp, tail):
-        with open(f, "rb") as fh:
-            while fh.read(1 << 24):
-                pass
+        read_through(f)
 
     resumes, tails, wcs, identical = [], [], [], True
     count_cmd = f"zcat '{inp}' | wc -l" if gz else f"wc -l < '{inp}'"
