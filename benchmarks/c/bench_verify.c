@@ -4,7 +4,7 @@
  *
  *   bench_verify CORPUS_DIR [--seconds S] [--repeat R] [--pin CPU] [--show K]
  *                [--threads N] [--clock wall|cpu] [--sides LIST] [--no-references]
- *                [--explain N] [--cache-mib N] [--trials-on-stdin]
+ *                [--explain N] [--cache-mib N] [--batch-items N] [--trials-on-stdin]
  *                [--first-round-only]
  *
  * CORPUS_DIR holds roots.pem and chains.txt as written by
@@ -45,6 +45,11 @@
  * --cache-mib N bounds the bulk side's caches (chain_cache_new) to N MiB
  * instead of libchain's default (256 MiB): bench_scan_table.py gives the
  * scan's default, so that both sides keep the same verdicts.
+ * --batch-items N runs the bulk side's round as batches of N chains, each
+ * freed (its results too) before the next, as chainval scan does (--batch,
+ * 2,000 by default); without it a round is one batch of the whole corpus,
+ * whose results are all held until the round ends (at a million chains,
+ * a million results).
  * --first-round-only times one round of the bulk engine (1 thread, a fresh
  * cache) before anything else has run in the process, prints it and exits:
  * the engine in fresh memory, as a scan's process meets it, where the trials
@@ -994,6 +999,8 @@ static double round_libchain(const chain_store *store, const corpus *c, size_t *
 
 /* --cache-mib: the bound of the bulk side's caches (0: libchain's default). */
 static size_t cache_bytes;
+/* --batch-items: chains per chain_batch in a bulk round (0: the whole corpus). */
+static size_t batch_items;
 
 /* The bulk engine: one chain_batch over the corpus on @threads threads. With
  * @cache NULL a fresh cache is made for the round (so every leaf edge is
@@ -1002,19 +1009,24 @@ static size_t cache_bytes;
 static double round_batch(const chain_store *store, const corpus *c, chain_cache *cache,
                           unsigned int threads, size_t *accepted)
 {
-	chain_batch *b = NULL;
 	chain_cache *own = NULL;
-	size_t acc = 0;
+	size_t acc = 0, step = batch_items ? batch_items : c->n;
 	double t0 = now_seconds();
-	if (chain_batch_new(&b) < 0 || (!cache && chain_cache_new(&own, cache_bytes) < 0))
+	if (!cache && chain_cache_new(&own, cache_bytes) < 0)
 		die("out of memory");
-	chain_batch_set_cache(b, cache ? cache : own);
-	for (size_t i = 0; i < c->n; i++)
-		chain_batch_add(b, c->v[i].ders, c->v[i].lens, c->v[i].n, c->v[i].policy);
-	chain_batch_run(b, store, NULL, threads);
-	for (size_t i = 0; i < c->n; i++)
-		acc += chain_result_ok(chain_batch_result(b, i)) == 1;
-	chain_batch_free(b);
+	for (size_t first = 0; first < c->n; first += step) {
+		size_t end = c->n - first < step ? c->n : first + step;
+		chain_batch *b = NULL;
+		if (chain_batch_new(&b) < 0)
+			die("out of memory");
+		chain_batch_set_cache(b, cache ? cache : own);
+		for (size_t i = first; i < end; i++)
+			chain_batch_add(b, c->v[i].ders, c->v[i].lens, c->v[i].n, c->v[i].policy);
+		chain_batch_run(b, store, NULL, threads);
+		for (size_t i = 0; i < end - first; i++)
+			acc += chain_result_ok(chain_batch_result(b, i)) == 1;
+		chain_batch_free(b);
+	}
 	chain_cache_free(own);
 	double t1 = now_seconds();
 	*accepted = acc;
@@ -1050,7 +1062,8 @@ static void usage(void)
 	fprintf(stderr,
 	        "usage: bench_verify CORPUS_DIR [--seconds S] [--repeat R] [--pin CPU] [--show K]\n"
 	        "                    [--threads N] [--clock wall|cpu] [--sides LIST] [--no-references]\n"
-	        "                    [--explain N] [--cache-mib N] [--trials-on-stdin]\n"
+	        "                    [--explain N] [--cache-mib N] [--batch-items N]\n"
+	        "                    [--trials-on-stdin]\n"
 	        "                    [--first-round-only]\n"
 	        "  --seconds S  minimum time per side and trial (default 3)\n"
 	        "  --repeat R   number of trials (default 1); the summary gives medians\n"
@@ -1063,6 +1076,7 @@ static void usage(void)
 	        "  --explain N  libchain explain mode, up to N attempts per verification, on the\n"
 	        "               libchain and bulk sides (default 0: off)\n"
 	        "  --cache-mib N  bound of the bulk side's caches (default: libchain's, 256 MiB)\n"
+	        "  --batch-items N  bulk rounds as batches of N chains (default: one batch)\n"
 	        "  --trials-on-stdin  each trial waits for a line on stdin; its end ends them\n"
 	        "  --first-round-only  time one bulk round in this fresh process, then exit\n");
 	exit(2);
@@ -1136,6 +1150,11 @@ int main(int argc, char **argv)
 			if (*end || mib < 1 || mib > 65536)
 				usage();
 			cache_bytes = (size_t)mib << 20;
+		} else if (!strcmp(a, "--batch-items") && i + 1 < argc) {
+			long items = strtol(argv[++i], &end, 10);
+			if (*end || items < 1 || items > 100000000)
+				usage();
+			batch_items = (size_t)items;
 		} else if (!strcmp(a, "--first-round-only")) {
 			first_round_only = true;
 		} else if (!strcmp(a, "--trials-on-stdin")) {

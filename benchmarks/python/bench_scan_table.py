@@ -41,8 +41,10 @@ every scan's ok count is checked against the corpus's expected verdicts.
    bench_verify use: raw GnuTLS = parse every served DER +
    gnutls_x509_trust_list_verify_crt2, and the bulk engine chain_batch +
    chain_cache rotating with it, round by round) with ``--clock cpu --sides
-   gnutls,bulk --no-references --cache-mib 64 --trials-on-stdin`` (the
-   engine's cache bounded as the scan's is by default) on the ``--chains``
+   gnutls,bulk --no-references --cache-mib 64 --batch-items 2000
+   --trials-on-stdin`` (the engine's cache bounded as the scan's is by
+   default, and its rounds run as batches of the scan's default size, each
+   freed before the next: ``--engine-batch``) on the ``--chains``
    unique chains: raw GnuTLS chains per CPU-second and the engine's own
    ratio to it, one trial beside each scan. Against it, ``chainval scan
    --threads 1`` on the same chains: rows per CPU-second of the whole
@@ -148,6 +150,11 @@ def parse_args() -> argparse.Namespace:
     ap.add_argument("--instruction-rows", type=int, default=2000,
                     help="unique rows of the callgrind run of the instructions row "
                          "(default 2000)")
+    ap.add_argument("--engine-batch", type=int, default=2000, metavar="N",
+                    help="bench_verify's bulk rounds as batches of N chains, each freed before "
+                         "the next, as chainval scan verifies batches of --batch (default 2000, "
+                         "the scan's default); 0: one batch of the whole corpus, all its "
+                         "results held until the round ends (the figure before session 13)")
     ap.add_argument("--resume-at", type=float, default=0.99,
                     help="interrupt when OUT.partial holds this share of the complete "
                          "output (default 0.99)")
@@ -403,6 +410,11 @@ class EngineTrials:
                     "--no-references", "--seconds", str(ARGS.seconds), "--repeat",
                     str(ARGS.repeat), "--cache-mib", str(Scanner.CACHE_BYTES >> 20),
                     "--trials-on-stdin"]
+        # Batches of the scan's size: one batch of a million chains holds a
+        # million results until its round ends, which slows the engine (and
+        # would flatter the scan, which frees each batch's results).
+        if ARGS.engine_batch > 0:
+            self.cmd += ["--batch-items", str(ARGS.engine_batch)]
         self.err = tempfile.TemporaryFile()
         self.p = subprocess.Popen(self.cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                   stderr=self.err, env=ENV, text=True)
