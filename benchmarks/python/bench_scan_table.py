@@ -150,11 +150,11 @@ def parse_args() -> argparse.Namespace:
     ap.add_argument("--instruction-rows", type=int, default=2000,
                     help="unique rows of the callgrind run of the instructions row "
                          "(default 2000)")
-    ap.add_argument("--engine-batch", type=int, default=2000, metavar="N",
+    ap.add_argument("--engine-batch", type=int, metavar="N",
                     help="bench_verify's bulk rounds as batches of N chains, each freed before "
-                         "the next, as chainval scan verifies batches of --batch (default 2000, "
-                         "the scan's default); 0: one batch of the whole corpus, all its "
-                         "results held until the round ends (the figure before session 13)")
+                         "the next, as chainval scan verifies batches of --batch (default: the "
+                         "scan's default --batch, 2000); 0: one batch of the whole corpus, all "
+                         "its results held until the round ends (the figure before session 13)")
     ap.add_argument("--resume-at", type=float, default=0.99,
                     help="interrupt when OUT.partial holds this share of the complete "
                          "output (default 0.99)")
@@ -405,6 +405,7 @@ class EngineTrials:
         # keep (and evict) the same verdicts.
         if str(BUILD / "python") not in sys.path:
             sys.path.insert(0, str(BUILD / "python"))
+        from chainval.scan.command import DEFAULT_BATCH
         from chainval.scan.engine import Scanner
         self.cmd = [str(binary), str(corpus_dir), "--clock", "cpu", "--sides", "gnutls,bulk",
                     "--no-references", "--seconds", str(ARGS.seconds), "--repeat",
@@ -413,8 +414,9 @@ class EngineTrials:
         # Batches of the scan's size: one batch of a million chains holds a
         # million results until its round ends, which slows the engine (and
         # would flatter the scan, which frees each batch's results).
-        if ARGS.engine_batch > 0:
-            self.cmd += ["--batch-items", str(ARGS.engine_batch)]
+        batch = DEFAULT_BATCH if ARGS.engine_batch is None else ARGS.engine_batch
+        if batch > 0:
+            self.cmd += ["--batch-items", str(batch)]
         self.err = tempfile.TemporaryFile()
         self.p = subprocess.Popen(self.cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                   stderr=self.err, env=ENV, text=True)
