@@ -53,7 +53,8 @@ every scan's ok count is checked against the corpus's expected verdicts.
    the table gives the medians over the ``--repeat`` pairs: the scan's ratio
    to raw GnuTLS, also net of start-up (minus the median CPU of the same
    scan of the first row alone), and its share of the engine's speed (the
-   target: at least 97 %).
+   target: at least 97 %, judged on the whole process; the share net of
+   start-up is shown beside it).
    **instructions** (needs valgrind; ~1 minute): the same comparison counted
    in instructions, which this VM's clock noise (runs of one scan spread
    10-15 % in CPU time) does not blur: ``chainval scan --threads 1`` under
@@ -812,16 +813,21 @@ def main() -> int:
         ratio, share = med(ratios), med(shares)
         ratio_net = med(r["rows"] / (r["cpu"] - res["startup_cpu"]) / t["gnutls"]
                         for r, t in pairs)
+        # Shown beside the whole process's share, not judged: the verdict
+        # counts start-up, which every scan pays once.
+        share_net = med(r["rows"] / (r["cpu"] - res["startup_cpu"]) / t["engine"]
+                        for r, t in pairs)
         floor = TARGETS["ratio_engine_share"] * bv["engine_ratio"]
         res["ratio"] = {"scan_rows_per_cpu_s": whole, "scan_net": net, "ratio": ratio,
                         "ratio_net": ratio_net, "engine_floor": floor, "pair_ratios": ratios,
-                        "pair_shares": shares, "share": share}
+                        "pair_shares": shares, "share": share, "share_net": share_net}
         table.append((
             "unique rows, per core: `chainval scan --threads 1` vs raw GnuTLS",
             ">= 3.3x (engine's ratio - 3 %)",
             f"{ratio:.2f}x ({whole:,.0f} rows/CPU-s whole process, runs {span(ratios)}x); "
             f"net of start-up {ratio_net:.2f}x; {share:.1%} of the engine's speed (each run "
-            f"against the trial beside it: {span(shares, '.1%')})",
+            f"against the trial beside it: {span(shares, '.1%')}; net of start-up "
+            f"{share_net:.1%})",
             f"raw GnuTLS {bv['gnutls']:,.0f} chains/CPU-s; engine {bv['engine_ratio']:.2f}x "
             f"(trials {span(bv['engine_ratio_trials'])}x)",
             f">= 3.3x: {verdict(ratio >= TARGETS['ratio'])}; >= 97 % of the engine's: "
