@@ -138,6 +138,14 @@ static int read_constraints(chain__cert *c)
 	if (gnutls_x509_crt_get_subject_key_id(c->crt, c->ski, &size, &critical) >= 0)
 		c->ski_len = size;
 
+	/* The checks read the names from the DER (names.c), GnuTLS through
+	 * libtasn1: a list that is not DER is malformed rather than read two ways.
+	 * (The own reader takes only plain, well-formed lists: x509.c.) */
+	if (CHAIN__HAS(c, CHAIN__EXT_SAN) && !c->malformed &&
+	    !chain__san_well_formed(c->ext[CHAIN__EXT_SAN]) &&
+	    !(c->malformed = strdup("malformed subjectAltName")))
+		return CHAIN_ENOMEM;
+
 	char *problem = NULL;
 	if (CHAIN__HAS(c, CHAIN__EXT_NC) &&
 	    chain__nc_parse(&c->nc, c->ext[CHAIN__EXT_NC], CHAIN__CRITICAL(c, CHAIN__EXT_NC),

@@ -231,6 +231,12 @@ void chain__read_aki(chain__cert *cert, chain__slice value);
  * *type is a GNUTLS_SAN_* value (0 for types libchain does not name). */
 chain__reader chain__san_reader(const chain__cert *cert);
 bool chain__san_next(chain__reader *r, unsigned int *type, chain__slice *value);
+/* Whether a subjectAltName's extnValue is GeneralNames in DER: one or more
+ * GeneralNames filling a SEQUENCE, each of a known kind in its form, the
+ * constructed ones filled exactly by what they hold. libtasn1 (GnuTLS) reads
+ * some broken ones its own way (a directoryName's length ignored), so a name
+ * list that is not well formed would read differently here and there. */
+bool chain__san_well_formed(chain__slice value);
 /* The subject's common name number @idx as text, in @buf (NUL-terminated,
  * *size its length on return): CHAIN__CN_OK, CHAIN__CN_SKIP (this one is
  * unreadable or too long) or CHAIN__CN_END (no more). */

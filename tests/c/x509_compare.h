@@ -70,8 +70,14 @@ static inline const char *x509_fields_differ(const chain__cert *a, const chain__
 /* names.c's readers against GnuTLS's getters on @gnutls_crt. */
 static inline const char *x509_names_differ(const chain__cert *c, gnutls_x509_crt_t crt)
 {
+	/* A name list that is not DER: libtasn1 may read it otherwise (it passes
+	 * over a directoryName's length), so the certificate must be malformed
+	 * and its names are not compared. */
+	bool san_der = !CHAIN__HAS(c, CHAIN__EXT_SAN) || chain__san_well_formed(c->ext[CHAIN__EXT_SAN]);
+	if (!san_der && !c->malformed)
+		return "a subjectAltName that is not DER, yet the certificate is not malformed";
 	chain__reader r = chain__san_reader(c);
-	for (unsigned int i = 0;; i++) {
+	for (unsigned int i = 0; san_der; i++) {
 		unsigned char buf[4096];
 		size_t size = sizeof(buf);
 		unsigned int type = 0, mine_type = 0;

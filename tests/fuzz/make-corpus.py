@@ -379,6 +379,12 @@ def main() -> None:
             x509s.add(f"limbo-{tc['id']}-{i}", pem_blocks(p.encode())[0])
     for i, der in enumerate(extra):
         x509s.add(f"generated-{i}", der)
+        # A directoryName whose length runs past its Name into the names
+        # after it: libtasn1 passes over it, libchain calls the certificate
+        # malformed (fuzz_x509's finding of 2026-12-06).
+        if b"\xa4\x10\x30\x0e" in der:
+            x509s.add(f"generated-{i}-san-dirname-length",
+                      der.replace(b"\xa4\x10\x30\x0e", b"\xa4\x1a\x30\x0e", 1))
 
     # ---- fuzz_pem: the fixture files as they are, and reshaped ---------------
     pem = Seeds(out, "fuzz_pem")

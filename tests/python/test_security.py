@@ -548,3 +548,45 @@ def test_c1_and_bidi_controls_in_names_are_escaped():
     leaf = inter.leaf(dns=["www.example.com"])
     r = verify([leaf.der, inter.der], store=TrustStore.from_pem(root.pem), policy=Policy(at=T))
     assert r.certificates[1].subject == "CN=a\\C2\\9B31m b\\E2\\80\\AEc\\E2\\81\\A6d\\1Be"
+
+
+# ---------------------------------------------------------------------------
+# fuzz_x509, session 14: a subjectAltName that is not DER is read one way by
+# libchain (names.c) and another by libtasn1 (GnuTLS), which passes over a
+# directoryName's length. Such a certificate is malformed.
+
+
+def _san_leaf(patch=None):
+    from cryptography import x509 as cx509
+    from cryptography.x509.oid import NameOID, ObjectIdentifier
+
+    pki = PKI()
+    root = pki.root("SAN Root")
+    inter = root.intermediate("SAN Int")
+    san = cx509.SubjectAlternativeName([
+        cx509.DNSName("www.example.com"),
+        cx509.DirectoryName(cx509.Name([cx509.NameAttribute(NameOID.COMMON_NAME, "dir")])),
+        cx509.RegisteredID(ObjectIdentifier("1.2.3.4")),
+        cx509.OtherName(ObjectIdentifier("1.3.6.1.5.5.7.8.9"), b"\x0c\x03abc"),
+    ])
+    leaf = inter.leaf("www.example.com", extensions=[(san, False)])
+    der = leaf.der if patch is None else patch_tbs(leaf, *patch, inter.key)
+    return verify([der, inter.der], store=TrustStore.from_pem(root.pem),
+                  policy=Policy(at=T, hostname="www.example.com"))
+
+
+def test_well_formed_san_with_other_kinds_of_names_is_trusted():
+    r = _san_leaf()
+    assert r.ok, codes(r)
+
+
+# directoryName [4] Name: 30 0e ... (16 bytes). Its length made 26 (past the
+# registeredID into the otherName), 21 (the Name and the registeredID) or 9
+# (inside the Name): each as many bytes as before, so the rest of the
+# certificate is unchanged.
+@pytest.mark.parametrize("length", [0x1a, 0x15, 0x09])
+def test_san_whose_directory_name_length_is_wrong_is_malformed(length):
+    r = _san_leaf((b"\xa4\x10\x30\x0e", bytes([0xa4, length]) + b"\x30\x0e"))
+    assert not r.ok
+    assert ("malformed", 0) in codes(r), codes(r)
+    assert any("malformed subjectAltName" in p.message for p in r.reasons), r.reasons
