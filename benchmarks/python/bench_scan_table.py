@@ -803,20 +803,21 @@ def main() -> int:
     table = []
     if "ratio" in ARGS.only:
         bv, t1 = res["bench_verify"], runs[1]
-        whole = med(r["rows"] / r["cpu"] for r in t1)
-        net = med(r["rows"] / (r["cpu"] - res["startup_cpu"]) for r in t1)
+        # Each run's rows per CPU-second, of the whole process and net of
+        # start-up (minus the CPU of a scan of the first row alone).
+        rates = [r["rows"] / r["cpu"] for r in t1]
+        rates_net = [r["rows"] / (r["cpu"] - res["startup_cpu"]) for r in t1]
+        whole, net = med(rates), med(rates_net)
         # Each scan against the trial beside it: its ratio to that trial's raw
         # GnuTLS, and its share of that trial's engine (GnuTLS cancels out).
-        pairs = list(zip(t1, bv["trials"]))
-        ratios = [r["rows"] / r["cpu"] / t["gnutls"] for r, t in pairs]
-        shares = [r["rows"] / r["cpu"] / t["engine"] for r, t in pairs]
+        trials = bv["trials"]
+        ratios = [x / t["gnutls"] for x, t in zip(rates, trials)]
+        shares = [x / t["engine"] for x, t in zip(rates, trials)]
         ratio, share = med(ratios), med(shares)
-        ratio_net = med(r["rows"] / (r["cpu"] - res["startup_cpu"]) / t["gnutls"]
-                        for r, t in pairs)
+        ratio_net = med(x / t["gnutls"] for x, t in zip(rates_net, trials))
         # Shown beside the whole process's share, not judged: the verdict
         # counts start-up, which every scan pays once.
-        share_net = med(r["rows"] / (r["cpu"] - res["startup_cpu"]) / t["engine"]
-                        for r, t in pairs)
+        share_net = med(x / t["engine"] for x, t in zip(rates_net, trials))
         floor = TARGETS["ratio_engine_share"] * bv["engine_ratio"]
         res["ratio"] = {"scan_rows_per_cpu_s": whole, "scan_net": net, "ratio": ratio,
                         "ratio_net": ratio_net, "engine_floor": floor, "pair_ratios": ratios,
