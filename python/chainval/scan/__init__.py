@@ -30,12 +30,15 @@ from __future__ import annotations
 
 import io
 from collections.abc import Sequence
-from typing import Optional
+from typing import TYPE_CHECKING, Optional
 
-from .engine import Scanner
-from .rows import ROW_FIELDS, read_rows
-from .stores import load_pool, load_store
-from .summary import Summary
+from .._lazy import lazy_exports
+
+if TYPE_CHECKING:
+    from .engine import Scanner
+    from .rows import ROW_FIELDS, read_rows
+    from .stores import load_pool, load_store
+    from .summary import Summary
 
 __all__ = [
     "ROW_FIELDS",
@@ -46,6 +49,15 @@ __all__ = [
     "load_store",
     "read_rows",
 ]
+
+# The names above, each imported from its module on first use (PEP 562): a
+# command that needs one module of this package (``chainval verify`` reads
+# ``errors`` and ``stores``) does not import the others (the engine, the
+# output rows' reader, and through them every input format and sqlite3).
+_EXPORTS = {"Scanner": "engine", "ROW_FIELDS": "rows", "read_rows": "rows",
+            "load_pool": "stores", "load_store": "stores", "Summary": "summary"}
+
+__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)
 
 
 def distributed(inputs: Sequence[str], output: str, *, dask: str = "local",

@@ -39,10 +39,15 @@ Modules, each importing only those listed before it:
 
 from __future__ import annotations
 
-from .ct import parse_ct_entry
-from .detect import detect_format
-from .input import FORMATS, Input
-from .record import Record, parse_at, parse_time
+from typing import TYPE_CHECKING
+
+from ..._lazy import lazy_exports
+
+if TYPE_CHECKING:
+    from .ct import parse_ct_entry
+    from .detect import detect_format
+    from .input import FORMATS, Input
+    from .record import Record, parse_at, parse_time
 
 __all__ = [
     "FORMATS",
@@ -53,3 +58,12 @@ __all__ = [
     "parse_ct_entry",
     "parse_time",
 ]
+
+# The names above, each imported from its module on first use (PEP 562): a
+# command that needs only ``parse_at`` (``chainval verify --at``) or the
+# records does not import the readers (``input`` brings sonar and sqlite3).
+_EXPORTS = {"parse_ct_entry": "ct", "detect_format": "detect", "FORMATS": "input",
+            "Input": "input", "Record": "record", "parse_at": "record",
+            "parse_time": "record"}
+
+__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS)
