@@ -3,16 +3,28 @@
  * costs a hash and a few byte comparisons however large they grow. */
 #include "internal.h"
 
+#include <pthread.h>
 #include <stdlib.h>
 
+#include "siphash.h"
+
+/* One key for the process, drawn before the first hash: sets built in one
+ * thread are read in others, so every thread must hash alike. */
+static uint64_t hash_key[2];
+static pthread_once_t hash_key_once = PTHREAD_ONCE_INIT;
+
+static void draw_hash_key(void)
+{
+	chainval_siphash_key(hash_key);
+}
+
+/* Keyed (common/siphash.h): subject names come from input (a pool, a served
+ * chain), and under FNV-1a, unkeyed, input could choose names that share
+ * one slot and make every lookup walk them all. */
 uint64_t chain__hash_bytes(const unsigned char *p, size_t len)
 {
-	uint64_t h = 0xcbf29ce484222325ull; /* FNV-1a */
-	for (size_t i = 0; i < len; i++) {
-		h ^= p[i];
-		h *= 0x100000001b3ull;
-	}
-	return h;
+	pthread_once(&hash_key_once, draw_hash_key);
+	return chainval_siphash13(hash_key, p, len);
 }
 
 static int grow(chain__index *idx)
@@ -26,7 +38,17 @@ static int grow(chain__index *idx)
 		free(vals);
 		return CHAIN_ENOMEM;
 	}
-	for (size_t i = 0; i < idx->cap; i++) {
+	/* Values under one hash come back in the order they were added (the
+	 * order candidate issuers are tried in, so a verdict under a signature
+	 * budget must not depend on the hash's key). In a table they lie in
+	 * that order along their probe sequence, which may wrap past the last
+	 * slot: the old table is walked from just after an empty slot (load is
+	 * under one half), so that every run of slots is walked from its start. */
+	size_t start = 0;
+	while (idx->cap && idx->vals[start])
+		start++;
+	for (size_t k = 1; k <= idx->cap; k++) {
+		size_t i = (start + k) & (idx->cap - 1);
 		if (!idx->vals[i])
 			continue;
 		size_t pos = idx->hashes[i] & (cap - 1);
@@ -48,9 +70,11 @@ int chain__index_add(chain__index *idx, uint64_t hash, uint32_t val)
 	/* Keep the load under one half so probe sequences stay short. */
 	if ((idx->n + 1) * 2 > idx->cap && grow(idx) < 0)
 		return CHAIN_ENOMEM;
-	size_t pos = hash & (idx->cap - 1);
-	while (idx->vals[pos])
+	size_t pos = hash & (idx->cap - 1), probes = 1;
+	for (; idx->vals[pos]; probes++)
 		pos = (pos + 1) & (idx->cap - 1);
+	if (probes > idx->max_probe)
+		idx->max_probe = probes;
 	idx->hashes[pos] = hash;
 	idx->vals[pos] = val + 1;
 	idx->n++;
@@ -79,5 +103,5 @@ void chain__index_free(chain__index *idx)
 	free(idx->vals);
 	idx->hashes = NULL;
 	idx->vals = NULL;
-	idx->cap = idx->n = 0;
+	idx->cap = idx->n = idx->max_probe = 0;
 }

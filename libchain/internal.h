@@ -289,7 +289,10 @@ typedef struct {
 	uint64_t *hashes;
 	uint32_t *vals; /* value + 1; 0 marks an empty slot */
 	size_t cap, n;
+	size_t max_probe; /* the most slots one addition looked at (tests read it) */
 } chain__index;
+
+/* Keyed (SipHash-1-3, a random key per process): input chooses the names. */
 
 uint64_t chain__hash_bytes(const unsigned char *p, size_t len);
 int chain__index_add(chain__index *idx, uint64_t hash, uint32_t val);

@@ -6,10 +6,10 @@
  * scan_counter_add refuses a key once @max_keys are held and counts it in
  * `dropped` instead, and cuts a key at SCAN_COUNTER_KEY_MAX bytes (a hostile
  * issuer DN can be 200 KB), so hostile input cannot grow it without bound.
- * Its keys hash with SipHash-1-3 under a key drawn at random for each
- * counter: issuer names are the dataset's, and with an unkeyed hash (FNV-1a
- * before) a dataset could choose 100,000 names that share one slot, making
- * every addition walk all of them (hours of CPU for one scan).
+ * Its keys hash with SipHash-1-3 (common/siphash.h) under a key drawn at
+ * random for each counter: issuer names are the dataset's, and with an
+ * unkeyed hash (FNV-1a before) a dataset could choose 100,000 names that
+ * share one slot, making every addition walk all of them.
  * Threads: one thread at a time.
  * SPDX-License-Identifier: LGPL-2.1-or-later */
 #ifndef SCANNER_COUNTER_H

@@ -11,53 +11,10 @@
 #include <string.h>
 
 #include "counter.h"
+#include "fnv_collide.h"
 #include "tap.h"
 
-#define FNV_OFFSET 1469598103934665603u
-#define FNV_PRIME 1099511628211u
-#define COLLIDE_BITS 20 /* every table of up to 2^20 slots */
 #define FLOOD_KEYS 30000
-
-static uint64_t fnv1a(const unsigned char *p, size_t n)
-{
-	uint64_t h = FNV_OFFSET;
-	for (size_t i = 0; i < n; i++)
-		h = (h ^ p[i]) * FNV_PRIME;
-	return h;
-}
-
-/* The inverse of an odd number modulo 2^64 (Newton's iteration). */
-static uint64_t inverse(uint64_t a)
-{
-	uint64_t x = a;
-	for (int i = 0; i < 6; i++)
-		x *= 2 - a * x;
-	return x;
-}
-
-/* A key "CN=flood <i>" and three bytes chosen so that its FNV-1a hash ends
- * in @target's low COLLIDE_BITS bits (the low bits of FNV-1a depend only on
- * the low bits of its state, so the last byte is solved for); its length,
- * or 0 when no two bytes before the last lead there. */
-static size_t colliding_key(unsigned i, uint64_t target, unsigned char key[64])
-{
-	const uint64_t mask = (UINT64_C(1) << COLLIDE_BITS) - 1;
-	int n = snprintf((char *)key, 64, "CN=flood %u ", i);
-	uint64_t h0 = fnv1a(key, (size_t)n);
-	uint64_t want = (target * inverse(FNV_PRIME)) & mask; /* the state before the last multiply */
-	for (unsigned b1 = 0; b1 < 256; b1++)
-		for (unsigned b2 = 0; b2 < 256; b2++) {
-			uint64_t h = (((h0 ^ b1) * FNV_PRIME) ^ b2) * FNV_PRIME;
-			uint64_t b3 = (h ^ want) & mask;
-			if (b3 < 256) {
-				key[n] = (unsigned char)b1;
-				key[n + 1] = (unsigned char)b2;
-				key[n + 2] = (unsigned char)b3;
-				return (size_t)n + 3;
-			}
-		}
-	return 0;
-}
 
 static uint64_t count_of(const scan_counter *c, const char *key)
 {
@@ -122,12 +79,12 @@ static void chosen_collisions(void)
 	const uint64_t target = 0x5a5a5; /* any slot */
 	size_t made = 0;
 	for (unsigned i = 0; made < FLOOD_KEYS; i++)
-		if ((lens[made] = colliding_key(i, target, keys[made])))
+		if ((lens[made] = colliding_key(FNV_OFFSET_COUNTER, i, target, keys[made])))
 			made++;
 	const uint64_t mask = (UINT64_C(1) << COLLIDE_BITS) - 1;
 	bool all_collide = true;
 	for (size_t i = 0; i < made; i++)
-		all_collide = all_collide && (fnv1a(keys[i], lens[i]) & mask) == target;
+		all_collide = all_collide && (fnv1a(FNV_OFFSET_COUNTER, keys[i], lens[i]) & mask) == target;
 	CHECK(all_collide, "%zu distinct keys, one FNV-1a slot in any table up to 2^%d slots", made,
 	      COLLIDE_BITS);
 
