@@ -12,6 +12,7 @@
 
 #include "counter.h"
 #include "fnv_collide.h"
+#include "siphash.h"
 #include "tap.h"
 
 #define FLOOD_KEYS 30000
@@ -109,8 +110,30 @@ static void chosen_collisions(void)
 	scan_counter_free(&b);
 }
 
+/* common/siphash.h against CPython's SipHash-1-3: with PYTHONHASHSEED=0 its
+ * key is zero, and hash(b"abc") is siphash13(0, "abc") (as a signed value). */
+static void siphash_known_answers(void)
+{
+	static const struct {
+		const char *in;
+		int64_t want;
+	} kat[] = {
+	    {"a", 4644417185603328019},
+	    {"abc", -4594863902769663758},
+	    {"abcdefgh", 4574395652268504554},
+	    {"abcdefghi", -532774252720507163},
+	    {"CN=Bench Int R1-A RSA-2048,O=chainval bench", -812176156909147496},
+	};
+	const uint64_t zero[2] = {0, 0};
+	bool all = true;
+	for (size_t i = 0; i < sizeof(kat) / sizeof(kat[0]); i++)
+		all = all && (int64_t)chainval_siphash13(zero, kat[i].in, strlen(kat[i].in)) == kat[i].want;
+	CHECK(all, "SipHash-1-3 gives CPython's hash() of bytes under the zero key");
+}
+
 int main(void)
 {
+	siphash_known_answers();
 	counts_and_order();
 	chosen_collisions();
 	return tap_done();
