@@ -8,12 +8,13 @@
  * lookup walked all of them; under a random key it cannot aim.
  *
  * Header-only, static inline, as common/utf8.h and for the same reason:
- * libchain exports only chain_* symbols. Words are read in the host's byte
- * order: the tables live in one process.
+ * libchain exports only chain_* symbols. Words are read little-endian, as
+ * the algorithm defines them, on any host.
  * SPDX-License-Identifier: LGPL-2.1-or-later */
 #ifndef CHAINVAL_COMMON_SIPHASH_H
 #define CHAINVAL_COMMON_SIPHASH_H
 
+#include <endian.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
@@ -40,6 +41,7 @@ static inline uint64_t chainval_siphash13(const uint64_t key[2], const void *p, 
 	for (; i + 8 <= n; i += 8) {
 		uint64_t m;
 		memcpy(&m, s + i, 8);
+		m = le64toh(m);
 		v3 ^= m;
 		CHAINVAL_SIPROUND(v0, v1, v2, v3);
 		v0 ^= m;

@@ -166,12 +166,6 @@ static void count(chain_cache *c, chain_cache_stat_kind kind)
 	atomic_fetch_add_explicit(&c->stat[kind], 1, memory_order_relaxed);
 }
 
-static uint64_t key64(const unsigned char *sha)
-{
-	uint64_t h;
-	memcpy(&h, sha, sizeof(h)); /* SHA-256 bytes are already uniform */
-	return h;
-}
 
 /* The shard's current generation with room for @size more bytes, rotating
  * generations when it is full; NULL when one entry alone is too big.
@@ -204,7 +198,7 @@ static chain__cert *find_cert(const generation *g, const unsigned char sha256[32
 {
 	size_t pos = SIZE_MAX;
 	uint32_t i;
-	while (chain__index_next(&g->cert_index, key64(sha256), &pos, &i))
+	while (chain__index_next(&g->cert_index, chain__hash_digest(sha256), &pos, &i))
 		if (i < g->n_certs && memcmp(g->certs[i]->sha256, sha256, CHAIN__SHA256_LEN) == 0)
 			return g->certs[i];
 	return NULL;
@@ -217,7 +211,8 @@ static void add_cert(chain_cache *c, shard *s, chain__cert *cert)
 	if (!g)
 		return;
 	if (chain__grow(&g->certs, &g->cap_certs, g->n_certs, sizeof(*g->certs)) == CHAIN_OK &&
-	    chain__index_add(&g->cert_index, key64(cert->sha256), (uint32_t)g->n_certs) == CHAIN_OK) {
+	    chain__index_add(&g->cert_index, chain__hash_digest(cert->sha256),
+	                     (uint32_t)g->n_certs) == CHAIN_OK) {
 		g->certs[g->n_certs++] = chain__cert_ref(cert);
 		charge(c, g, size);
 	}
@@ -261,7 +256,7 @@ static shard *edge_shard(chain_cache *c, const chain__cert *issuer, const chain_
 
 static uint64_t edge_key(const unsigned char *issuer_key, const unsigned char *subject)
 {
-	return key64(issuer_key) ^ (key64(subject) * 0x9e3779b97f4a7c15ull);
+	return chain__hash_digest(issuer_key) ^ (chain__hash_digest(subject) * 0x9e3779b97f4a7c15ull);
 }
 
 static const edge_entry *find_edge(const generation *g, const chain__cert *issuer,
@@ -337,7 +332,7 @@ static verdict *find_verdict(const generation *g, const unsigned char key[32], i
 {
 	size_t pos = SIZE_MAX;
 	uint32_t i;
-	while (chain__index_next(&g->verdict_index, key64(key), &pos, &i)) {
+	while (chain__index_next(&g->verdict_index, chain__hash_digest(key), &pos, &i)) {
 		verdict *v = i < g->n_verdicts ? g->verdicts[i] : NULL;
 		if (v && memcmp(v->key, key, CHAIN__SHA256_LEN) == 0 && v->lo <= now && now <= v->hi)
 			return v;
@@ -353,7 +348,7 @@ static void add_verdict(chain_cache *c, shard *s, verdict *v)
 		return;
 	if (chain__grow(&g->verdicts, &g->cap_verdicts, g->n_verdicts, sizeof(*g->verdicts)) ==
 	            CHAIN_OK &&
-	    chain__index_add(&g->verdict_index, key64(v->key), (uint32_t)g->n_verdicts) == CHAIN_OK) {
+	    chain__index_add(&g->verdict_index, chain__hash_digest(v->key), (uint32_t)g->n_verdicts) == CHAIN_OK) {
 		atomic_fetch_add_explicit(&v->refs, 1, memory_order_relaxed);
 		g->verdicts[g->n_verdicts++] = v;
 		charge(c, g, v->bytes);
@@ -387,7 +382,7 @@ static void replace_verdict(chain_cache *c, shard *s, verdict *lean, verdict *wh
 	size_t half = c->max_bytes / SHARDS / 2;
 	size_t pos = SIZE_MAX;
 	uint32_t i;
-	while (chain__index_next(&g->verdict_index, key64(lean->key), &pos, &i)) {
+	while (chain__index_next(&g->verdict_index, chain__hash_digest(lean->key), &pos, &i)) {
 		if (i >= g->n_verdicts || g->verdicts[i] != lean)
 			continue;
 		if (whole->bytes > lean->bytes && g->bytes + (whole->bytes - lean->bytes) > half)

@@ -27,6 +27,15 @@ uint64_t chain__hash_bytes(const unsigned char *p, size_t len)
 	return chainval_siphash13(hash_key, p, len);
 }
 
+/* A digest's first 8 bytes, keyed too: SHA-256 cannot be aimed at a value,
+ * but its low bits can, by trying certificates (2^16 tries per certificate
+ * for a 65,536-slot table), and those bits chose the slot before. */
+uint64_t chain__hash_digest(const unsigned char *sha256)
+{
+	pthread_once(&hash_key_once, draw_hash_key);
+	return chainval_siphash13(hash_key, sha256, 8);
+}
+
 static int grow(chain__index *idx)
 {
 	size_t cap = idx->cap ? idx->cap * 2 : 64;

@@ -295,6 +295,8 @@ typedef struct {
 /* Keyed (SipHash-1-3, a random key per process): input chooses the names. */
 
 uint64_t chain__hash_bytes(const unsigned char *p, size_t len);
+/* The index key of a SHA-256 digest (its first 8 bytes, keyed likewise). */
+uint64_t chain__hash_digest(const unsigned char *sha256);
 int chain__index_add(chain__index *idx, uint64_t hash, uint32_t val);
 void chain__index_free(chain__index *idx);
 /* Iterate the values stored under @hash: start with *pos = SIZE_MAX; returns

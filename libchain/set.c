@@ -5,19 +5,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-static uint64_t sha_key(const unsigned char sha256[32])
-{
-	uint64_t h;
-	memcpy(&h, sha256, sizeof(h)); /* already uniformly distributed */
-	return h;
-}
-
 const chain__cert *chain__set_find(const chain__set *set, const unsigned char sha256[32])
 {
 	size_t pos = SIZE_MAX;
 	uint32_t i;
 
-	while (chain__index_next(&set->by_sha256, sha_key(sha256), &pos, &i))
+	while (chain__index_next(&set->by_sha256, chain__hash_digest(sha256), &pos, &i))
 		if (i < set->n && memcmp(set->certs[i]->sha256, sha256, 32) == 0)
 			return set->certs[i];
 	return NULL;
@@ -51,7 +44,7 @@ int chain__set_add(chain__set *set, chain__cert *cert, bool *added)
 		return CHAIN_ENOMEM;
 	uint32_t i = (uint32_t)set->n;
 	chain__slice subj = cert->parts.subject;
-	if (chain__index_add(&set->by_sha256, sha_key(cert->sha256), i) < 0 ||
+	if (chain__index_add(&set->by_sha256, chain__hash_digest(cert->sha256), i) < 0 ||
 	    chain__index_add(&set->by_subject, chain__hash_bytes(subj.p, subj.len), i) < 0)
 		return CHAIN_ENOMEM; /* a stale slot for i is harmless: lookups skip i >= n */
 	set->certs[set->n++] = chain__cert_ref(cert);

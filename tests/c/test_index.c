@@ -1,8 +1,9 @@
 /* libchain's index (libchain/index.c), which finds a store's or a pool's
  * certificates by subject name: names chosen to share one slot under FNV-1a
  * (its hash before SipHash) made every addition and lookup walk all of them;
- * a pool of 30,000 such names took quadratic time to load. Also: every value
- * added is found under its hash, and only there.
+ * a pool of 30,000 such names took quadratic time to load; the same for
+ * SHA-256 digests whose first bytes were the key. Also: every value added is
+ * found under its hash, and only there, in the order added.
  * SPDX-License-Identifier: LGPL-2.1-or-later */
 #include <stdbool.h>
 #include <stdint.h>
@@ -55,6 +56,23 @@ int main(void)
 	          chain__hash_bytes(keys[0], lens[0]) != chain__hash_bytes(keys[1], lens[1]),
 	      "the hash is a function of the bytes, within the process");
 	chain__index_free(&idx);
+
+	/* Digests (stores' and pools' certificates, the cache's certificates,
+	 * edges and verdicts are indexed by SHA-256) whose first 8 bytes share
+	 * their low 20 bits: what trying ~2^16 certificates each would give.
+	 * They chose the slot before (the prefix was the key). */
+	chain__index digests = {0};
+	added = true;
+	for (uint32_t i = 0; i < FLOOD_KEYS; i++) {
+		unsigned char sha[32] = {0};
+		uint64_t prefix = target | ((uint64_t)i << COLLIDE_BITS);
+		for (int b = 0; b < 8; b++)
+			sha[b] = (unsigned char)(prefix >> (8 * b));
+		added = added && chain__index_add(&digests, chain__hash_digest(sha), i) == CHAIN_OK;
+	}
+	CHECK(added && digests.max_probe < 1000, "30,000 digests of one low-bit pattern: the longest "
+	      "probe %zu slots", digests.max_probe);
+	chain__index_free(&digests);
 
 	/* Values under one hash come back in the order they were added, also
 	 * when their run of slots wrapped past the table's end before it grew
