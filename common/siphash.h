@@ -1,9 +1,11 @@
 /* SipHash-1-3 (Aumasson and Bernstein; the variant CPython hashes str and
- * bytes with), shared by libchain (index.c: stores and pools indexed by
- * subject name) and the scanner (counter.c: the summary's counters).
+ * bytes with), shared by libchain (index.c: stores, pools and the verdict
+ * cache indexed by subject name and by SHA-256) and the scanner (counter.c:
+ * the summary's counters).
  *
- * Both hash names that input chooses (a pool's subjects, a dataset's issuer
- * names) into open-addressing tables. Under an unkeyed hash (FNV-1a before)
+ * Both hash keys that input chooses (a pool's subjects, a dataset's issuer
+ * names, digests of certificates tried until they collide) into
+ * open-addressing tables. Under an unkeyed hash (FNV-1a before)
  * input could choose names that share one slot, and every addition or
  * lookup walked all of them; under a random key it cannot aim.
  *

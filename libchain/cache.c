@@ -166,7 +166,6 @@ static void count(chain_cache *c, chain_cache_stat_kind kind)
 	atomic_fetch_add_explicit(&c->stat[kind], 1, memory_order_relaxed);
 }
 
-
 /* The shard's current generation with room for @size more bytes, rotating
  * generations when it is full; NULL when one entry alone is too big.
  * Called with the shard locked; charge() the entry once it is added. */
@@ -254,9 +253,13 @@ static shard *edge_shard(chain_cache *c, const chain__cert *issuer, const chain_
 	return &c->shards[(issuer->spki_sha256[30] ^ subject->sha256[30]) % SHARDS];
 }
 
+/* The first 8 bytes of both digests, hashed at once (one keyed hash, not two). */
 static uint64_t edge_key(const unsigned char *issuer_key, const unsigned char *subject)
 {
-	return chain__hash_digest(issuer_key) ^ (chain__hash_digest(subject) * 0x9e3779b97f4a7c15ull);
+	unsigned char both[16];
+	memcpy(both, issuer_key, 8);
+	memcpy(both + 8, subject, 8);
+	return chain__hash_bytes(both, sizeof(both));
 }
 
 static const edge_entry *find_edge(const generation *g, const chain__cert *issuer,
@@ -348,7 +351,8 @@ static void add_verdict(chain_cache *c, shard *s, verdict *v)
 		return;
 	if (chain__grow(&g->verdicts, &g->cap_verdicts, g->n_verdicts, sizeof(*g->verdicts)) ==
 	            CHAIN_OK &&
-	    chain__index_add(&g->verdict_index, chain__hash_digest(v->key), (uint32_t)g->n_verdicts) == CHAIN_OK) {
+	    chain__index_add(&g->verdict_index, chain__hash_digest(v->key),
+	                     (uint32_t)g->n_verdicts) == CHAIN_OK) {
 		atomic_fetch_add_explicit(&v->refs, 1, memory_order_relaxed);
 		g->verdicts[g->n_verdicts++] = v;
 		charge(c, g, v->bytes);

@@ -32,8 +32,7 @@ uint64_t chain__hash_bytes(const unsigned char *p, size_t len)
  * for a 65,536-slot table), and those bits chose the slot before. */
 uint64_t chain__hash_digest(const unsigned char *sha256)
 {
-	pthread_once(&hash_key_once, draw_hash_key);
-	return chainval_siphash13(hash_key, sha256, 8);
+	return chain__hash_bytes(sha256, 8);
 }
 
 static int grow(chain__index *idx)
@@ -51,8 +50,8 @@ static int grow(chain__index *idx)
 	 * order candidate issuers are tried in, so a verdict under a signature
 	 * budget must not depend on the hash's key). In a table they lie in
 	 * that order along their probe sequence, which may wrap past the last
-	 * slot: the old table is walked from just after an empty slot (load is
-	 * under one half), so that every run of slots is walked from its start. */
+	 * slot: the old table is walked from just after an empty slot (it is at
+	 * most half full), so that every run of slots is walked from its start. */
 	size_t start = 0;
 	while (idx->cap && idx->vals[start])
 		start++;

@@ -292,8 +292,8 @@ typedef struct {
 	size_t max_probe; /* the most slots one addition looked at (tests read it) */
 } chain__index;
 
-/* Keyed (SipHash-1-3, a random key per process): input chooses the names. */
-
+/* Index keys, hashed under a random key per process (SipHash-1-3): input
+ * chooses the names and can try certificates until digests collide. */
 uint64_t chain__hash_bytes(const unsigned char *p, size_t len);
 /* The index key of a SHA-256 digest (its first 8 bytes, keyed likewise). */
 uint64_t chain__hash_digest(const unsigned char *sha256);
