@@ -1,7 +1,5 @@
 """``python3 -m chainval``: the ``chainval`` command (see chainval.cli)."""
 
-import sys
+from .cli import program
 
-from .cli import main
-
-sys.exit(main())
+program()

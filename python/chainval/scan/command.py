@@ -305,11 +305,19 @@ def run(args, stdout: TextIO, stderr: TextIO, stdin) -> int:
         dask = DaskRows(args, inputs, params, sets_of(stores_info, pool_info, distrust,
                                                        args.cache_size << 20), sonar, stderr)
     try:
-        return _run(args, stdout, stderr, inputs, scanner, params, names, stores_info,
+        code = _run(args, stdout, stderr, inputs, scanner, params, names, stores_info,
                     pool_info, at, sonar, dask)
     finally:
         if dask is not None:
             dask.close()
+    # Inputs, output, summary and the reading thread are closed: what is left is
+    # memory, the verdict cache above all, which the program need not free one
+    # object at a time (chainval.cli.program): the scanner stays referenced from
+    # args so that it outlives this frame. A --dask scan's client may still hold
+    # resources of its own: its process ends the usual way.
+    if dask is None:
+        args.nothing_to_tear_down = scanner
+    return code
 
 
 def _run(args, stdout: TextIO, stderr: TextIO, inputs: list[Input], scanner: Scanner,
