@@ -11,29 +11,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Extensions libchain knows. `handled` ones may be critical (libchain
- * processes them, or deliberately accepts them: see docs/api.md); a critical
- * extension that is not handled makes a path fail. Presence and criticality
- * of each are recorded for the conformance checks (conform.c). */
-#define EXT(dotted, der, bit, handled) {dotted, (const unsigned char *)der, sizeof(der) - 1, bit, handled}
-const chain__known_ext chain__known_extensions[CHAIN__EXT_COUNT] = {
-	EXT("2.5.29.14", "\x55\x1d\x0e", CHAIN__EXT_SKI, true),
-	EXT("2.5.29.15", "\x55\x1d\x0f", CHAIN__EXT_KU, true),
-	EXT("2.5.29.17", "\x55\x1d\x11", CHAIN__EXT_SAN, true),
-	EXT("2.5.29.19", "\x55\x1d\x13", CHAIN__EXT_BC, true),
-	EXT("2.5.29.30", "\x55\x1d\x1e", CHAIN__EXT_NC, true),
-	EXT("2.5.29.32", "\x55\x1d\x20", CHAIN__EXT_CP, true), /* accepted, policies not enforced */
-	EXT("2.5.29.35", "\x55\x1d\x23", CHAIN__EXT_AKI, true),
-	EXT("2.5.29.36", "\x55\x1d\x24", CHAIN__EXT_PC, false),
-	EXT("2.5.29.37", "\x55\x1d\x25", CHAIN__EXT_EKU, true),
-	EXT("1.3.6.1.5.5.7.1.1", "\x2b\x06\x01\x05\x05\x07\x01\x01", CHAIN__EXT_AIA, false),
-	/* RFC 6962's precertificate poison: "handled" here so that it is not the
-	 * unknown_critical OID; check.c refuses it unless the policy verifies a
-	 * precertificate. */
-	EXT("1.3.6.1.4.1.11129.2.4.3", "\x2b\x06\x01\x04\x01\xd6\x79\x02\x04\x03", CHAIN__EXT_CT_POISON,
-	    true),
-};
-
 /* Record a known extension; returns whether it may be critical. */
 static bool note_extension(chain__cert *c, const char *oid, bool critical)
 {

@@ -192,7 +192,7 @@ const char *chain_result_attempt_cert_subject(const chain_result *r, size_t a, s
 
 const char *chain_result_attempt_cert_issuer(const chain_result *r, size_t a, size_t j)
 {
-	return chain__result_cert_issuer(cert_of(r, a, j));
+	return chain__result_cert_issuer(cert_of(r, a, j), NULL);
 }
 
 const char *chain_result_attempt_cert_fingerprint(const chain_result *r, size_t a, size_t j)

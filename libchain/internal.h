@@ -112,7 +112,7 @@ enum {
 	CHAIN__EXT_COUNT
 };
 /* The extensions libchain knows, indexed by CHAIN__EXT_*; `handled` ones
- * may be critical (cert.c). */
+ * may be critical (the table: extensions.c). */
 typedef struct {
 	const char *oid;          /* dotted */
 	const unsigned char *der; /* the OID's content octets */
@@ -231,7 +231,7 @@ void chain__read_aki(chain__cert *cert, chain__slice value);
  * *type is a GNUTLS_SAN_* value (0 for types libchain does not name). */
 chain__reader chain__san_reader(const chain__cert *cert);
 bool chain__san_next(chain__reader *r, unsigned int *type, chain__slice *value);
-/* Whether a subjectAltName's extnValue is GeneralNames in DER: one or more
+/* extensions.c. Whether a subjectAltName's extnValue is GeneralNames in DER: one or more
  * GeneralNames filling a SEQUENCE, each of a known kind in its form, the
  * constructed ones filled exactly by what they hold. libtasn1 (GnuTLS) reads
  * some broken ones its own way (a directoryName's length ignored), so a name
@@ -451,6 +451,7 @@ typedef struct {
 	size_t n, cap;
 } chain__problems;
 
+/* problems.c: the list a verification fills as it goes. */
 int chain__problems_add(chain__problems *ps, chain_reason reason, int depth,
                         const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 void chain__problems_clear(chain__problems *ps);
@@ -629,6 +630,7 @@ int chain__result_from_path(chain_result **out, const chain__path *path,
 /* A result for an input error (CHAIN_EPARSE / CHAIN_ELIMIT). */
 int chain__result_input_error(chain_result **out, chain_reason reason, int index,
                               const char *message, int64_t now);
+/* problems.c: the most significant of @problems (docs/reasons.md's order). */
 chain_reason chain__primary_reason(const chain__problems *problems);
 /* What the verdict cache keeps of a result: everything but the served
  * certificates' DER; the certificates' strings formatted first when
@@ -641,14 +643,29 @@ int chain__result_instantiate(chain_result **out, const chain_result *tmpl,
                               int64_t now);
 /* An estimate of the bytes a result holds, for the cache's bound. */
 size_t chain__result_footprint(const chain_result *result);
-/* One certificate as results keep it (DER copied when served, else a
- * reference), its strings formatted on first use, and its release; @owner
- * is the result holding it (its packed block is not freed), or NULL. */
+/* ---- result_cert.c: one certificate as results keep it ------------------
+ * A result refers to @node's certificate instead of copying
+ * its DER when the certificate outlives it: store and pool certificates live
+ * as long as their set, and served ones a cache keeps are shared anyway (an
+ * intermediate a scan's rows serve again and again); other served ones are
+ * the caller's. fill() sets every field of *@rc from @node, its DER copied
+ * to @copy (der_len bytes) when it does not refer; keep() is fill() into a
+ * copy of its own. */
+bool chain__result_cert_refers(const chain__node *node);
+void chain__result_cert_fill(chain__result_cert *rc, const chain__node *node, unsigned char *copy);
 int chain__result_cert_keep(chain__result_cert *rc, const chain__node *node);
 const char *chain__result_cert_subject(chain__result_cert *rc);
-const char *chain__result_cert_issuer(chain__result_cert *rc);
+/* @next, the path certificate after @rc (or NULL), names the same name as
+ * its subject when it issued @rc: its text is the same. */
+const char *chain__result_cert_issuer(chain__result_cert *rc, chain__result_cert *next);
+const char *chain__result_cert_serial(chain__result_cert *rc);
 const char *chain__result_cert_fingerprint(chain__result_cert *rc);
+/* Frees what @rc holds; its parts inside @owner's block (or NULL) go with it. */
 void chain__result_cert_release(const chain_result *owner, chain__result_cert *rc);
+/* Whether @p lies in @r's own block: a packed result's parts are freed with
+ * it, not one by one; free_part() frees @p unless it does. */
+bool chain__result_in_block(const chain_result *r, const void *p);
+void chain__result_free_part(const chain_result *r, const void *p);
 
 /* ---- ocsp.c: a stapled OCSP response ---------------------------------------- */
 

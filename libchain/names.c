@@ -2,7 +2,6 @@
  * subjectAltName entries and the subject's common names, from the DER. */
 #include "internal.h"
 
-#include <stdint.h>
 #include <string.h>
 
 /* GeneralName context tags (RFC 5280 4.2.1.6) and the GnuTLS names for them. */
@@ -34,60 +33,6 @@ bool chain__san_next(chain__reader *r, unsigned int *type, chain__slice *value)
 	if (chain__reader_done(r) || !chain__reader_tlv(r, &tag, value))
 		return false;
 	*type = san_type(tag);
-	return true;
-}
-
-#define NOT_TLVS SIZE_MAX
-
-/* How many TLVs @s holds one after another, filling it exactly; NOT_TLVS
- * when they do not. */
-static size_t tlv_count(chain__slice s)
-{
-	chain__slice v;
-	unsigned char tag;
-	size_t n = 0;
-	for (chain__reader r = chain__reader_of(s); !chain__reader_done(&r); n++)
-		if (!chain__reader_tlv(&r, &tag, &v))
-			return NOT_TLVS;
-	return n;
-}
-
-/* One GeneralName's content, by its tag (RFC 5280 4.2.1.6; the module is
- * IMPLICIT, but ANY and CHOICE, Name here, stay explicit). */
-static bool general_name_well_formed(unsigned char tag, chain__slice v)
-{
-	chain__reader r = chain__reader_of(v);
-	chain__slice part;
-	unsigned char t;
-
-	switch (tag) {
-	case 0xa0: /* otherName: type-id OBJECT IDENTIFIER, value [0] EXPLICIT ANY */
-		return chain__reader_tlv(&r, &t, &part) && t == 0x06 && part.len > 0 &&
-		       chain__reader_tlv(&r, &t, &part) && t == 0xa0 && tlv_count(part) == 1 &&
-		       chain__reader_done(&r);
-	case 0xa4: /* directoryName: [4] Name, one SEQUENCE filling it */
-		return chain__der_only(v, 0x30, &part);
-	case 0xa3: case 0xa5: /* x400Address, ediPartyName: a SEQUENCE's content */
-		return tlv_count(v) != NOT_TLVS;
-	case 0x88: /* registeredID: an OBJECT IDENTIFIER's content */
-		return v.len > 0;
-	case 0x81: case 0x82: case 0x86: case 0x87: /* IA5String, OCTET STRING contents */
-		return true;
-	default: /* another tag, or one of these in the other form */
-		return false;
-	}
-}
-
-bool chain__san_well_formed(chain__slice value)
-{
-	chain__slice names, name;
-	unsigned char tag;
-
-	if (!chain__der_only(value, 0x30, &names) || names.len == 0)
-		return false;
-	for (chain__reader r = chain__reader_of(names); !chain__reader_done(&r);)
-		if (!chain__reader_tlv(&r, &tag, &name) || !general_name_well_formed(tag, name))
-			return false;
 	return true;
 }
 

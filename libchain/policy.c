@@ -4,6 +4,7 @@
 #include <arpa/inet.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 const chain_policy chain__default_policy = {
 	.max_depth = 8,
@@ -306,4 +307,10 @@ int chain__policy_digest(const chain_policy *p, gnutls_hash_hd_t h)
 	    (p->purpose && gnutls_hash(h, p->purpose, fixed.purpose_len) < 0))
 		return CHAIN_EBACKEND;
 	return CHAIN_OK;
+}
+
+/* The policy's time, or now when it sets none. */
+int64_t chain__verification_time(const chain_policy *p)
+{
+	return p->has_time ? p->time : (int64_t)time(NULL);
 }

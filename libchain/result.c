@@ -1,126 +1,12 @@
-/* Results: the verdict, the problems and the reported path, with the
- * accessors of result.h. Knows nothing of GnuTLS: per-certificate strings
- * are formatted through cert.c on first use. */
+/* Results: the verdict, the problems and the reported path, packed in one
+ * allocation, with the accessors of result.h. Knows nothing of GnuTLS: the
+ * path's certificates are kept and their strings formatted on first use by
+ * result_cert.c; the problems are problems.c's list. */
 #include "internal.h"
 
-#include <stdarg.h>
 #include <stddef.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-/* Most significant first: why the search failed, then how the path is
- * broken, then what the policy refuses. docs/reasons.md repeats this. */
-static const chain_reason priority[] = {
-	CHAIN_REASON_MALFORMED,         CHAIN_REASON_INPUT_LIMIT,
-	CHAIN_REASON_BUDGET_EXCEEDED,   CHAIN_REASON_DEPTH_EXCEEDED,
-	CHAIN_REASON_MISSING_ISSUER,    CHAIN_REASON_UNTRUSTED_ROOT,
-	CHAIN_REASON_DISTRUSTED,
-	CHAIN_REASON_BAD_SIGNATURE,     CHAIN_REASON_REVOKED,
-	CHAIN_REASON_INSECURE_ALGORITHM, CHAIN_REASON_REVOCATION_UNKNOWN,
-	CHAIN_REASON_NOT_CA,            CHAIN_REASON_KEY_USAGE,
-	CHAIN_REASON_PATH_LENGTH,       CHAIN_REASON_NAME_CONSTRAINTS,
-	CHAIN_REASON_UNKNOWN_CRITICAL_EXTENSION,
-	CHAIN_REASON_EXPIRED,           CHAIN_REASON_NOT_YET_VALID,
-	CHAIN_REASON_PURPOSE_MISMATCH,  CHAIN_REASON_HOSTNAME_MISMATCH,
-	CHAIN_REASON_NONCONFORMING, /* last: what users act on comes first */
-};
-
-int chain__problems_add(chain__problems *ps, chain_reason reason, int depth, const char *fmt,
-                        ...)
-{
-	char buf[512];
-	va_list ap;
-
-	if (chain__grow(&ps->v, &ps->cap, ps->n, sizeof(*ps->v)) < 0)
-		return CHAIN_ENOMEM;
-	va_start(ap, fmt);
-	vsnprintf(buf, sizeof(buf), fmt, ap);
-	va_end(ap);
-	char *msg = strdup(buf);
-	if (!msg)
-		return CHAIN_ENOMEM;
-	ps->v[ps->n++] = (chain__problem){reason, depth, msg};
-	return CHAIN_OK;
-}
-
-void chain__problems_clear(chain__problems *ps)
-{
-	for (size_t i = 0; i < ps->n; i++)
-		free(ps->v[i].message);
-	ps->n = 0;
-}
-
-bool chain__problems_has(const chain__problems *ps, chain_reason reason)
-{
-	for (size_t i = 0; i < ps->n; i++)
-		if (ps->v[i].reason == reason)
-			return true;
-	return false;
-}
-
-chain_reason chain__primary_reason(const chain__problems *ps)
-{
-	for (size_t i = 0; i < sizeof(priority) / sizeof(priority[0]); i++)
-		if (chain__problems_has(ps, priority[i]))
-			return priority[i];
-	return ps->n ? ps->v[0].reason : CHAIN_REASON_OK;
-}
-
-static chain__span span_of(const chain__cert *c, chain__slice s)
-{
-	return (chain__span){(size_t)(s.p - c->der), s.len};
-}
-
-static chain__slice slice_of(const chain__result_cert *rc, chain__span s)
-{
-	return (chain__slice){rc->der + s.off, s.len};
-}
-
-/* Everything of @node's certificate a result keeps but its DER. */
-static void cert_fields(chain__result_cert *rc, const chain__node *node)
-{
-	chain__cert *c = node->cert;
-	rc->der_len = c->der_len;
-	rc->subject = span_of(c, c->parts.subject);
-	rc->issuer = span_of(c, c->parts.issuer);
-	rc->serial = span_of(c, c->parts.serial);
-	memcpy(rc->sha256, c->sha256, sizeof(rc->sha256));
-	rc->not_before = c->not_before;
-	rc->not_after = c->not_after;
-	rc->source = node->source;
-	rc->input_index = node->source == CHAIN_SOURCE_SERVED ? node->input_index : -1;
-}
-
-/* Whether a result refers to @node's certificate instead of copying its
- * DER: store and pool certificates live as long as their set, and served
- * ones a cache keeps are shared anyway (an intermediate that a scan's rows
- * serve again and again); other served ones are the caller's. */
-static bool refers(const chain__node *node)
-{
-	return node->source != CHAIN_SOURCE_SERVED || node->cert->cached;
-}
-
-/* @rc's DER as a reference to @node's certificate (refers()). */
-static void refer(chain__result_cert *rc, const chain__node *node)
-{
-	rc->cert = chain__cert_ref(node->cert);
-	rc->der = node->cert->der;
-}
-
-int chain__result_cert_keep(chain__result_cert *rc, const chain__node *node)
-{
-	cert_fields(rc, node);
-	if (refers(node)) {
-		refer(rc, node);
-		return CHAIN_OK;
-	}
-	unsigned char *copy = malloc(rc->der_len);
-	if (!copy)
-		return CHAIN_ENOMEM;
-	rc->der = memcpy(copy, node->cert->der, rc->der_len);
-	return CHAIN_OK;
-}
 
 static size_t room(size_t bytes);
 static size_t text_room(const char *s);
@@ -139,7 +25,7 @@ int chain__result_from_path(chain_result **out, const chain__path *path,
 	size_t bytes = room(sizeof(chain_result)) + room(n_certs * sizeof(chain__result_cert)) +
 	               room(ps->n * sizeof(chain__result_problem));
 	for (size_t i = 0; i < n_certs; i++)
-		if (!refers(&path->nodes[i]))
+		if (!chain__result_cert_refers(&path->nodes[i]))
 			bytes += path->nodes[i].cert->der_len;
 	for (size_t i = 0; i < ps->n; i++)
 		bytes += text_room(ps->v[i].message);
@@ -159,15 +45,9 @@ int chain__result_from_path(chain_result **out, const chain__path *path,
 	}
 	for (size_t i = 0; i < n_certs; i++) {
 		const chain__node *node = &path->nodes[i];
-		chain__result_cert *rc = &r->certs[i];
-		*rc = (chain__result_cert){0};
-		cert_fields(rc, node);
-		if (refers(node)) {
-			refer(rc, node);
-		} else {
-			rc->der = memcpy(w, node->cert->der, rc->der_len);
-			w += rc->der_len;
-		}
+		chain__result_cert_fill(&r->certs[i], node, (unsigned char *)w);
+		if (!chain__result_cert_refers(node))
+			w += node->cert->der_len;
 		r->n_certs++;
 	}
 	for (size_t i = 0; i < ps->n; i++) {
@@ -239,14 +119,6 @@ static char *put_text(char **w, const char *s)
 	char *copy = memcpy(*w, s, n);
 	*w += n;
 	return copy;
-}
-
-/* Whether @p lies in @r's own block: a packed result's parts are freed with
- * it, not one by one. */
-static bool in_block(const chain_result *r, const void *p)
-{
-	const char *c = p, *base = (const char *)r;
-	return r && c >= base && c < base + r->block_bytes;
 }
 
 /* The DER the caller served for @s (by its input index), or NULL. */
@@ -358,7 +230,7 @@ int chain__result_instantiate(chain_result **out, const chain_result *tmpl,
 /* The bytes of @p when it is a block of its own (not in @r's). */
 static size_t own_bytes(const chain_result *r, const void *p, size_t len)
 {
-	return p && !in_block(r, p) ? len + MALLOC_OVERHEAD : 0;
+	return p && !chain__result_in_block(r, p) ? len + MALLOC_OVERHEAD : 0;
 }
 
 size_t chain__result_footprint(const chain_result *r)
@@ -382,26 +254,6 @@ size_t chain__result_footprint(const chain_result *r)
 	return bytes;
 }
 
-/* free() for a part of @r that may lie in its block. */
-static void free_part(const chain_result *r, const void *p)
-{
-	if (!in_block(r, p))
-		free((void *)p);
-}
-
-void chain__result_cert_release(const chain_result *owner, chain__result_cert *c)
-{
-	if (c->cert)
-		chain__cert_unref(c->cert);
-	else
-		free_part(owner, c->der);
-	if (!(c->borrowed & CHAIN__BORROWED_SUBJECT))
-		free_part(owner, c->subject_str);
-	if (!(c->borrowed & CHAIN__BORROWED_ISSUER))
-		free_part(owner, c->issuer_str);
-	free_part(owner, c->serial_str);
-}
-
 void chain_result_free(chain_result *r)
 {
 	if (!r)
@@ -410,10 +262,10 @@ void chain_result_free(chain_result *r)
 	for (size_t i = 0; i < r->n_certs; i++)
 		chain__result_cert_release(r, &r->certs[i]);
 	for (size_t i = 0; i < r->n_problems; i++)
-		free_part(r, r->problems[i].message);
-	free_part(r, r->certs);
-	free_part(r, r->problems);
-	free_part(r, r->error_message);
+		chain__result_free_part(r, r->problems[i].message);
+	chain__result_free_part(r, r->certs);
+	chain__result_free_part(r, r->problems);
+	chain__result_free_part(r, r->error_message);
 	free(r->ocsp_message);
 	free(r);
 }
@@ -517,66 +369,6 @@ const unsigned char *chain_result_cert_der(const chain_result *r, size_t i, size
 	return c ? c->der : NULL;
 }
 
-/* A per-certificate string, formatted on first use from a DER slice. */
-static const char *lazy(chain__result_cert *c, char **slot, chain__span span,
-                        char *(*format)(chain__slice))
-{
-	if (c && !*slot)
-		*slot = format(slice_of(c, span));
-	return c ? *slot : NULL;
-}
-
-/* @c's text *@slot as @from's subject text (@from a certificate the same
- * result holds), when it has one. */
-static bool borrow(chain__result_cert *c, char **slot, unsigned char bit, chain__cert *from)
-{
-	const char *text = chain__cert_subject_text(from);
-	if (!text)
-		return false;
-	*slot = (char *)text;
-	c->borrowed |= bit;
-	return true;
-}
-
-const char *chain__result_cert_subject(chain__result_cert *c)
-{
-	if (c && !c->subject_str && c->cert &&
-	    borrow(c, &c->subject_str, CHAIN__BORROWED_SUBJECT, c->cert))
-		return c->subject_str;
-	return c ? lazy(c, &c->subject_str, c->subject, chain__dn_string) : NULL;
-}
-
-/* @c's issuer; @next, the path certificate after it (or NULL), names the
- * same name as its subject when it issued @c: its text is the same. */
-static const char *cert_issuer(chain__result_cert *c, chain__result_cert *next)
-{
-	if (!c)
-		return NULL;
-	if (!c->issuer_str) {
-		chain__cert *from = c->cert && c->cert->self_issued ? c->cert
-		                    : next && next->cert && c->der &&
-		                              chain__same_slice(slice_of(c, c->issuer),
-		                                                slice_of(next, next->subject))
-		                        ? next->cert
-		                        : NULL;
-		if (from && borrow(c, &c->issuer_str, CHAIN__BORROWED_ISSUER, from))
-			return c->issuer_str;
-	}
-	return lazy(c, &c->issuer_str, c->issuer, chain__dn_string);
-}
-
-const char *chain__result_cert_issuer(chain__result_cert *c)
-{
-	return cert_issuer(c, NULL);
-}
-
-const char *chain__result_cert_fingerprint(chain__result_cert *c)
-{
-	if (c && !c->fingerprint[0])
-		chain__hex(c->sha256, CHAIN__SHA256_LEN, c->fingerprint);
-	return c ? c->fingerprint : NULL;
-}
-
 const char *chain_result_cert_subject(const chain_result *r, size_t i)
 {
 	return chain__result_cert_subject(cert_at(r, i));
@@ -584,13 +376,12 @@ const char *chain_result_cert_subject(const chain_result *r, size_t i)
 
 const char *chain_result_cert_issuer(const chain_result *r, size_t i)
 {
-	return cert_issuer(cert_at(r, i), cert_at(r, i + 1));
+	return chain__result_cert_issuer(cert_at(r, i), cert_at(r, i + 1));
 }
 
 const char *chain_result_cert_serial(const chain_result *r, size_t i)
 {
-	chain__result_cert *c = cert_at(r, i);
-	return c ? lazy(c, &c->serial_str, c->serial, chain__serial_hex) : NULL;
+	return chain__result_cert_serial(cert_at(r, i));
 }
 
 const char *chain_result_cert_fingerprint(const chain_result *r, size_t i)

@@ -251,11 +251,6 @@ static int make_nodes(chain__search *search, chain__node **nodes, const served_s
 	return CHAIN_OK;
 }
 
-int64_t chain__verification_time(const chain_policy *p)
-{
-	return p->has_time ? p->time : (int64_t)time(NULL);
-}
-
 int chain_verify(chain_result **out, const chain_store *store, const chain_policy *policy,
                  const unsigned char *const *ders, const size_t *lens, size_t n,
                  const chain_pool *pool)
