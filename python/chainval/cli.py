@@ -18,6 +18,7 @@ one line on stderr and the exit status, never a traceback.
 from __future__ import annotations
 
 import argparse
+import atexit
 import importlib
 import os
 import sys
@@ -95,20 +96,23 @@ def program() -> NoReturn:
     A command that says it left nothing to tear down but memory (a local scan,
     once its output, summary and sidecar are written and closed and its threads
     have stopped) ends the process with ``os._exit`` once stdout and stderr are
-    flushed: freeing a full verdict cache object by object and Python's own
-    finalisation took ~35 ms of CPU at the end of every such scan, for memory
-    the kernel reclaims at once. If a flush fails, the process ends the usual
-    way, which reports it as before."""
+    flushed and the ``atexit`` handlers have run (temporary copies of URL
+    inputs, say): freeing a full verdict cache object by object and Python's
+    module teardown took ~35 ms of CPU at the end of every such scan, for
+    memory the kernel reclaims at once. Under a profiler or a tracer
+    (cProfile, coverage), or if a flush fails, the process ends the usual way,
+    which writes their data or reports the failure as before."""
     code, kept = _main(None, None)
-    if kept is not None:
+    run_exit_handlers = getattr(atexit, "_run_exitfuncs", None)
+    if kept is not None and run_exit_handlers is not None and sys.getprofile() is None \
+            and sys.gettrace() is None:
         try:
-            sys.stdout.flush()
-            sys.stderr.flush()
-        except BrokenPipeError:  # e.g. | head: as main() stops quietly
-            _stdout_to_devnull()
-            code = EXIT_RUNTIME
+            for stream in (sys.stdout, sys.stderr):
+                if stream is not None:  # None: its descriptor was closed (`>&-`)
+                    stream.flush()
         except (OSError, ValueError):
-            sys.exit(code)  # the usual end reports it
+            sys.exit(code)
+        run_exit_handlers()
         os._exit(code)
     sys.exit(code)
 
@@ -140,21 +144,15 @@ def _main(argv: Optional[list[str]], stdin) -> tuple[int, Any]:
         stderr.write(f"\nchainval {args.command}: interrupted\n")
         return EXIT_INTERRUPTED, None
     except BrokenPipeError:  # e.g. | head: stop quietly
-        _stdout_to_devnull()
+        try:
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        except (OSError, ValueError, AttributeError):
+            pass
         return EXIT_RUNTIME, None
     except OSError as e:  # an I/O failure no subcommand foresaw: still one line
         where = f": {e.filename}" if e.filename else ""
         stderr.write(f"chainval {args.command}: error: {e.strerror or e}{where}\n")
         return EXIT_RUNTIME, None
-
-
-def _stdout_to_devnull() -> None:
-    """stdout's reader has gone (``| head``): what is left in its buffer goes
-    nowhere instead of failing again at exit."""
-    try:
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-    except (OSError, ValueError, AttributeError):
-        pass
 
 
 if __name__ == "__main__":  # pragma: no cover
