@@ -10,7 +10,8 @@
  * processes them, or deliberately accepts them: see docs/api.md); a critical
  * extension that is not handled makes a path fail. Presence and criticality
  * of each are recorded for the conformance checks (conform.c). */
-#define EXT(dotted, der, bit, handled) {dotted, (const unsigned char *)der, sizeof(der) - 1, bit, handled}
+#define EXT(dotted, der, bit, handled) \
+	{dotted, (const unsigned char *)der, sizeof(der) - 1, bit, handled}
 const chain__known_ext chain__known_extensions[CHAIN__EXT_COUNT] = {
 	EXT("2.5.29.14", "\x55\x1d\x0e", CHAIN__EXT_SKI, true),
 	EXT("2.5.29.15", "\x55\x1d\x0f", CHAIN__EXT_KU, true),

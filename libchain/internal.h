@@ -456,6 +456,8 @@ int chain__problems_add(chain__problems *ps, chain_reason reason, int depth,
                         const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 void chain__problems_clear(chain__problems *ps);
 bool chain__problems_has(const chain__problems *ps, chain_reason reason);
+/* The most significant of @problems (docs/reasons.md's order). */
+chain_reason chain__primary_reason(const chain__problems *problems);
 
 /* ---- path.c: depth-first path search ------------------------------------ */
 
@@ -630,8 +632,6 @@ int chain__result_from_path(chain_result **out, const chain__path *path,
 /* A result for an input error (CHAIN_EPARSE / CHAIN_ELIMIT). */
 int chain__result_input_error(chain_result **out, chain_reason reason, int index,
                               const char *message, int64_t now);
-/* problems.c: the most significant of @problems (docs/reasons.md's order). */
-chain_reason chain__primary_reason(const chain__problems *problems);
 /* What the verdict cache keeps of a result: everything but the served
  * certificates' DER; the certificates' strings formatted first when
  * @with_text, else only those @result has formatted already. */
@@ -648,9 +648,10 @@ size_t chain__result_footprint(const chain_result *result);
  * its DER when the certificate outlives it: store and pool certificates live
  * as long as their set, and served ones a cache keeps are shared anyway (an
  * intermediate a scan's rows serve again and again); other served ones are
- * the caller's. fill() sets every field of *@rc from @node, its DER copied
- * to @copy (der_len bytes) when it does not refer; keep() is fill() into a
- * copy of its own. */
+ * the caller's. fill() clears *@rc (releasing nothing it held) and sets it
+ * from @node, its DER copied to @copy (der_len bytes) when it does not
+ * refer; keep() is fill() into a copy of its own, and leaves *@rc unchanged
+ * on CHAIN_ENOMEM. */
 bool chain__result_cert_refers(const chain__node *node);
 void chain__result_cert_fill(chain__result_cert *rc, const chain__node *node, unsigned char *copy);
 int chain__result_cert_keep(chain__result_cert *rc, const chain__node *node);

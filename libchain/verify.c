@@ -7,7 +7,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 /* The most plausible failing path seen so far, and the scratch space in
  * which each new path is evaluated. */
