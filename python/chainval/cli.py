@@ -103,6 +103,8 @@ def program() -> NoReturn:
     (cProfile, coverage), or if a flush fails, the process ends the usual way,
     which writes their data or reports the failure as before."""
     code, kept = _main(None, None)
+    # CPython's own: what the usual exit runs before module teardown (without
+    # it, e.g. on another implementation, the process ends the usual way).
     run_exit_handlers = getattr(atexit, "_run_exitfuncs", None)
     if kept is not None and run_exit_handlers is not None and sys.getprofile() is None \
             and sys.gettrace() is None:
