@@ -650,10 +650,11 @@ size_t chain__result_footprint(const chain_result *result);
  * intermediate a scan's rows serve again and again); other served ones are
  * the caller's. fill() clears *@rc (releasing nothing it held) and sets it
  * from @node, its DER copied to @copy (der_len bytes) when it does not
- * refer; keep() is fill() into a copy of its own, and leaves *@rc unchanged
- * on CHAIN_ENOMEM. */
+ * refer; it returns the bytes it copied (0 when it refers). keep() is fill()
+ * into a copy of its own, and leaves *@rc unchanged on CHAIN_ENOMEM. */
 bool chain__result_cert_refers(const chain__node *node);
-void chain__result_cert_fill(chain__result_cert *rc, const chain__node *node, unsigned char *copy);
+size_t chain__result_cert_fill(chain__result_cert *rc, const chain__node *node,
+                               unsigned char *copy);
 int chain__result_cert_keep(chain__result_cert *rc, const chain__node *node);
 const char *chain__result_cert_subject(chain__result_cert *rc);
 /* @next, the path certificate after @rc (or NULL), names the same name as

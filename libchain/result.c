@@ -44,10 +44,7 @@ int chain__result_from_path(chain_result **out, const chain__path *path,
 		w += room(ps->n * sizeof(*r->problems));
 	}
 	for (size_t i = 0; i < n_certs; i++) {
-		const chain__node *node = &path->nodes[i];
-		chain__result_cert_fill(&r->certs[i], node, (unsigned char *)w);
-		if (!chain__result_cert_refers(node))
-			w += node->cert->der_len;
+		w += chain__result_cert_fill(&r->certs[i], &path->nodes[i], (unsigned char *)w);
 		r->n_certs++;
 	}
 	for (size_t i = 0; i < ps->n; i++) {

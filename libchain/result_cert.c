@@ -25,7 +25,7 @@ bool chain__result_cert_refers(const chain__node *node)
 	return node->source != CHAIN_SOURCE_SERVED || node->cert->cached;
 }
 
-void chain__result_cert_fill(chain__result_cert *rc, const chain__node *node, unsigned char *copy)
+size_t chain__result_cert_fill(chain__result_cert *rc, const chain__node *node, unsigned char *copy)
 {
 	chain__cert *c = node->cert;
 	*rc = (chain__result_cert){0};
@@ -41,9 +41,10 @@ void chain__result_cert_fill(chain__result_cert *rc, const chain__node *node, un
 	if (chain__result_cert_refers(node)) {
 		rc->cert = chain__cert_ref(c);
 		rc->der = c->der;
-	} else {
-		rc->der = memcpy(copy, c->der, rc->der_len);
+		return 0;
 	}
+	rc->der = memcpy(copy, c->der, rc->der_len);
+	return rc->der_len;
 }
 
 int chain__result_cert_keep(chain__result_cert *rc, const chain__node *node)
