@@ -6,6 +6,7 @@
 #ifndef CHAIN_TEST_FNV_COLLIDE_H
 #define CHAIN_TEST_FNV_COLLIDE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -58,6 +59,23 @@ static inline size_t colliding_key(uint64_t offset, unsigned i, uint64_t target,
 			}
 		}
 	return 0;
+}
+
+/* @n keys of colliding_key(), numbered from 0 on (skipping numbers with no
+ * key); returns whether each one's FNV-1a hash does end in @target's low
+ * COLLIDE_BITS bits. */
+static inline bool colliding_keys(uint64_t offset, uint64_t target, size_t n,
+                                  unsigned char (*keys)[64], size_t *lens)
+{
+	const uint64_t mask = (UINT64_C(1) << COLLIDE_BITS) - 1;
+	size_t made = 0;
+	for (unsigned i = 0; made < n; i++)
+		if ((lens[made] = colliding_key(offset, i, target, keys[made])))
+			made++;
+	bool all = true;
+	for (size_t i = 0; i < n; i++)
+		all = all && (fnv1a(offset, keys[i], lens[i]) & mask) == target;
+	return all;
 }
 
 #endif

@@ -78,15 +78,8 @@ static void chosen_collisions(void)
 	static unsigned char keys[FLOOD_KEYS][64];
 	static size_t lens[FLOOD_KEYS];
 	const uint64_t target = 0x5a5a5; /* any slot */
-	size_t made = 0;
-	for (unsigned i = 0; made < FLOOD_KEYS; i++)
-		if ((lens[made] = colliding_key(FNV_OFFSET_COUNTER, i, target, keys[made])))
-			made++;
-	const uint64_t mask = (UINT64_C(1) << COLLIDE_BITS) - 1;
-	bool all_collide = true;
-	for (size_t i = 0; i < made; i++)
-		all_collide = all_collide && (fnv1a(FNV_OFFSET_COUNTER, keys[i], lens[i]) & mask) == target;
-	CHECK(all_collide, "%zu distinct keys, one FNV-1a slot in any table up to 2^%d slots", made,
+	const size_t made = FLOOD_KEYS;
+	CHECK(colliding_keys(FNV_OFFSET_COUNTER, target, made, keys, lens), "%zu distinct keys, one FNV-1a slot in any table up to 2^%d slots", made,
 	      COLLIDE_BITS);
 
 	scan_counter c;
