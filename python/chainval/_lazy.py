@@ -4,9 +4,10 @@ A package's ``__init__`` that imports every module to re-export a name from
 each makes any use of the package pay for all of them: ``chainval verify``
 reads two small modules of :mod:`chainval.scan`, and importing the package
 eagerly brought in the scan engine, every input format and sqlite3 (19 ms
-of ``chainval --version``'s start-up, 7 ms of ``chainval verify``'s). With ``__getattr__, __dir__ = lazy_exports(__name__,
-{...})`` a name is imported when first asked for (``from chainval.scan
-import Scanner`` included), then kept in the package's namespace.
+of ``chainval --version``'s start-up, 7 ms of ``chainval verify``'s). With
+``__getattr__, __dir__ = lazy_exports(__name__, {...})`` a name is imported
+when first asked for (``from chainval.scan import Scanner`` included), then
+kept in the package's namespace.
 """
 
 from __future__ import annotations

@@ -121,7 +121,7 @@ def program() -> NoReturn:
 
 def _main(argv: Optional[list[str]], stdin) -> tuple[int, Any]:
     """main()'s work: the exit status, and None or, when the command left
-    nothing to tear down but memory, what it set ``args.nothing_to_tear_down``
+    nothing to tear down but memory, what it set ``args.kept_until_exit``
     to (e.g. the scanner and its verdict cache): kept referenced by the
     caller so that the end of the process frees it, not the return."""
     stdout, stderr = sys.stdout, sys.stderr
@@ -134,7 +134,7 @@ def _main(argv: Optional[list[str]], stdin) -> tuple[int, Any]:
         return (int(e.code or 0) if not isinstance(e.code, str) else EXIT_USAGE), None
     try:
         code = args.run(args, stdout, stderr, stdin)
-        return code, getattr(args, "nothing_to_tear_down", None)
+        return code, getattr(args, "kept_until_exit", None)
     except UsageError as e:
         stderr.write(f"chainval {args.command}: {e}\n")
         return EXIT_USAGE, None

@@ -316,7 +316,7 @@ def run(args, stdout: TextIO, stderr: TextIO, stdin) -> int:
     # args so that it outlives this frame. A --dask scan's client may still hold
     # resources of its own: its process ends the usual way.
     if dask is None:
-        args.nothing_to_tear_down = scanner
+        args.kept_until_exit = scanner
     return code
 
 
