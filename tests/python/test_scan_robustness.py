@@ -397,6 +397,8 @@ def test_output_to_a_device_or_fifo_is_written_directly(pki, paths, tmp_path, ca
     reader.join(10)
     assert r.status == 0, r.err
     assert stat.S_ISFIFO(os.stat(fifo).st_mode) and len(got[0].splitlines()) == 5
+    # Only the rows went there: no sidecar is claimed.
+    assert f"wrote {fifo}\n" in r.err and "meta.json" not in r.err
     assert sorted(p.name for p in tmp_path.iterdir()) == ["in.jsonl", "rows.fifo"]
     r = scan(capsys, paths, src, "-o", fifo, "--resume")
     assert r.status == 2 and "not a regular file" in r.err
@@ -409,6 +411,12 @@ def test_output_to_a_device_or_fifo_is_written_directly(pki, paths, tmp_path, ca
     assert r.status == 0, r.err
     assert stat.S_ISCHR(os.stat(null).st_mode) and not (tmp_path / "null.partial").exists()
     assert not (tmp_path / "null.meta.json").exists()
+    # A device that fails a write: one error line, and neither a ".partial" that
+    # does not exist ("None is complete up to row ...") nor --resume, which it refuses.
+    if os.path.exists("/dev/full"):
+        r = scan(capsys, paths, src, "-o", "/dev/full")
+        assert r.status == 1 and "cannot write /dev/full" in r.err
+        assert "--resume" not in r.err and "None" not in r.err and "Traceback" not in r.err
 
 
 def test_a_second_ctrl_c_during_a_write_keeps_the_checkpoint_exact(pki, paths, tmp_path,

@@ -398,7 +398,7 @@ def _run(args, stdout: TextIO, stderr: TextIO, inputs: list[Input], scanner: Sca
                            f"{e.strerror or e}",
                            "rows up to the last checkpoint are kept: free the space or fix "
                            "the cause, then run the same command with --resume"
-                           if args.output != "-" else "")
+                           if out.partial is not None else "")
     finally:
         elapsed = time.monotonic() - start  # before a --dask local:N cluster shuts down
         source.close()
@@ -444,11 +444,15 @@ def _run(args, stdout: TextIO, stderr: TextIO, inputs: list[Input], scanner: Sca
         if interrupted:
             head += ", INTERRUPTED"
         stderr.write(head + "\n" + summary.text() + "\n")
-    if (interrupted or failure) and args.output != "-":
+    # A device or FIFO (-o /dev/null) has no .partial and no sidecar: nothing to
+    # resume, and only the rows were written.
+    if (interrupted or failure) and out.partial is not None:
         stderr.write(f"chainval scan: {out.partial} is complete up to row {summary.rows:,}; "
                      "continue with --resume\n")
-    elif complete and args.output != "-" and not quiet:
+    elif complete and out.partial is not None and not quiet:
         stderr.write(f"chainval scan: wrote {args.output} and {sidecar_path(args.output)}\n")
+    elif complete and args.output != "-" and not quiet:
+        stderr.write(f"chainval scan: wrote {args.output}\n")
     stderr.flush()
     if failure:
         raise failure
