@@ -12,6 +12,16 @@
  *   rows of the complete records of block[start:] (at most limit of them; a
  *   _Reader keeps the line count) and the offset where they end; the caller
  *   passes the rest again (start=end), with more data once nothing is taken.
+ * .run_file(reader, buffer, filled, start, limit, fd, offset, eof)
+ *   -> (bytes, end, filled, offset, state, errno): the same for a regular file
+ *   that the engine reads itself, into the bytearray buffer after its first
+ *   filled bytes, a piece at a time as the records run out (pread() at
+ *   offset: the file position is not used); state says why it returned:
+ *   FILE_MORE (call again from end), FILE_FULL (the buffer is full: carry
+ *   buffer[end:filled] into the next one) or FILE_END (the file's end was
+ *   read; eof=True on the next call, until end == filled); errno, when not
+ *   0, is why the file could not be read further (the rows of the records
+ *   read before are returned: the caller reports the rest as damaged).
  * .summary() -> str: the summary's counters as JSON.
  * .rows: the rows written so far (a batch's count is the difference).
  *
@@ -24,6 +34,9 @@
  * writer-preferring rwlock taken twice by one reader, or in different orders
  * by two threads, can deadlock behind queued writers). */
 #include "_chainval.h"
+
+#include <errno.h>
+#include <unistd.h>
 
 #include "../../scanner/arena.h"
 #include "../../scanner/civil.h"
@@ -288,12 +301,20 @@ static PyObject *engine_rows(ScanEngineObject *self, void *unused)
 /* The work of run() and run_block(), without the GIL, on a thread of its
  * own (chainval_run_interruptible): every store and the pool read-locked
  * while it reads (run_block) and verifies. */
+enum { FILE_MORE = 0, FILE_FULL = 1, FILE_END = 2 };
+
 typedef struct {
 	ScanEngineObject *self;
 	struct ReaderObject *reader; /* run_block: read data[0..len) first */
 	const char *data;
 	size_t len, consumed, limit;
 	bool final;
+	/* run_file: data is buf + start, len grows as the file is read into
+	 * buf[filled..cap) from fd at offset; err: errno of a failed read. */
+	char *buf;
+	size_t start, filled, cap;
+	int fd, state, err;
+	int64_t offset;
 	const scan_record *recs; /* run: the records given */
 	size_t n;
 	scan_buf out;
@@ -574,6 +595,60 @@ static PyType_Slot reader_slots[] = {
 static PyType_Spec reader_spec = {"chainval._Reader", sizeof(ReaderObject), 0,
                                   Py_TPFLAGS_DEFAULT | Py_TPFLAGS_IMMUTABLETYPE, reader_slots};
 
+/* Records of data[0..len) appended to the reader's batch: at most @limit (0: all). */
+static size_t read_records(ReaderObject *r, const char *data, size_t len, bool final,
+                           size_t limit)
+{
+	return r->json ? scan_json_read(r->json, data, len, final, limit, &r->read, &r->arena)
+	               : scan_csv_read(r->csv, data, len, final, limit, &r->read, &r->arena);
+}
+
+static uint64_t records_to_skip(const ReaderObject *r)
+{
+	return r->json ? scan_json_skip_left(r->json) : scan_csv_skip_left(r->csv);
+}
+
+/* How much run_file() reads at a time: a piece that is still in the CPU's
+ * L2 cache when the reader parses it right after. A Python thread reading
+ * 4 MiB blocks ahead instead copied them out of the page cache at a third
+ * of the speed, beside the verifying thread, and the reader then found them
+ * in L3 or memory (docs/performance.md, session 17). */
+#define FILE_PIECE ((size_t)256 << 10)
+
+/* run_file's reading: records of buf[start..filled), reading the file into
+ * buf[filled..cap) a piece at a time whenever the complete records run out,
+ * until @limit records, the end of passing over (--resume), a full buffer
+ * (FILE_FULL) or the file's end (FILE_END, then read once more as final). */
+static size_t read_file_records(scan_job *j, ReaderObject *r)
+{
+	size_t pos = j->start;
+	bool skipping = records_to_skip(r) > 0;
+	for (;;) {
+		pos += read_records(r, j->buf + pos, j->filled - pos, j->state == FILE_END,
+		                    j->limit ? j->limit - r->read.n : 0);
+		if (r->read.failed || r->arena.failed || (j->limit && r->read.n >= j->limit) ||
+		    (skipping && records_to_skip(r) == 0) || j->state == FILE_END)
+			break;
+		if (j->filled == j->cap) {
+			j->state = FILE_FULL;
+			break;
+		}
+		size_t want = j->cap - j->filled < FILE_PIECE ? j->cap - j->filled : FILE_PIECE;
+		ssize_t got = pread(j->fd, j->buf + j->filled, want, (off_t)j->offset);
+		if (got < 0 && errno == EINTR)
+			continue;
+		if (got < 0) {
+			j->err = errno;
+			break;
+		}
+		if (got == 0)
+			j->state = FILE_END; /* the last line need not end with a newline */
+		j->filled += (size_t)got;
+		j->offset += got;
+	}
+	return pos - j->start;
+}
+
 static void run_job(void *arg)
 {
 	scan_job *j = arg;
@@ -588,10 +663,8 @@ static void run_job(void *arg)
 		r->read.n = 0;
 		r->read.failed = false;
 		scan_arena_reset(&r->arena);
-		j->consumed = r->json ? scan_json_read(r->json, j->data, j->len, j->final, j->limit,
-		                                       &r->read, &r->arena)
-		                      : scan_csv_read(r->csv, j->data, j->len, j->final, j->limit,
-		                                      &r->read, &r->arena);
+		j->consumed = j->buf ? read_file_records(j, r)
+		                     : read_records(r, j->data, j->len, j->final, j->limit);
 		recs = r->read.items;
 		n = r->read.n;
 		if (r->read.failed || r->arena.failed)
@@ -601,6 +674,21 @@ static void run_job(void *arg)
 		j->ret = scan_engine_run(self->engine, recs, n, &j->out);
 	for (size_t i = self->n_locks; i-- > 0;)
 		chainval_set_unlock(self->locks[i]);
+}
+
+/* @arg as a _Reader not in use by another thread, or NULL with an exception. */
+static ReaderObject *reader_arg(ScanEngineObject *self, PyObject *arg)
+{
+	PyObject *mod = PyType_GetModuleByDef(Py_TYPE(self), &chainval_module);
+	PyObject *reader_type = mod ? PyObject_GetAttrString(mod, "_Reader") : NULL;
+	int is_reader = reader_type ? PyObject_TypeCheck(arg, (PyTypeObject *)reader_type) : -1;
+	Py_XDECREF(reader_type);
+	if (is_reader <= 0) {
+		if (is_reader == 0)
+			PyErr_SetString(PyExc_TypeError, "reader must be a _Reader");
+		return NULL;
+	}
+	return reader_in_use((ReaderObject *)arg) ? NULL : (ReaderObject *)arg;
 }
 
 static PyObject *engine_run_block(ScanEngineObject *self, PyObject *const *args, Py_ssize_t nargs)
@@ -613,14 +701,8 @@ static PyObject *engine_run_block(ScanEngineObject *self, PyObject *const *args,
 	Py_ssize_t limit = nargs > 4 ? PyLong_AsSsize_t(args[4]) : 0;
 	if ((start == -1 || limit == -1) && PyErr_Occurred())
 		return NULL;
-	PyObject *mod = PyType_GetModuleByDef(Py_TYPE(self), &chainval_module);
-	PyObject *reader_type = mod ? PyObject_GetAttrString(mod, "_Reader") : NULL;
-	int is_reader = reader_type ? PyObject_TypeCheck(args[0], (PyTypeObject *)reader_type) : -1;
-	Py_XDECREF(reader_type);
-	if (is_reader <= 0)
-		return is_reader < 0 ? NULL : PyErr_Format(PyExc_TypeError, "reader must be a _Reader");
-	ReaderObject *reader = (ReaderObject *)args[0];
-	if (reader_in_use(reader))
+	ReaderObject *reader = reader_arg(self, args[0]);
+	if (!reader)
 		return NULL;
 	int final = PyObject_IsTrue(args[2]);
 	if (final < 0)
@@ -649,7 +731,53 @@ static PyObject *engine_run_block(ScanEngineObject *self, PyObject *const *args,
 	return rows ? Py_BuildValue("(Nn)", rows, start + (Py_ssize_t)j.consumed) : NULL;
 }
 
+static PyObject *engine_run_file(ScanEngineObject *self, PyObject *const *args, Py_ssize_t nargs)
+{
+	chainval_state *st = state_of_type(Py_TYPE(self));
+	if (nargs != 8)
+		return PyErr_Format(PyExc_TypeError, "run_file(reader, buffer: bytearray, filled, start, "
+		                                     "limit, fd, offset, eof)");
+	ReaderObject *reader = reader_arg(self, args[0]);
+	if (!reader)
+		return NULL;
+	Py_ssize_t filled = PyLong_AsSsize_t(args[2]), start = PyLong_AsSsize_t(args[3]);
+	Py_ssize_t limit = PyLong_AsSsize_t(args[4]);
+	long fd = PyLong_AsLong(args[5]);
+	long long offset = PyLong_AsLongLong(args[6]);
+	int eof = PyObject_IsTrue(args[7]);
+	if (PyErr_Occurred() || eof < 0)
+		return NULL;
+	Py_buffer buffer;
+	if (PyObject_GetBuffer(args[1], &buffer, PyBUF_WRITABLE) < 0)
+		return NULL;
+	if (filled < 0 || filled > buffer.len || start < 0 || start > filled || limit < 0 ||
+	    fd < 0 || fd > INT_MAX || offset < 0) {
+		PyBuffer_Release(&buffer);
+		return PyErr_Format(PyExc_ValueError, "run_file: 0 <= start <= filled <= len(buffer), "
+		                                      "limit >= 0, fd >= 0, offset >= 0");
+	}
+	scan_job j = {.self = self, .reader = (struct ReaderObject *)reader, .buf = buffer.buf,
+	              .start = (size_t)start, .filled = (size_t)filled, .cap = (size_t)buffer.len,
+	              .fd = (int)fd, .offset = offset, .state = eof ? FILE_END : FILE_MORE,
+	              .limit = (size_t)limit, .out = rows_take(self)};
+	reader->busy = true;
+	int r = run_interruptible(st, &j);
+	reader->busy = false;
+	PyBuffer_Release(&buffer);
+	if (r < 0) {
+		rows_drop(self, &j.out);
+		return NULL;
+	}
+	PyObject *rows = rows_to_bytes(self, &j.out);
+	return rows ? Py_BuildValue("(NnnLii)", rows, start + (Py_ssize_t)j.consumed,
+	                            (Py_ssize_t)j.filled, (long long)j.offset, j.state, j.err)
+	            : NULL;
+}
+
 static PyMethodDef engine_methods[] = {
+	{"run_file", (PyCFunction)(void (*)(void))engine_run_file, METH_FASTCALL,
+	 "run_file(reader, buffer, filled, start, limit, fd, offset, eof) -> "
+	 "(bytes, end, filled, offset, state, errno)"},
 	{"run_block", (PyCFunction)(void (*)(void))engine_run_block, METH_FASTCALL,
 	 "run_block(reader, block, final, start=0, limit=0) -> (bytes, end)"},
 	{"csv_header", (PyCFunction)engine_csv_header, METH_NOARGS, "The CSV header line."},

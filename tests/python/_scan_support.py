@@ -155,7 +155,7 @@ def run_cli(capsys, *args, stdin: bytes | None = None) -> Run:
 
 def interrupt_after(monkeypatch, calls: int) -> None:
     """Stop the next scans as a second Ctrl-C would (KeyboardInterrupt) on the
-    ``calls``-th call of the engine (Scanner.feed or Scanner.run): the rows of
+    ``calls``-th call of the engine (Scanner.feed, feed_file or run): the rows of
     the batches before it are written, that batch's are not."""
     from chainval.scan.engine import Scanner
 
@@ -170,4 +170,5 @@ def interrupt_after(monkeypatch, calls: int) -> None:
         return call
 
     monkeypatch.setattr(Scanner, "feed", hook(Scanner.feed))
+    monkeypatch.setattr(Scanner, "feed_file", hook(Scanner.feed_file))
     monkeypatch.setattr(Scanner, "run", hook(Scanner.run))

@@ -7,7 +7,9 @@ the rows to those the Python scanner wrote before 0.2."""
 from __future__ import annotations
 
 import base64
+import errno
 import json
+import os
 import random
 
 import pytest
@@ -518,3 +520,104 @@ def test_the_engine_counts_the_rows_it_writes(pki, paths):
     assert total == len(EXPECTED) - 3 == json.loads(engine.summary())["rows"]
     out = engine.run([(0, 1, "x", None, None, (), False, "no certificates", "no_certificates")])
     assert engine.rows == total + 1 and out.count(b"\n") == 1
+
+
+def _file_rows(engine, kind: str, path, cap: int, limit: int = 0, skip: int = 0,
+               tail: bytes = b"", offset: int = 0) -> list[dict]:
+    """The rows of ``path`` from ``offset`` read by run_file(), into buffers
+    of ``cap`` bytes (a bigger one when the record carried over needs it),
+    ``tail`` (the record a block before cut) first: what pipeline.Rows does."""
+    reader = C._Reader(0, 16 << 20, kind)
+    reader.skip(skip)
+    out, eof, skip_ended = b"", False, skip == 0
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        while not eof:
+            buf = bytearray(cap if 2 * len(tail) <= cap else len(tail) + cap)
+            buf[:len(tail)] = tail
+            filled, start = len(tail), 0
+            while True:
+                skipping = reader.skip_left > 0
+                rows, start, filled, offset, state, err = engine.run_file(
+                    reader, buf, filled, start, limit, fd, offset, eof)
+                assert err == 0 and 0 <= start <= filled <= len(buf)
+                assert limit == 0 or rows.count(b"\n") <= limit
+                if skipping and reader.skip_left == 0:
+                    # The call that passes over the last skipped record stops right after it.
+                    assert rows == b"" and state == 0
+                    skip_ended = True
+                out += rows
+                eof = state == 2
+                if state == 1 or (eof and start >= filled):
+                    break
+            tail = bytes(buf[start:filled])
+    finally:
+        os.close(fd)
+    assert tail == b"" and skip_ended
+    return [json.loads(line) for line in out.decode().splitlines()]
+
+
+@pytest.mark.parametrize("cap", [3000, 300_000, 4 << 20])
+def test_run_file_reads_the_file_a_piece_at_a_time(pki, paths, tmp_path, cap):
+    """run_file reads a regular file itself (pread, 256 KiB at a time) as the
+    records run out: every buffer size, limit and resume skip gives the
+    rows of the whole data read at once, records cut by pieces and buffers
+    included, and the last line without its newline."""
+    data = ("\n".join(dataset(pki) * 28)).encode()  # 870 KB, no newline at the end
+    csv = (csv_dataset(pki) * 90).encode()
+    assert len(data) > 3 * (256 << 10) and len(csv) > 2 * (256 << 10)
+    for kind, text in (("json", data), ("csv", csv)):
+        path = tmp_path / f"in.{kind}"
+        path.write_bytes(text)
+        engine, _ = _engine(pki, paths, at=T_ROW)
+        whole = _c_rows(engine, text) if kind == "json" else _rows_of(engine, "csv", text)
+        for limit in (0, 7):
+            engine, _ = _engine(pki, paths, at=T_ROW)
+            assert _file_rows(engine, kind, path, cap, limit) == whole, (kind, limit)
+        engine, _ = _engine(pki, paths, at=T_ROW)
+        assert _file_rows(engine, kind, path, cap, skip=50) == whole[50:], kind
+        # What a block read before left: the rest from an offset, the cut record first.
+        cut = text.index(b"\n", 100_000) - 500
+        engine, _ = _engine(pki, paths, at=T_ROW)
+        got = _file_rows(engine, kind, path, cap, tail=text[:cut], offset=cut)
+        assert got == whole, kind
+
+
+def test_run_file_returns_the_rows_before_a_read_error(pki, paths, tmp_path):
+    """A read that fails (here: the fd of a directory) ends the call with its
+    errno after the rows of the complete records already in the buffer."""
+    lines = [jsonl_line(pki.ok_chain, id=i) for i in range(3)]
+    head = ("\n".join(lines) + "\n" + lines[0][:40]).encode()
+    buf = bytearray(1 << 16)
+    buf[:len(head)] = head
+    engine, _ = _engine(pki, paths, at=T_ROW)
+    reader = C._Reader(0, 16 << 20, "json")
+    fd = os.open(tmp_path, os.O_RDONLY)
+    try:
+        rows, end, filled, offset, state, err = engine.run_file(
+            reader, buf, len(head), 0, 0, fd, 0, False)
+    finally:
+        os.close(fd)
+    assert err == errno.EISDIR and (filled, offset) == (len(head), 0)
+    assert [json.loads(x)["id"] for x in rows.decode().splitlines()] == [0, 1, 2]
+    assert end == len(head) - 40  # the cut record is left: the caller reports it damaged
+
+
+def test_run_file_checks_its_arguments(pki, paths, tmp_path):
+    engine, _ = _engine(pki, paths, at=T_ROW)
+    reader = C._Reader(0, 16 << 20, "json")
+    path = tmp_path / "in.jsonl"
+    path.write_text(jsonl_line(pki.ok_chain, id=1) + "\n")
+    with open(path, "rb") as fh:
+        fd = fh.fileno()
+        with pytest.raises(BufferError):
+            engine.run_file(reader, b"read-only", 0, 0, 0, fd, 0, False)
+        for filled, start, fdx, offset in ((5, 0, fd, 0), (0, 1, fd, 0), (0, 0, -1, 0),
+                                           (0, 0, fd, -1)):
+            with pytest.raises(ValueError):
+                engine.run_file(reader, bytearray(4), filled, start, 0, fdx, offset, False)
+        with pytest.raises(TypeError):
+            engine.run_file(object(), bytearray(4), 0, 0, 0, fd, 0, False)
+        rows, end, filled, offset, state, err = engine.run_file(
+            reader, bytearray(1 << 16), 0, 0, 0, fd, 0, False)
+    assert (json.loads(rows)["id"], end, filled, state, err) == (1, filled, offset, 2, 0)

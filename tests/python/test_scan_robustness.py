@@ -16,9 +16,9 @@ from _scan_support import (T_ROW, b64, ct_entry, interrupt_after, jsonl_line, pa
                            read_jsonl, run_cli)
 
 
-def scan(capsys, paths, *args):
+def scan(capsys, paths, *args, stdin=None):
     extra = [] if "--roots" in args else ["--roots", paths["roots"]]
-    return run_cli(capsys, "scan", *args, *extra)
+    return run_cli(capsys, "scan", *args, *extra, stdin=stdin)
 
 
 def lines(pki, n=20) -> str:
@@ -376,6 +376,131 @@ def test_buffer_pool_reuses_only_what_is_given_back(tmp_path):
     assert bytes(third) == b"cccc" and bytes(second) == b"bbbb" and third.obj is not kept
     assert bytes(pool.read(raw)) == b"dd" and pool.read(raw) is None
     pool.give(b"not a pool buffer")  # ignored
+
+
+# The rest of a regular uncompressed file after its first block is read by the
+# engine itself, in the verifying thread, 256 KiB at a time (Input.file_rest,
+# Scanner.feed_file); stdin, gzip and URLs still come in blocks from the
+# reading thread. Both give the same rows.
+
+def _big_jsonl(pki) -> bytes:
+    """~10 MiB of JSON lines over three 4 MiB blocks: a record of 3 MiB and
+    one of 5 MiB (more than a block), blank and broken lines, the last line
+    without its newline."""
+    out = []
+    for i in range(3000):
+        out.append(jsonl_line(pki.ok_chain if i % 4 else [pki.leaf.der], id=i))
+        if i in (1200, 2000):
+            out.append(json.dumps({"id": f"pad{i}", "pad": "x" * ((3 if i == 1200 else 5) << 20),
+                                   "host": "www.example.com", "time": T_ROW,
+                                   "chain": [b64(d) for d in pki.ok_chain]}))
+        if i % 500 == 0:
+            out.append("")
+        if i == 2500:
+            out.append('{"broken')
+    return "\n".join(out).encode()
+
+
+def _feed_file_calls(monkeypatch) -> list:
+    from chainval.scan.engine import Scanner
+
+    calls: list = []
+    real = Scanner.feed_file
+
+    def spy(self, *args):
+        calls.append(1)
+        return real(self, *args)
+
+    monkeypatch.setattr(Scanner, "feed_file", spy)
+    return calls
+
+
+def test_a_file_read_by_the_engine_gives_the_rows_of_stdin(pki, paths, tmp_path, capsys,
+                                                           monkeypatch):
+    data = _big_jsonl(pki)
+    src = tmp_path / "big.jsonl"
+    src.write_bytes(data)
+    calls = _feed_file_calls(monkeypatch)
+    from_stdin = scan(capsys, paths, "-", "--at", T_ROW, stdin=data)
+    assert from_stdin.status == 0 and not calls  # stdin: blocks from the reading thread
+    from_file = scan(capsys, paths, src, "--at", T_ROW, "--batch", "100")
+    assert from_file.status == 0 and len(calls) > 10
+    assert from_file.out == from_stdin.out
+    rows = from_file.rows
+    assert len(rows) == 3003 and rows[-1]["id"] == 2999 and rows[-1]["code"] == "ok"
+    assert [r["code"] for r in rows if str(r["id"]).startswith("pad")] == ["ok", "ok"]
+    assert sum(r["code"] == "malformed" for r in rows) == 1
+
+
+def test_a_file_cut_short_while_it_is_read_keeps_its_complete_lines(pki, paths, tmp_path,
+                                                                     capsys, monkeypatch):
+    """The input truncated by someone else after the scan began (a log rotated
+    in place): the rows of its complete lines, the cut line malformed, no
+    crash; as if the shorter file had been given."""
+    from chainval.scan.formats import Input
+
+    data = _big_jsonl(pki)
+    cut = data.index(b"\n", 9 << 20) - 100
+    src = tmp_path / "big.jsonl"
+    src.write_bytes(data)
+    real = Input.file_rest
+
+    def file_rest(self):
+        rest = real(self)
+        os.truncate(self.path, cut)
+        return rest
+
+    with monkeypatch.context() as m:
+        m.setattr(Input, "file_rest", file_rest)
+        got = scan(capsys, paths, src, "--at", T_ROW)
+    want = scan(capsys, paths, "-", "--at", T_ROW, stdin=data[:cut])
+    assert got.status == 0 and got.out == want.out
+    assert got.rows[-1]["code"] == "malformed" and "invalid JSON" in got.rows[-1]["error"]
+
+
+def test_a_read_error_in_a_file_keeps_the_rows_before_it(pki, paths, tmp_path, capsys,
+                                                         monkeypatch):
+    """EIO from the file the engine reads: the rows before it, a warning, and
+    one malformed row for the rest, as for a damaged gzip file."""
+    from chainval.scan.engine import Scanner
+
+    data = _big_jsonl(pki)
+    src = tmp_path / "big.jsonl"
+    src.write_bytes(data)
+    full = scan(capsys, paths, src, "--at", T_ROW, "--batch", "100").rows
+    real, calls = Scanner.feed_file, []
+
+    def failing(self, *args):
+        calls.append(1)
+        got = real(self, *args)
+        return got[:5] + (errno.EIO,) if len(calls) == 3 else got
+
+    monkeypatch.setattr(Scanner, "feed_file", failing)
+    r = scan(capsys, paths, src, "--at", T_ROW, "--batch", "100")
+    assert r.status == 0 and "Traceback" not in r.err
+    assert "warning: " in r.err and "cannot read the input: Input/output error" in r.err
+    rows = r.rows
+    assert 1000 < len(rows) - 1 < len(full) - 1000 and rows[:-1] == full[:len(rows) - 1]
+    assert rows[-1]["code"] == "malformed"
+    assert rows[-1]["error"] == "cannot read the input: Input/output error"
+    assert rows[-1]["line"] == rows[-2]["line"] + 1
+
+
+def test_progress_moves_through_a_file_read_by_the_engine(pki, paths, tmp_path, capsys,
+                                                          monkeypatch):
+    from chainval.scan.progress import Progress
+
+    big, small = tmp_path / "big.jsonl", tmp_path / "small.jsonl"
+    big.write_bytes(_big_jsonl(pki))
+    small.write_text(lines(pki, 30))
+    seen: list[int] = []
+    monkeypatch.setattr(Progress, "update",
+                        lambda self, rows, position, force=False: seen.append(position))
+    r = scan(capsys, paths, big, small, "--progress", "always", "--batch", "100")
+    assert r.status == 0 and len(seen) > 30
+    assert seen == sorted(seen), "the position never goes back"
+    assert seen[-1] == big.stat().st_size + small.stat().st_size
+    assert any(4 << 20 < p < big.stat().st_size - (1 << 20) for p in seen)
 
 
 def test_output_to_a_device_or_fifo_is_written_directly(pki, paths, tmp_path, capsys):

@@ -9,6 +9,7 @@ for one partition of one input (dask_scan.py).
 
 from __future__ import annotations
 
+import os
 from collections.abc import Generator, Iterable, Iterator, Mapping, Sequence
 from typing import Any, Callable, Optional, TextIO, Union
 
@@ -35,20 +36,27 @@ def batches(records: Iterator[Record], size: int) -> Iterator[list[Record]]:
 def units(inputs: Iterable[tuple[int, Input]], batch: int, pool: BufferPool) -> Iterator[tuple]:
     """What the reader thread hands the verifying thread, input by input:
     ("start", k), then ("block", k, bytes or a memoryview of ``pool``) for
-    the formats read in C or ("records", k, [Record]) for the others, then
-    ("end", k, damage or None). Reading, decompressing and the Python
-    formats' parsing happen here. ``inputs`` are (index, Input) pairs: the
-    index is the input's number in the scan (rows name it with ``source``)."""
+    the formats read in C, followed by ("file", k, (fd, offset)) when the
+    rest is a regular uncompressed file that the engine reads itself in the
+    verifying thread (:meth:`.formats.Input.file_rest`), or ("records", k,
+    [Record]) for the others, then ("end", k, damage or None). Reading,
+    decompressing and the Python formats' parsing happen here. ``inputs``
+    are (index, Input) pairs: the index is the input's number in the scan
+    (rows name it with ``source``)."""
     for k, inp in inputs:
         inp.open()
         yield ("start", k)
         damage = None
         if inp.c_reader is not None:
+            rest = inp.file_rest()
             try:
-                for block in inp.blocks(pool):
+                for block in inp.head() if rest else inp.blocks(pool):
                     yield ("block", k, block)
             except Damage as e:
                 damage = str(e)
+            if rest:
+                yield ("file", k, rest)
+                inp.rest_read_elsewhere()  # the units after it come once it is read
         else:
             for recs in batches(iter(inp.records()), batch):
                 for rec in recs:
@@ -72,6 +80,11 @@ class Rows:
         # The start of a record that the last block cut (a few KiB): it is
         # joined with the next block's first line(s), never the whole block.
         self.tail = b""
+        # A "file" unit: the bytes the engine read so far (the reading
+        # thread's position does not count them), and why it could not read
+        # on (the input's damage, reported at its "end").
+        self.file_read = 0
+        self.file_damage: Optional[str] = None
 
     def _check_resume(self, k: int, line: int) -> None:
         """--resume passed over the rows already written: the last of them
@@ -92,6 +105,7 @@ class Rows:
         inp = self.inputs[k]
         if what == "start":
             self.reader, self.tail = None, b""
+            self.file_read, self.file_damage = 0, None
             self._k = k
             if inp.c_reader is not None:
                 self.reader = self.scanner.reader(k, inp.c_reader, record.MAX_RECORD_BYTES,
@@ -106,6 +120,8 @@ class Rows:
                     self.tail = bytes(block[start:])
             finally:
                 self.pool.give(block)
+        elif what == "file":
+            yield from self._read_file(k, *unit[2])
         elif what == "records":
             recs = unit[2]
             if self.skip:
@@ -120,7 +136,7 @@ class Rows:
             if recs:
                 yield self.scanner.run(recs)
         elif what == "end" and self.reader is not None:
-            damage = unit[2]
+            damage = unit[2] or self.file_damage
             if damage is None:
                 tail, self.tail = self.tail, b""
                 yield from self._feed(tail, True, 0)
@@ -133,6 +149,42 @@ class Rows:
                 rec.input = k
                 yield self.scanner.run([rec])
             self.skip = self.reader.skip_left
+
+    def _read_file(self, k: int, fd: int, offset: int) -> Generator[bytes, None, None]:
+        """The rows of the rest of a regular file from ``offset``, which the
+        engine reads itself, a piece at a time, into the pool's buffers: the
+        record the last block cut (``self.tail``) is copied to the front of
+        the first, and a record a buffer cuts to the front of the next."""
+        tail, self.tail = self.tail, b""
+        eof, begin = False, offset
+        try:
+            while not eof:
+                size = self.pool.size
+                buf = self.pool.take() if 2 * len(tail) <= size else bytearray(len(tail) + size)
+                buf[:len(tail)] = tail
+                filled, start = len(tail), 0
+                try:
+                    while True:
+                        skipping = self.reader.skip_left > 0
+                        rows, start, filled, offset, state, err = self.scanner.feed_file(
+                            self.reader, buf, filled, start, self.batch, fd, offset, eof)
+                        self.file_read = offset - begin
+                        if skipping and self.reader.skip_left == 0:
+                            self._check_resume(k, self.reader.last_start)
+                        if rows or skipping:
+                            yield rows
+                        if err:
+                            # The bytes after the last complete record are the damaged part.
+                            self.file_damage = f"cannot read the input: {os.strerror(err)}"
+                            return
+                        eof = state == Scanner.FILE_END
+                        if state == Scanner.FILE_FULL or (eof and start >= filled):
+                            break
+                    tail = bytes(buf[start:filled])
+                finally:
+                    self.pool.give(buf)
+        finally:
+            self.inputs[k].close()
 
     def _join_tail(self, block) -> Generator[bytes, None, Optional[int]]:
         """Finish the record the last block cut, from the first line(s) of
@@ -215,7 +267,9 @@ class LocalRows:
         for unit, pos in self._prefetch.items(stop=stop):
             for rows in self._rows.rows(unit):
                 before, written = written, self.scanner.rows_written
-                yield unit[1], rows, written - before, pos
+                # A "file" unit's position is where its reading began.
+                yield unit[1], rows, written - before, \
+                    pos + self._rows.file_read if unit[0] == "file" else pos
                 if stop():
                     self.stopped = True
                     return

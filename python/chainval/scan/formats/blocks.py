@@ -49,24 +49,33 @@ class BufferPool:
         self.size, self.keep = size or BLOCK, keep
         self._free: deque[bytearray] = deque()
 
+    def take(self) -> bytearray:
+        """A buffer of ``size`` bytes to read into (give it back when done)."""
+        try:
+            return self._free.pop()
+        except IndexError:
+            return bytearray(self.size)
+
     def read(self, raw: BinaryIO) -> Optional[memoryview]:
         """The next block of ``raw`` (None at its end)."""
-        try:
-            buf = self._free.pop()
-        except IndexError:
-            buf = bytearray(self.size)
+        buf = self.take()
         n = raw.readinto(buf)  # type: ignore[attr-defined]
         if not n:
             self._free.append(buf)
             return None
         return memoryview(buf)[:n]
 
-    def give(self, block: Union[bytes, memoryview]) -> None:
-        """``block`` is used up: its buffer may be read into again."""
-        if isinstance(block, memoryview) and isinstance(block.obj, bytearray) and \
-                len(block.obj) == self.size and len(self._free) < self.keep:
+    def give(self, block: Union[bytes, bytearray, memoryview]) -> None:
+        """``block`` (a buffer of :meth:`take`, or a block of :meth:`read`) is
+        used up: its buffer may be read into again."""
+        if isinstance(block, memoryview) and isinstance(block.obj, bytearray):
             buf = block.obj
             block.release()
+        elif isinstance(block, bytearray):
+            buf = block
+        else:
+            return
+        if len(buf) == self.size and len(self._free) < self.keep:
             self._free.append(buf)
 
 
@@ -82,6 +91,7 @@ class Blocks:
         # file cut at a line that happens to: --dask).
         self.raw, self.size, self.plain = raw, size or BLOCK, plain
         self.pool: Optional[BufferPool] = None
+        self.gzip = False  # known once the first block was read
         self._it = self._blocks()
 
     def __iter__(self) -> Blocks:
@@ -93,6 +103,7 @@ class Blocks:
     def _blocks(self) -> Iterator[Union[bytes, memoryview]]:
         first = self.raw.read(self.size)
         if first[:2] == GZIP_MAGIC and not self.plain:
+            self.gzip = True
             yield from _Gunzip(self.raw, first, self.size).blocks()
             return
         block: Union[bytes, memoryview, None] = first

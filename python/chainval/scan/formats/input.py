@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 import os
+import stat
 import sys
 import zlib
 from collections.abc import Iterator
@@ -94,6 +95,7 @@ class Input:
         self._rest: Optional[Blocks] = None
         self._damage: Optional[str] = None
         self._done_bytes = 0
+        self._rest_elsewhere = False  # see rest_read_elsewhere()
         self._files: Optional[list[str]] = None
         self.size: Optional[int] = None
         if path != "-":
@@ -109,7 +111,7 @@ class Input:
                     sonar_certs.add_sibling(path)
 
     def position(self) -> int:
-        if self._files is not None:
+        if self._files is not None or self._rest_elsewhere:
             return self._done_bytes
         try:
             return self._raw.tell() if self._raw is not None else self._done_bytes
@@ -148,6 +150,36 @@ class Input:
         self._head = head
         if self.format is None:
             self.format = detect_format(b"".join(head)[:DETECT_BYTES], self.path)
+
+    def file_rest(self) -> Optional[tuple[int, int]]:
+        """``(fd, offset)`` when this input is a regular, uncompressed local
+        file whose bytes from ``offset`` on (after :meth:`head`, read to
+        detect its format) the C engine may read itself (``pread()``: the
+        file's position is not used); None when its blocks come from
+        :meth:`blocks`. The input stays open until :meth:`close`."""
+        self.open()
+        if self._files is not None or self.byte_range is not None or self.path == "-" or \
+                self._damage or not isinstance(self._rest, Blocks) or self._rest.gzip or \
+                not isinstance(self._raw, (io.BufferedReader, io.FileIO)):
+            return None
+        try:
+            fd = self._raw.fileno()
+            if not stat.S_ISREG(os.fstat(fd).st_mode):
+                return None
+        except (OSError, ValueError):
+            return None
+        return fd, sum(len(b) for b in self._head or ())
+
+    def rest_read_elsewhere(self) -> None:
+        """What :meth:`file_rest` gave is read by its caller (in another
+        thread): :meth:`position` counts the whole input from now on, as it
+        does once the input is closed."""
+        self._done_bytes, self._rest_elsewhere = self.size or 0, True
+
+    def head(self) -> list[bytes]:
+        """The blocks read to detect the format (what :meth:`file_rest` follows)."""
+        self.open()
+        return list(self._head or ())
 
     def blocks(self, pool: Optional[BufferPool] = None) -> Iterator[Union[bytes, memoryview]]:
         """The input's bytes (decompressed), in blocks of up to 4 MiB, for the
