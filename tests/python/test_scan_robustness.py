@@ -486,6 +486,46 @@ def test_a_read_error_in_a_file_keeps_the_rows_before_it(pki, paths, tmp_path, c
     assert rows[-1]["line"] == rows[-2]["line"] + 1
 
 
+def test_an_input_that_fails_to_read_is_a_damaged_row_not_a_write_failure(pki, paths, capsys):
+    """EIO while reading an input of the formats read in C (the first block:
+    /proc/self/mem at offset 0; a later block: stdin failing part way) was
+    reported as "cannot write stdout", exit 1. It is the input's damage: the
+    rows read before it, a warning, one malformed row, exit 0."""
+    import io
+
+    from chainval.cli import main
+
+    r = scan(capsys, paths, "/proc/self/mem", "--input-format", "jsonl")
+    assert r.status == 0 and "cannot write" not in r.err, r.err
+    assert "warning: /proc/self/mem: cannot read the input: Input/output error" in r.err
+    assert [(x["line"], x["code"], x["error"]) for x in r.rows] == [
+        (1, "malformed", "cannot read the input: Input/output error")]
+
+    class Failing(io.RawIOBase):
+        def __init__(self, data: bytes) -> None:
+            self.data, self.reads = data, 0
+
+        def readable(self) -> bool:
+            return True
+
+        def readinto(self, b) -> int:
+            self.reads += 1
+            if self.reads > 1:
+                raise OSError(errno.EIO, os.strerror(errno.EIO))
+            b[:len(self.data)] = self.data
+            return len(self.data)
+
+    data = lines(pki, 5).encode() + b'{"id": "cut'
+    capsys.readouterr()
+    status = main(["scan", "-", "--roots", str(paths["roots"]), "--at", str(T_ROW)],
+                  stdin=Failing(data))
+    out, err = capsys.readouterr()
+    rows = [json.loads(x) for x in out.splitlines()]
+    assert status == 0 and "cannot read the input: Input/output error" in err, err
+    assert [x["id"] for x in rows] == [0, 1, 2, 3, 4, None]
+    assert rows[-1]["error"] == "cannot read the input: Input/output error"
+
+
 def test_progress_moves_through_a_file_read_by_the_engine(pki, paths, tmp_path, capsys,
                                                           monkeypatch):
     from chainval.scan.progress import Progress

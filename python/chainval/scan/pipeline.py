@@ -16,7 +16,7 @@ from typing import Any, Callable, Optional, TextIO, Union
 from .engine import Scanner
 from .errors import UsageError
 from .formats import Input, Record, record
-from .formats.blocks import BufferPool, Damage
+from .formats.blocks import BufferPool, Damage, unreadable
 from .progress import _Prefetch
 
 __all__ = ["LocalRows", "Rows", "batches", "units", "warn"]
@@ -54,6 +54,8 @@ def units(inputs: Iterable[tuple[int, Input]], batch: int, pool: BufferPool) -> 
                     yield ("block", k, block)
             except Damage as e:
                 damage = str(e)
+            except OSError as e:  # EIO: as damage, not as a failure of the scan
+                damage = unreadable(e)
             if rest:
                 yield ("file", k, rest)
                 inp.rest_read_elsewhere()  # the units after it come once it is read
@@ -175,7 +177,7 @@ class Rows:
                             yield rows
                         if err:
                             # The bytes after the last complete record are the damaged part.
-                            self.file_damage = f"cannot read the input: {os.strerror(err)}"
+                            self.file_damage = unreadable(OSError(err, os.strerror(err)))
                             return
                         eof = state == Scanner.FILE_END
                         if state == Scanner.FILE_FULL or (eof and start >= filled):

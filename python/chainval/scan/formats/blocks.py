@@ -19,7 +19,7 @@ from collections import deque
 from collections.abc import Iterator
 from typing import BinaryIO, Optional, Union
 
-__all__ = ["BLOCK", "GZIP_MAGIC", "BufferPool", "Blocks", "Damage"]
+__all__ = ["BLOCK", "GZIP_MAGIC", "BufferPool", "Blocks", "Damage", "unreadable"]
 
 # How much is read (and, for gzip, inflated) at a time.
 BLOCK = 4 << 20
@@ -30,6 +30,11 @@ _FHCRC, _FEXTRA, _FNAME, _FCOMMENT = 2, 4, 8, 16
 
 class Damage(Exception):
     """The input cannot be read past this point; the message says why."""
+
+
+def unreadable(e: BaseException) -> str:
+    """What the damaged-input row says when reading failed with ``e`` (EIO, say)."""
+    return f"cannot read the input: {getattr(e, 'strerror', None) or e}"
 
 
 class BufferPool:

@@ -14,7 +14,7 @@ from itertools import chain
 from typing import Any, BinaryIO, Optional, Union
 
 from . import record, sonar
-from .blocks import Blocks, BufferPool, Damage
+from .blocks import Blocks, BufferPool, Damage, unreadable
 from .ct import _CTReader
 from .detect import (DETECT_BYTES, _SONAR_CERTS_AS_INPUT, _sonar_certs_head, _undetected,
                      detect_format)
@@ -147,6 +147,8 @@ class Input:
                 size += len(block)
         except Damage as e:
             self._damage = str(e)
+        except OSError as e:  # EIO: the rows of what was read, then a damaged-input row
+            self._damage = unreadable(e)
         self._head = head
         if self.format is None:
             self.format = detect_format(b"".join(head)[:DETECT_BYTES], self.path)
@@ -223,8 +225,7 @@ class Input:
                     rec.host = rec.id  # a Sonar record's id is the IP it was served on
                 yield rec
         except (OSError, EOFError, zlib.error, Damage) as e:
-            why = str(e) if isinstance(e, Damage) else \
-                f"cannot read the input: {getattr(e, 'strerror', None) or e}"
+            why = str(e) if isinstance(e, Damage) else unreadable(e)
             yield Record(self.name, last + 1, error=why, error_kind="damaged_input")
 
     def _records(self) -> Iterator[Record]:
