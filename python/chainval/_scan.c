@@ -16,9 +16,10 @@
  *   -> (bytes, end, filled, offset, state, errno): the same for a regular file
  *   that the engine reads itself, into the bytearray buffer after its first
  *   filled bytes, a piece at a time as the records run out (pread() at
- *   offset: the file position is not used); state says why it returned:
- *   FILE_MORE (call again from end), FILE_FULL (the buffer is full: carry
- *   buffer[end:filled] into the next one) or FILE_END (the file's end was
+ *   offset: the file position is not used), moving what is not read yet
+ *   to the buffer's front when it is full; state says why it returned:
+ *   FILE_MORE (call again from end), FILE_FULL (one record fills the whole
+ *   buffer: carry buffer[0:filled] into a bigger one) or FILE_END (the file's end was
  *   read; eof=True on the next call, until end == filled); errno, when not
  *   0, is why the file could not be read further (the rows of the records
  *   read before are returned: the caller reports the rest as damaged).
@@ -309,8 +310,9 @@ typedef struct {
 	const char *data;
 	size_t len, consumed, limit;
 	bool final;
-	/* run_file: data is buf + start, len grows as the file is read into
-	 * buf[filled..cap) from fd at offset; err: errno of a failed read. */
+	/* run_file: the records of buf[start..filled), the file read on into
+	 * buf[filled..cap) from fd at offset (start is then where they ended);
+	 * err: errno of a failed read. */
 	char *buf;
 	size_t start, filled, cap;
 	int fd, state, err;
@@ -609,16 +611,21 @@ static uint64_t records_to_skip(const ReaderObject *r)
 }
 
 /* How much run_file() reads at a time: a piece that is still in the CPU's
- * L2 cache when the reader parses it right after. A Python thread reading
- * 4 MiB blocks ahead instead copied them out of the page cache at a third
- * of the speed, beside the verifying thread, and the reader then found them
- * in L3 or memory (docs/performance.md, session 17). */
+ * cache when the reader parses it right after. A Python thread reading
+ * 4 MiB blocks ahead instead copied them out of the page cache beside the
+ * verifying thread, and the reader then found them in L3 or memory
+ * (docs/performance.md, session 17). */
 #define FILE_PIECE ((size_t)256 << 10)
 
 /* run_file's reading: records of buf[start..filled), reading the file into
  * buf[filled..cap) a piece at a time whenever the complete records run out,
- * until @limit records, the end of passing over (--resume), a full buffer
- * (FILE_FULL) or the file's end (FILE_END, then read once more as final). */
+ * until @limit records, the end of passing over (--resume), a record that
+ * fills the whole buffer (FILE_FULL) or the file's end (FILE_END, then
+ * read once more as final). When the buffer is full, the record it cut is
+ * moved to its front and the file read on behind it: a buffer of a few
+ * pieces stays in the CPU's cache. The records read hold copies of their
+ * bytes (in the reader's arena), so nothing points into what is moved.
+ * Returns where the bytes not read yet start (they end at filled). */
 static size_t read_file_records(scan_job *j, ReaderObject *r)
 {
 	size_t pos = j->start;
@@ -630,8 +637,13 @@ static size_t read_file_records(scan_job *j, ReaderObject *r)
 		    (skipping && records_to_skip(r) == 0) || j->state == FILE_END)
 			break;
 		if (j->filled == j->cap) {
-			j->state = FILE_FULL;
-			break;
+			if (pos == 0) {
+				j->state = FILE_FULL;
+				break;
+			}
+			memmove(j->buf, j->buf + pos, j->filled - pos);
+			j->filled -= pos;
+			pos = 0;
 		}
 		size_t want = j->cap - j->filled < FILE_PIECE ? j->cap - j->filled : FILE_PIECE;
 		ssize_t got = pread(j->fd, j->buf + j->filled, want, (off_t)j->offset);
@@ -646,7 +658,7 @@ static size_t read_file_records(scan_job *j, ReaderObject *r)
 		j->filled += (size_t)got;
 		j->offset += got;
 	}
-	return pos - j->start;
+	return pos;
 }
 
 static void run_job(void *arg)
@@ -663,8 +675,10 @@ static void run_job(void *arg)
 		r->read.n = 0;
 		r->read.failed = false;
 		scan_arena_reset(&r->arena);
-		j->consumed = j->buf ? read_file_records(j, r)
-		                     : read_records(r, j->data, j->len, j->final, j->limit);
+		if (j->buf)
+			j->start = read_file_records(j, r);
+		else
+			j->consumed = read_records(r, j->data, j->len, j->final, j->limit);
 		recs = r->read.items;
 		n = r->read.n;
 		if (r->read.failed || r->arena.failed)
@@ -769,7 +783,7 @@ static PyObject *engine_run_file(ScanEngineObject *self, PyObject *const *args, 
 		return NULL;
 	}
 	PyObject *rows = rows_to_bytes(self, &j.out);
-	return rows ? Py_BuildValue("(NnnLii)", rows, start + (Py_ssize_t)j.consumed,
+	return rows ? Py_BuildValue("(NnnLii)", rows, (Py_ssize_t)j.start,
 	                            (Py_ssize_t)j.filled, (long long)j.offset, j.state, j.err)
 	            : NULL;
 }

@@ -524,45 +524,47 @@ def test_the_engine_counts_the_rows_it_writes(pki, paths):
 
 def _file_rows(engine, kind: str, path, cap: int, limit: int = 0, skip: int = 0,
                tail: bytes = b"", offset: int = 0) -> list[dict]:
-    """The rows of ``path`` from ``offset`` read by run_file(), into buffers
-    of ``cap`` bytes (a bigger one when the record carried over needs it),
-    ``tail`` (the record a block before cut) first: what pipeline.Rows does."""
+    """The rows of ``path`` from ``offset`` read by run_file() into a buffer
+    of ``cap`` bytes (twice as large whenever one record fills it), ``tail``
+    (the record a block before cut) first: what pipeline.Rows does."""
     reader = C._Reader(0, 16 << 20, kind)
     reader.skip(skip)
-    out, eof, skip_ended = b"", False, skip == 0
+    out, eof, skip_ended, grown = b"", False, skip == 0, 0
+    buf = bytearray(max(cap, 2 * len(tail)))
+    buf[:len(tail)] = tail
+    filled, start = len(tail), 0
     fd = os.open(path, os.O_RDONLY)
     try:
-        while not eof:
-            buf = bytearray(cap if 2 * len(tail) <= cap else len(tail) + cap)
-            buf[:len(tail)] = tail
-            filled, start = len(tail), 0
-            while True:
-                skipping = reader.skip_left > 0
-                rows, start, filled, offset, state, err = engine.run_file(
-                    reader, buf, filled, start, limit, fd, offset, eof)
-                assert err == 0 and 0 <= start <= filled <= len(buf)
-                assert limit == 0 or rows.count(b"\n") <= limit
-                if skipping and reader.skip_left == 0:
-                    # The call that passes over the last skipped record stops right after it.
-                    assert rows == b"" and state == 0
-                    skip_ended = True
-                out += rows
-                eof = state == 2
-                if state == 1 or (eof and start >= filled):
-                    break
-            tail = bytes(buf[start:filled])
+        while not (eof and start >= filled):
+            skipping = reader.skip_left > 0
+            rows, start, filled, offset, state, err = engine.run_file(
+                reader, buf, filled, start, limit, fd, offset, eof)
+            assert err == 0 and 0 <= start <= filled <= len(buf)
+            assert limit == 0 or rows.count(b"\n") <= limit
+            if skipping and reader.skip_left == 0:
+                # The call that passes over the last skipped record stops right after it.
+                assert rows == b"" and state == 0
+                skip_ended = True
+            out += rows
+            if state == 1:  # one record fills the buffer
+                assert (start, filled) == (0, len(buf))
+                buf = buf + bytearray(len(buf))
+                grown += 1
+            eof = state == 2
     finally:
         os.close(fd)
-    assert tail == b"" and skip_ended
+    assert skip_ended
+    _file_rows.grown = grown  # type: ignore[attr-defined]
     return [json.loads(line) for line in out.decode().splitlines()]
 
 
 @pytest.mark.parametrize("cap", [3000, 300_000, 4 << 20])
 def test_run_file_reads_the_file_a_piece_at_a_time(pki, paths, tmp_path, cap):
     """run_file reads a regular file itself (pread, 256 KiB at a time) as the
-    records run out: every buffer size, limit and resume skip gives the
-    rows of the whole data read at once, records cut by pieces and buffers
-    included, and the last line without its newline."""
+    records run out, moving the record a full buffer cuts to its front: every
+    buffer size (one smaller than a record: FILE_FULL), limit and resume skip
+    gives the rows of the whole data read at once, records cut by pieces and
+    buffers included, and the last line without its newline."""
     data = ("\n".join(dataset(pki) * 28)).encode()  # 870 KB, no newline at the end
     csv = (csv_dataset(pki) * 90).encode()
     assert len(data) > 3 * (256 << 10) and len(csv) > 2 * (256 << 10)
@@ -574,6 +576,9 @@ def test_run_file_reads_the_file_a_piece_at_a_time(pki, paths, tmp_path, cap):
         for limit in (0, 7):
             engine, _ = _engine(pki, paths, at=T_ROW)
             assert _file_rows(engine, kind, path, cap, limit) == whole, (kind, limit)
+            # dataset()'s 900-deep line (3.6 KB) is larger than a 3,000-byte buffer.
+            assert (_file_rows.grown > 0) == (kind == "json" and cap == 3000)  # type: ignore
+
         engine, _ = _engine(pki, paths, at=T_ROW)
         assert _file_rows(engine, kind, path, cap, skip=50) == whole[50:], kind
         # What a block read before left: the rest from an offset, the cut record first.

@@ -348,6 +348,7 @@ def test_small_blocks_and_reused_buffers_change_no_row(pki, paths, tmp_path, cap
         assert want.status == 0 and len(want.rows) == 41 if name == "in.jsonl" else 40
         with monkeypatch.context() as m:
             m.setattr(blocks, "BLOCK", size)
+            m.setattr(blocks, "FILE_BUFFER", size)  # the rest of the file, read by the engine
             got = scan(capsys, paths, src, "--at", T_ROW)
             assert got.status == 0, got.err
             assert got.out == want.out, (name, size)

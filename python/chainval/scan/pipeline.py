@@ -16,6 +16,7 @@ from typing import Any, Callable, Optional, TextIO, Union
 from .engine import Scanner
 from .errors import UsageError
 from .formats import Input, Record, record
+from .formats import blocks
 from .formats.blocks import BufferPool, Damage, unreadable
 from .progress import _Prefetch
 
@@ -154,37 +155,34 @@ class Rows:
 
     def _read_file(self, k: int, fd: int, offset: int) -> Generator[bytes, None, None]:
         """The rows of the rest of a regular file from ``offset``, which the
-        engine reads itself, a piece at a time, into the pool's buffers: the
-        record the last block cut (``self.tail``) is copied to the front of
-        the first, and a record a buffer cuts to the front of the next."""
+        engine reads itself, a piece at a time, into one small buffer
+        (:data:`.formats.blocks.FILE_BUFFER`), moving the record a full
+        buffer cuts to its front; the record the last block cut
+        (``self.tail``) goes first, and a record the buffer cannot hold
+        makes it twice as large."""
         tail, self.tail = self.tail, b""
-        eof, begin = False, offset
+        buf = bytearray(max(blocks.FILE_BUFFER, 2 * len(tail)))
+        buf[:len(tail)] = tail
+        filled, start, eof, begin = len(tail), 0, False, offset
         try:
-            while not eof:
-                size = self.pool.size
-                buf = self.pool.take() if 2 * len(tail) <= size else bytearray(len(tail) + size)
-                buf[:len(tail)] = tail
-                filled, start = len(tail), 0
-                try:
-                    while True:
-                        skipping = self.reader.skip_left > 0
-                        rows, start, filled, offset, state, err = self.scanner.feed_file(
-                            self.reader, buf, filled, start, self.batch, fd, offset, eof)
-                        self.file_read = offset - begin
-                        if skipping and self.reader.skip_left == 0:
-                            self._check_resume(k, self.reader.last_start)
-                        if rows or skipping:
-                            yield rows
-                        if err:
-                            # The bytes after the last complete record are the damaged part.
-                            self.file_damage = unreadable(OSError(err, os.strerror(err)))
-                            return
-                        eof = state == Scanner.FILE_END
-                        if state == Scanner.FILE_FULL or (eof and start >= filled):
-                            break
-                    tail = bytes(buf[start:filled])
-                finally:
-                    self.pool.give(buf)
+            while not (eof and start >= filled):
+                skipping = self.reader.skip_left > 0
+                rows, start, filled, offset, state, err = self.scanner.feed_file(
+                    self.reader, buf, filled, start, self.batch, fd, offset, eof)
+                self.file_read = offset - begin
+                if skipping and self.reader.skip_left == 0:
+                    self._check_resume(k, self.reader.last_start)
+                if rows or skipping:
+                    yield rows
+                if err:
+                    # The bytes after the last complete record are the damaged part.
+                    self.file_damage = unreadable(OSError(err, os.strerror(err)))
+                    return
+                if state == Scanner.FILE_FULL:
+                    bigger = bytearray(2 * len(buf))
+                    bigger[:filled] = buf[:filled]
+                    buf = bigger
+                eof = state == Scanner.FILE_END
         finally:
             self.inputs[k].close()
 
