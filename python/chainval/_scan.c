@@ -645,7 +645,12 @@ static size_t read_file_records(scan_job *j, ReaderObject *r)
 			j->filled -= pos;
 			pos = 0;
 		}
-		size_t want = j->cap - j->filled < FILE_PIECE ? j->cap - j->filled : FILE_PIECE;
+		/* A piece, or as much as the record not complete yet holds: each try
+		 * reads that record again from its start, so a record of many pieces
+		 * (a CSV field of newlines, a long line) is tried log(n) times. */
+		size_t want = j->filled - pos > FILE_PIECE ? j->filled - pos : FILE_PIECE;
+		if (want > j->cap - j->filled)
+			want = j->cap - j->filled;
 		ssize_t got = pread(j->fd, j->buf + j->filled, want, (off_t)j->offset);
 		if (got < 0 && errno == EINTR)
 			continue;

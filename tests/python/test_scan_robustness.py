@@ -362,6 +362,45 @@ def test_small_blocks_and_reused_buffers_change_no_row(pki, paths, tmp_path, cap
         assert out.read_text() == want.out
 
 
+def test_a_csv_record_of_many_lines_across_blocks_is_read_in_bounded_time(
+        pki, paths, tmp_path, capsys, monkeypatch):
+    """A quoted CSV field of 200,000 newlines that a block cuts: the record was
+    joined from the next block one line at a time, each try reading it again
+    from its start (quadratic: it never finished). Now the joined part doubles:
+    a few tries, from stdin (blocks) and from a file (read by the engine)."""
+    from chainval.scan.engine import Scanner
+    from chainval.scan.formats import blocks
+
+    ok, inter = b64(pki.leaf.der), b64(pki.inter.der)
+    rows = ["id,chain,note"] + [f"{i},{ok};{inter},plain" for i in range(40)]
+    rows.append(f'40,{ok};{inter},"' + "y\n" * 200_000 + '"')
+    rows += [f"{i},{ok};{inter},plain" for i in range(41, 60)]
+    data = ("\n".join(rows) + "\n").encode()
+    src = tmp_path / "many.csv"
+    src.write_bytes(data)
+    real, calls = Scanner.feed, []
+
+    def counted(self, *args):
+        calls.append(1)
+        if len(calls) > 2000:
+            raise AssertionError("the record is read again line by line")
+        return real(self, *args)
+
+    with monkeypatch.context() as m:
+        m.setattr(blocks, "BLOCK", 64 << 10)
+        m.setattr(Scanner, "feed", counted)
+        r = scan(capsys, paths, "-", "--at", T_ROW, "--input-format", "csv", stdin=data)
+    assert r.status == 0, r.err
+    assert [x["id"] for x in r.rows] == [str(i) for i in range(60)]
+    assert r.rows[40]["code"] == "ok" and r.rows[41]["line"] == 200_043
+    assert len(calls) < 200
+    with monkeypatch.context() as m:
+        m.setattr(blocks, "BLOCK", 64 << 10)
+        m.setattr(blocks, "FILE_BUFFER", 64 << 10)
+        f = scan(capsys, paths, src, "--at", T_ROW)
+    assert f.status == 0 and f.out == r.out
+
+
 def test_buffer_pool_reuses_only_what_is_given_back(tmp_path):
     import io
 

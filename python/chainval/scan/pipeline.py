@@ -195,8 +195,11 @@ class Rows:
         n, cut, start = len(block), 0, 0
         joined, base = self.tail, len(self.tail)  # joined[base:] is block[:cut]
         while True:
-            # One more line of the block (a CSV record may hold newlines).
-            nl = _find_newline(block, cut)
+            # The block's first line, then twice as much of it each time, to a
+            # line's end: a CSV record may hold newlines, and each try reads the
+            # joined record again from its start (one line at a time was
+            # quadratic: a quoted field of 200,000 newlines never finished).
+            nl = _find_newline(block, max(cut, 2 * cut - 1))
             more = n if nl < 0 else nl + 1
             joined, cut = joined + bytes(block[cut:more]), more
             start = yield from self._feed(joined, False, start, until=base)
