@@ -448,7 +448,7 @@ def _feed_file_calls(monkeypatch) -> list:
     real = Scanner.feed_file
 
     def spy(self, *args):
-        calls.append(1)
+        calls.append(len(args[1]))  # the buffer's size
         return real(self, *args)
 
     monkeypatch.setattr(Scanner, "feed_file", spy)
@@ -465,6 +465,10 @@ def test_a_file_read_by_the_engine_gives_the_rows_of_stdin(pki, paths, tmp_path,
     assert from_stdin.status == 0 and not calls  # stdin: blocks from the reading thread
     from_file = scan(capsys, paths, src, "--at", T_ROW, "--batch", "100")
     assert from_file.status == 0 and len(calls) > 10
+    # The buffer grew for the 3 and 5 MiB records and went back to FILE_BUFFER after them.
+    from chainval.scan.formats.blocks import FILE_BUFFER
+
+    assert max(calls) > 4 << 20 and calls[-1] == FILE_BUFFER
     assert from_file.out == from_stdin.out
     rows = from_file.rows
     assert len(rows) == 3003 and rows[-1]["id"] == 2999 and rows[-1]["code"] == "ok"
@@ -535,11 +539,12 @@ def test_an_input_that_fails_to_read_is_a_damaged_row_not_a_write_failure(pki, p
 
     from chainval.cli import main
 
-    r = scan(capsys, paths, "/proc/self/mem", "--input-format", "jsonl")
-    assert r.status == 0 and "cannot write" not in r.err, r.err
-    assert "warning: /proc/self/mem: cannot read the input: Input/output error" in r.err
-    assert [(x["line"], x["code"], x["error"]) for x in r.rows] == [
-        (1, "malformed", "cannot read the input: Input/output error")]
+    for fmt in (["--input-format", "jsonl"], []):  # no format: none can be detected
+        r = scan(capsys, paths, "/proc/self/mem", *fmt)
+        assert r.status == 0 and "cannot write" not in r.err, r.err
+        assert "warning: /proc/self/mem: cannot read the input: Input/output error" in r.err
+        assert [(x["line"], x["code"], x["error"]) for x in r.rows] == [
+            (1, "malformed", "cannot read the input: Input/output error")]
 
     class Failing(io.RawIOBase):
         def __init__(self, data: bytes) -> None:
@@ -566,6 +571,64 @@ def test_an_input_that_fails_to_read_is_a_damaged_row_not_a_write_failure(pki, p
     assert rows[-1]["error"] == "cannot read the input: Input/output error"
 
 
+def test_a_url_that_fails_to_read_stops_the_scan_for_resume(pki, paths, tmp_path, capsys,
+                                                            monkeypatch):
+    """A URL input whose connection fails is not the input's damage (a row
+    that would stay for good): the scan stops with one line and the --resume
+    hint (exit 1), the rows before it kept; --resume then completes it."""
+    import io
+
+    from chainval.scan.formats import input as input_module
+
+    src = tmp_path / "in.jsonl"
+    src.write_text(lines(pki, 30))
+    url, out = src.as_uri(), tmp_path / "out.jsonl"
+    want = scan(capsys, paths, src, "--at", T_ROW).out
+    real = input_module.open_input
+
+    class Reset(io.RawIOBase):
+        def __init__(self, raw) -> None:
+            self.raw = raw
+
+        def readable(self) -> bool:
+            return True
+
+        def readinto(self, b) -> int:
+            raise ConnectionResetError(errno.ECONNRESET, os.strerror(errno.ECONNRESET))
+
+    with monkeypatch.context() as m:
+        m.setattr(input_module, "open_input", lambda path: Reset(real(path)))
+        r = scan(capsys, paths, url, "--at", T_ROW, "-o", out)
+    assert r.status == 1 and "Traceback" not in r.err, r.err
+    assert f"cannot read {url}: Connection reset by peer" in r.err and "--resume" in r.err
+    r = scan(capsys, paths, url, "--at", T_ROW, "-o", out, "--resume")
+    assert r.status == 0, r.err
+    assert out.read_text() == want
+
+
+def test_the_engine_that_stops_taking_bytes_at_the_end_is_no_endless_loop(
+        pki, paths, tmp_path, capsys, monkeypatch):
+    from chainval.scan.engine import Scanner
+
+    src = tmp_path / "in.jsonl"
+    src.write_text(lines(pki, 5) + '{"id": "no newline"')
+    real = Scanner.feed_file
+
+    def stuck(self, reader, buf, filled, start, limit, fd, offset, eof):
+        # What a reader out of memory could do: take nothing of the last bytes.
+        if eof:
+            return b"", start, filled, offset, Scanner.FILE_END, 0
+        got = real(self, reader, buf, filled, start, limit, fd, offset, eof)
+        if got[4] == Scanner.FILE_END:
+            return b"", start, got[2], got[3], Scanner.FILE_END, 0
+        return got
+
+    monkeypatch.setattr(Scanner, "feed_file", stuck)
+    r = scan(capsys, paths, src, "--at", T_ROW)
+    assert r.status == 0 and [x["id"] for x in r.rows] == [0, 1, 2, 3, 4, None]
+    assert r.rows[-1]["error"] == "the input could not be read past this point"
+
+
 def test_progress_moves_through_a_file_read_by_the_engine(pki, paths, tmp_path, capsys,
                                                           monkeypatch):
     from chainval.scan.progress import Progress
@@ -581,6 +644,23 @@ def test_progress_moves_through_a_file_read_by_the_engine(pki, paths, tmp_path, 
     assert seen == sorted(seen), "the position never goes back"
     assert seen[-1] == big.stat().st_size + small.stat().st_size
     assert any(4 << 20 < p < big.stat().st_size - (1 << 20) for p in seen)
+
+    # A file that grows while it is read: read past its first size, never back.
+    from chainval.scan.formats import Input
+
+    real = Input.file_rest
+
+    def growing(self):
+        rest = real(self)
+        if self.path == str(big):
+            with open(big, "a") as fh:
+                fh.write("\n" + lines(pki, 800))
+        return rest
+
+    seen.clear()
+    monkeypatch.setattr(Input, "file_rest", growing)
+    r = scan(capsys, paths, big, small, "--progress", "always", "--batch", "100")
+    assert r.status == 0 and seen == sorted(seen) and seen[-1] > big.stat().st_size - (1 << 20)
 
 
 def test_output_to_a_device_or_fifo_is_written_directly(pki, paths, tmp_path, capsys):

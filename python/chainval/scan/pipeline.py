@@ -11,13 +11,15 @@ from __future__ import annotations
 
 import os
 from collections.abc import Generator, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from typing import Any, Callable, Optional, TextIO, Union
 
 from .engine import Scanner
-from .errors import UsageError
+from .errors import RunError, UsageError
 from .formats import Input, Record, record
 from .formats import blocks
 from .formats.blocks import BufferPool, Damage, unreadable
+from .formats.streams import is_url
 from .progress import _Prefetch
 
 __all__ = ["LocalRows", "Rows", "batches", "units", "warn"]
@@ -45,27 +47,46 @@ def units(inputs: Iterable[tuple[int, Input]], batch: int, pool: BufferPool) -> 
     are (index, Input) pairs: the index is the input's number in the scan
     (rows name it with ``source``)."""
     for k, inp in inputs:
-        inp.open()
+        with _read_failure(inp):
+            inp.open()
         yield ("start", k)
         damage = None
         if inp.c_reader is not None:
             rest = inp.file_rest()
             try:
-                for block in inp.head() if rest else inp.blocks(pool):
-                    yield ("block", k, block)
+                with _read_failure(inp):
+                    for block in inp.head() if rest else inp.blocks(pool):
+                        yield ("block", k, block)
             except Damage as e:
                 damage = str(e)
-            except OSError as e:  # EIO: as damage, not as a failure of the scan
+            except OSError as e:  # a local file's EIO: its damage, not a failed scan
                 damage = unreadable(e)
             if rest:
                 yield ("file", k, rest)
-                inp.rest_read_elsewhere()  # the units after it come once it is read
+                # Its rows come before those of every later unit: count it as read.
+                inp.rest_read_elsewhere()
         else:
             for recs in batches(iter(inp.records()), batch):
                 for rec in recs:
                     rec.input = k
                 yield ("records", k, recs)
         yield ("end", k, damage)
+
+
+@contextmanager
+def _read_failure(inp: Input) -> Iterator[None]:
+    """An input read over the network (a URL) that fails stops the scan with
+    one line and the --resume hint (exit 1): a connection reset is no
+    damage of the input, and --resume can go on once it reads again. A
+    local file's read error (EIO) is left to the caller, as damage."""
+    try:
+        yield
+    except OSError as e:
+        if not is_url(inp.path):
+            raise
+        raise RunError(f"cannot read {inp.name}: {getattr(e, 'strerror', None) or e}",
+                       "rows up to the last checkpoint are kept: run the same command with "
+                       "--resume once it can be read") from None
 
 
 class Rows:
@@ -161,12 +182,18 @@ class Rows:
         (``self.tail``) goes first, and a record the buffer cannot hold
         makes it twice as large."""
         tail, self.tail = self.tail, b""
-        buf = bytearray(max(blocks.FILE_BUFFER, 2 * len(tail)))
+        small = blocks.FILE_BUFFER
+        buf = bytearray(max(small, 2 * len(tail)))
         buf[:len(tail)] = tail
         filled, start, eof, begin = len(tail), 0, False, offset
         try:
             while not (eof and start >= filled):
-                skipping = self.reader.skip_left > 0
+                if len(buf) > small and filled - start <= small // 2:
+                    # Back to a buffer the CPU's cache holds, once a large record is read.
+                    rest = buf[start:filled]
+                    buf, filled, start = bytearray(small), len(rest), 0
+                    buf[:filled] = rest
+                skipping, before = self.reader.skip_left > 0, (start, filled)
                 rows, start, filled, offset, state, err = self.scanner.feed_file(
                     self.reader, buf, filled, start, self.batch, fd, offset, eof)
                 self.file_read = offset - begin
@@ -177,6 +204,11 @@ class Rows:
                 if err:
                     # The bytes after the last complete record are the damaged part.
                     self.file_damage = unreadable(OSError(err, os.strerror(err)))
+                    return
+                if eof and not rows and (start, filled) == before:
+                    # The reader took nothing of the file's last bytes (it cannot,
+                    # unless out of memory): report them rather than loop.
+                    self.file_damage = "the input could not be read past this point"
                     return
                 if state == Scanner.FILE_FULL:
                     bigger = bytearray(2 * len(buf))
@@ -267,12 +299,15 @@ class LocalRows:
         # The engine counts the rows it writes: a batch's bytes are not
         # searched again for line ends.
         written = self.scanner.rows_written
+        shown = 0
         for unit, pos in self._prefetch.items(stop=stop):
             for rows in self._rows.rows(unit):
                 before, written = written, self.scanner.rows_written
-                # A "file" unit's position is where its reading began.
-                yield unit[1], rows, written - before, \
-                    pos + self._rows.file_read if unit[0] == "file" else pos
+                # A "file" unit's position is where its reading began; a file
+                # that grew meanwhile is read past the size it had at the start.
+                here = pos + self._rows.file_read if unit[0] == "file" else pos
+                shown = max(shown, here)
+                yield unit[1], rows, written - before, shown
                 if stop():
                     self.stopped = True
                     return

@@ -147,8 +147,10 @@ class Input:
                 size += len(block)
         except Damage as e:
             self._damage = str(e)
-        except OSError as e:  # EIO: the rows of what was read, then a damaged-input row
-            self._damage = unreadable(e)
+        except OSError as e:
+            if is_url(self.path):
+                raise  # a network failure: the scan stops, --resume goes on (pipeline.units)
+            self._damage = unreadable(e)  # EIO: the rows of what was read, then a damaged row
         self._head = head
         if self.format is None:
             self.format = detect_format(b"".join(head)[:DETECT_BYTES], self.path)
@@ -237,6 +239,8 @@ class Input:
             stream = _BlockStream(blocks)
             body: BinaryIO = io.BufferedReader(stream, _CHUNK)  # type: ignore[arg-type]
             if self.format is None:
+                if self._damage and not head.strip():
+                    raise Damage(self._damage)  # nothing could be read to detect a format from
                 if head.strip():
                     yield Record(self.name, 1, error=_undetected(head[:DETECT_BYTES], self.shown))
                 return
