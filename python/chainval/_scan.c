@@ -714,6 +714,22 @@ static void run_job(void *arg)
 		chainval_set_unlock(self->locks[i]);
 }
 
+/* Run @j, which reads with @reader from @data (released here), and return
+ * its rows as bytes; NULL with an exception. */
+static PyObject *run_reading(chainval_state *st, ReaderObject *reader, scan_job *j,
+                             Py_buffer *data)
+{
+	reader->busy = true;
+	int r = run_interruptible(st, j);
+	reader->busy = false;
+	PyBuffer_Release(data);
+	if (r < 0) {
+		rows_drop(j->self, &j->out);
+		return NULL;
+	}
+	return rows_to_bytes(j->self, &j->out);
+}
+
 /* @arg as a _Reader not in use by another thread, or NULL with an exception. */
 static ReaderObject *reader_arg(ScanEngineObject *self, PyObject *arg)
 {
@@ -757,15 +773,7 @@ static PyObject *engine_run_block(ScanEngineObject *self, PyObject *const *args,
 	scan_job j = {.self = self, .reader = (struct ReaderObject *)reader,
 	              .data = (const char *)block.buf + start, .len = (size_t)(block.len - start),
 	              .final = final, .limit = (size_t)limit, .out = rows_take(self)};
-	reader->busy = true;
-	int r = run_interruptible(st, &j);
-	reader->busy = false;
-	PyBuffer_Release(&block);
-	if (r < 0) {
-		rows_drop(self, &j.out);
-		return NULL;
-	}
-	PyObject *rows = rows_to_bytes(self, &j.out);
+	PyObject *rows = run_reading(st, reader, &j, &block);
 	return rows ? Py_BuildValue("(Nn)", rows, start + (Py_ssize_t)j.consumed) : NULL;
 }
 
@@ -803,15 +811,7 @@ static PyObject *engine_run_file(ScanEngineObject *self, PyObject *const *args, 
 	              .start = (size_t)start, .filled = (size_t)filled, .cap = (size_t)buffer.len,
 	              .fd = (int)fd, .offset = offset, .state = eof ? FILE_END : FILE_MORE,
 	              .limit = (size_t)limit, .out = rows_take(self)};
-	reader->busy = true;
-	int r = run_interruptible(st, &j);
-	reader->busy = false;
-	PyBuffer_Release(&buffer);
-	if (r < 0) {
-		rows_drop(self, &j.out);
-		return NULL;
-	}
-	PyObject *rows = rows_to_bytes(self, &j.out);
+	PyObject *rows = run_reading(st, reader, &j, &buffer);
 	return rows ? Py_BuildValue("(NnnLii)", rows, (Py_ssize_t)j.start,
 	                            (Py_ssize_t)j.filled, (long long)j.offset, j.state, j.err)
 	            : NULL;
