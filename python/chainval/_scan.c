@@ -552,11 +552,23 @@ static PyObject *reader_skip(ReaderObject *self, PyObject *arg)
 	Py_RETURN_NONE;
 }
 
+/* Records of data[0..len) appended to the reader's batch: at most @limit (0: all). */
+static size_t read_records(ReaderObject *r, const char *data, size_t len, bool final,
+                           size_t limit)
+{
+	return r->json ? scan_json_read(r->json, data, len, final, limit, &r->read, &r->arena)
+	               : scan_csv_read(r->csv, data, len, final, limit, &r->read, &r->arena);
+}
+
+static uint64_t records_to_skip(const ReaderObject *r)
+{
+	return r->json ? scan_json_skip_left(r->json) : scan_csv_skip_left(r->csv);
+}
+
 static PyObject *reader_skip_left(ReaderObject *self, void *c)
 {
 	(void)c;
-	return PyLong_FromUnsignedLongLong(self->json ? scan_json_skip_left(self->json)
-	                                              : scan_csv_skip_left(self->csv));
+	return PyLong_FromUnsignedLongLong(records_to_skip(self));
 }
 
 static PyMethodDef reader_methods[] = {
@@ -598,19 +610,6 @@ static PyType_Slot reader_slots[] = {
 
 static PyType_Spec reader_spec = {"chainval._Reader", sizeof(ReaderObject), 0,
                                   Py_TPFLAGS_DEFAULT | Py_TPFLAGS_IMMUTABLETYPE, reader_slots};
-
-/* Records of data[0..len) appended to the reader's batch: at most @limit (0: all). */
-static size_t read_records(ReaderObject *r, const char *data, size_t len, bool final,
-                           size_t limit)
-{
-	return r->json ? scan_json_read(r->json, data, len, final, limit, &r->read, &r->arena)
-	               : scan_csv_read(r->csv, data, len, final, limit, &r->read, &r->arena);
-}
-
-static uint64_t records_to_skip(const ReaderObject *r)
-{
-	return r->json ? scan_json_skip_left(r->json) : scan_csv_skip_left(r->csv);
-}
 
 /* How much run_file() reads at a time: a piece that is still in the CPU's
  * cache when the reader parses it right after. A Python thread reading

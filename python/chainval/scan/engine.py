@@ -91,8 +91,8 @@ class Scanner:
         last line need not end with a newline)."""
         return self._engine.run_block(reader, block, final, start, limit)
 
-    # Why feed_file() returned (besides its limit): the buffer is full, or the
-    # file's end was read.
+    # Why feed_file() returned (besides its limit and the end of --resume's
+    # skip): one record fills the buffer, or the file's end was read.
     FILE_MORE, FILE_FULL, FILE_END = 0, 1, 2
 
     def feed_file(self, reader, buffer: bytearray, filled: int, start: int, limit: int,
@@ -101,10 +101,12 @@ class Scanner:
         the records of ``buffer[start:filled]``, reading more of the file
         from ``offset`` (``pread()``) into ``buffer[filled:]`` a piece at a
         time as they run out. Returns ``(rows, end, filled, offset, state,
-        errno)``: ``state`` FILE_MORE (call again from ``end``), FILE_FULL
-        (carry ``buffer[end:filled]`` into another buffer) or FILE_END (call
-        again with ``eof=True`` until ``end == filled``); ``errno``, when
-        not 0, why the file could not be read further."""
+        errno)``; the bytes not read yet are moved to the buffer's front when
+        it is full. ``state`` FILE_MORE (call again from ``end``), FILE_FULL
+        (one record fills the whole buffer: call again with a larger one
+        holding ``buffer[:filled]``) or FILE_END (call again with
+        ``eof=True`` until ``end == filled``); ``errno``, when not 0, why
+        the file could not be read further."""
         return self._engine.run_file(reader, buffer, filled, start, limit, fd, offset, eof)
 
     def take_interrupt(self) -> bool:

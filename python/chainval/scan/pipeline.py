@@ -197,10 +197,7 @@ class Rows:
                 rows, start, filled, offset, state, err = self.scanner.feed_file(
                     self.reader, buf, filled, start, self.batch, fd, offset, eof)
                 self.file_read = offset - begin
-                if skipping and self.reader.skip_left == 0:
-                    self._check_resume(k, self.reader.last_start)
-                if rows or skipping:
-                    yield rows
+                yield from self._fed(rows, skipping)
                 if err:
                     # The bytes after the last complete record are the damaged part.
                     self.file_damage = unreadable(OSError(err, os.strerror(err)))
@@ -242,6 +239,15 @@ class Rows:
                 self.tail = joined[start:]
                 return None
 
+    def _fed(self, rows: bytes, skipping: bool) -> Iterator[bytes]:
+        """After one call of the engine: when --resume's skip ended in it, check
+        the record where it ended; then the rows (nothing while the skip
+        passes over rows, but progress moves)."""
+        if skipping and self.reader.skip_left == 0:
+            self._check_resume(self._k, self.reader.last_start)
+        if rows or skipping:
+            yield rows
+
     def _feed(self, data, final: bool, start: int, until: Optional[int] = None
               ) -> Generator[bytes, None, int]:
         """Rows of the records in ``data`` from ``start``, a batch at a time,
@@ -252,10 +258,7 @@ class Rows:
             rows, end = self.scanner.feed(self.reader, data, final, start, self.batch)
             taken = end > start
             start = end
-            if skipping and self.reader.skip_left == 0:
-                self._check_resume(self._k, self.reader.last_start)
-            if rows or skipping:
-                yield rows  # while --resume passes over rows: nothing, but progress moves
+            yield from self._fed(rows, skipping)
             if not taken or start >= len(data) or (until is not None and start >= until):
                 return start
 
