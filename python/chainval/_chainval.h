@@ -27,12 +27,14 @@ typedef struct {
 	PyObject *default_policy;
 } chainval_state;
 
-extern PyModuleDef chainval_module;
-
+/* The state of the module that made @tp (one of this module's types: all
+ * are made by PyType_FromModuleAndSpec and none can be subclassed, so the
+ * type's own module is the one). Not a lookup by the PyModuleDef: that would
+ * make every file depend on _module.c, which depends on them all. NULL with
+ * an exception for any other type. */
 static inline chainval_state *state_of_type(PyTypeObject *tp)
 {
-	PyObject *m = PyType_GetModuleByDef(tp, &chainval_module);
-	return m ? (chainval_state *)PyModule_GetState(m) : NULL;
+	return (chainval_state *)PyType_GetModuleState(tp);
 }
 
 static inline chainval_state *state_of_module(PyObject *m)

@@ -150,7 +150,7 @@ static PyModuleDef_Slot module_slots[] = {
 	{0, NULL},
 };
 
-PyModuleDef chainval_module = {
+static PyModuleDef chainval_module = {
 	PyModuleDef_HEAD_INIT,
 	.m_name = "chainval._chainval",
 	.m_doc = "libchain bindings; use the chainval package.",

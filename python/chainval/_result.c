@@ -412,7 +412,7 @@ static PyObject *content(ResultObject *r);
 static PyObject *result_reduce(ResultObject *r, PyObject *unused)
 {
 	(void)unused;
-	PyObject *module = PyType_GetModuleByDef(Py_TYPE(r), &chainval_module); /* borrowed */
+	PyObject *module = PyType_GetModule(Py_TYPE(r)); /* borrowed */
 	PyObject *state = module ? content(r) : NULL;
 	PyObject *make = state ? PyObject_GetAttrString(module, "_result_from_state") : NULL;
 	PyObject *out = make ? Py_BuildValue("(O(O))", make, state) : NULL;

@@ -732,7 +732,7 @@ static PyObject *run_reading(chainval_state *st, ReaderObject *reader, scan_job 
 /* @arg as a _Reader not in use by another thread, or NULL with an exception. */
 static ReaderObject *reader_arg(ScanEngineObject *self, PyObject *arg)
 {
-	PyObject *mod = PyType_GetModuleByDef(Py_TYPE(self), &chainval_module);
+	PyObject *mod = PyType_GetModule(Py_TYPE(self)); /* borrowed */
 	PyObject *reader_type = mod ? PyObject_GetAttrString(mod, "_Reader") : NULL;
 	int is_reader = reader_type ? PyObject_TypeCheck(arg, (PyTypeObject *)reader_type) : -1;
 	Py_XDECREF(reader_type);
