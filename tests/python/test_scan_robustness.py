@@ -571,30 +571,45 @@ def test_an_input_that_fails_to_read_is_a_damaged_row_not_a_write_failure(pki, p
     assert rows[-1]["error"] == "cannot read the input: Input/output error"
 
 
+@pytest.mark.parametrize("fmt, good", [("jsonl", 0), ("jsonl", 100_000), ("ct", 0),
+                                       ("ct", 100_000)])
 def test_a_url_that_fails_to_read_stops_the_scan_for_resume(pki, paths, tmp_path, capsys,
-                                                            monkeypatch):
+                                                            monkeypatch, fmt, good):
     """A URL input whose connection fails is not the input's damage (a row
     that would stay for good): the scan stops with one line and the --resume
-    hint (exit 1), the rows before it kept; --resume then completes it."""
+    hint (exit 1), the rows before it kept; --resume then completes it. At
+    the first read (format detection) and after it, for a format read in C
+    (jsonl) and one read in Python (CT: it was a damaged row)."""
     import io
 
     from chainval.scan.formats import input as input_module
 
-    src = tmp_path / "in.jsonl"
-    src.write_text(lines(pki, 30))
+    src = tmp_path / f"in.{fmt}"
+    if fmt == "ct":
+        entries = [ct_entry(pki.ok_chain)] * 10
+        src.write_text("".join(json.dumps({"entries": entries}) + "\n" for _ in range(30)))
+    else:
+        src.write_text(lines(pki, 300))
+    assert src.stat().st_size > 2 * good
     url, out = src.as_uri(), tmp_path / "out.jsonl"
     want = scan(capsys, paths, src, "--at", T_ROW).out
     real = input_module.open_input
 
     class Reset(io.RawIOBase):
+        """The first ``good`` bytes of the file, then a connection reset."""
+
         def __init__(self, raw) -> None:
-            self.raw = raw
+            self.raw, self.left = raw, good
 
         def readable(self) -> bool:
             return True
 
         def readinto(self, b) -> int:
-            raise ConnectionResetError(errno.ECONNRESET, os.strerror(errno.ECONNRESET))
+            if self.left <= 0:
+                raise ConnectionResetError(errno.ECONNRESET, os.strerror(errno.ECONNRESET))
+            n = self.raw.readinto(memoryview(b)[:self.left])
+            self.left -= n
+            return n
 
     with monkeypatch.context() as m:
         m.setattr(input_module, "open_input", lambda path: Reset(real(path)))

@@ -66,10 +66,11 @@ def units(inputs: Iterable[tuple[int, Input]], batch: int, pool: BufferPool) -> 
                 # Its rows come before those of every later unit: count it as read.
                 inp.rest_read_elsewhere()
         else:
-            for recs in batches(iter(inp.records()), batch):
-                for rec in recs:
-                    rec.input = k
-                yield ("records", k, recs)
+            with _read_failure(inp):
+                for recs in batches(iter(inp.records()), batch):
+                    for rec in recs:
+                        rec.input = k
+                    yield ("records", k, recs)
         yield ("end", k, damage)
 
 

@@ -212,7 +212,9 @@ class Input:
 
         An input that cannot be opened gives one malformed record; a
         compressed input cut short, or unreadable part way, ends with one
-        malformed record after the records read before the damage.
+        malformed record after the records read before the damage. A URL
+        whose reading fails (a connection reset) raises the ``OSError``:
+        that is no damage of the input (:func:`chainval.scan.pipeline.units`).
         """
         if self._files is not None:
             yield from self._dir_records()
@@ -227,6 +229,8 @@ class Input:
                     rec.host = rec.id  # a Sonar record's id is the IP it was served on
                 yield rec
         except (OSError, EOFError, zlib.error, Damage) as e:
+            if isinstance(e, OSError) and is_url(self.path):
+                raise  # a network failure: the scan stops, --resume goes on (pipeline.units)
             why = str(e) if isinstance(e, Damage) else unreadable(e)
             yield Record(self.name, last + 1, error=why, error_kind="damaged_input")
 
