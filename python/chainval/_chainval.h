@@ -130,6 +130,11 @@ int chainval_exec_scan(PyObject *m);
 /* _parse_time(text) -> int: scanner/civil.c's reading of a time (unix
  * seconds or RFC 3339, years 0001..9999); ValueError otherwise. */
 PyObject *chainval_parse_time(PyObject *module, PyObject *arg);
+/* _one_malloc_arena() -> bool: every thread that has not allocated yet
+ * allocates from glibc's main arena (M_ARENA_MAX 1); False where the C
+ * library has no such setting. Process-wide: for chainval scan with one
+ * verifying thread only, called before its threads start. */
+PyObject *chainval_one_malloc_arena(PyObject *module, PyObject *unused);
 
 /* _result.c */
 int chainval_exec_result(PyObject *m);

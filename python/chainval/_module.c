@@ -114,6 +114,9 @@ static PyMethodDef module_methods[] = {
 	 "'malformed' instead of raising. cache: as for verify()."},
 	{"_parse_time", (PyCFunction)chainval_parse_time, METH_O,
 	 "_parse_time(text) -> int\n\nchainval scan's reading of a time: unix seconds or RFC 3339."},
+	{"_one_malloc_arena", chainval_one_malloc_arena, METH_NOARGS,
+	 "_one_malloc_arena() -> bool\n\nchainval scan with one verifying thread: all threads "
+	 "allocate from glibc's main arena (process-wide; True if set)."},
 	{"_tls_handshake", (PyCFunction)(void (*)(void))chainval_tls_handshake,
 	 METH_VARARGS | METH_KEYWORDS,
 	 "_tls_handshake(fd, server_name=None, priority=None, timeout_ms=10000) -> (chain, version, "

@@ -38,6 +38,9 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 #include <unistd.h>
 
 #include "../../scanner/arena.h"
@@ -862,6 +865,24 @@ PyObject *chainval_parse_time(PyObject *module, PyObject *arg)
 	if (!scan_parse_time(text, (size_t)n, &t, &why))
 		return PyErr_Format(PyExc_ValueError, "%s: %R", why, arg);
 	return PyLong_FromLongLong(t);
+}
+
+PyObject *chainval_one_malloc_arena(PyObject *module, PyObject *unused)
+{
+	(void)module;
+	(void)unused;
+#if defined(__GLIBC__) && defined(M_ARENA_MAX)
+	/* glibc gives each thread that allocates its own arena, and grows a
+	 * thread's arena one page at a time, each page an mprotect() (no
+	 * M_TOP_PAD there) and trims it back often: ~16,000 mprotect calls
+	 * and 5,000 more page faults in a 100,000-row scan on one verifying
+	 * thread, ~0.07 CPU-s of system time (docs/performance.md, session
+	 * 18). The main arena grows by M_TOP_PAD through brk instead. Only
+	 * threads that have not allocated yet are affected. */
+	if (mallopt(M_ARENA_MAX, 1) == 1)
+		Py_RETURN_TRUE;
+#endif
+	Py_RETURN_FALSE;
 }
 
 int chainval_exec_scan(PyObject *m)

@@ -626,3 +626,65 @@ def test_run_file_checks_its_arguments(pki, paths, tmp_path):
         rows, end, filled, offset, state, err = engine.run_file(
             reader, bytearray(1 << 16), 0, 0, 0, fd, 0, False)
     assert (json.loads(rows)["id"], end, filled, state, err) == (1, filled, offset, 2, 0)
+
+
+_ARENAS = r"""
+import sys, threading
+from chainval import _chainval
+
+def reserved_regions():
+    # glibc reserves a thread's arena as a large anonymous PROT_NONE mapping
+    # (64 MiB, made writable as it grows): count those of at least 1 MiB.
+    n = 0
+    with open("/proc/self/maps") as maps:
+        for line in maps:
+            fields = line.split()
+            if len(fields) == 5 and fields[1] == "---p":
+                lo, hi = (int(x, 16) for x in fields[0].split("-"))
+                n += hi - lo >= 1 << 20
+    return n
+
+applied = _chainval._one_malloc_arena() if sys.argv[1] == "one" else None
+before = reserved_regions()
+keep = []
+t = threading.Thread(target=lambda: keep.extend(bytes(1000) for _ in range(1000)))
+t.start()
+t.join()
+print(applied, reserved_regions() - before)
+"""
+
+
+@pytest.mark.skipif(not os.path.exists("/proc/self/maps") or os.uname().sysname != "Linux",
+                    reason="reads /proc/self/maps")
+def test_one_malloc_arena_keeps_a_new_thread_in_the_main_arena():
+    """_one_malloc_arena() (chainval scan --threads 1): a thread started after
+    it allocates from the main arena; without it glibc reserves a new arena."""
+    import subprocess
+    import sys
+
+    def run(mode: str) -> list[str]:
+        out = subprocess.run([sys.executable, "-c", _ARENAS, mode], capture_output=True,
+                             text=True, check=True, env=os.environ).stdout
+        return out.split()
+
+    if run("one")[0] == "False":
+        pytest.skip("not glibc: no M_ARENA_MAX")
+    assert run("default") == ["None", "1"]  # the test sees a thread's arena
+    assert run("one") == ["True", "0"]
+
+
+def test_scan_with_one_thread_shares_the_main_arena(pki, paths, tmp_path, monkeypatch, capsys):
+    """The scan asks for it with --threads 1 only: more verifying threads keep
+    an arena each (they would contend for one)."""
+    from chainval import cli
+    from chainval.scan import command
+
+    calls: list[int] = []
+    monkeypatch.setattr(command._chainval, "_one_malloc_arena", lambda: calls.append(1))
+    src = tmp_path / "in.jsonl"
+    src.write_text(jsonl_line(pki.ok_chain, id=1) + "\n")
+    for threads, want in (("2", 0), ("1", 1)):
+        status = cli.main(["scan", str(src), "--roots", str(paths["roots"]), "--threads", threads,
+                           "-q", "--at", str(T_ROW)])
+        assert status == 0 and len(calls) == want
+    capsys.readouterr()

@@ -17,6 +17,7 @@ import time
 from typing import Any, Optional, TextIO
 
 import chainval
+from chainval import _chainval  # type: ignore[attr-defined]  # private, no stub
 
 from .engine import Scanner
 from .errors import EXIT_INTERRUPTED, EXIT_MALFORMED, EXIT_OK, RunError, UsageError
@@ -282,6 +283,12 @@ def run(args, stdout: TextIO, stderr: TextIO, stdin) -> int:
     """Run ``chainval scan``; returns the exit status (errors.py's table)."""
     _check_numbers(args)
     _check_paths(args)
+    if args.threads == 1 and not args.dask:
+        # One verifying thread contends with no other for the allocator, so it
+        # may share glibc's main arena, which grows in large steps, rather than
+        # grow its own a page (and a system call) at a time: ~0.5 % of a scan's
+        # CPU (docs/performance.md, session 18). Before any thread allocates.
+        _chainval._one_malloc_arena()
     at = parse_at(args.at) if args.at is not None else None
     quiet = args.quiet
     stores, pool, stores_info, pool_info, distrust = _load_sets(args, stderr)
