@@ -20,7 +20,6 @@ unread. Nothing is re-parsed: resuming costs about what counting lines does.
 from __future__ import annotations
 
 import contextlib
-import csv
 import json
 import os
 import tempfile
@@ -164,6 +163,8 @@ class Output:
         self.file.seek(end)
         line = tail.rstrip(b"\n").rsplit(b"\n", 1)[-1].decode("utf-8", "replace")
         if self.format == "csv":
+            import csv  # only here: not part of every scan's start-up
+
             self.file.seek(0)
             header = next(csv.reader([self.file.readline().decode("utf-8", "replace")]))
             self.file.seek(end)

@@ -15,19 +15,21 @@ may be loaded; a reused database (``--sonar-db``) keeps what it has loaded.
 
 from __future__ import annotations
 
-import calendar
-import hashlib
 import ipaddress
 import os
 import re
-import shutil
-import sqlite3
-import tempfile
 import threading
 import weakref
 import zlib
 from collections.abc import Iterator
-from typing import Optional, TextIO
+from typing import TYPE_CHECKING, Optional, TextIO
+
+# calendar, hashlib (OpenSSL's libcrypto), shutil, sqlite3 and tempfile are
+# imported where a Sonar input needs them: every scan imports this module
+# (the command makes a SonarCerts), and they were ~10 ms of each scan's
+# start-up (docs/performance.md, session 18).
+if TYPE_CHECKING:
+    import sqlite3
 
 from .record import Record, _b64, _fill, _line_problem
 from .streams import _iter_lines, _open_binary
@@ -52,6 +54,8 @@ def study_time(path: str) -> Optional[int]:
     ``2020-08-17-1597624101_hosts.gz`` gives 1597624101 (the unix seconds);
     ``20170904_hosts.gz`` gives 2017-09-04T00:00:00Z.
     """
+    import calendar
+
     for m in _STUDY.finditer(os.path.basename(path)):
         year, month, day = int(m[1]), int(m[2]), int(m[3])
         if not (1990 <= year <= 2200 and 1 <= month <= 12
@@ -90,6 +94,8 @@ class _Handle:
             self.db.close()
             self.db = None
         if self.tmpdir is not None:
+            import shutil
+
             shutil.rmtree(self.tmpdir, ignore_errors=True)
             self.tmpdir = None
 
@@ -134,6 +140,9 @@ class SonarCerts:
     def _open(self) -> sqlite3.Connection:
         if self._handle.db is not None:
             return self._handle.db
+        import sqlite3
+        import tempfile
+
         path = self.db_path
         if path is None:
             self._handle.tmpdir = tempfile.mkdtemp(prefix="chainval-sonar-")
@@ -345,10 +354,16 @@ def _certs_line(text: Optional[str]) -> tuple[Optional[bytes], Optional[bytes], 
         der = _b64(data, "certificate")
     except ValueError as e:
         return sha1, None, str(e)
-    actual = hashlib.sha1(der).digest()
+    actual = _sha1(der).digest()
     if actual != sha1:
         return sha1, None, f"SHA-1 mismatch: the DER hashes to {actual.hex()}"
     return sha1, der, None
+
+
+def _sha1(data: bytes):
+    import hashlib  # not at the top: see the imports
+
+    return hashlib.sha1(data)
 
 
 # ---------------------------------------------------------------------------
