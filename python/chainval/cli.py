@@ -102,7 +102,7 @@ def program() -> NoReturn:
     memory the kernel reclaims at once. Under a profiler or a tracer
     (cProfile, coverage), or if a flush fails, the process ends the usual way,
     which writes their data or reports the failure as before."""
-    code, kept = _main(None, None)
+    code, kept = _main(None, None, own_process=True)
     # CPython's own: what the usual exit runs before module teardown (without
     # it, e.g. on another implementation, the process ends the usual way).
     run_exit_handlers = getattr(atexit, "_run_exitfuncs", None)
@@ -119,11 +119,13 @@ def program() -> NoReturn:
     sys.exit(code)
 
 
-def _main(argv: Optional[list[str]], stdin) -> tuple[int, Any]:
+def _main(argv: Optional[list[str]], stdin, own_process: bool = False) -> tuple[int, Any]:
     """main()'s work: the exit status, and None or, when the command left
     nothing to tear down but memory, what it set ``args.kept_until_exit``
     to (e.g. the scanner and its verdict cache): kept referenced by the
-    caller so that the end of the process frees it, not the return."""
+    caller so that the end of the process frees it, not the return.
+    ``own_process`` (:func:`program`): the process is the command's alone,
+    so the command may change what is process-wide (``args.own_process``)."""
     stdout, stderr = sys.stdout, sys.stderr
     if argv is None:
         argv = sys.argv[1:]
@@ -132,6 +134,7 @@ def _main(argv: Optional[list[str]], stdin) -> tuple[int, Any]:
         args = parser.parse_args(argv)
     except SystemExit as e:
         return (int(e.code or 0) if not isinstance(e.code, str) else EXIT_USAGE), None
+    args.own_process = own_process
     try:
         code = args.run(args, stdout, stderr, stdin)
         return code, getattr(args, "kept_until_exit", None)

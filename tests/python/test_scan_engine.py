@@ -673,18 +673,42 @@ def test_one_malloc_arena_keeps_a_new_thread_in_the_main_arena():
     assert run("one") == ["True", "0"]
 
 
-def test_scan_with_one_thread_shares_the_main_arena(pki, paths, tmp_path, monkeypatch, capsys):
-    """The scan asks for it with --threads 1 only: more verifying threads keep
-    an arena each (they would contend for one)."""
-    from chainval import cli
-    from chainval.scan import command
+_COUNT_ARENA_CALLS = r"""
+import atexit, sys
+from chainval import _chainval, cli
 
-    calls: list[int] = []
-    monkeypatch.setattr(command._chainval, "_one_malloc_arena", lambda: calls.append(1))
+calls = []
+_chainval._one_malloc_arena = lambda: calls.append(1) or True
+atexit.register(lambda: sys.stderr.write(f"calls={len(calls)}\n"))
+sys.argv = ["chainval"] + sys.argv[1:]
+cli.program()
+"""
+
+
+def test_scan_with_one_thread_shares_the_main_arena(pki, paths, tmp_path, capsys):
+    """The chainval program asks for it with --threads 1 only (more verifying
+    threads keep an arena each: they would contend for one), and cli.main(),
+    which runs in someone else's process, never: the setting is process-wide
+    and cannot be undone."""
+    import subprocess
+    import sys
+
+    from chainval import cli
+
     src = tmp_path / "in.jsonl"
     src.write_text(jsonl_line(pki.ok_chain, id=1) + "\n")
-    for threads, want in (("2", 0), ("1", 1)):
-        status = cli.main(["scan", str(src), "--roots", str(paths["roots"]), "--threads", threads,
-                           "-q", "--at", str(T_ROW)])
-        assert status == 0 and len(calls) == want
+    args = ["scan", str(src), "--roots", str(paths["roots"]), "-q", "--at", str(T_ROW)]
+    for threads, want in (("2", "calls=0"), ("1", "calls=1")):
+        r = subprocess.run([sys.executable, "-c", _COUNT_ARENA_CALLS, *args, "--threads", threads,
+                            "-o", str(tmp_path / f"out{threads}.jsonl")],
+                           capture_output=True, text=True, env=os.environ)
+        assert r.returncode == 0 and r.stderr.splitlines()[-1] == want, r.stderr
+    called: list[int] = []
+    real = C._one_malloc_arena
+    try:
+        C._one_malloc_arena = lambda: called.append(1)
+        assert cli.main(args + ["--threads", "1", "-o", str(tmp_path / "in-process.jsonl")]) == 0
+    finally:
+        C._one_malloc_arena = real
+    assert called == []
     capsys.readouterr()

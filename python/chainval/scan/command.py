@@ -281,14 +281,17 @@ def _size(path: str) -> Optional[int]:
 
 def run(args, stdout: TextIO, stderr: TextIO, stdin) -> int:
     """Run ``chainval scan``; returns the exit status (errors.py's table)."""
+    if getattr(args, "own_process", False) and args.threads == 1 and not args.dask:
+        # One verifying thread: it shares glibc's main arena (which grows in
+        # large steps) with the main and reading threads, which allocate
+        # little there, rather than grow an arena of its own a page and a
+        # system call at a time: system time 0.21 -> 0.16 CPU-s per 100,000
+        # rows (docs/performance.md, session 18). Process-wide and for good,
+        # so only in chainval's own process (cli.program(), not cli.main()),
+        # and first: before any thread (fsspec's, for a URL) allocates.
+        _chainval._one_malloc_arena()
     _check_numbers(args)
     _check_paths(args)
-    if args.threads == 1 and not args.dask:
-        # One verifying thread contends with no other for the allocator, so it
-        # may share glibc's main arena, which grows in large steps, rather than
-        # grow its own a page (and a system call) at a time: ~0.5 % of a scan's
-        # CPU (docs/performance.md, session 18). Before any thread allocates.
-        _chainval._one_malloc_arena()
     at = parse_at(args.at) if args.at is not None else None
     quiet = args.quiet
     stores, pool, stores_info, pool_info, distrust = _load_sets(args, stderr)
