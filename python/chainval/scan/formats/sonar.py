@@ -21,8 +21,8 @@ import re
 import threading
 import weakref
 import zlib
-from collections.abc import Iterator
-from typing import TYPE_CHECKING, Optional, TextIO
+from collections.abc import Callable, Iterator
+from typing import TYPE_CHECKING, Any, Optional, TextIO
 
 # calendar, hashlib (OpenSSL's libcrypto), shutil, sqlite3 and tempfile are
 # imported where a Sonar input needs them: every scan imports this module
@@ -262,12 +262,14 @@ class SonarCerts:
         self._say(text, always=bool(stats.skipped) or stats.cut is not None)
 
     def _insert_lines(self, db: sqlite3.Connection, stream, stats: "_LoadStats") -> None:
+        import hashlib  # not at the top: see the imports
+
         good: list[tuple[bytes, bytes]] = []
         bad: list[tuple[bytes, str]] = []
         try:
             for n, text in _iter_lines(stream):
                 stats.lines = n
-                sha1, der, why = _certs_line(text)
+                sha1, der, why = _certs_line(text, hashlib.sha1)
                 if why is None:
                     good.append((sha1, der))  # type: ignore[arg-type]  # both set when why is None
                     stats.certs += 1
@@ -339,7 +341,8 @@ class _LoadStats:
             self.first = why
 
 
-def _certs_line(text: Optional[str]) -> tuple[Optional[bytes], Optional[bytes], Optional[str]]:
+def _certs_line(text: Optional[str], sha1_of: Callable[[bytes], Any]
+                ) -> tuple[Optional[bytes], Optional[bytes], Optional[str]]:
     """(sha1, der, None) for a good ``sha1hex,base64der`` line, else (sha1 or None, None, why)."""
     problem = _line_problem(text)
     if problem is not None:
@@ -354,16 +357,10 @@ def _certs_line(text: Optional[str]) -> tuple[Optional[bytes], Optional[bytes], 
         der = _b64(data, "certificate")
     except ValueError as e:
         return sha1, None, str(e)
-    actual = _sha1(der).digest()
+    actual = sha1_of(der).digest()
     if actual != sha1:
         return sha1, None, f"SHA-1 mismatch: the DER hashes to {actual.hex()}"
     return sha1, der, None
-
-
-def _sha1(data: bytes):
-    import hashlib  # not at the top: see the imports
-
-    return hashlib.sha1(data)
 
 
 # ---------------------------------------------------------------------------
