@@ -7,9 +7,10 @@ importing each other) means neither can be understood or tested alone.
 This checks, for each C directory, the graph "file A uses a function or
 variable defined in file B" (comments and strings removed first), and for the
 Python package the graph "module A imports module B" (every import
-statement, lazy ones inside functions included). A package's __init__ is
-left out of the Python graph: importing chainval.x runs chainval/__init__
-first anyway, so edges to and from it say nothing about layering.
+statement, lazy ones inside functions included; a name a package exports
+lazily counts as its module). A package's __init__ is left out of the
+Python graph: importing chainval.x runs chainval/__init__ first anyway, so
+edges to and from it say nothing about layering.
 
 Usage: check-layering.py SOURCE_ROOT. Prints each cycle; exit 1 if any.
 """
@@ -29,20 +30,54 @@ C_DEFINITION = re.compile(r"^(?!static\b)[A-Za-z_][^;=(:\n]*?\b(\w+)\s*\([^;{]*\
 C_VARIABLE = re.compile(
     r"^(?!static\b|extern\b|typedef\b|return\b)[A-Za-z_][\w \t*]*?[\s*](\w+)\s*(?:\[[^\]\n]*\])?\s*[=;]",
     re.M)
-C_NOISE = re.compile(r'/\*.*?\*/|//[^\n]*|"(?:\\.|[^"\\\n])*"|\'(?:\\.|[^\'\\\n])+\'', re.S)
+C_NOISE = re.compile(r"__attribute__\s*\(\((?:[^()]|\([^()]*\))*\)\)|"
+                     r'/\*.*?\*/|//[^\n]*|"(?:\\.|[^"\\\n])*"|\'(?:\\.|[^\'\\\n])+\'', re.S)
 
 
-def c_graph(directory):
-    text = {p.name: C_NOISE.sub(" ", p.read_text()) for p in sorted(directory.glob("*.c"))}
+# A static inline function in a header: its body is compiled into each file
+# that includes the header, so what it uses, that file uses.
+C_INLINE = re.compile(r"^static inline\b[^;=(\n]*?\b\w+\s*\([^;{]*\)\s*\{", re.M)
+C_INCLUDE = re.compile(r'^#include\s+"([^"/]+\.h)"', re.M)
+# A definition whose return type is on the line before: C_DEFINITION cannot
+# see it (the project's style keeps both on one line).
+C_NAME_FIRST = re.compile(r"^([A-Za-z_]\w*)\s*\([^;{]*\)\s*\{", re.M)
+
+
+def _body(text, brace):
+    """text[brace:] up to the brace that closes the one at ``brace``."""
+    depth = 0
+    for i in range(brace, len(text)):
+        depth += {"{": 1, "}": -1}.get(text[i], 0)
+        if depth == 0:
+            return text[brace:i + 1]
+    return text[brace:]
+
+
+def c_graph(directory, problems):
+    sources = sorted(p for p in directory.iterdir() if p.suffix in (".c", ".cc"))
+    raw = {p.name: p.read_text() for p in sources}
+    text = {name: C_NOISE.sub(" ", body) for name, body in raw.items()}
+    inline = {}
+    for h in sorted(directory.glob("*.h")):
+        clean = C_NOISE.sub(" ", h.read_text())
+        inline[h.name] = " ".join(_body(clean, m.end() - 1) for m in C_INLINE.finditer(clean))
     defined = {}
     for name, body in text.items():
+        for m in C_NAME_FIRST.finditer(body):
+            problems.append(f"{directory.name}/{name}: {m.group(1)}() has its return type on "
+                            "the line before: this check cannot see such a definition")
         for pattern in (C_DEFINITION, C_VARIABLE):
             for m in pattern.finditer(body):
-                defined.setdefault(m.group(1), name)
+                other = defined.setdefault(m.group(1), name)
+                if other != name:
+                    problems.append(f"{directory.name}: {m.group(1)} is defined in both "
+                                    f"{other} and {name}")
     graph = {name: set() for name in text}
     for name, body in text.items():
-        for used in set(re.findall(r"\b\w+\b", body)):
-            owner = defined.get(used)
+        # Quoted includes are looked up in the directory of the file itself.
+        used = body + " ".join(inline.get(h, "") for h in C_INCLUDE.findall(raw[name]))
+        for word in set(re.findall(r"\b\w+\b", used)):
+            owner = defined.get(word)
             if owner and owner != name:
                 graph[name].add(owner)
     return graph
@@ -58,6 +93,14 @@ def module_name(root, path):
 def py_graph(root):
     modules = {module_name(root, p): p for p in sorted(root.rglob("*.py"))}
     packages = {module_name(root, p) for p in root.rglob("__init__.py")}
+    # A package that imports its names lazily (chainval/_lazy.py) maps each to
+    # its module in a literal _EXPORTS: "from pkg import Name" uses that module.
+    exports = {}
+    for pkg in packages:
+        for node in ast.parse(modules[pkg].read_text()).body:
+            if isinstance(node, ast.Assign) and [getattr(t, "id", None) for t in node.targets] \
+                    == ["_EXPORTS"]:
+                exports[pkg] = {k: f"{pkg}.{v}" for k, v in ast.literal_eval(node.value).items()}
     graph = {m: set() for m in modules if m not in packages}
     for mod in graph:
         path = modules[mod]
@@ -72,8 +115,8 @@ def py_graph(root):
                     anchor = anchor[: len(anchor) - node.level + 1]
                     base = ".".join(anchor + ([base] if base else []))
                 # "from pkg import name" imports pkg.name when that is a module.
-                targets = [f"{base}.{a.name}" if f"{base}.{a.name}" in modules else base
-                           for a in node.names]
+                targets = [f"{base}.{a.name}" if f"{base}.{a.name}" in modules
+                           else exports.get(base, {}).get(a.name, base) for a in node.names]
             else:
                 continue
             for t in targets:
@@ -124,8 +167,9 @@ def describe(graph, component):
 def main():
     root = pathlib.Path(sys.argv[1])
     bad = 0
+    problems = []
     for d in C_DIRS:
-        graph = c_graph(root / d)
+        graph = c_graph(root / d, problems)
         for c in cycles(graph):
             print(f"{d}: C files call each other: {describe(graph, c)}")
             bad += 1
@@ -133,7 +177,9 @@ def main():
     for c in cycles(graph):
         print(f"{PY_ROOT}: modules import each other: {describe(graph, c)}")
         bad += 1
-    return 1 if bad else 0
+    for p in problems:
+        print(p)
+    return 1 if bad or problems else 0
 
 
 if __name__ == "__main__":

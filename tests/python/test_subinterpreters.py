@@ -99,3 +99,18 @@ def test_isolated_subinterpreters_each_with_its_own_gil(tmp_path, world):
     (tmp_path / "outer.py").write_text(outer)
     done = subprocess.run([exe, str(tmp_path / "outer.py")], capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stdout + done.stderr
+
+
+@pytest.mark.parametrize("name", ["TrustStore", "Pool", "Policy", "Result", "Cache",
+                                  "_Reader", "_ScanEngine"])
+def test_the_extension_types_cannot_be_subclassed(name):
+    """Each of them finds its module state through its own type
+    (PyType_GetModuleState, _chainval.h): a subclass would be a type of no
+    module, so none may have one (nor a changed __class__)."""
+    from chainval import _chainval
+
+    base = getattr(_chainval, name)
+    with pytest.raises(TypeError):
+        type("Sub", (base,), {})
+    with pytest.raises(TypeError):
+        base.anything = 1  # immutable: its flags cannot be changed either
