@@ -469,3 +469,33 @@ def test_memory_does_not_grow_with_the_certs_files(tmp_path):
     assert res["records"] == res["chained"] == res["loaded"] == n
     assert res["db"] > n * size  # the certificates went to disk ...
     assert res["growth_kib"] < 40 << 10, res  # ... and not into memory (100 MB of DER)
+
+
+@pytest.mark.parametrize("where", ["mkdtemp", "insert"])
+def test_a_full_disk_for_the_certificate_database_stops_the_scan(pki, paths, tmp_path, capsys,
+                                                                 monkeypatch, where):
+    """The temporary database cannot be made, or written while a certs file
+    loads: no fault of the input (each row said 'cannot read the input' or the
+    scan ended in a traceback), so the scan stops with one line and the
+    --resume hint (exit 1), and --resume completes it once there is room."""
+    import errno as errno_
+
+    hosts = study(pki, tmp_path, [("192.0.2.1", pki.ok_chain), ("192.0.2.2", pki.ok_chain)])
+    out, want = tmp_path / "out.jsonl", tmp_path / "want.jsonl"
+    assert scan(capsys, paths, hosts, "-o", want).status == 0
+    with monkeypatch.context() as m:
+        if where == "mkdtemp":
+            def full(**kw):
+                raise OSError(errno_.ENOSPC, os.strerror(errno_.ENOSPC))
+            m.setattr(tempfile, "mkdtemp", full)
+        else:
+            def full(self, db, good, bad):
+                raise sqlite3.OperationalError("database or disk is full")
+            m.setattr(SonarCerts, "_insert", full)
+        r = scan(capsys, paths, hosts, "-o", out)
+    assert r.status == 1 and "Traceback" not in r.err, r.err
+    why = "No space left on device" if where == "mkdtemp" else "database or disk is full"
+    assert f"cannot store the Sonar certificates: {why}" in r.err and "--resume" in r.err
+    r = scan(capsys, paths, hosts, "-o", out, "--resume")
+    assert r.status == 0, r.err
+    assert out.read_text() == want.read_text()

@@ -31,6 +31,7 @@ from typing import TYPE_CHECKING, Any, Optional, TextIO
 if TYPE_CHECKING:
     import sqlite3
 
+from ..errors import RunError
 from .record import Record, _b64, _fill, _line_problem
 from .streams import _iter_lines, _open_binary
 
@@ -100,6 +101,15 @@ class _Handle:
             self.tmpdir = None
 
 
+def _storage_failed(e: BaseException) -> RunError:
+    """The certificate database cannot be made or written (a full disk): the
+    scan stops (no row could be right without it); --resume goes on later."""
+    why = getattr(e, "strerror", None) or str(e)
+    return RunError(f"cannot store the Sonar certificates: {why}",
+                    "rows up to the last checkpoint are kept: make room (the database is in "
+                    "TMPDIR unless --sonar-db names it) and run the same command with --resume")
+
+
 class _Closed(ValueError):
     def __init__(self) -> None:
         super().__init__("the Sonar certificate database is closed")
@@ -144,17 +154,21 @@ class SonarCerts:
         import tempfile
 
         path = self.db_path
-        if path is None:
-            self._handle.tmpdir = tempfile.mkdtemp(prefix="chainval-sonar-")
-            path = os.path.join(self._handle.tmpdir, "certs.sqlite")
         try:
+            if path is None:
+                self._handle.tmpdir = tempfile.mkdtemp(prefix="chainval-sonar-")
+                path = os.path.join(self._handle.tmpdir, "certs.sqlite")
             db = sqlite3.connect(path, check_same_thread=False, isolation_level=None)
-        except sqlite3.Error as e:
+        except (OSError, sqlite3.Error) as e:
+            if self.db_path is None:  # no fault of the input: the scan cannot go on
+                raise _storage_failed(e) from None
             raise ValueError(f"Sonar database {path}: {e}") from None
         try:
             self._setup(db)
         except (sqlite3.Error, ValueError) as e:
             db.close()
+            if self.db_path is None and isinstance(e, sqlite3.Error):
+                raise _storage_failed(e) from None
             raise ValueError(f"Sonar database {path}: {e}") from None
         self._handle.db = db
         return db
@@ -216,6 +230,8 @@ class SonarCerts:
             self.log.flush()
 
     def _load_pending(self, db: sqlite3.Connection) -> None:
+        import sqlite3
+
         while self._pending:
             path = self._pending.pop(0)
             try:
@@ -225,6 +241,12 @@ class SonarCerts:
                 raise
             except OSError as e:
                 self._say(f"{path}: cannot read it ({e.strerror or e})", always=True)
+            except sqlite3.Error as e:  # the database's disk is full, say
+                try:
+                    db.execute("ROLLBACK")
+                except sqlite3.Error:
+                    pass  # no transaction left to roll back
+                raise _storage_failed(e) from None
 
     def _load(self, db: sqlite3.Connection, path: str) -> None:
         st = os.stat(path)
