@@ -19,6 +19,12 @@ EXIT_MALFORMED = 3
 EXIT_INTERRUPTED = 130
 
 
+def os_reason(e: BaseException) -> str:
+    """Why an I/O call failed, for a message: an ``OSError``'s text without
+    its errno and path ("No space left on device"), else the exception's."""
+    return str(getattr(e, "strerror", None) or e)
+
+
 class UsageError(Exception):
     """A mistake on the command line or in its inputs, found before the work starts."""
 

@@ -15,7 +15,7 @@ from contextlib import contextmanager
 from typing import Any, Callable, Optional, TextIO, Union
 
 from .engine import Scanner
-from .errors import RunError, UsageError
+from .errors import RunError, UsageError, os_reason
 from .formats import Input, Record, record
 from .formats import blocks
 from .formats.blocks import BufferPool, Damage, unreadable
@@ -85,7 +85,7 @@ def _read_failure(inp: Input) -> Iterator[None]:
     except OSError as e:
         if not is_url(inp.path):
             raise
-        raise RunError(f"cannot read {inp.name}: {getattr(e, 'strerror', None) or e}",
+        raise RunError(f"cannot read {inp.name}: {os_reason(e)}",
                        "rows up to the last checkpoint are kept: run the same command with "
                        "--resume once it can be read") from None
 

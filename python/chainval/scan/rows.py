@@ -24,6 +24,7 @@ from collections import Counter
 from collections.abc import Iterator
 from typing import Any, BinaryIO, Callable, Optional
 
+from .errors import os_reason
 from .formats.detect import detect_format
 from .output import SCHEMA, sidecar_path
 
@@ -326,7 +327,7 @@ def read_sidecar(path: str) -> tuple[Optional[dict], str]:
             with open(meta, "rb") as f:
                 doc = json.load(f)
         except (OSError, ValueError) as e:
-            return None, f"{meta} could not be read ({getattr(e, 'strerror', None) or e})"
+            return None, f"{meta} could not be read ({os_reason(e)})"
         if not isinstance(doc, dict) or not isinstance(doc.get("parameters"), dict):
             return None, f"{meta} is not a chainval scan sidecar"
         if doc.get("schema") != SCHEMA:

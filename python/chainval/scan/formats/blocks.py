@@ -19,6 +19,8 @@ from collections import deque
 from collections.abc import Iterator
 from typing import BinaryIO, Optional, Union
 
+from ..errors import os_reason
+
 __all__ = ["BLOCK", "FILE_BUFFER", "GZIP_MAGIC", "BufferPool", "Blocks", "Damage", "unreadable"]
 
 # How much is read (and, for gzip, inflated) at a time.
@@ -38,7 +40,7 @@ class Damage(Exception):
 
 def unreadable(e: BaseException) -> str:
     """What the damaged-input row says when reading failed with ``e`` (EIO, say)."""
-    return f"cannot read the input: {getattr(e, 'strerror', None) or e}"
+    return f"cannot read the input: {os_reason(e)}"
 
 
 class BufferPool:

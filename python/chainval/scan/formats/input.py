@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from itertools import chain
 from typing import Any, BinaryIO, Optional, Union
 
+from ..errors import os_reason
 from . import record, sonar
 from .blocks import Blocks, BufferPool, Damage, unreadable
 from .ct import _CTReader
@@ -286,7 +287,7 @@ class Input:
                     if raw is not None:
                         raw.close()
             except (OSError, EOFError, zlib.error) as e:
-                rec.error = f"cannot read: {getattr(e, 'strerror', None) or e}"
+                rec.error = f"cannot read: {os_reason(e)}"
                 data = None
             self._done_bytes += _size(path)
             if data is None:

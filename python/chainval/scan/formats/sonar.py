@@ -26,12 +26,12 @@ from typing import TYPE_CHECKING, Any, Optional, TextIO
 
 # calendar, hashlib (OpenSSL's libcrypto), shutil, sqlite3 and tempfile are
 # imported where a Sonar input needs them: every scan imports this module
-# (the command makes a SonarCerts), and they were ~10 ms of each scan's
+# (the command makes a SonarCerts), and they were ~5 ms of each scan's
 # start-up (docs/performance.md, session 18).
 if TYPE_CHECKING:
     import sqlite3
 
-from ..errors import RunError
+from ..errors import RunError, os_reason
 from .record import Record, _b64, _fill, _line_problem
 from .streams import _iter_lines, _open_binary
 
@@ -104,8 +104,7 @@ class _Handle:
 def _storage_failed(e: BaseException) -> RunError:
     """The certificate database cannot be made or written (a full disk): the
     scan stops (no row could be right without it); --resume goes on later."""
-    why = getattr(e, "strerror", None) or str(e)
-    return RunError(f"cannot store the Sonar certificates: {why}",
+    return RunError(f"cannot store the Sonar certificates: {os_reason(e)}",
                     "rows up to the last checkpoint are kept: make room (the database is in "
                     "TMPDIR unless --sonar-db names it) and run the same command with --resume")
 
@@ -264,7 +263,7 @@ class SonarCerts:
                 self._insert_lines(db, stream, stats)
             except (OSError, EOFError, zlib.error) as e:
                 why = "it ends inside the compressed stream" if isinstance(e, EOFError) \
-                    else f"cannot read it: {getattr(e, 'strerror', None) or e}"
+                    else f"cannot read it: {os_reason(e)}"
                 stats.cut = f"after line {stats.lines}: {why}"
         finally:
             if raw is not None:
