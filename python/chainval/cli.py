@@ -26,7 +26,8 @@ from typing import Any, NoReturn, Optional
 
 import chainval
 
-from .scan.errors import EXIT_INTERRUPTED, EXIT_RUNTIME, EXIT_USAGE, RunError, UsageError
+from .scan.errors import (EXIT_INTERRUPTED, EXIT_RUNTIME, EXIT_USAGE, RunError, UsageError,
+                          os_reason)
 
 __all__ = ["main", "program"]
 
@@ -156,7 +157,7 @@ def _main(argv: Optional[list[str]], stdin, own_process: bool = False) -> tuple[
         return EXIT_RUNTIME, None
     except OSError as e:  # an I/O failure no subcommand foresaw: still one line
         where = f": {e.filename}" if e.filename else ""
-        stderr.write(f"chainval {args.command}: error: {e.strerror or e}{where}\n")
+        stderr.write(f"chainval {args.command}: error: {os_reason(e)}{where}\n")
         return EXIT_RUNTIME, None
 
 

@@ -20,7 +20,8 @@ import chainval
 from chainval import _chainval  # type: ignore[attr-defined]  # private, no stub
 
 from .engine import Scanner
-from .errors import EXIT_INTERRUPTED, EXIT_MALFORMED, EXIT_OK, RunError, UsageError
+from .errors import (EXIT_INTERRUPTED, EXIT_MALFORMED, EXIT_OK, RunError, UsageError,
+                     os_reason)
 from .formats import FORMATS, Input, parse_at, parse_time
 from .formats.streams import absolute, input_exists, is_url
 from .formats.sonar import SonarCerts
@@ -405,7 +406,7 @@ def _run(args, stdout: TextIO, stderr: TextIO, inputs: list[Input], scanner: Sca
         failure = e
     except OSError as e:
         failure = RunError(f"cannot write {args.output if args.output != '-' else 'stdout'}: "
-                           f"{e.strerror or e}",
+                           f"{os_reason(e)}",
                            "rows up to the last checkpoint are kept: free the space or fix "
                            "the cause, then run the same command with --resume"
                            if out.partial is not None else "")
@@ -444,7 +445,7 @@ def _run(args, stdout: TextIO, stderr: TextIO, inputs: list[Input], scanner: Sca
             write_atomically(args.summary, (json.dumps(report, indent=2) + "\n").encode())
     except OSError as e:
         failure = failure or RunError(f"cannot write {e.filename or args.output}: "
-                                      f"{e.strerror or e}", "run the same command with "
+                                      f"{os_reason(e)}", "run the same command with "
                                       "--resume once the cause is fixed")
     if not quiet:
         head = (f"chainval scan: {_rows(scanned)} in {elapsed:.2f} s "

@@ -37,7 +37,7 @@ from typing import Any, Callable, Optional, TextIO
 import chainval
 
 from .engine import Scanner
-from .errors import RunError, UsageError
+from .errors import RunError, UsageError, os_reason
 from .formats import Input
 from .formats.blocks import GZIP_MAGIC, BufferPool
 from .formats.streams import absolute, input_exists, open_input
@@ -517,7 +517,7 @@ class DaskRows:
                 f = open(rows_file, "rb")
             except OSError as e:
                 raise RunError(f"--dask: cannot read {rows_file}, which a worker wrote: "
-                               f"{e.strerror or e} (-o must be on a filesystem the workers "
+                               f"{os_reason(e)} (-o must be on a filesystem the workers "
                                "and this machine share)") from None
             with f:
                 carry = b""

@@ -11,7 +11,7 @@ import io
 import json
 import os
 
-from .errors import RunError, UsageError
+from .errors import RunError, UsageError, os_reason
 from .output import write_atomically
 
 __all__ = ["check_export_dir", "write_export"]
@@ -39,7 +39,7 @@ def write_export(folder: str, data: dict) -> None:
         _write(folder, data)
     except OSError as e:
         raise RunError(f"--export {folder}: cannot write {e.filename or folder}: "
-                       f"{e.strerror or e}") from None
+                       f"{os_reason(e)}") from None
 
 
 def _write(folder: str, data: dict) -> None:

@@ -27,7 +27,7 @@ import time
 from collections.abc import Iterator
 from typing import Any, BinaryIO, Callable, Optional
 
-from .errors import UsageError
+from .errors import UsageError, os_reason
 
 __all__ = ["Output", "replaced_atomically", "sidecar_path", "write_atomically"]
 
@@ -118,7 +118,7 @@ class Output:
                 self.file = open(self._partial, "xb")
             except OSError as e:
                 raise UsageError(f"-o {path}: cannot write {self._partial}: "
-                                 f"{e.strerror or e}") from None
+                                 f"{os_reason(e)}") from None
             self._checkpoint_now(0, None)
 
     # ------------------------------------------------------------------ resume

@@ -26,7 +26,7 @@ from collections.abc import Iterable
 from itertools import chain
 from typing import Any, Optional, TextIO
 
-from .errors import RunError, UsageError
+from .errors import RunError, UsageError, os_reason
 from .export import check_export_dir, write_export
 from .output import write_atomically
 from .rows import NotScanOutput, Rows, read_sidecar
@@ -597,7 +597,7 @@ def run(args, stdout: TextIO, stderr: TextIO, stdin) -> int:
     except NotScanOutput as e:
         raise UsageError(str(e)) from None
     except OSError as e:
-        raise RunError(f"cannot read {rows.name}: {e.strerror or e}") from None
+        raise RunError(f"cannot read {rows.name}: {os_reason(e)}") from None
     for w in warnings:
         stderr.write(f"chainval report: warning: {rows.name}: {w}\n")
     try:
@@ -609,7 +609,7 @@ def run(args, stdout: TextIO, stderr: TextIO, stdin) -> int:
     except BrokenPipeError:
         raise
     except OSError as e:
-        raise RunError(f"cannot write {target}: {e.strerror or e}") from None
+        raise RunError(f"cannot write {target}: {os_reason(e)}") from None
     if not args.quiet:
         where = "the report to stdout" if target == "-" else target
         stderr.write(f"chainval report: wrote {where} ({_n(rows.rows, 'row')})\n")

@@ -9,7 +9,7 @@ import re
 import sys
 from typing import BinaryIO, Optional
 
-from ..scan.errors import UsageError
+from ..scan.errors import UsageError, os_reason
 
 __all__ = ["MAX_INPUT_BYTES", "read_chain"]
 
@@ -26,7 +26,7 @@ def _read(path: str, stdin: Optional[BinaryIO]) -> bytes:
             with open(path, "rb") as f:
                 data = f.read(MAX_INPUT_BYTES + 1)
     except OSError as e:
-        raise UsageError(f"{path}: {e.strerror or e}") from None
+        raise UsageError(f"{path}: {os_reason(e)}") from None
     if len(data) > MAX_INPUT_BYTES:
         raise UsageError(f"{path}: larger than {MAX_INPUT_BYTES >> 20} MiB: not a chain")
     return data

@@ -19,7 +19,7 @@ import socket
 from typing import Optional, TextIO
 
 from .. import _chainval  # type: ignore[attr-defined]  # private, no stub
-from ..scan.errors import UsageError
+from ..scan.errors import UsageError, os_reason
 from . import verify
 
 __all__ = ["EXIT_CONNECTION", "add_parser", "run"]
@@ -87,13 +87,13 @@ def _connect(host: str, port: int, timeout: float) -> socket.socket:
     try:
         return socket.create_connection((host, port), timeout=timeout)
     except socket.gaierror as e:
-        raise ConnectionFailed(f"cannot resolve {host}: {e.strerror or e}") from None
+        raise ConnectionFailed(f"cannot resolve {host}: {os_reason(e)}") from None
     except ConnectionRefusedError:
         raise ConnectionFailed(f"{host} port {port}: connection refused") from None
     except TimeoutError:
         raise ConnectionFailed(f"{host} port {port}: no answer within {timeout:g} s") from None
     except OSError as e:
-        raise ConnectionFailed(f"{host} port {port}: {e.strerror or e}") from None
+        raise ConnectionFailed(f"{host} port {port}: {os_reason(e)}") from None
 
 
 def _lines(sock: socket.socket):
@@ -144,7 +144,7 @@ def _starttls(sock: socket.socket, kind: str) -> None:
     except TimeoutError:
         raise ConnectionFailed("STARTTLS: the server did not answer in time") from None
     except OSError as e:
-        raise ConnectionFailed(f"STARTTLS: {e.strerror or e}") from None
+        raise ConnectionFailed(f"STARTTLS: {os_reason(e)}") from None
 
 
 def capture(host: str, port: int, *, sni: Optional[str], starttls: Optional[str],

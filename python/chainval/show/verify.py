@@ -18,7 +18,7 @@ from typing import Any, Optional, TextIO
 
 import chainval
 
-from ..scan.errors import UsageError
+from ..scan.errors import UsageError, os_reason
 from ..scan.formats import parse_at
 from ..scan.stores import load_pool, load_store
 from .chain_input import MAX_INPUT_BYTES, read_chain
@@ -128,7 +128,7 @@ def run(args, stdout: TextIO, stderr: TextIO, stdin) -> int:
             with open(args.ocsp_response, "rb") as f:
                 ocsp = f.read(MAX_INPUT_BYTES)
         except OSError as e:
-            raise UsageError(f"--ocsp-response {args.ocsp_response}: {e.strerror or e}") \
+            raise UsageError(f"--ocsp-response {args.ocsp_response}: {os_reason(e)}") \
                 from None
     return verify_and_show(args, ders, stdout, prepared, name=name, ocsp=ocsp)
 

@@ -239,7 +239,7 @@ class SonarCerts:
                 db.execute("ROLLBACK")
                 raise
             except OSError as e:
-                self._say(f"{path}: cannot read it ({e.strerror or e})", always=True)
+                self._say(f"{path}: cannot read it ({os_reason(e)})", always=True)
             except sqlite3.Error as e:  # the database's disk is full, say
                 try:
                     db.execute("ROLLBACK")

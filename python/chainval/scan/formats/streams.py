@@ -11,6 +11,8 @@ import sys
 from collections.abc import Iterator
 from typing import Any, BinaryIO, Optional
 
+from ..errors import os_reason
+
 # MAX_RECORD_BYTES is read through its module, so that one assignment (a test's)
 # changes it for every format.
 from . import record
@@ -202,7 +204,7 @@ def not_regular(path: str) -> Optional[str]:
     except FileNotFoundError:
         return "a symlink to nothing" if os.path.islink(path) else "gone"
     except OSError as e:
-        return f"cannot be read ({e.strerror})"
+        return f"cannot be read ({os_reason(e)})"
     if stat.S_ISREG(st.st_mode):
         return None
     kind = ("a FIFO" if stat.S_ISFIFO(st.st_mode) else "a socket" if stat.S_ISSOCK(st.st_mode)
